@@ -1,0 +1,56 @@
+/**
+ * The keys of a Kafka binding, the aliases other brokers' bindings use for them, and the
+ * environment variable that sets each one. This is the one definition the loader, the
+ * README's configuration reference and the manifest checks read.
+ */
+export interface BindingKey {
+  /** The key as the walkthrough's Secret spells it. */
+  readonly name: BindingKeyName;
+  /** Other spellings found in bindings (servicebinding.io, Strimzi, Confluent-style). */
+  readonly aliases: readonly string[];
+  /** The environment variable that sets (and overrides) this key. */
+  readonly env: string;
+  /** Secret values are never printed, logged or serialised. */
+  readonly secret: boolean;
+  /** Whether an empty value is meaningful (an empty topic prefix means "no prefix"). */
+  readonly mayBeEmpty: boolean;
+}
+
+export type BindingKeyName =
+  | 'brokers'
+  | 'username'
+  | 'password'
+  | 'ca'
+  | 'topicPrefix'
+  | 'name'
+  | 'sasl.mechanism'
+  | 'security.protocol';
+
+export const BINDING_KEYS: readonly BindingKey[] = [
+  { name: 'brokers', aliases: ['bootstrap-servers', 'bootstrapServers'], env: 'KAFKA_BROKERS', secret: false, mayBeEmpty: false },
+  { name: 'username', aliases: ['user'], env: 'KAFKA_USERNAME', secret: false, mayBeEmpty: false },
+  { name: 'password', aliases: [], env: 'KAFKA_PASSWORD', secret: true, mayBeEmpty: false },
+  { name: 'ca', aliases: ['ca.crt'], env: 'KAFKA_CA', secret: false, mayBeEmpty: false },
+  { name: 'topicPrefix', aliases: ['topic-prefix'], env: 'KAFKA_TOPIC_PREFIX', secret: false, mayBeEmpty: true },
+  { name: 'name', aliases: [], env: 'KAFKA_NAME', secret: false, mayBeEmpty: true },
+  { name: 'sasl.mechanism', aliases: ['saslMechanism'], env: 'KAFKA_SASL_MECHANISM', secret: false, mayBeEmpty: false },
+  { name: 'security.protocol', aliases: ['securityProtocol'], env: 'KAFKA_SECURITY_PROTOCOL', secret: false, mayBeEmpty: false },
+];
+
+/** The CA may also be given as a path to a PEM file, for env-only setups. */
+export const CA_FILE_ENV = 'KAFKA_CA_FILE';
+
+/** Environment variables that choose where the binding is read from. */
+export const SOURCE_ENV = {
+  bindingDir: 'KAFKA_BINDING_DIR',
+  serviceBindingRoot: 'SERVICE_BINDING_ROOT',
+  bindingName: 'KAFKA_BINDING_NAME',
+} as const;
+
+/** The Secret's own keys, as the service broker writes them (no aliases, no optional extras). */
+export const SECRET_KEYS = ['brokers', 'username', 'password', 'ca', 'topicPrefix', 'name'] as const;
+
+/** Finds the key a file name or alias stands for. */
+export function bindingKeyFor(fileName: string): BindingKey | undefined {
+  return BINDING_KEYS.find((k) => k.name === fileName || k.aliases.includes(fileName));
+}

@@ -1,0 +1,25 @@
+import { X509Certificate } from 'node:crypto';
+import { badValue } from './errors.js';
+import type { RawValue } from './raw-binding.js';
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks that the `ca` value is one or more PEM certificates and returns them one by one;
+ * kafkajs would otherwise fail later with an opaque TLS error.
+ */
+export function validateCa(raw: RawValue): string[] {
+  const blocks = raw.value.match(PEM_BLOCK) ?? [];
+  if (blocks.length === 0) {
+    throw badValue('ca', raw.source, 'is not a PEM certificate (expected text starting with -----BEGIN CERTIFICATE-----)');
+  }
+  blocks.forEach((block, index) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'the certificate';
+      throw badValue('ca', raw.source, `${which} is not a valid PEM certificate (it does not parse as X.509)`);
+    }
+  });
+  return blocks.map((block) => `${block}\n`);
+}
