@@ -1,9 +1,8 @@
-import { defaultServerConditions } from 'vite';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Workspace packages are imported from source (the "source" export condition), so tests
-// never need a build first.
-const conditions = ['source', ...defaultServerConditions];
+// Workspace packages are imported from source, so tests never need a build first.
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 const testsOf = (suffix: string): string[] => [
   `packages/*/test/**/*${suffix}`,
@@ -12,8 +11,12 @@ const testsOf = (suffix: string): string[] => [
 ];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
+  resolve: {
+    alias: {
+      '@demo-kafka/config': source('./packages/config/src/index.ts'),
+      '@demo-kafka/local-kafka': source('./packages/local-kafka/src/index.ts'),
+    },
+  },
   test: {
     projects: [
       {
