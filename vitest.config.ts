@@ -14,6 +14,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@demo-kafka/config': source('./packages/config/src/index.ts'),
+      '@demo-kafka/app-kit': source('./packages/app-kit/src/index.ts'),
       '@demo-kafka/local-kafka': source('./packages/local-kafka/src/index.ts'),
     },
   },

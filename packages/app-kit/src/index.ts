@@ -1,0 +1,13 @@
+export { HEALTH_PATHS, healthRoutes, type Readiness } from './http/health-routes.js';
+export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
+export { requestLogging } from './http/request-logging.js';
+export { ConnectionSupervisor, type SupervisorOptions } from './kafka/connection-supervisor.js';
+export { describeKafkaError, isAccessError } from './kafka/describe-kafka-error.js';
+export { ensureTopic } from './kafka/ensure-topic.js';
+export { kafkajsLogCreator } from './kafka/kafkajs-logger.js';
+export * from './kafka/kafkajs.js';
+export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';
+export { applyServerTimeouts, serve, type RunningServer, type ServeOptions } from './lifecycle/serve.js';
+export { createLogger, type Logger } from './logger.js';
+export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';
+export { formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from './stream-position.js';

@@ -1,0 +1,93 @@
+import type { Readiness } from '../http/health-routes.js';
+import type { Logger } from '../logger.js';
+import { describeKafkaError } from './describe-kafka-error.js';
+
+export interface SupervisorOptions {
+  /** Connects if needed and checks that the topic is usable; throws when it is not. */
+  readonly probe: () => Promise<void>;
+  readonly logger: Logger;
+  /** Wait after the first failure; doubles up to `maxBackoffMs`. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** How often a healthy connection is probed again. */
+  readonly healthyIntervalMs?: number;
+}
+
+/**
+ * Keeps a Kafka connection usable in the background: probes it, backs off while Kafka is away
+ * or refuses us, and reports readiness with a reason that holds no secret. The app serves
+ * HTTP from the start; it is ready when the probe passes.
+ */
+export class ConnectionSupervisor {
+  #state: Readiness = { ready: false, reason: 'connecting to Kafka' };
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(private readonly options: SupervisorOptions) {}
+
+  /** Starts probing in the background. */
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  readiness(): Readiness {
+    return this.#state;
+  }
+
+  /** A send or fetch failed: mark not ready (with why) and probe again at once. */
+  reportFailure(error: unknown): void {
+    this.#set({ ready: false, reason: describeKafkaError(error) });
+    this.#wake?.();
+  }
+
+  /** Probe again now (after a reconnect with new credentials, say). */
+  recheck(reason: string): void {
+    this.#set({ ready: false, reason });
+    this.#wake?.();
+  }
+
+  /** Stops probing; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { minBackoffMs = 500, maxBackoffMs = 10_000, healthyIntervalMs = 10_000 } = this.options;
+    let failures = 0;
+    while (!this.#stopped) {
+      try {
+        await this.options.probe();
+        failures = 0;
+        this.#set({ ready: true });
+        await this.#sleep(healthyIntervalMs);
+      } catch (error) {
+        failures += 1;
+        this.#set({ ready: false, reason: describeKafkaError(error) });
+        await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
+      }
+    }
+  }
+
+  #set(next: Readiness): void {
+    const previous = this.#state;
+    this.#state = next;
+    if (previous.ready !== next.ready || previous.reason !== next.reason) {
+      if (next.ready) this.options.logger.info('Kafka is ready');
+      else this.options.logger.warn({ reason: next.reason }, 'Kafka is not ready');
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

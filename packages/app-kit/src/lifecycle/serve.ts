@@ -1,0 +1,86 @@
+import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from '../logger.js';
+
+export interface ServeOptions {
+  readonly port: number;
+  readonly host?: string;
+  readonly logger: Logger;
+  /** Runs first on SIGTERM/SIGINT, before the server stops accepting (end long-lived streams here). */
+  readonly beforeClose?: () => void;
+  /** Runs after the server stopped accepting: finish in-flight work and disconnect from Kafka. */
+  readonly onShutdown: () => Promise<void>;
+  /** Exit anyway (with code 1) if shutdown takes longer. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  readonly server: Server;
+  readonly port: number;
+  /** Stops as a signal would, without exiting the process. */
+  shutdown(): Promise<void>;
+}
+
+/** Bounds on slow clients, so one cannot hold a socket or a worker forever. */
+export function applyServerTimeouts(server: Server): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+}
+
+/**
+ * Listens, and on SIGTERM or SIGINT stops accepting, lets in-flight requests finish, runs
+ * `onShutdown` and exits 0 (1 if that takes longer than the bound).
+ */
+export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
+  const server = createServer(app);
+  applyServerTimeouts(server);
+  let shuttingDown = false;
+  server.on('request', (_req, res) => {
+    // Clients holding a keep-alive connection open a new one elsewhere instead of waiting.
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  options.logger.info({ port }, 'listening');
+
+  let done: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    done ??= (async () => {
+      shuttingDown = true;
+      options.beforeClose?.();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await options.onShutdown();
+    })();
+    return done;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    options.logger.info({ signal }, 'shutting down');
+    const timeoutMs = options.shutdownTimeoutMs ?? 20_000;
+    const timer = setTimeout(() => {
+      options.logger.error({ timeoutMs }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    shutdown().then(
+      () => {
+        options.logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        options.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return { server, port, shutdown };
+}

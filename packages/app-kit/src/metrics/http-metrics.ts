@@ -1,0 +1,47 @@
+import type { RequestHandler, Router } from 'express';
+import { Router as createRouter } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HEALTH_PATHS } from '../http/health-routes.js';
+
+/** A Prometheus registry of the app's own (one per app instance, so tests can build several). */
+export interface AppMetrics {
+  readonly registry: Registry;
+  /** Counts requests by route and status, and times them. */
+  readonly middleware: RequestHandler;
+  /** Serves `GET /metrics`. */
+  readonly router: Router;
+}
+
+/** Creates the registry with process metrics and HTTP request metrics. */
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): AppMetrics {
+  const registry = new Registry();
+  if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const stop = duration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, never the raw URL: unbounded label values would exhaust memory.
+      const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
+      requests.inc({ method: req.method, route, status: String(res.statusCode) });
+      stop({ method: req.method, route });
+    });
+    next();
+  };
+  const router = createRouter();
+  router.get(HEALTH_PATHS.metrics, async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return { registry, middleware, router };
+}

@@ -1,0 +1,36 @@
+/**
+ * The SSE event id: where a client is in the topic, as `partition:offset` pairs separated by
+ * commas, the event's own partition first (`0:41` or `0:41,1:17`). Each offset is the last one
+ * the client has received in that partition, so a resume is exact across partitions, process
+ * restarts and replicas. The producer's JSON ack carries the same form for the record written.
+ */
+export type StreamPosition = ReadonlyMap<number, bigint>;
+
+const MAX_ID_LENGTH = 4096;
+const PAIR = /^(\d{1,6}):(\d{1,19})$/;
+
+/** Formats a position; `first` (the event's own partition) leads. */
+export function formatStreamPosition(position: StreamPosition, first?: number): string {
+  const partitions = [...position.keys()].sort((a, b) => a - b);
+  const ordered = first !== undefined && position.has(first) ? [first, ...partitions.filter((p) => p !== first)] : partitions;
+  return ordered.map((p) => `${p}:${position.get(p)}`).join(',');
+}
+
+/** Parses an event id; anything malformed counts as no id at all (`undefined`). */
+export function parseStreamPosition(text: string | undefined | null): StreamPosition | undefined {
+  if (!text || text.length > MAX_ID_LENGTH) return undefined;
+  const position = new Map<number, bigint>();
+  for (const pair of text.split(',')) {
+    const match = PAIR.exec(pair.trim());
+    if (!match) return undefined;
+    const partition = Number(match[1]);
+    if (position.has(partition)) return undefined;
+    position.set(partition, BigInt(match[2] ?? '0'));
+  }
+  return position;
+}
+
+/** The id of a single record, as the producer's ack reports it. */
+export function recordId(partition: number, offset: string | bigint): string {
+  return `${partition}:${offset}`;
+}
