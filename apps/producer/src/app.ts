@@ -1,0 +1,28 @@
+import { createMetrics, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import express, { type Express } from 'express';
+import { messagesRoute } from './http/messages-route.js';
+import type { RecordSink } from './kafka/record-sink.js';
+
+export interface ProducerAppDeps {
+  readonly sink: RecordSink;
+  readonly logger: Logger;
+  readonly metrics: AppMetrics;
+  readonly maxMessageBytes: number;
+  readonly produceTimeoutMs: number;
+  /** Empty: no token needed. */
+  readonly token: string;
+}
+
+/** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
+export function createApp(deps: ProducerAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(deps.metrics.middleware);
+  app.use(requestLogging(deps.logger));
+  app.use(healthRoutes(() => deps.sink.readiness()));
+  app.use(deps.metrics.router);
+  app.use(messagesRoute({ sink: deps.sink, maxMessageBytes: deps.maxMessageBytes, token: deps.token, produceTimeoutMs: deps.produceTimeoutMs }));
+  app.use(notFound());
+  app.use(problemHandler());
+  return app;
+}

@@ -1,0 +1,59 @@
+import { HttpProblem, methodNotAllowed, recordId } from '@demo-kafka/app-kit';
+import express, { Router, type Request, type RequestHandler } from 'express';
+import { SinkError, type RecordSink } from '../kafka/record-sink.js';
+import { requireBearerToken } from './bearer-token.js';
+
+/** Where users post: `curl <host>:30776/messages -d Hello`. */
+export const MESSAGES_PATH = '/messages';
+
+/** The record key header, as an alternative to `?key=`. */
+export const KEY_HEADER = 'kafka-key';
+
+export interface MessagesRouteOptions {
+  readonly sink: RecordSink;
+  readonly maxMessageBytes: number;
+  readonly token: string;
+  readonly produceTimeoutMs: number;
+}
+
+/**
+ * `POST /messages`: the raw body, whatever its content type, becomes the record value. Answers
+ * after Kafka acknowledged it: the message as text, or `{topic, partition, offset, timestamp, id}`
+ * for a client that asks for JSON.
+ */
+export function messagesRoute(options: MessagesRouteOptions): Router {
+  const router = Router();
+  // Any content type: curl -d sends application/x-www-form-urlencoded, and its bytes are the message.
+  const rawBody = express.raw({ type: () => true, limit: options.maxMessageBytes });
+  const retryAfter = String(Math.max(1, Math.ceil(options.produceTimeoutMs / 2000)));
+
+  const produce: RequestHandler = async (req, res) => {
+    const value = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (value.length === 0) throw new HttpProblem(400, 'Bad Request', 'the message is empty: send it as the request body, e.g. curl -d Hello');
+    const key = keyOf(req);
+    let ack;
+    try {
+      ack = await options.sink.write({ value, ...(key !== undefined ? { key } : {}) });
+    } catch (error) {
+      if (error instanceof SinkError && error.kind === 'too-large') throw new HttpProblem(413, 'Payload Too Large', error.message);
+      if (error instanceof SinkError) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': retryAfter });
+      throw error;
+    }
+    if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
+      res.json({ ...ack, id: recordId(ack.partition, ack.offset) });
+    } else {
+      res.type('text/plain; charset=utf-8').send(value);
+    }
+  };
+
+  router.post(MESSAGES_PATH, requireBearerToken(options.token), rawBody, produce);
+  router.all(MESSAGES_PATH, methodNotAllowed(['POST']));
+  return router;
+}
+
+function keyOf(req: Request): string | undefined {
+  const fromQuery = typeof req.query.key === 'string' ? req.query.key : undefined;
+  const fromHeader = req.get(KEY_HEADER);
+  const key = fromQuery ?? fromHeader;
+  return key === undefined || key === '' ? undefined : key;
+}

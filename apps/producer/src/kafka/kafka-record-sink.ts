@@ -1,0 +1,185 @@
+import {
+  ConnectionSupervisor,
+  Kafka,
+  Partitioners,
+  describeKafkaError,
+  ensureTopic,
+  kafkajsLogCreator,
+  type Admin,
+  type Logger,
+  type Message,
+  type Producer,
+  type Readiness,
+} from '@demo-kafka/app-kit';
+import type { KafkaBinding } from '@demo-kafka/config';
+import { BatchingSender } from '../batching/batching-sender.js';
+import type { ProducerMetrics } from '../producer-metrics.js';
+import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
+
+export interface KafkaRecordSinkOptions {
+  readonly binding: KafkaBinding;
+  readonly logger: Logger;
+  readonly metrics: ProducerMetrics;
+  readonly produceTimeoutMs: number;
+  readonly batchMaxRecords: number;
+  readonly batchMaxBytes: number;
+}
+
+/** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
+interface Clients {
+  readonly binding: KafkaBinding;
+  readonly producer: Producer;
+  readonly admin: Admin;
+  /** The partition kafkajs chose for each message, recorded by our partitioner wrapper. */
+  readonly partitionOf: WeakMap<Message, number>;
+  connected: boolean;
+}
+
+/**
+ * Writes records to the binding's topic with one idempotent kafkajs producer, coalescing
+ * concurrent writes into batches, and keeps the connection usable in the background.
+ */
+export class KafkaRecordSink implements RecordSink {
+  #clients: Clients;
+  readonly #sender: BatchingSender<Message, RecordAck>;
+  readonly #supervisor: ConnectionSupervisor;
+
+  constructor(private readonly options: KafkaRecordSinkOptions) {
+    this.#clients = this.#createClients(options.binding);
+    this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
+      maxRecords: options.batchMaxRecords,
+      maxBytes: options.batchMaxBytes,
+      maxInFlight: 1,
+    }, (size) => options.metrics.batchSize.observe(size));
+    this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
+  }
+
+  /** Starts connecting in the background; the app serves (and answers 503) meanwhile. */
+  start(): void {
+    this.#supervisor.start();
+  }
+
+  readiness(): Readiness {
+    return this.#supervisor.readiness();
+  }
+
+  get topic(): string {
+    return this.#clients.binding.topic;
+  }
+
+  async write(record: OutgoingRecord): Promise<RecordAck> {
+    const state = this.#supervisor.readiness();
+    if (!state.ready) throw new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet');
+    const message: Message = { value: record.value, timestamp: String(Date.now()), ...(record.key !== undefined ? { key: record.key } : {}) };
+    const stopTimer = this.options.metrics.produceSeconds.startTimer();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Not sent yet: take it back, so a 503 means "not written". Already in flight: it may still land.
+        this.#sender.withdraw(message);
+        reject(new SinkError('timeout', `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms`));
+      }, this.options.produceTimeoutMs);
+    });
+    try {
+      const ack = await Promise.race([this.#sender.send(message, record.value.length + (record.key?.length ?? 0)), timeout]);
+      this.options.metrics.recordsProduced.inc();
+      return ack;
+    } catch (error) {
+      const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
+      this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
+      throw sinkError;
+    } finally {
+      clearTimeout(timer);
+      stopTimer();
+    }
+  }
+
+  /** Rotated credentials: connect with the new binding, then retire the old clients after their in-flight writes. */
+  async reconnect(binding: KafkaBinding): Promise<void> {
+    const old = this.#clients;
+    this.#clients = this.#createClients(binding);
+    this.#supervisor.recheck('reconnecting with new credentials');
+    await this.#sender.drained();
+    await this.#disconnect(old);
+  }
+
+  /** Finishes every queued and in-flight write, then disconnects. */
+  async close(): Promise<void> {
+    await this.#sender.drained();
+    await this.#supervisor.stop();
+    await this.#disconnect(this.#clients);
+  }
+
+  #createClients(binding: KafkaBinding): Clients {
+    const kafka = new Kafka(
+      binding.kafkaConfig({
+        logCreator: kafkajsLogCreator(this.options.logger.child({ component: 'kafkajs' })),
+        connectionTimeout: 5_000,
+        requestTimeout: this.options.produceTimeoutMs,
+        retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+      }),
+    );
+    const partitionOf = new WeakMap<Message, number>();
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      // Kafka reports one base offset per partition; knowing where each message went gives each its own offset.
+      createPartitioner: () => {
+        const choose = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const partition = choose(args);
+          partitionOf.set(args.message, partition);
+          return partition;
+        };
+      },
+    });
+    return { binding, producer, admin: kafka.admin(), partitionOf, connected: false };
+  }
+
+  async #probe(): Promise<void> {
+    const clients = this.#clients;
+    if (!clients.connected) {
+      await clients.admin.connect();
+      await clients.producer.connect();
+      clients.connected = true;
+    }
+    await ensureTopic(clients.admin, clients.binding.topic);
+  }
+
+  async #sendBatch(messages: readonly Message[]): Promise<RecordAck[]> {
+    const { producer, binding, partitionOf } = this.#clients;
+    let results;
+    try {
+      results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
+    } catch (error) {
+      if (this.#toSinkError(error).kind === 'unavailable') this.#supervisor.reportFailure(error);
+      throw error;
+    }
+    const baseOffsets = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '0')]));
+    const nextIndex = new Map<number, bigint>();
+    return messages.map((message) => {
+      const partition = partitionOf.get(message) ?? results[0]?.partition ?? 0;
+      const index = nextIndex.get(partition) ?? 0n;
+      nextIndex.set(partition, index + 1n);
+      return {
+        topic: binding.topic,
+        partition,
+        offset: String((baseOffsets.get(partition) ?? 0n) + index),
+        timestamp: new Date(Number(message.timestamp)).toISOString(),
+      };
+    });
+  }
+
+  #toSinkError(error: unknown): SinkError {
+    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
+      return new SinkError('too-large', 'Kafka refused the message as too large for the topic');
+    }
+    return new SinkError('unavailable', describeKafkaError(error));
+  }
+
+  async #disconnect(clients: Clients): Promise<void> {
+    await Promise.allSettled([clients.producer.disconnect(), clients.admin.disconnect()]);
+  }
+}

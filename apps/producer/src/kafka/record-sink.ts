@@ -1,0 +1,37 @@
+import type { Readiness } from '@demo-kafka/app-kit';
+
+/** A message to write, as the HTTP layer hands it over. */
+export interface OutgoingRecord {
+  readonly value: Buffer;
+  readonly key?: string;
+}
+
+/** Where Kafka put a record. */
+export interface RecordAck {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+}
+
+/** Why a write did not happen, in the terms the HTTP layer answers with. */
+export class SinkError extends Error {
+  override readonly name = 'SinkError';
+
+  constructor(
+    readonly kind: 'not-ready' | 'timeout' | 'unavailable' | 'too-large',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What the HTTP layer needs from Kafka. Only `kafka-record-sink.ts` knows kafkajs, so the
+ * client library could be swapped without touching the routes.
+ */
+export interface RecordSink {
+  /** Resolves once Kafka acknowledged the record (acks=all); rejects with a {@link SinkError}. */
+  write(record: OutgoingRecord): Promise<RecordAck>;
+  readiness(): Readiness;
+}

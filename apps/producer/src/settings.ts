@@ -1,0 +1,21 @@
+import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
+import { num, str } from 'envalid';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The producer's settings: the shared ones plus its own limits. */
+export const producerSettingsSpec = {
+  ...baseSettingsSpec,
+  MAX_MESSAGE_BYTES: num({ default: 1024 * 1024, desc: 'largest accepted message body, in bytes (413 above it)' }),
+  PRODUCE_TIMEOUT_MS: num({ default: 10_000, desc: 'longest a POST waits for Kafka before answering 503' }),
+  BATCH_MAX_RECORDS: num({ default: 500, desc: 'most records coalesced into one produce request' }),
+  BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
+  PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
+};
+
+export type ProducerSettings = ReturnType<typeof readProducerSettings>;
+
+/** Reads and validates the producer's settings from the environment. */
+export function readProducerSettings(env: Env = process.env) {
+  return readSettings(producerSettingsSpec, env);
+}
