@@ -17,6 +17,7 @@ export interface ProducerAppDeps {
 export function createApp(deps: ProducerAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
   app.use(deps.metrics.middleware);
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(() => deps.sink.readiness()));

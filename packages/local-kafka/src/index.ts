@@ -2,3 +2,4 @@ export { LocalKafkaError } from './errors.js';
 export { JAR_DIR, POM_DIR, ensureKafkaJars, kafkaVersion } from './kafka-jars.js';
 export { startLocalKafka, type KafkaUser, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
 export { writeBindingDir, type BindingSecret } from './write-binding-dir.js';
+export { freePort } from './free-port.js';

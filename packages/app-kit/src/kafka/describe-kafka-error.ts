@@ -3,6 +3,10 @@
  * and topics but never credentials; the mapping still avoids echoing anything else verbatim.
  */
 export function describeKafkaError(error: unknown): string {
+  // kafkajs wraps per-topic failures (createTopics) in an aggregate: its first cause says more.
+  if (typeof error === 'object' && error !== null && 'errors' in error && Array.isArray(error.errors) && error.errors.length > 0) {
+    return describeKafkaError(error.errors[0]);
+  }
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
   const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';

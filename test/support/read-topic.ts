@@ -1,0 +1,47 @@
+import { loadKafkaConfig } from '@demo-kafka/config';
+import { Kafka, logLevel, type KafkaMessage } from '@demo-kafka/app-kit';
+import { randomUUID } from 'node:crypto';
+
+/** A record as read back from Kafka. */
+export interface ReadRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh consumer group until `count` records arrived,
+ * or `until` holds (or `timeoutMs` passed), using a client built from the binding directory alone.
+ */
+export async function readTopic(
+  bindingDir: string,
+  topic: string,
+  until: number | ((records: readonly ReadRecord[]) => boolean),
+  timeoutMs = 20_000,
+): Promise<ReadRecord[]> {
+  const done = typeof until === 'number' ? (records: readonly ReadRecord[]) => records.length >= until : until;
+  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, GROUP_ID: `reader-${randomUUID()}` });
+  const consumer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).consumer({ groupId: binding.groupId });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
+          records.push({ partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp });
+          if (done(records)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records;
+}
