@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBindingDir } from '@demo-kafka/local-kafka';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '../../../test/support/read-topic.js';
 import { spawnApp, type SpawnedApp } from '../../../test/support/spawn-app.js';
@@ -48,6 +52,32 @@ describe('the producer process', () => {
     const records = await readTopic(kafka.bindingDir, `${kafka.topicPrefix}${TOPIC}`, (rs) => rs.filter((r) => wanted.has(r.value?.toString() ?? '')).length === wanted.size);
     const inTopic = new Set(records.map((r) => r.value?.toString()));
     expect(acknowledged.filter((value) => !inTopic.has(value))).toEqual([]);
+    expect(app.output()).not.toContain(kafka.password);
+  });
+
+  it('reconnects when the mounted Secret rotates to working credentials, with no restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotating-binding-'));
+    const secret = {
+      brokers: kafka.brokers.join(','),
+      username: kafka.username,
+      password: 'not-the-password-yet',
+      ca: readFileSync(join(kafka.bindingDir, 'ca'), 'utf8'),
+      topicPrefix: kafka.topicPrefix,
+      name: 'rotating',
+    };
+    writeBindingDir(dir, secret);
+    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: dir });
+    running.push(app);
+    const readyz = async () => (await fetch(`${app.url}/readyz`)).json() as Promise<{ status: string; reason?: string }>;
+    for (let i = 0; i < 100 && !/credentials/.test((await readyz()).reason ?? ''); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await readyz()).reason).toMatch(/authentication failed/);
+
+    writeBindingDir(dir, { ...secret, password: kafka.password });
+    for (let i = 0; i < 150 && (await readyz()).status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await readyz()).toEqual({ status: 'ready' });
+    const res = await fetch(`${app.url}/messages`, { method: 'POST', body: 'after rotation' });
+    expect(res.status).toBe(200);
+    expect(app.output()).toContain('binding changed; reconnecting');
     expect(app.output()).not.toContain(kafka.password);
   });
 });

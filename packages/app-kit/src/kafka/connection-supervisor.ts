@@ -55,7 +55,7 @@ export class ConnectionSupervisor {
   }
 
   async #run(): Promise<void> {
-    const { minBackoffMs = 500, maxBackoffMs = 10_000, healthyIntervalMs = 10_000 } = this.options;
+    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000 } = this.options;
     let failures = 0;
     while (!this.#stopped) {
       try {
