@@ -1,6 +1,6 @@
-import { createMetrics, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import { cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
-import { messagesRoute } from './http/messages-route.js';
+import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
 import type { RecordSink } from './kafka/record-sink.js';
 
 export interface ProducerAppDeps {
@@ -11,6 +11,8 @@ export interface ProducerAppDeps {
   readonly produceTimeoutMs: number;
   /** Empty: no token needed. */
   readonly token: string;
+  /** Origins allowed to post from a browser (`*` or a comma-separated list). */
+  readonly corsOrigins: string;
 }
 
 /** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -20,6 +22,7 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.set('etag', false);
   app.use(deps.metrics.middleware);
   app.use(requestLogging(deps.logger));
+  app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER]));
   app.use(healthRoutes(() => deps.sink.readiness()));
   app.use(deps.metrics.router);
   app.use(messagesRoute({ sink: deps.sink, maxMessageBytes: deps.maxMessageBytes, token: deps.token, produceTimeoutMs: deps.produceTimeoutMs }));

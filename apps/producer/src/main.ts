@@ -38,7 +38,7 @@ try {
     metrics,
     maxMessageBytes: settings.MAX_MESSAGE_BYTES,
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
-    token: settings.PRODUCER_TOKEN,
+    token: settings.PRODUCER_TOKEN, corsOrigins: settings.CORS_ORIGINS,
   });
   await serve(app, {
     port: settings.PORT,

@@ -10,6 +10,7 @@ export const producerSettingsSpec = {
   PRODUCE_TIMEOUT_MS: num({ default: 10_000, desc: 'longest a POST waits for Kafka before answering 503' }),
   BATCH_MAX_RECORDS: num({ default: 500, desc: 'most records coalesced into one produce request' }),
   BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
+  CORS_ORIGINS: str({ default: '*', desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list' }),
   PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
 };
 

@@ -29,7 +29,7 @@ export async function buildProducer(env: Record<string, string>, waitReady = tru
     batchMaxBytes: settings.BATCH_MAX_BYTES,
   });
   sink.start();
-  const app = createApp({ sink, logger, metrics, maxMessageBytes: settings.MAX_MESSAGE_BYTES, produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS, token: settings.PRODUCER_TOKEN });
+  const app = createApp({ sink, logger, metrics, maxMessageBytes: settings.MAX_MESSAGE_BYTES, produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS, token: settings.PRODUCER_TOKEN, corsOrigins: settings.CORS_ORIGINS });
   if (waitReady) await waitFor(() => sink.readiness().ready, 30_000, () => sink.readiness().reason ?? '');
   return { app, sink, topic: binding.topic, close: () => sink.close() };
 }

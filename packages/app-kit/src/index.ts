@@ -1,4 +1,5 @@
 export { HEALTH_PATHS, healthRoutes, type Readiness } from './http/health-routes.js';
+export { cors } from './http/cors.js';
 export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
 export { requestLogging } from './http/request-logging.js';
 export { ConnectionSupervisor, type SupervisorOptions } from './kafka/connection-supervisor.js';

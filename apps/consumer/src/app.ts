@@ -1,0 +1,33 @@
+import { cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
+import express, { type Express } from 'express';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import { messagesStreamRoute } from './http/messages-stream-route.js';
+import { pageRoute, type PageConfig } from './http/page-route.js';
+import type { StreamHub } from './stream/stream-hub.js';
+
+export interface ConsumerAppDeps {
+  readonly hub: StreamHub;
+  readonly readiness: () => Readiness;
+  readonly logger: Logger;
+  readonly metrics: AppMetrics;
+  readonly consumerMetrics: ConsumerMetrics;
+  readonly corsOrigins: string;
+  readonly page: PageConfig;
+}
+
+/** Builds the consumer's HTTP app from its collaborators; nothing here connects or listens. */
+export function createApp(deps: ConsumerAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(deps.metrics.middleware);
+  app.use(requestLogging(deps.logger));
+  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
+  app.use(healthRoutes(deps.readiness));
+  app.use(deps.metrics.router);
+  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
+  app.use(pageRoute(deps.page));
+  app.use(notFound());
+  app.use(problemHandler());
+  return app;
+}

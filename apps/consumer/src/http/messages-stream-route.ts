@@ -1,0 +1,21 @@
+import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
+import { Router } from 'express';
+import type { ConsumerMetrics } from '../consumer-metrics.js';
+import type { StreamHub } from '../stream/stream-hub.js';
+
+/** Where users read: `curl <host>:31876/messages`. */
+export const STREAM_PATH = '/messages';
+
+/** `GET /messages`: the topic as Server-Sent Events, replay first, then live. */
+export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
+  const router = Router();
+  router.get(STREAM_PATH, async (req, res) => {
+    if (!hub.hasRoom()) {
+      metrics.rejectedClients.inc();
+      throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
+    }
+    await hub.connect(req, res);
+  });
+  router.all(STREAM_PATH, methodNotAllowed(['GET']));
+  return router;
+}

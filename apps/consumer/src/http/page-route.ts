@@ -1,0 +1,21 @@
+import { Router, static as serveStatic } from 'express';
+import { fileURLToPath } from 'node:url';
+
+/** The live page's files (no build step: plain HTML and JavaScript). */
+const PAGE_DIR = fileURLToPath(new URL('../page/', import.meta.url));
+
+/** What the page needs to know; served as `/config.json`. */
+export interface PageConfig {
+  /** Where the form posts; empty means this host on the producer's NodePort (30776). */
+  readonly producerUrl: string;
+}
+
+/** `GET /`: the page that shows the stream live and posts to the producer. */
+export function pageRoute(config: PageConfig): Router {
+  const router = Router();
+  router.get('/config.json', (_req, res) => {
+    res.json(config);
+  });
+  router.use(serveStatic(PAGE_DIR, { index: 'index.html', maxAge: 0 }));
+  return router;
+}

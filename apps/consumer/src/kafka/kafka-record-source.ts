@@ -1,0 +1,153 @@
+import {
+  ConnectionSupervisor,
+  Kafka,
+  ensureTopic,
+  kafkajsLogCreator,
+  type Admin,
+  type Consumer,
+  type Logger,
+  type Readiness,
+} from '@demo-kafka/app-kit';
+import type { KafkaBinding } from '@demo-kafka/config';
+import type { StreamRecord } from '../stream/stream-record.js';
+
+export interface KafkaRecordSourceOptions {
+  readonly binding: KafkaBinding;
+  /** Makes this process's group its own, so every replica receives every record. */
+  readonly instanceId: string;
+  /** How many records back to start from, per partition, to refill the replay buffer. */
+  readonly replaySize: number;
+  readonly logger: Logger;
+  /** Receives records in the order they were consumed. */
+  readonly onRecords: (records: StreamRecord[]) => void;
+  /** Offsets before which nothing will be delivered, per partition (the refill start). */
+  readonly onStart: (partition: number, offset: bigint) => void;
+  /** The next offset wanted per partition (after the newest record already received), for resuming after a rejoin. */
+  readonly nextOffset: (partition: number) => bigint | undefined;
+}
+
+/** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
+interface Clients {
+  readonly binding: KafkaBinding;
+  readonly consumer: Consumer;
+  readonly admin: Admin;
+  /** Where consuming starts per partition: `replaySize` back from the end, to refill the buffer. */
+  readonly start: Map<number, bigint>;
+  running: boolean;
+}
+
+/**
+ * One kafkajs consumer per process, in a group of its own under the binding's prefix. It
+ * starts `replaySize` records back so a restarted process refills its buffer, commits
+ * nothing, and after any rejoin seeks to just after what it already has.
+ */
+export class KafkaRecordSource {
+  #clients: Clients;
+  readonly #supervisor: ConnectionSupervisor;
+
+  constructor(private readonly options: KafkaRecordSourceOptions) {
+    this.#clients = this.#createClients(options.binding);
+    this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
+  }
+
+  /** The consumer group this process uses (under the binding's prefix, as the ACLs require). */
+  get groupId(): string {
+    return groupIdFor(this.#clients.binding, this.options.instanceId);
+  }
+
+  start(): void {
+    this.#supervisor.start();
+  }
+
+  readiness(): Readiness {
+    return this.#supervisor.readiness();
+  }
+
+  /** Rotated credentials: stop the old consumer, start one with the new binding where the old one was. */
+  async reconnect(binding: KafkaBinding): Promise<void> {
+    const old = this.#clients;
+    this.#clients = this.#createClients(binding);
+    await this.#disconnect(old);
+    this.#supervisor.recheck('reconnecting with new credentials');
+  }
+
+  async close(): Promise<void> {
+    await this.#supervisor.stop();
+    await this.#disconnect(this.#clients);
+  }
+
+  #createClients(binding: KafkaBinding): Clients {
+    const kafka = new Kafka(
+      binding.kafkaConfig({
+        logCreator: kafkajsLogCreator(this.options.logger.child({ component: 'kafkajs' })),
+        connectionTimeout: 5_000,
+        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3_000 },
+      }),
+    );
+    const consumer = kafka.consumer({
+      groupId: groupIdFor(binding, this.options.instanceId),
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 250,
+    });
+    const clients: Clients = { binding, consumer, admin: kafka.admin(), start: new Map(), running: false };
+    // After every (re)join, resume right after what the buffer holds, or at the refill start.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const partition of payload.memberAssignment[binding.topic] ?? []) {
+        const next = this.options.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
+        consumer.seek({ topic: binding.topic, partition, offset: String(next) });
+      }
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return; // kafkajs rejoins by itself; GROUP_JOIN seeks us back into place
+      clients.running = false;
+      this.#supervisor.reportFailure(payload.error);
+    });
+    return clients;
+  }
+
+  async #probe(): Promise<void> {
+    const clients = this.#clients;
+    if (!clients.running) await this.#startConsuming(clients);
+    else await clients.admin.fetchTopicMetadata({ topics: [clients.binding.topic] });
+  }
+
+  async #startConsuming(clients: Clients): Promise<void> {
+    const { topic } = clients.binding;
+    await clients.admin.connect();
+    await ensureTopic(clients.admin, topic);
+    const offsets = await clients.admin.fetchTopicOffsets(topic);
+    const { start } = clients;
+    for (const { partition, low, high } of offsets) {
+      const from = BigInt(high) - BigInt(this.options.replaySize);
+      start.set(partition, from > BigInt(low) ? from : BigInt(low));
+    }
+    await clients.consumer.connect();
+    await clients.consumer.subscribe({ topic, fromBeginning: false });
+    for (const [partition, offset] of start) this.options.onStart(partition, offset);
+    await clients.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        this.options.onRecords(
+          batch.messages.map((message) => ({
+            partition: batch.partition,
+            offset: BigInt(message.offset),
+            value: message.value?.toString('utf8') ?? '',
+          })),
+        );
+      },
+    });
+    clients.running = true;
+  }
+
+  async #disconnect(clients: Clients): Promise<void> {
+    clients.running = false;
+    await Promise.allSettled([clients.consumer.disconnect(), clients.admin.disconnect()]);
+  }
+}
+
+function groupIdFor(binding: KafkaBinding, instanceId: string): string {
+  return `${binding.groupId}-${instanceId}`;
+}

@@ -1,0 +1,67 @@
+import { formatStreamPosition, type StreamPosition } from '@demo-kafka/app-kit';
+import type { BufferedEvent, StreamRecord } from './stream-record.js';
+
+/** What a client resuming from a position gets from the buffer. */
+export interface Replay {
+  readonly events: readonly BufferedEvent[];
+  /** Records the client had not seen were already dropped: it resumes from the oldest kept. */
+  readonly gap: boolean;
+}
+
+/**
+ * The last `capacity` records, in the order they were consumed, each with the event id that
+ * carries the position of every partition. Resuming from an id replays exactly what that
+ * client has not seen, partition by partition.
+ */
+export class ReplayBuffer {
+  readonly #events: BufferedEvent[] = [];
+  /** Highest offset seen per partition: the stream's head. */
+  readonly #head = new Map<number, bigint>();
+  /** Highest offset per partition that is no longer in the buffer (evicted, or never loaded). */
+  readonly #floor = new Map<number, bigint>();
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** The position after the newest record (what a client that saw everything holds). */
+  get head(): StreamPosition {
+    return this.#head;
+  }
+
+  /** Marks offsets below `offset` in `partition` as not available (the buffer was refilled from there). */
+  startsAt(partition: number, offset: bigint): void {
+    const before = offset - 1n;
+    if (before > (this.#floor.get(partition) ?? -1n)) this.#floor.set(partition, before);
+  }
+
+  /** Appends records; one already seen (a redelivery after a reconnect) is skipped. Returns those added. */
+  append(records: readonly StreamRecord[]): BufferedEvent[] {
+    const added: BufferedEvent[] = [];
+    for (const record of records) {
+      const head = this.#head.get(record.partition);
+      if (head !== undefined && record.offset <= head) continue;
+      this.#head.set(record.partition, record.offset);
+      const event: BufferedEvent = { ...record, id: formatStreamPosition(this.#head, record.partition) };
+      this.#events.push(event);
+      added.push(event);
+    }
+    const excess = this.#events.length - this.capacity;
+    if (excess > 0) {
+      for (const evicted of this.#events.splice(0, excess)) {
+        if (evicted.offset > (this.#floor.get(evicted.partition) ?? -1n)) this.#floor.set(evicted.partition, evicted.offset);
+      }
+    }
+    return added;
+  }
+
+  /** Everything after `position` (everything, for a new client), and whether some of it is gone. */
+  after(position: StreamPosition | undefined): Replay {
+    if (!position) return { events: [...this.#events], gap: false };
+    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n));
+    const gap = [...position].some(([partition, offset]) => (this.#floor.get(partition) ?? -1n) > offset);
+    return { events, gap };
+  }
+}

@@ -1,0 +1,21 @@
+import { createEventBuffer, type EventBuffer } from 'better-sse';
+import type { BufferedEvent } from './stream-record.js';
+
+/** The value is already text: better-sse's default JSON serializer would send `"Hello"`. */
+const asText = (data: unknown): string => String(data);
+
+/**
+ * Writes events into one better-sse buffer that every client is sent as is. Each line of a
+ * value becomes its own `data:` field, which an EventSource joins back with newlines; one field
+ * holding a newline would end the event early.
+ */
+export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: string; text: string }): EventBuffer {
+  const buffer = createEventBuffer({ serializer: asText });
+  if (notice) buffer.event(notice.event).data(notice.text).dispatch();
+  for (const event of events) {
+    buffer.id(event.id);
+    for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line);
+    buffer.dispatch();
+  }
+  return buffer;
+}

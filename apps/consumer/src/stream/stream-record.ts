@@ -1,0 +1,12 @@
+/** A Kafka record as the stream needs it: where it is, and its value as text. */
+export interface StreamRecord {
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly value: string;
+}
+
+/** A record in the replay buffer, with the event id a client receives for it. */
+export interface BufferedEvent extends StreamRecord {
+  /** `partition:offset` pairs: this record first, then the last record seen of every other partition. */
+  readonly id: string;
+}
