@@ -1,0 +1,95 @@
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+
+/** One parsed Server-Sent Event. */
+export interface SseEvent {
+  readonly id: string | undefined;
+  readonly event: string;
+  readonly data: string;
+}
+
+/** A stream read as curl would show it, parsed as an EventSource would. */
+export interface SseStream {
+  readonly status: number;
+  readonly headers: IncomingMessage['headers'];
+  /** The raw text so far. */
+  raw(): string;
+  /** The events so far (comments and `retry:` lines are not events). */
+  events(): SseEvent[];
+  /** Resolves once `count` events arrived; rejects after `timeoutMs`. */
+  waitForEvents(count: number, timeoutMs?: number): Promise<SseEvent[]>;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
+  close(): void;
+}
+
+/** Opens `GET url` with optional headers and resolves once the response head arrived. */
+export function openStream(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
+  return new Promise((resolve, reject) => {
+    const req: ClientRequest = request(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
+      let raw = '';
+      res.setEncoding('utf8');
+      const waiters = new Set<() => void>();
+      res.on('data', (chunk: string) => {
+        raw += chunk;
+        waiters.forEach((w) => w());
+      });
+      const ended = new Promise<void>((done) => {
+        res.on('end', done);
+        res.on('close', done);
+        res.on('error', done);
+      });
+      const stream: SseStream = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        raw: () => raw,
+        events: () => parseEvents(raw),
+        waitForEvents: (count, timeoutMs = 15_000) =>
+          new Promise((done, fail) => {
+            const check = (): void => {
+              const events = parseEvents(raw);
+              if (events.length >= count) {
+                waiters.delete(check);
+                clearTimeout(timer);
+                done(events);
+              }
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`got ${parseEvents(raw).length} of ${count} events within ${timeoutMs} ms; stream so far:\n${raw.slice(-2000)}`));
+            }, timeoutMs);
+            waiters.add(check);
+            check();
+          }),
+        ended,
+        close: () => req.destroy(),
+      };
+      resolve(stream);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Parses complete events (those ended by a blank line) as the EventSource spec says. */
+export function parseEvents(raw: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  const blocks = raw.replace(/\r\n?/g, '\n').split('\n\n');
+  blocks.pop(); // the last block is not complete until a blank line follows it
+  for (const block of blocks) {
+    let id: string | undefined;
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
+      else if (field === 'event') event = value;
+    }
+    if (data.length > 0) events.push({ id, event, data: data.join('\n') });
+  }
+  return events;
+}
