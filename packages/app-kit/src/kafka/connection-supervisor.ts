@@ -47,11 +47,16 @@ export class ConnectionSupervisor {
     this.#wake?.();
   }
 
-  /** Stops probing; resolves when the loop has ended. */
-  async stop(): Promise<void> {
+  /**
+   * Stops probing; resolves when the loop has ended, or after `graceMs` if a probe is still
+   * connecting (closing the clients then makes it fail fast).
+   */
+  async stop(graceMs = 1_000): Promise<void> {
     this.#stopped = true;
     this.#wake?.();
-    await this.#loop;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 
   async #run(): Promise<void> {

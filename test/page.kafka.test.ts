@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
+import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
+import { launchChromium } from './support/chromium.js';
+import { produce } from './support/produce.js';
+
+const kafka = inject('kafka');
+
+describe('the live page in headless Chromium', () => {
+  const TOPIC = `page-${randomUUID()}`;
+  let producer: TestProducer;
+  let producerServer: Server;
+  let consumer: TestConsumer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
+    producerServer = createServer(producer.app);
+    await new Promise<void>((resolve) => producerServer.listen(0, '127.0.0.1', resolve));
+    const address = producerServer.address();
+    const producerUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    // The page is served by the consumer and posts to the producer: two origins, as on the cluster.
+    consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, PRODUCER_URL: producerUrl });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await consumer?.close();
+    producerServer?.closeAllConnections();
+    await new Promise((resolve) => producerServer?.close(resolve));
+    await producer?.close();
+  });
+
+  it('connects, shows a message posted through its form, and shows multi-line values intact', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${consumer.url}/`);
+    await expect.poll(() => page.textContent('#status')).toBe('connected');
+
+    const message = `from the page ${randomUUID()}`;
+    await page.fill('#message', message);
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('#post-result')).toMatch(/written to .* partition \d+ offset \d+/);
+    await expect.poll(() => page.locator('#messages li').first().textContent()).toContain(message);
+
+    await produce(kafka.bindingDir, TOPIC, ['first line\nsecond line']);
+    // EventSource joins the data lines back with "\n"; the list item shows it with pre-wrap.
+    await expect.poll(() => page.locator('#messages li').first().evaluate((li) => li.firstChild?.textContent)).toBe('first line\nsecond line');
+    expect(await page.textContent('#count')).toBe('2');
+    await page.screenshot({ path: 'test/page.kafka.test.png' }).catch(() => {});
+    expect(errors).toEqual([]);
+  });
+});
