@@ -25,7 +25,7 @@ describe('Kafka down when the consumer starts', () => {
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir }, false);
     const readyz = await fetch(`${consumer.url}/readyz`);
     expect(readyz.status).toBe(503);
-    expect((await readyz.json()).reason).toEqual(expect.any(String));
+    expect(((await readyz.json()) as { reason?: unknown }).reason).toEqual(expect.any(String));
     stream = await openStream(`${consumer.url}/messages`);
     expect(stream.status).toBe(200);
 

@@ -7,8 +7,12 @@ export function kafkajsLogCreator(logger: Logger): logCreator {
   return () => ({ level, log }) => {
     const { message, ...extra } = log;
     const entry = { kafkajs: extra };
-    if (level === logLevel.ERROR) logger.error(entry, message);
-    else if (level === logLevel.WARN) logger.warn(entry, message);
+    // "Response <Api>" lines are protocol errors kafkajs retries by itself (a coordinator still
+    // loading, say); the supervisor reports failures that last.
+    if (message.startsWith('Response ')) logger.debug(entry, message);
+    else if (level === logLevel.ERROR) logger.error(entry, message);
+    // Our own produce timeout bounds retries; kafkajs warns about any bound on them.
+    else if (level === logLevel.WARN && !message.startsWith('Limiting retries')) logger.warn(entry, message);
     else if (level === logLevel.INFO) logger.debug(entry, message);
     else logger.trace(entry, message);
   };

@@ -1,0 +1,355 @@
+import { createLogger } from '@demo-kafka/app-kit';
+import { once } from 'node:events';
+import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createConsumerMetrics, type ConsumerMetrics } from '../src/consumer-metrics.js';
+import { GAP_EVENT, StreamHub, type StreamHubOptions } from '../src/stream/stream-hub.js';
+import type { StreamRecord } from '../src/stream/stream-record.js';
+
+const RETRY_MS = 1234;
+
+const rec = (partition: number, offset: number, value = `p${partition}@${offset}`): StreamRecord => ({
+  partition,
+  offset: BigInt(offset),
+  value,
+});
+
+interface SseEvent {
+  readonly type: string;
+  readonly data: string;
+  readonly id: string | undefined;
+}
+
+/** Splits raw stream text into events the way an EventSource does (comments and retry dropped). */
+function parseEvents(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  for (const block of text.split('\n\n')) {
+    let type = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon <= 0) continue;
+      const field = line.slice(0, colon);
+      const value = line.slice(colon + 1);
+      if (field === 'data') data.push(value);
+      else if (field === 'event') type = value;
+      else if (field === 'id') id = value;
+    }
+    if (data.length > 0) events.push({ type, data: data.join('\n'), id });
+  }
+  return events;
+}
+
+/** An SSE response being read to the end, its text kept whole. */
+interface Stream {
+  readonly res: IncomingMessage;
+  text: string;
+  /** The server ended the response properly. */
+  ended: boolean;
+  /** The response is over, ended or cut off. */
+  closed: boolean;
+  events(): SseEvent[];
+  close(): void;
+}
+
+const cleanups: Array<() => void | Promise<void>> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+interface Harness {
+  readonly hub: StreamHub;
+  readonly registry: Registry;
+  readonly metrics: ConsumerMetrics;
+  readonly port: number;
+  open(path?: string, headers?: OutgoingHttpHeaders): Promise<Stream>;
+  /** Opens a stream and waits until the hub has it as a client, so a publish reaches it live. */
+  connect(path?: string, headers?: OutgoingHttpHeaders): Promise<Stream>;
+  metric(name: string): Promise<number>;
+}
+
+async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'logger'>> = {}): Promise<Harness> {
+  const registry = new Registry();
+  const metrics = createConsumerMetrics(registry);
+  const hub = new StreamHub({
+    replaySize: 100,
+    maxClients: 10,
+    maxClientBufferBytes: 1024 * 1024,
+    keepAliveMs: 60_000,
+    retryMs: RETRY_MS,
+    ...options,
+    metrics,
+    logger: createLogger('t', 'silent'),
+  });
+  const server = http.createServer((req, res) => {
+    void hub.connect(req, res);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  // No connection reuse: each stream owns its socket, so ending one never touches another.
+  const agent = new http.Agent({ keepAlive: false });
+  cleanups.push(async () => {
+    hub.closeAll();
+    agent.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const open = async (path = '/messages', headers: OutgoingHttpHeaders = {}): Promise<Stream> => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent });
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    res.setEncoding('utf8');
+    const stream: Stream = {
+      res,
+      text: '',
+      ended: false,
+      closed: false,
+      events: () => parseEvents(stream.text),
+      close: () => req.destroy(),
+    };
+    res.on('data', (chunk: string) => {
+      stream.text += chunk;
+    });
+    res.on('end', () => {
+      stream.ended = true;
+    });
+    res.on('close', () => {
+      stream.closed = true;
+    });
+    res.on('error', () => {});
+    req.on('error', () => {});
+    cleanups.push(() => {
+      req.destroy();
+    });
+    return stream;
+  };
+
+  const connect = async (path?: string, headers?: OutgoingHttpHeaders): Promise<Stream> => {
+    const before = hub.clientCount;
+    const stream = await open(path, headers);
+    await vi.waitFor(() => expect(hub.clientCount).toBe(before + 1));
+    return stream;
+  };
+
+  const metric = async (name: string): Promise<number> => {
+    const found = registry.getSingleMetric(name);
+    if (!found) throw new Error(`no metric ${name}`);
+    const { values } = await found.get();
+    return values.reduce((sum, v) => sum + v.value, 0);
+  };
+
+  return { hub, registry, metrics, port, open, connect, metric };
+}
+
+/** Publishes a marker and waits for it: everything written before it has then arrived too. */
+async function settle(hub: StreamHub, streams: readonly Stream[], marker: StreamRecord): Promise<void> {
+  hub.publish([marker]);
+  await vi.waitFor(() => {
+    for (const s of streams) expect(s.text).toContain(`data:${marker.value}\n`);
+  });
+}
+
+const ids = (stream: Stream): Array<string | undefined> => stream.events().map((e) => e.id);
+
+describe('StreamHub', () => {
+  it('sends a new client the retry hint, then the whole buffer, as text/event-stream', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0, 'a'), rec(1, 0, 'b')]);
+    const stream = await h.connect();
+    expect(stream.res.statusCode).toBe(200);
+    expect(stream.res.headers['content-type']).toMatch(/^text\/event-stream/);
+    await vi.waitFor(() => expect(stream.text).toContain('data:b\n\n'));
+    expect(stream.text).toBe(`retry:${RETRY_MS}\n\nid:0:0\ndata:a\n\nid:1:0,0:0\ndata:b\n\n`);
+    expect(await h.metric('sse_events_sent_total')).toBe(2);
+    expect(await h.metric('sse_clients')).toBe(1);
+  });
+
+  it('sends a new client nothing but the retry hint while the buffer is empty, then live events', async () => {
+    const h = await startHub();
+    const stream = await h.connect();
+    await vi.waitFor(() => expect(stream.text).toBe(`retry:${RETRY_MS}\n\n`));
+    h.hub.publish([rec(0, 7, 'live')]);
+    await vi.waitFor(() => expect(stream.text).toBe(`retry:${RETRY_MS}\n\nid:0:7\ndata:live\n\n`));
+  });
+
+  describe('resuming', () => {
+    const history = [rec(0, 0), rec(1, 0), rec(0, 1), rec(1, 1), rec(0, 2)];
+
+    it.each([
+      ['the Last-Event-ID header', (id: string) => ({ path: '/messages', headers: { 'Last-Event-ID': id } })],
+      ['the lastEventId query parameter', (id: string) => ({ path: `/messages?lastEventId=${encodeURIComponent(id)}`, headers: {} })],
+    ])('from %s replays only what the client lacks, then live, with no duplicate', async (_how, request) => {
+      const h = await startHub();
+      const events = (h.hub.publish(history), h.hub.buffer.after(undefined).events);
+      const resumeFrom = events[1]?.id ?? '';
+      expect(resumeFrom).toBe('1:0,0:0');
+      const { path, headers } = request(resumeFrom);
+      const stream = await h.connect(path, headers);
+      await settle(h.hub, [stream], rec(1, 2, 'live'));
+      expect(ids(stream)).toEqual(['0:1,1:0', '1:1,0:1', '0:2,1:1', '1:2,0:2']);
+      expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
+    });
+
+    it('gives a client whose id is malformed the whole buffer', async () => {
+      const h = await startHub();
+      h.hub.publish(history);
+      const stream = await h.connect('/messages', { 'Last-Event-ID': '0:1,0:2' });
+      await settle(h.hub, [stream], rec(0, 3, 'live'));
+      expect(ids(stream)).toEqual(['0:0', '1:0,0:0', '0:1,1:0', '1:1,0:1', '0:2,1:1', '0:3,1:1']);
+      expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
+    });
+
+    it('tells a client whose id is older than the buffer about the gap first, then replays what is kept', async () => {
+      const h = await startHub({ replaySize: 2 });
+      h.hub.publish([rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)]);
+      const stream = await h.connect('/messages', { 'Last-Event-ID': '0:0' });
+      await vi.waitFor(() => expect(stream.text).toContain('id:0:3\n'));
+      const events = stream.events();
+      expect(events[0]?.type).toBe(GAP_EVENT);
+      expect(events[0]?.id).toBeUndefined();
+      expect(events.slice(1).map((e) => e.id)).toEqual(['0:2', '0:3']);
+      expect(stream.text.indexOf('event:gap')).toBeLessThan(stream.text.indexOf('id:0:2'));
+    });
+
+    it('sends a client that is up to date nothing until something new arrives', async () => {
+      const h = await startHub();
+      h.hub.publish(history);
+      const stream = await h.connect('/messages', { 'Last-Event-ID': '0:2,1:1' });
+      await settle(h.hub, [stream], rec(0, 3, 'live'));
+      expect(ids(stream)).toEqual(['0:3,1:1']);
+    });
+  });
+
+  it('sends each live batch to every client once', async () => {
+    const h = await startHub();
+    const a = await h.connect();
+    const b = await h.connect();
+    h.hub.publish([rec(0, 0, 'one'), rec(0, 1, 'two')]);
+    h.hub.publish([rec(0, 1, 'two again'), rec(1, 0, 'three')]);
+    await settle(h.hub, [a, b], rec(0, 2, 'end'));
+    for (const stream of [a, b]) {
+      expect(stream.events().map((e) => e.data)).toEqual(['one', 'two', 'three', 'end']);
+    }
+    expect(await h.metric('sse_events_sent_total')).toBe(8);
+    expect(await h.metric('kafka_records_consumed_total')).toBe(4);
+    expect(await h.metric('sse_replay_buffer_records')).toBe(4);
+  });
+
+  it('has no room once maxClients are connected, and room again when one leaves', async () => {
+    const h = await startHub({ maxClients: 2 });
+    expect(h.hub.hasRoom()).toBe(true);
+    const a = await h.connect();
+    expect(h.hub.hasRoom()).toBe(true);
+    await h.connect();
+    expect(h.hub.hasRoom()).toBe(false);
+    expect(await h.metric('sse_clients')).toBe(2);
+    a.close();
+    await vi.waitFor(() => expect(h.hub.clientCount).toBe(1));
+    expect(h.hub.hasRoom()).toBe(true);
+    expect(await h.metric('sse_clients')).toBe(1);
+  });
+
+  it('disconnects a client that stops reading, and keeps serving one that reads', async () => {
+    const maxClientBufferBytes = 64 * 1024;
+    const h = await startHub({ maxClientBufferBytes, replaySize: 10 });
+    const reader = await h.connect();
+
+    const slow = net.connect(h.port, '127.0.0.1');
+    slow.on('error', () => {});
+    cleanups.push(() => {
+      slow.destroy();
+    });
+    await once(slow, 'connect');
+    slow.write('GET /messages HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    // Never read: the kernel buffers fill, then the response's own queue grows.
+    slow.pause();
+    await vi.waitFor(() => expect(h.hub.clientCount).toBe(2));
+    const slowClosed = once(slow, 'close');
+
+    // Each batch stays well under the bound, so a client that keeps reading never reaches it.
+    const value = 'x'.repeat(8 * 1024);
+    let offset = 0;
+    const published: string[] = [];
+    // Loopback buffers can hold several MB; stop once the slow client is dropped (or clearly never will be).
+    while ((await h.metric('sse_slow_client_disconnects_total')) === 0 && offset < 20_000) {
+      const batch = Array.from({ length: 6 }, () => rec(0, offset++, value));
+      h.hub.publish(batch);
+      published.push(...batch.map((r) => `0:${r.offset}`));
+      // The reading client shares this event loop: let it take each batch before the next.
+      const last = `id:0:${offset - 1}\ndata:${value}\n\n`;
+      await vi.waitFor(() => expect(reader.text.endsWith(last)).toBe(true), { interval: 1, timeout: 2_000 });
+    }
+
+    expect(await h.metric('sse_slow_client_disconnects_total')).toBe(1);
+    expect(h.hub.clientCount).toBe(1);
+    expect(await h.metric('sse_clients')).toBe(1);
+    slow.resume();
+    await slowClosed;
+
+    await settle(h.hub, [reader], rec(1, 0, 'after'));
+    expect(reader.closed).toBe(false);
+    expect(ids(reader)).toEqual([...published, `1:0,0:${offset - 1}`]);
+    expect(await h.metric('sse_slow_client_disconnects_total')).toBe(1);
+  }, 20_000);
+
+  // BUG (stream-hub.ts #send, the `writableLength > maxClientBufferBytes` check right after
+  // session.batch): the check runs synchronously after one write, before any client could read,
+  // so a replay (or one consumed batch) bigger than the bound plus what the kernel takes at once
+  // drops a client that reads as fast as it can. With the defaults (REPLAY_SIZE 1000,
+  // MAX_CLIENT_BUFFER_BYTES 1 MiB) every new client is dropped right after `retry:` once the
+  // buffer holds more than about 1.2 MB (e.g. 1000 records of 2 KB), and counted as slow.
+  it.fails('does not drop a client that reads promptly when its replay is larger than the bound', async () => {
+    const h = await startHub({ maxClientBufferBytes: 64 * 1024, replaySize: 1000 });
+    const value = 'y'.repeat(2 * 1024);
+    h.hub.publish(Array.from({ length: 1000 }, (_, i) => rec(0, i, value)));
+    const stream = await h.open();
+    const last = `id:0:999\ndata:${value}\n\n`;
+    await vi.waitFor(() => expect(stream.closed || stream.text.endsWith(last)).toBe(true), { interval: 5, timeout: 3_000 });
+    expect(await h.metric('sse_slow_client_disconnects_total')).toBe(0);
+    expect(stream.closed).toBe(false);
+    expect(stream.events()).toHaveLength(1000);
+  });
+
+  it('sends a client whose id is ahead of this replica only records past its own position', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0), rec(0, 1), rec(1, 0), rec(1, 1), rec(1, 2)]);
+    // Another replica had reached p0:4; this one has p1 further than the client.
+    const stream = await h.connect('/messages', { 'Last-Event-ID': '0:4,1:0' });
+    h.hub.publish([rec(0, 2), rec(0, 3), rec(0, 4), rec(1, 3)]);
+    await settle(h.hub, [stream], rec(0, 5, 'caught up'));
+    expect(ids(stream)).toEqual(['1:1,0:1', '1:2,0:1', '1:3,0:4', '0:5,1:3']);
+  });
+
+  it('sends keep-alive comments on an idle stream', async () => {
+    const h = await startHub({ keepAliveMs: 50 });
+    const stream = await h.connect();
+    await vi.waitFor(() => expect(stream.text.match(/^:\n\n/gm)?.length ?? 0).toBeGreaterThanOrEqual(3), { timeout: 2_000 });
+    expect(stream.text).toMatch(/^retry:1234\n\n(:\n\n)+$/);
+    expect(stream.events()).toEqual([]);
+  });
+
+  it('closeAll ends every stream and forgets its clients', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0, 'kept')]);
+    const a = await h.connect();
+    const b = await h.connect();
+    h.hub.closeAll();
+    await vi.waitFor(() => {
+      expect(a.ended).toBe(true);
+      expect(b.ended).toBe(true);
+    });
+    expect(h.hub.clientCount).toBe(0);
+    expect(h.hub.hasRoom()).toBe(true);
+    expect(await h.metric('sse_clients')).toBe(0);
+    expect(a.text).toContain('data:kept\n');
+    // Publishing after shutdown must neither throw nor count sends to ended streams.
+    const sentBefore = await h.metric('sse_events_sent_total');
+    h.hub.publish([rec(0, 1, 'late')]);
+    expect(await h.metric('sse_events_sent_total')).toBe(sentBefore);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * `npm run demo`: a real Kafka broker (packages/local-kafka), the producer on 30776 and the
+ * consumer on 31876, as the walkthrough's NodePorts. Ctrl-C stops all of it.
+ * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { NODE_PORTS } from '../k8s/node-ports.js';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
+const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
+const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
+const say = (line: string): void => console.log(`[demo] ${line}`);
+
+let kafka: LocalKafka | undefined;
+const apps: ChildProcess[] = [];
+let stopping: Promise<void> | undefined;
+
+/** Stops the apps, then Kafka, then exits; every caller waits for the one stop in progress. */
+async function stopAll(code: number): Promise<never> {
+  stopping ??= (async () => {
+    say('stopping ...');
+    await Promise.all(
+      apps.map(
+        (app) =>
+          new Promise<void>((resolve) => {
+            if (app.exitCode !== null || app.signalCode !== null) return resolve();
+            app.once('exit', () => resolve());
+            app.kill('SIGTERM');
+            setTimeout(() => app.kill('SIGKILL'), 10_000).unref();
+          }),
+      ),
+    );
+    await kafka?.stop();
+    say('stopped');
+  })();
+  await stopping;
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+function startApp(name: 'producer' | 'consumer', port: number, bindingDir: string): ChildProcess {
+  const child = spawn(process.execPath, [tsxCli, '--conditions=source', `apps/${name}/src/main.ts`], {
+    cwd: repo,
+    env: { ...process.env, KAFKA_BINDING_DIR: bindingDir, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const prefix = (chunk: Buffer): string => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping the demo`);
+      void stopAll(1);
+    }
+  });
+  apps.push(child);
+  return child;
+}
+
+async function waitReady(name: string, port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let last = '';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (res.ok) return;
+      last = ((await res.json()) as { reason?: string }).reason ?? '';
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} on port ${port} was not ready within 60 s: ${last}`);
+}
+
+try {
+  kafka = await startLocalKafka({ log: say });
+  startApp('producer', producerPort, kafka.bindingDir);
+  startApp('consumer', consumerPort, kafka.bindingDir);
+  await Promise.all([waitReady('producer', producerPort), waitReady('consumer', consumerPort)]);
+  console.log(`
+Kafka ${kafka.brokers.join(',')} (SASL_SSL, SCRAM-SHA-256, topic ${kafka.user.topicPrefix}default) and both apps are running.
+
+  curl localhost:${producerPort}/messages -d Hello      # write a message
+  curl localhost:${consumerPort}/messages               # watch the stream: data:Hello
+  http://localhost:${consumerPort}/                      # the live page
+
+KAFKA_BINDING_DIR=${kafka.bindingDir}
+Ctrl-C stops everything.`);
+} catch (error) {
+  console.error(`[demo] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll(1);
+}

@@ -1,0 +1,66 @@
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@demo-kafka/local-kafka';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../', import.meta.url));
+
+/** Processes whose command line contains `needle`. */
+function processesWith(needle: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(needle) && !line.includes('ps -eo'));
+}
+
+describe('npm run demo', () => {
+  const demo = { kill: () => {} };
+  afterAll(() => demo.kill());
+
+  it('starts Kafka and both apps, moves the walkthrough message with curl, and Ctrl-C leaves no process', async () => {
+    const [producerPort, consumerPort] = [await freePort(), await freePort()];
+    const child = spawn('npm', ['run', '-s', 'demo'], {
+      cwd: repo,
+      env: { ...process.env, PRODUCER_PORT: String(producerPort), CONSUMER_PORT: String(consumerPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so the test can Ctrl-C it as a terminal would
+    });
+    demo.kill = () => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops everything.');
+    expect(output).toContain(`curl localhost:${producerPort}/messages -d Hello`);
+    expect(output).toContain(`curl localhost:${consumerPort}/messages`);
+    const dataDir = /KAFKA_BINDING_DIR=(\S+)\/binding/.exec(output)?.[1] ?? 'missing';
+
+    // The walkthrough, with curl's own defaults (form content type, Accept */*).
+    const posted = await run('curl', ['-sS', `localhost:${producerPort}/messages`, '-d', 'Hello']);
+    expect(posted.stdout).toBe('Hello');
+    const streamed = await run('curl', ['-sS', '-N', '--max-time', '2', `localhost:${consumerPort}/messages`]).catch(
+      (error: { stdout?: string; code?: number }) => {
+        // curl exits 28 when --max-time ends the (endless) stream: that is the expected way out.
+        expect(error.code).toBe(28);
+        return { stdout: error.stdout ?? '' };
+      },
+    );
+    expect(streamed.stdout).toMatch(/^data: ?Hello$/m);
+
+    process.kill(-(child.pid ?? 0), 'SIGINT');
+    // npm passes Ctrl-C on and ends by the signal, as in a terminal; the demo itself stops cleanly.
+    expect(['0', 'SIGINT']).toContain(await exited);
+    await expect.poll(() => output, { timeout: 30_000 }).toContain('[demo] stopped');
+    await expect.poll(() => processesWith('scripts/demo.ts'), { timeout: 10_000 }).toEqual([]);
+    expect(processesWith(dataDir)).toEqual([]);
+    expect(processesWith(`PORT=${producerPort}`)).toEqual([]);
+    expect(processesWith('apps/producer/src/main.ts').concat(processesWith('apps/consumer/src/main.ts'))).toEqual([]);
+  });
+});
