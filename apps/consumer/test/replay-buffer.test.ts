@@ -149,7 +149,7 @@ describe('ReplayBuffer.after', () => {
     }
   });
 
-  // Every id here names all three partitions; the case of an unnamed partition is the it.fails below.
+  // Every id here names all three partitions; the case of an unnamed partition is tested below.
   it.each([11, 12, 13])('with eviction (seed %i), resumes exactly when nothing unseen was evicted and flags a gap otherwise', (seed) => {
     const capacity = 15;
     const buffer = new ReplayBuffer(capacity);
@@ -197,10 +197,9 @@ describe('ReplayBuffer.after', () => {
     expect(replay.gap).toBe(false);
   });
 
-  // BUG (replay-buffer.ts, after(): `gap` only looks at partitions named in the position). A
-  // client holding `0:0` never received p1:0; once p1:0 is evicted it cannot be replayed, yet
-  // the client is told there is no gap and silently loses the record.
-  it.fails('flags a gap when a record of a partition the position does not name was evicted', () => {
+  // A client holding `0:0` never received p1:0; once p1:0 is evicted it cannot be replayed, and
+  // the client must be told rather than silently lose the record.
+  it('flags a gap when a record of a partition the position does not name was evicted', () => {
     const buffer = new ReplayBuffer(2);
     const [first] = buffer.append([rec(0, 0)]);
     expect(first?.id).toBe('0:0');
@@ -237,8 +236,9 @@ describe('ReplayBuffer.startsAt', () => {
     expect(buffer.after(new Map([[0, 9n]])).gap).toBe(true);
     buffer.startsAt(1, 50n);
     buffer.startsAt(1, 20n);
-    expect(buffer.after(new Map([[1, 30n]])).gap).toBe(true);
-    expect(buffer.after(new Map([[1, 49n]])).gap).toBe(false);
+    // The position names partition 0 at its head, so only partition 1's floor decides.
+    expect(buffer.after(new Map([[0, 11n], [1, 30n]])).gap).toBe(true);
+    expect(buffer.after(new Map([[0, 11n], [1, 49n]])).gap).toBe(false);
   });
 
   it('affects only its own partition', () => {

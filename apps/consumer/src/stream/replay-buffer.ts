@@ -17,8 +17,10 @@ export class ReplayBuffer {
   readonly #events: BufferedEvent[] = [];
   /** Highest offset seen per partition: the stream's head. */
   readonly #head = new Map<number, bigint>();
-  /** Highest offset per partition that is no longer in the buffer (evicted, or never loaded). */
+  /** Highest offset per partition that was never loaded (the refill after a restart starts later). */
   readonly #floor = new Map<number, bigint>();
+  /** Highest offset per partition that was evicted to keep the buffer at capacity. */
+  readonly #evicted = new Map<number, bigint>();
 
   constructor(readonly capacity: number) {}
 
@@ -51,7 +53,7 @@ export class ReplayBuffer {
     const excess = this.#events.length - this.capacity;
     if (excess > 0) {
       for (const evicted of this.#events.splice(0, excess)) {
-        if (evicted.offset > (this.#floor.get(evicted.partition) ?? -1n)) this.#floor.set(evicted.partition, evicted.offset);
+        if (evicted.offset > (this.#evicted.get(evicted.partition) ?? -1n)) this.#evicted.set(evicted.partition, evicted.offset);
       }
     }
     return added;
@@ -61,7 +63,13 @@ export class ReplayBuffer {
   after(position: StreamPosition | undefined): Replay {
     if (!position) return { events: [...this.#events], gap: false };
     const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n));
-    const gap = [...position].some(([partition, offset]) => (this.#floor.get(partition) ?? -1n) > offset);
+    const missing = (partition: number, offset: bigint): boolean =>
+      (this.#floor.get(partition) ?? -1n) > offset || (this.#evicted.get(partition) ?? -1n) > offset;
+    // A partition the position does not name was never received: an eviction there lost records
+    // the client would have got, while a refill floor there predates the client altogether.
+    const gap =
+      [...position].some(([partition, offset]) => missing(partition, offset)) ||
+      [...this.#evicted.keys()].some((partition) => !position.has(partition));
     return { events, gap };
   }
 }

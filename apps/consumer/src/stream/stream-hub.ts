@@ -101,16 +101,19 @@ export class StreamHub {
 
   #send(client: Client, buffer: Parameters<Session['batch']>[0], events: number): void {
     if (client.res.writableEnded || client.res.destroyed) return;
-    void client.session.batch(buffer);
-    this.options.metrics.eventsSent.inc(events);
-    // better-sse ignores write()'s backpressure signal; the bytes a client has not taken are ours to bound.
+    // better-sse ignores write()'s backpressure signal, so the hub bounds it: a client that has
+    // not taken what it was sent before is too slow. Judged before writing, so a large replay or
+    // batch to a client that reads promptly is fine; a client holds at most the bound plus one batch.
     if (client.res.writableLength > this.options.maxClientBufferBytes) {
       this.options.metrics.slowClientDisconnects.inc();
       this.options.logger.warn({ unsentBytes: client.res.writableLength }, 'disconnecting a client too slow to keep up');
       this.#clients.delete(client);
       this.options.metrics.clients.set(this.#clients.size);
       client.res.destroy();
+      return;
     }
+    void client.session.batch(buffer);
+    this.options.metrics.eventsSent.inc(events);
   }
 
   #isAhead(position: StreamPosition): boolean {

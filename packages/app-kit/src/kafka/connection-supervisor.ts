@@ -22,6 +22,8 @@ export class ConnectionSupervisor {
   #state: Readiness = { ready: false, reason: 'connecting to Kafka' };
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** Set when asked to probe again while a probe was running: the next sleep is skipped. */
+  #again = false;
   #loop: Promise<void> | undefined;
 
   constructor(private readonly options: SupervisorOptions) {}
@@ -38,12 +40,17 @@ export class ConnectionSupervisor {
   /** A send or fetch failed: mark not ready (with why) and probe again at once. */
   reportFailure(error: unknown): void {
     this.#set({ ready: false, reason: describeKafkaError(error) });
-    this.#wake?.();
+    this.#probeAgain();
   }
 
   /** Probe again now (after a reconnect with new credentials, say). */
   recheck(reason: string): void {
     this.#set({ ready: false, reason });
+    this.#probeAgain();
+  }
+
+  #probeAgain(): void {
+    this.#again = true;
     this.#wake?.();
   }
 
@@ -63,12 +70,16 @@ export class ConnectionSupervisor {
     const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000 } = this.options;
     let failures = 0;
     while (!this.#stopped) {
+      this.#again = false;
       try {
         await this.options.probe();
+        if (this.#stopped) break;
         failures = 0;
-        this.#set({ ready: true });
+        // A failure reported while this probe ran is newer news than the probe's success.
+        if (!this.#again) this.#set({ ready: true });
         await this.#sleep(healthyIntervalMs);
       } catch (error) {
+        if (this.#stopped) break;
         failures += 1;
         this.#set({ ready: false, reason: describeKafkaError(error) });
         await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
@@ -86,6 +97,7 @@ export class ConnectionSupervisor {
   }
 
   #sleep(ms: number): Promise<void> {
+    if (this.#stopped || this.#again) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done(): void {
