@@ -1,0 +1,94 @@
+import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
+import { buildProducer, waitFor, type TestProducer } from '../apps/producer/test/build-producer.js';
+import { openStream } from './support/sse-client.js';
+
+const PRODUCE_TIMEOUT_MS = 3000;
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
+
+// A broker of its own, SIGKILLed mid-stream: nothing acknowledged may be lost or doubled.
+describe('the broker is killed and restarted during a steady stream of POSTs', () => {
+  let kafka: LocalKafka;
+  let producer: TestProducer;
+  let producerServer: Server;
+  let producerUrl: string;
+  let consumer: TestConsumer;
+
+  beforeAll(async () => {
+    kafka = await startLocalKafka({ username: 'crash' });
+    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS) };
+    producer = await buildProducer(env);
+    producerServer = createServer(producer.app);
+    producerUrl = await listen(producerServer);
+    consumer = await buildConsumer(env);
+  });
+  afterAll(async () => {
+    await consumer?.close();
+    producerServer?.closeAllConnections();
+    await new Promise((resolve) => producerServer?.close(resolve));
+    await producer?.close();
+    await kafka?.stop();
+  });
+
+  it('every 200 appears exactly once for a client resuming with Last-Event-ID; 503s are prompt; both apps recover within 15 s', async () => {
+    const reader = await openStream(`${consumer.url}/messages`);
+    const acknowledged: string[] = [];
+    const slowest503: number[] = [];
+    let stop = false;
+    let sequence = 0;
+    const worker = async (): Promise<void> => {
+      while (!stop) {
+        const value = `crash-${sequence++}`;
+        const started = Date.now();
+        const res = await fetch(`${producerUrl}/messages`, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain' } });
+        await res.arrayBuffer();
+        if (res.status === 200) acknowledged.push(value);
+        else {
+          expect(res.status).toBe(503);
+          slowest503.push(Date.now() - started);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    await new Promise((r) => setTimeout(r, 1500));
+    const beforeCrash = acknowledged.length;
+    // The first client goes away with whatever it got, as a browser losing its connection would.
+    reader.close();
+    const lastSeen = reader.events().at(-1)?.id;
+    expect(lastSeen).toBeDefined();
+
+    await kafka.kill();
+    await new Promise((r) => setTimeout(r, 4000));
+    await kafka.start();
+    const back = Date.now();
+    await waitFor(() => producer.sink.readiness().ready && consumer.source.readiness().ready, 15_000, () => `${producer.sink.readiness().reason} / ${consumer.source.readiness().reason}`);
+    const recoveredMs = Date.now() - back;
+    await new Promise((r) => setTimeout(r, 1500));
+    stop = true;
+    await Promise.all(workers);
+
+    expect(beforeCrash).toBeGreaterThan(0);
+    expect(acknowledged.length).toBeGreaterThan(beforeCrash);
+    expect(slowest503.length).toBeGreaterThan(0);
+    expect(Math.max(...slowest503)).toBeLessThan(PRODUCE_TIMEOUT_MS + 1500);
+    expect(recoveredMs).toBeLessThan(15_000);
+
+    const resumed = await openStream(`${consumer.url}/messages`, { 'Last-Event-ID': lastSeen ?? '' });
+    const wanted = new Set(acknowledged);
+    const seen = () => [...reader.events(), ...resumed.events()].map((e) => e.data).filter((d) => d.startsWith('crash-'));
+    await waitFor(() => seen().filter((d) => wanted.has(d)).length >= wanted.size, 20_000, () => `${seen().length} of ${wanted.size}`);
+    resumed.close();
+    const counts = new Map<string, number>();
+    for (const value of seen()) counts.set(value, (counts.get(value) ?? 0) + 1);
+    expect(acknowledged.filter((value) => counts.get(value) !== 1)).toEqual([]);
+    expect([...counts.values()].every((count) => count === 1)).toBe(true);
+  });
+});
