@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@demo-kafka/local-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
+import { keepForSecretScan } from './support/test-logger.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -14,9 +15,14 @@ function processesWith(needle: string): string[] {
     .filter((line) => line.includes(needle) && !line.includes('ps -eo'));
 }
 
+const afterAllOutputs: Array<() => string> = [];
+
 describe('npm run demo', () => {
   const demo = { kill: () => {} };
-  afterAll(() => demo.kill());
+  afterAll(() => {
+    demo.kill();
+    afterAllOutputs.forEach((output) => keepForSecretScan(output()));
+  });
 
   it('starts Kafka and both apps, moves the walkthrough message with curl, and Ctrl-C leaves no process', async () => {
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
@@ -37,6 +43,7 @@ describe('npm run demo', () => {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    afterAllOutputs.push(() => output);
     await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops everything.');
     expect(output).toContain(`curl localhost:${producerPort}/messages -d Hello`);
     expect(output).toContain(`curl localhost:${consumerPort}/messages`);

@@ -1,3 +1,7 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 
@@ -17,10 +21,16 @@ export interface ProvidedKafka {
 declare module 'vitest' {
   export interface ProvidedContext {
     kafka: ProvidedKafka;
+    /** Every app the tests run logs here (debug level), for the secret scan at the end of the run. */
+    testLogFile: string;
   }
 }
 
 let kafka: LocalKafka | undefined;
+const testLogFile = join(tmpdir(), `demo-kafka-test-logs-${randomUUID()}.ndjson`);
+
+/** Passwords the tests use on purpose (wrong ones included), which no log line may hold. */
+const TEST_SECRET_PATTERNS = [/wrong-[0-9a-f]{8}-[0-9a-f]{4}/, /not-the-password-yet/, /tok-[0-9a-f]{8}-[0-9a-f]{4}/];
 
 export async function setup(project: TestProject): Promise<void> {
   kafka = await startLocalKafka({ log: (line) => console.log(`[local-kafka] ${line}`) });
@@ -37,9 +47,24 @@ export async function setup(project: TestProject): Promise<void> {
     caPem: kafka.caPem,
     logFile: kafka.logFile,
   });
+  project.provide('testLogFile', testLogFile);
 }
 
 export async function teardown(): Promise<void> {
+  const secrets = kafka ? [kafka.user.password, ...kafka.extraUsers.map((u) => u.password)] : [];
   await kafka?.stop();
   kafka = undefined;
+  scanLogsForSecrets(secrets);
+}
+
+/** Fails the run if any line any app logged holds a password: the apps promise never to log one. */
+function scanLogsForSecrets(secrets: readonly string[]): void {
+  if (!existsSync(testLogFile)) return;
+  const lines = readFileSync(testLogFile, 'utf8').split('\n');
+  rmSync(testLogFile, { force: true });
+  const leaks = lines.filter((line) => secrets.some((secret) => line.includes(secret)) || TEST_SECRET_PATTERNS.some((p) => p.test(line)));
+  console.log(`[secret scan] ${lines.length} log lines written by the apps during the run, ${leaks.length} holding a secret`);
+  if (leaks.length > 0) {
+    throw new Error(`secret found in ${leaks.length} log lines, e.g. (secret masked): ${leaks[0]?.slice(0, 300).replace(/[A-Za-z0-9_-]{20,}/g, '***')}`);
+  }
 }

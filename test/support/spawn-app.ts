@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@demo-kafka/local-kafka';
+import { keepForSecretScan } from './test-logger.js';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +34,12 @@ export async function spawnApp(name: 'producer' | 'consumer', env: Record<string
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      keepForSecretScan(output);
+      resolve(code);
+    }),
+  );
   if (waitForListening) {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} did not listen within 30 s:\n${output}`)), 30_000);

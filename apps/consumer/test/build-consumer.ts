@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
-import { applyServerTimeouts, createLogger, createMetrics } from '@demo-kafka/app-kit';
+import { applyServerTimeouts, createMetrics } from '@demo-kafka/app-kit';
+import { testLogger } from '../../../test/support/test-logger.js';
 import { loadKafkaConfig } from '@demo-kafka/config';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../src/app.js';
@@ -21,7 +22,7 @@ export interface TestConsumer {
 export async function buildConsumer(env: Record<string, string>, waitReady = true): Promise<TestConsumer> {
   const settings = readConsumerSettings({ CONSUMER_INSTANCE: `test-${randomUUID()}`, ...env });
   const binding = loadKafkaConfig(env);
-  const logger = createLogger('consumer-test', 'silent');
+  const logger = testLogger('consumer-test');
   const metrics = createMetrics({ collectProcessMetrics: false });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
   const hub = new StreamHub({

@@ -1,4 +1,5 @@
-import { createLogger, createMetrics } from '@demo-kafka/app-kit';
+import { createMetrics } from '@demo-kafka/app-kit';
+import { testLogger } from '../../../test/support/test-logger.js';
 import { loadKafkaConfig } from '@demo-kafka/config';
 import type { Express } from 'express';
 import { createApp } from '../src/app.js';
@@ -18,7 +19,7 @@ export interface TestProducer {
 export async function buildProducer(env: Record<string, string>, waitReady = true): Promise<TestProducer> {
   const settings = readProducerSettings(env);
   const binding = loadKafkaConfig(env);
-  const logger = createLogger('producer-test', 'silent');
+  const logger = testLogger('producer-test');
   const metrics = createMetrics({ collectProcessMetrics: false });
   const sink = new KafkaRecordSink({
     binding,
