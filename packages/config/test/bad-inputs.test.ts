@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadKafkaConfig } from '../src/index.js';
@@ -125,6 +125,15 @@ describe('missing and empty keys', () => {
     const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir }));
     expectNamesFile(error, 'username', join(dir, 'username'));
     expect(error.message).toContain('is a directory, expected a file');
+  });
+
+  it('fails on a key file that cannot be read (a link to a file the Secret no longer has)', () => {
+    const dir = bindingDir({ brokers: good.brokers ?? '', username: good.username ?? '' });
+    // A half-swapped Secret volume: the key's link points at a version that is gone.
+    symlinkSync(join('..gone', 'password'), join(dir, 'password'));
+    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir }));
+    expectNamesFile(error, 'password', join(dir, 'password'));
+    expect(error.message).toContain('cannot be read (ENOENT)');
   });
 
   it('fails when a key is given twice under two spellings', () => {
