@@ -47,7 +47,7 @@ export async function fanOut(options: {
         const batch = Math.min(200, target - listeners.length);
         listeners.push(...(await Promise.all(Array.from({ length: batch }, () => listen(options.streamUrl, onData)))));
       }
-      await sleep(500);
+      await sleep(1000);
       latencies = [];
       stamp.clear();
       const runId = randomUUID();

@@ -78,12 +78,16 @@ try {
   }
 
   log('fan-out ...');
-  const steps = [100, 500, 1000, 2000, 4000];
+  // A consumer of its own on a fresh topic: the ramp measures fan-out, not 1,000-record replays
+  // to each new client (which the latency runs above would have left in the buffer).
+  const fanConsumer = await start('apps/consumer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
+  const fanProducer = await start('apps/producer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
+  const steps = [100, 500, 1000, 2000, 4000, 6000];
   const fanSeconds = Math.max(3, Math.round(seconds / 2));
   const appFanOut: FanOutResult = await fanOut({
-    postUrl: `${producer.url}/messages`,
-    streamUrl: `${consumer.url}/messages`,
-    rss: () => rssFromMetrics(consumer.url),
+    postUrl: `${fanProducer.url}/messages`,
+    streamUrl: `${fanConsumer.url}/messages`,
+    rss: () => rssFromMetrics(fanConsumer.url),
     steps,
     seconds: fanSeconds,
   });

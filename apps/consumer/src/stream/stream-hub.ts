@@ -56,17 +56,20 @@ export class StreamHub {
     this.options.metrics.recordsConsumed.inc(added.length);
     this.options.metrics.bufferedRecords.set(this.buffer.size);
     if (added.length === 0 || this.#clients.size === 0) return;
+    // Built once and written as is to every client that is in step with the stream.
     const shared = eventBuffer(added);
+    let sent = 0;
     for (const client of this.#clients) {
       if (client.aheadOf) {
         const ahead = client.aheadOf;
         const unseen = added.filter((e) => e.offset > (ahead.get(e.partition) ?? -1n));
         if ([...ahead].every(([p, o]) => (this.buffer.head.get(p) ?? -1n) >= o)) client.aheadOf = undefined;
-        if (unseen.length > 0) this.#send(client, eventBuffer(unseen), unseen.length);
-      } else {
-        this.#send(client, shared, added.length);
+        if (unseen.length > 0 && this.#send(client, eventBuffer(unseen))) sent += unseen.length;
+      } else if (this.#send(client, shared)) {
+        sent += added.length;
       }
     }
+    this.options.metrics.eventsSent.inc(sent);
   }
 
   /** Serves one `GET /messages`: replays, then keeps the client for live events until it leaves. */
@@ -89,7 +92,9 @@ export class StreamHub {
     const notice = replay.gap
       ? { event: GAP_EVENT, text: 'Last-Event-ID is older than the replay buffer: resuming from the oldest buffered message' }
       : undefined;
-    if (notice || replay.events.length > 0) this.#send(client, eventBuffer(replay.events, notice), replay.events.length);
+    if ((notice || replay.events.length > 0) && this.#send(client, eventBuffer(replay.events, notice))) {
+      this.options.metrics.eventsSent.inc(replay.events.length);
+    }
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
@@ -99,8 +104,9 @@ export class StreamHub {
     this.options.metrics.clients.set(0);
   }
 
-  #send(client: Client, buffer: Parameters<Session['batch']>[0], events: number): void {
-    if (client.res.writableEnded || client.res.destroyed) return;
+  /** Writes `buffer` to `client`; false if the client is gone or was dropped as too slow. */
+  #send(client: Client, buffer: Parameters<Session['batch']>[0]): boolean {
+    if (client.res.writableEnded || client.res.destroyed) return false;
     // better-sse ignores write()'s backpressure signal, so the hub bounds it: a client that has
     // not taken what it was sent before is too slow. Judged before writing, so a large replay or
     // batch to a client that reads promptly is fine; a client holds at most the bound plus one batch.
@@ -110,10 +116,10 @@ export class StreamHub {
       this.#clients.delete(client);
       this.options.metrics.clients.set(this.#clients.size);
       client.res.destroy();
-      return;
+      return false;
     }
     void client.session.batch(buffer);
-    this.options.metrics.eventsSent.inc(events);
+    return true;
   }
 
   #isAhead(position: StreamPosition): boolean {
