@@ -17,6 +17,8 @@ export const consumerSettingsSpec = {
   CONSUMER_INSTANCE: str({ default: `${hostname()}-${process.pid}`, desc: 'suffix of this replica consumer group' }),
 };
 
+export type ConsumerSettings = ReturnType<typeof readConsumerSettings>;
+
 /** Reads and validates the consumer's settings from the environment. */
 export function readConsumerSettings(env: Env = process.env) {
   return readSettings(consumerSettingsSpec, env);

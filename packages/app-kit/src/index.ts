@@ -2,6 +2,8 @@ export { HEALTH_PATHS, healthRoutes, type Readiness } from './http/health-routes
 export { cors } from './http/cors.js';
 export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
 export { requestLogging } from './http/request-logging.js';
+export { createKafka } from './kafka/create-kafka.js';
+export { reconnectOnBindingChange } from './kafka/reconnect-on-binding-change.js';
 export { ConnectionSupervisor, type SupervisorOptions } from './kafka/connection-supervisor.js';
 export { describeKafkaError, isAccessError } from './kafka/describe-kafka-error.js';
 export { ensureTopic } from './kafka/ensure-topic.js';

@@ -1,8 +1,7 @@
 import {
   ConnectionSupervisor,
-  Kafka,
+  createKafka,
   ensureTopic,
-  kafkajsLogCreator,
   type Admin,
   type Consumer,
   type Logger,
@@ -77,13 +76,7 @@ export class KafkaRecordSource {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    const kafka = new Kafka(
-      binding.kafkaConfig({
-        logCreator: kafkajsLogCreator(this.options.logger.child({ component: 'kafkajs' })),
-        connectionTimeout: 5_000,
-        retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3_000 },
-      }),
-    );
+    const kafka = createKafka(binding, this.options.logger);
     const consumer = kafka.consumer({
       groupId: groupIdFor(binding, this.options.instanceId),
       allowAutoTopicCreation: false,

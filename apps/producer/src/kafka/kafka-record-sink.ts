@@ -1,10 +1,9 @@
 import {
   ConnectionSupervisor,
-  Kafka,
   Partitioners,
+  createKafka,
   describeKafkaError,
   ensureTopic,
-  kafkajsLogCreator,
   type Admin,
   type Logger,
   type Message,
@@ -111,14 +110,7 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    const kafka = new Kafka(
-      binding.kafkaConfig({
-        logCreator: kafkajsLogCreator(this.options.logger.child({ component: 'kafkajs' })),
-        connectionTimeout: 5_000,
-        requestTimeout: this.options.produceTimeoutMs,
-        retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
-      }),
-    );
+    const kafka = createKafka(binding, this.options.logger, { requestTimeout: this.options.produceTimeoutMs });
     const partitionOf = new WeakMap<Message, number>();
     const producer = kafka.producer({
       idempotent: true,

@@ -1,0 +1,73 @@
+import { createMetrics, reconnectOnBindingChange, type Logger } from '@demo-kafka/app-kit';
+import type { KafkaBinding } from '@demo-kafka/config';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { createConsumerMetrics } from './consumer-metrics.js';
+import { KafkaRecordSource } from './kafka/kafka-record-source.js';
+import type { ConsumerSettings } from './settings.js';
+import { StreamHub } from './stream/stream-hub.js';
+
+/** The consumer's parts, connected to each other but not yet to Kafka or a port. */
+export interface ConsumerParts {
+  readonly app: Express;
+  readonly hub: StreamHub;
+  readonly source: KafkaRecordSource;
+  /** Starts consuming in the background and watching the binding for rotation. */
+  start(): void;
+  /** Ends every stream (before the server closes), so clients reconnect elsewhere. */
+  endStreams(): void;
+  /** Stops watching and disconnects from Kafka. */
+  stop(): Promise<void>;
+}
+
+/** Builds the consumer from its settings and binding, as main.ts and the tests use it. */
+export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean } = {}): ConsumerParts {
+  const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
+  const consumerMetrics = createConsumerMetrics(metrics.registry);
+  const hub = new StreamHub({
+    replaySize: settings.REPLAY_SIZE,
+    maxClients: settings.MAX_CLIENTS,
+    maxClientBufferBytes: settings.MAX_CLIENT_BUFFER_BYTES,
+    keepAliveMs: settings.KEEPALIVE_MS,
+    retryMs: settings.RETRY_MS,
+    metrics: consumerMetrics,
+    logger,
+  });
+  const source = new KafkaRecordSource({
+    binding,
+    instanceId: settings.CONSUMER_INSTANCE,
+    replaySize: settings.REPLAY_SIZE,
+    logger,
+    onRecords: (records) => hub.publish(records),
+    onStart: (partition, offset) => hub.buffer.startsAt(partition, offset),
+    nextOffset: (partition) => {
+      const head = hub.buffer.head.get(partition);
+      return head === undefined ? undefined : head + 1n;
+    },
+  });
+  const app = createApp({
+    hub,
+    readiness: () => source.readiness(),
+    logger,
+    metrics,
+    consumerMetrics,
+    corsOrigins: settings.CORS_ORIGINS,
+    page: { producerUrl: settings.PRODUCER_URL },
+  });
+  let watch: { close(): void } | undefined;
+  return {
+    app,
+    hub,
+    source,
+    start: () => {
+      logger.info({ groupId: source.groupId }, 'consuming in a group of its own, so every replica streams every record');
+      source.start();
+      watch = reconnectOnBindingChange(binding, logger, (next) => source.reconnect(next));
+    },
+    endStreams: () => hub.closeAll(),
+    stop: async () => {
+      watch?.close();
+      await source.close();
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { createMetrics, reconnectOnBindingChange, type Logger } from '@demo-kafka/app-kit';
+import type { KafkaBinding } from '@demo-kafka/config';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
+import { createProducerMetrics } from './producer-metrics.js';
+import type { ProducerSettings } from './settings.js';
+
+/** The producer's parts, connected to each other but not yet to Kafka or a port. */
+export interface ProducerParts {
+  readonly app: Express;
+  readonly sink: KafkaRecordSink;
+  /** Starts connecting to Kafka in the background and watching the binding for rotation. */
+  start(): void;
+  /** Stops watching, finishes in-flight writes and disconnects. */
+  stop(): Promise<void>;
+}
+
+/** Builds the producer from its settings and binding, as main.ts and the tests use it. */
+export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean } = {}): ProducerParts {
+  const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
+  const sink = new KafkaRecordSink({
+    binding,
+    logger,
+    metrics: createProducerMetrics(metrics.registry),
+    produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
+    batchMaxRecords: settings.BATCH_MAX_RECORDS,
+    batchMaxBytes: settings.BATCH_MAX_BYTES,
+  });
+  const app = createApp({
+    sink,
+    logger,
+    metrics,
+    maxMessageBytes: settings.MAX_MESSAGE_BYTES,
+    produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
+    token: settings.PRODUCER_TOKEN,
+    corsOrigins: settings.CORS_ORIGINS,
+  });
+  let watch: { close(): void } | undefined;
+  return {
+    app,
+    sink,
+    start: () => {
+      sink.start();
+      watch = reconnectOnBindingChange(binding, logger, (next) => sink.reconnect(next));
+    },
+    stop: async () => {
+      watch?.close();
+      await sink.close();
+    },
+  };
+}
