@@ -16,10 +16,10 @@ import { postsPerSecond } from './http-load.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { rawKafkajsPerSecond } from './raw-kafkajs.js';
 import { ratio, sleep } from './stats.js';
+import { sourceProcessArgs } from '../scripts/source-process.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
-const tsxCli = require.resolve('tsx/cli');
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const children: ChildProcess[] = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
@@ -27,7 +27,7 @@ const log = (line: string): void => console.error(`[bench] ${line}`);
 /** Starts a script from source on a free port and waits until `readyPath` answers 200. */
 async function start(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [tsxCli, '--conditions=source', script], {
+  const child = spawn(process.execPath, sourceProcessArgs(script), {
     cwd: repo,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

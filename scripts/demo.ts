@@ -4,13 +4,12 @@
  * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
+import { sourceProcessArgs } from './source-process.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
@@ -44,7 +43,7 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 function startApp(name: 'producer' | 'consumer', port: number, bindingDir: string): ChildProcess {
-  const child = spawn(process.execPath, [tsxCli, '--conditions=source', `apps/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
     env: { ...process.env, KAFKA_BINDING_DIR: bindingDir, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

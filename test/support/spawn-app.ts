@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@demo-kafka/local-kafka';
 import { keepForSecretScan } from './test-logger.js';
+import { sourceProcessArgs } from '../../scripts/source-process.js';
 
-const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
 /** An app process started from source, as `npm run dev` would. */
@@ -26,7 +25,7 @@ export interface SpawnedApp {
  */
 export async function spawnApp(name: 'producer' | 'consumer', env: Record<string, string>, waitForListening = true): Promise<SpawnedApp> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, [tsxCli, '--conditions=source', `apps/${name}/src/main.ts`], {
+  const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
