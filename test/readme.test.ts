@@ -12,9 +12,10 @@ const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string
 const settingNames = [...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)])];
 const bindingVariables = [...BINDING_KEYS.map((k) => k.env), ...Object.values(SOURCE_ENV), CA_FILE_ENV];
 
-/** The default a README table row gives a setting: `| \`NAME\` | app | \`default\` |`. */
+/** The default a README table row gives a setting: `| \`NAME\` | app | \`default\` |`, or "empty" (空). */
 function documentedDefault(readme: string, name: string): string | undefined {
-  return new RegExp(`^\\| \`${name}\` \\| [^|]+ \\| \`([^\`]*)\` \\|`, 'm').exec(readme)?.[1];
+  const row = new RegExp(`^\\| \`${name}\` \\| [^|]+ \\| (?:\`([^\`]*)\`|(empty|空)) \\|`, 'm').exec(readme);
+  return row?.[2] ? '' : row?.[1];
 }
 
 describe.each(Object.entries(readmes))('%s agrees with the code', (_file, readme) => {

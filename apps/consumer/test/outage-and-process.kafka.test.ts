@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalKafka, writeBindingDir, type LocalKafka } from '@demo-kafka/local-kafka';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { produce } from '../../../test/support/produce.js';
 import { spawnApp, type SpawnedApp } from '../../../test/support/spawn-app.js';
@@ -57,5 +60,31 @@ describe('the consumer process', () => {
     expect(await app.exited).toBe(0);
     expect(app.output()).toContain('"msg":"stopped"');
     expect(app.output()).not.toContain(shared.password);
+  });
+
+  it('reconnects when the mounted Secret rotates to working credentials, and streams what follows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotating-binding-'));
+    const TOPIC = `rotate-${randomUUID()}`;
+    const secret = {
+      brokers: shared.brokers.join(','),
+      username: shared.username,
+      password: 'not-the-password-yet',
+      ca: readFileSync(join(shared.bindingDir, 'ca'), 'utf8'),
+      topicPrefix: shared.topicPrefix,
+      name: 'rotating',
+    };
+    writeBindingDir(dir, secret);
+    const app = await spawnApp('consumer', { KAFKA_BINDING_DIR: dir, TOPIC });
+    running.push(app);
+    const readyz = async () => (await fetch(`${app.url}/readyz`)).json() as Promise<{ status: string; reason?: string }>;
+    await expect.poll(async () => (await readyz()).reason, { timeout: 15_000 }).toMatch(/authentication failed/);
+    const stream = await openStream(`${app.url}/messages`);
+
+    writeBindingDir(dir, { ...secret, password: shared.password });
+    await expect.poll(async () => (await readyz()).status, { timeout: 20_000 }).toBe('ready');
+    await produce(shared.bindingDir, TOPIC, ['after rotation']);
+    expect((await stream.waitForEvents(1, 20_000)).map((e) => e.data)).toEqual(['after rotation']);
+    stream.close();
+    expect(app.output()).toContain('binding changed; reconnecting');
   });
 });
