@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -47,6 +48,24 @@ describe('2,000 SSE connect/disconnect cycles', () => {
     while ((consumer.hub.clientCount > 0 || (await connections()) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   };
   const connections = (): Promise<number> => new Promise((resolve) => consumer.server.getConnections((_e, n) => resolve(n)));
+
+  it('forgets clients that leave while their stream is being set up', async () => {
+    for (let round = 0; round < 5; round++) {
+      await Promise.all(
+        Array.from({ length: 50 }, () =>
+          new Promise<void>((resolve) => {
+            const socket = connect(Number(new URL(consumer.url).port), '127.0.0.1', () => {
+              socket.end('GET /messages HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
+              socket.destroy();
+            });
+            socket.on('close', () => resolve());
+            socket.on('error', () => resolve());
+          }),
+        ),
+      );
+    }
+    await expect.poll(() => consumer.hub.clientCount, { timeout: 5_000 }).toBe(0);
+  });
 
   it('leaves no client, socket, handle or listener behind, and memory returns near its baseline', async () => {
     await cycles(200); // warm-up: lazy module loads and JIT are not leaks

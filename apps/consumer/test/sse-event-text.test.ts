@@ -63,6 +63,12 @@ describe('eventBuffer', () => {
     ]);
   });
 
+  it('keeps the leading spaces of every line, which an EventSource would otherwise strip one of', () => {
+    const text = eventBuffer([event('0:7', '  indented\n second line\nplain')]).read();
+    expect(text).toContain('data:   indented\ndata:  second line\ndata:plain\n');
+    expect(dispatched(text)).toEqual([{ type: 'message', data: '  indented\n second line\nplain', lastEventId: '0:7' }]);
+  });
+
   it('keeps blank lines inside a value from ending the event early', () => {
     const text = eventBuffer([event('0:1', 'top\n\nbottom')]).read();
     expect(text).toBe('id:0:1\ndata:top\ndata:\ndata:bottom\n\n');

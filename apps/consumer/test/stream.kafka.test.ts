@@ -140,6 +140,14 @@ describe('GET /messages through a real broker', () => {
     expect(third.headers.get('retry-after')).toBeTruthy();
   });
 
+  it('answers HEAD /messages at once without taking a client slot', async () => {
+    const consumer = await start({ TOPIC: `head-${randomUUID()}` });
+    const head = await fetch(`${consumer.url}/messages`, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(consumer.hub.clientCount).toBe(0);
+  });
+
   it('serves /healthz, /readyz and /metrics with no secret', async () => {
     const consumer = await start({ TOPIC: `health-${randomUUID()}` });
     await open(`${consumer.url}/messages`);

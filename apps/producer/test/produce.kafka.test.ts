@@ -145,3 +145,33 @@ describe('record keys', () => {
     }
   });
 });
+
+describe('a topic that takes only small records', () => {
+  let producer: TestProducer;
+  const TOPIC = `small-${randomUUID()}`;
+
+  beforeAll(async () => {
+    const admin = new Kafka({ brokers: [kafka.adminBroker], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic: `${kafka.topicPrefix}${TOPIC}`, configEntries: [{ name: 'max.message.bytes', value: '4096' }] }],
+      waitForLeaders: true,
+    });
+    await admin.disconnect();
+    producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
+  });
+  afterAll(async () => producer?.close());
+
+  it('answers 413 only to the record Kafka finds too large, not to the others coalesced with it', async () => {
+    const small = Array.from({ length: 40 }, (_, i) => `small ${i} ${'s'.repeat(200)}`);
+    const responses = await Promise.all([
+      ...small.map((value) => request(producer.app).post('/messages').type('text').send(value)),
+      request(producer.app).post('/messages').type('text').send('b'.repeat(10_000)),
+    ]);
+    expect(responses.slice(0, 40).map((r) => r.status)).toEqual(small.map(() => 200));
+    expect(responses[40]?.status).toBe(413);
+    expect(JSON.parse(responses[40]?.text ?? '{}')).toMatchObject({ status: 413 });
+    // The producer is still healthy for what follows.
+    expect((await request(producer.app).post('/messages').type('text').send('after')).status).toBe(200);
+  });
+});

@@ -9,6 +9,10 @@ export const STREAM_PATH = '/messages';
 /** `GET /messages`: the topic as Server-Sent Events, replay first, then live. */
 export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
   const router = Router();
+  // express would run the GET handler for HEAD too, opening a stream nobody can read.
+  router.head(STREAM_PATH, (_req, res) => {
+    res.status(200).type('text/event-stream').end();
+  });
   router.get(STREAM_PATH, async (req, res) => {
     if (!hub.hasRoom()) {
       metrics.rejectedClients.inc();
@@ -16,6 +20,6 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
     }
     await hub.connect(req, res);
   });
-  router.all(STREAM_PATH, methodNotAllowed(['GET']));
+  router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;
 }

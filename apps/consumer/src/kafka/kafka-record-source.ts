@@ -33,6 +33,10 @@ interface Clients {
   /** Where consuming starts per partition: `replaySize` back from the end, to refill the buffer. */
   readonly start: Map<number, bigint>;
   running: boolean;
+  /** In its group and fetching; false from a crash until kafkajs has rejoined. */
+  joined: boolean;
+  /** Why kafkajs last crashed (reported by the probe while it is not rejoined). */
+  crash: unknown;
 }
 
 /**
@@ -84,17 +88,21 @@ export class KafkaRecordSource {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 250,
     });
-    const clients: Clients = { binding, consumer, admin: kafka.admin(), start: new Map(), running: false };
+    const clients: Clients = { binding, consumer, admin: kafka.admin(), start: new Map(), running: false, joined: false, crash: undefined };
     // After every (re)join, resume right after what the buffer holds, or at the refill start.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      clients.joined = true;
       for (const partition of payload.memberAssignment[binding.topic] ?? []) {
         const next = this.options.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
         consumer.seek({ topic: binding.topic, partition, offset: String(next) });
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (payload.restart) return; // kafkajs rejoins by itself; GROUP_JOIN seeks us back into place
-      clients.running = false;
+      clients.joined = false;
+      clients.crash = payload.error;
+      // restart: kafkajs rejoins by itself, and GROUP_JOIN seeks back into place; otherwise the
+      // probe starts this consumer again. Either way, not ready until it has rejoined.
+      if (!payload.restart) clients.running = false;
       this.#supervisor.reportFailure(payload.error);
     });
     return clients;
@@ -103,7 +111,9 @@ export class KafkaRecordSource {
   async #probe(): Promise<void> {
     const clients = this.#clients;
     if (!clients.running) await this.#startConsuming(clients);
-    else await clients.admin.fetchTopicMetadata({ topics: [clients.binding.topic] });
+    // A crash is reported through an event, not by run(), which resolves all the same.
+    if (!clients.running || !clients.joined) throw clients.crash ?? new Error('the consumer is joining its group');
+    await clients.admin.fetchTopicMetadata({ topics: [clients.binding.topic] });
   }
 
   async #startConsuming(clients: Clients): Promise<void> {
@@ -119,6 +129,8 @@ export class KafkaRecordSource {
     await clients.consumer.connect();
     await clients.consumer.subscribe({ topic, fromBeginning: false });
     for (const [partition, offset] of start) this.options.onStart(partition, offset);
+    clients.crash = undefined;
+    clients.running = true;
     await clients.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
@@ -132,7 +144,6 @@ export class KafkaRecordSource {
         );
       },
     });
-    clients.running = true;
   }
 
   async #disconnect(clients: Clients): Promise<void> {

@@ -14,7 +14,9 @@ export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: 
   if (notice) buffer.event(notice.event).data(notice.text).dispatch();
   for (const event of events) {
     buffer.id(event.id);
-    for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line);
+    // An EventSource drops one space after "data:"; better-sse writes none, so a line that starts
+    // with a space gets one more to keep its own.
+    for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line.startsWith(' ') ? ` ${line}` : line);
     buffer.dispatch();
   }
   return buffer;

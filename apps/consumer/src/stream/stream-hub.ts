@@ -1,10 +1,10 @@
-import { parseStreamPosition, type Logger, type StreamPosition } from '@demo-kafka/app-kit';
+import { formatStreamPosition, parseStreamPosition, type Logger, type StreamPosition } from '@demo-kafka/app-kit';
 import { createSession, type Session } from 'better-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { eventBuffer } from './sse-event-text.js';
-import type { StreamRecord } from './stream-record.js';
+import type { BufferedEvent, StreamRecord } from './stream-record.js';
 
 export interface StreamHubOptions {
   readonly replaySize: number;
@@ -21,8 +21,8 @@ export interface StreamHubOptions {
 interface Client {
   readonly session: Session;
   readonly res: ServerResponse;
-  /** Set while the client is ahead of this process (its id came from a replica further on): live events it already has are skipped. */
-  aheadOf: StreamPosition | undefined;
+  /** The client's own position while it is ahead of this process (its id came from a replica further on). */
+  aheadOf: Map<number, bigint> | undefined;
 }
 
 /** The event a resuming client gets when records it missed are no longer buffered. */
@@ -61,10 +61,8 @@ export class StreamHub {
     let sent = 0;
     for (const client of this.#clients) {
       if (client.aheadOf) {
-        const ahead = client.aheadOf;
-        const unseen = added.filter((e) => e.offset > (ahead.get(e.partition) ?? -1n));
-        if ([...ahead].every(([p, o]) => (this.buffer.head.get(p) ?? -1n) >= o)) client.aheadOf = undefined;
-        if (unseen.length > 0 && this.#send(client, eventBuffer(unseen))) sent += unseen.length;
+        const own = this.#forClientAhead(client, added);
+        if (own.length > 0 && this.#send(client, eventBuffer(own))) sent += own.length;
       } else if (this.#send(client, shared)) {
         sent += added.length;
       }
@@ -74,34 +72,68 @@ export class StreamHub {
 
   /** Serves one `GET /messages`: replays, then keeps the client for live events until it leaves. */
   async connect(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Listened for before the session exists: a client that leaves while it is being set up
+    // would otherwise never be removed (better-sse reports "connected" even then).
+    let client: Client | undefined;
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+      if (client) this.#remove(client);
+    });
     const session = await createSession(req, res, {
       keepAlive: this.options.keepAliveMs,
       retry: this.options.retryMs,
       serializer: (data: unknown) => String(data),
     });
+    if (closed || res.destroyed) return;
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
     const replay = this.buffer.after(position);
-    const client: Client = { session, res, aheadOf: position && this.#isAhead(position) ? position : undefined };
+    client = { session, res, aheadOf: position && this.#isAhead(position) ? new Map(position) : undefined };
     this.#clients.add(client);
     this.options.metrics.clients.set(this.#clients.size);
-    session.once('disconnected', () => {
-      this.#clients.delete(client);
-      this.options.metrics.clients.set(this.#clients.size);
-    });
+    const events = client.aheadOf ? this.#forClientAhead(client, replay.events) : replay.events;
     const notice = replay.gap
       ? { event: GAP_EVENT, text: 'Last-Event-ID is older than the replay buffer: resuming from the oldest buffered message' }
       : undefined;
-    if ((notice || replay.events.length > 0) && this.#send(client, eventBuffer(replay.events, notice))) {
-      this.options.metrics.eventsSent.inc(replay.events.length);
+    if ((notice || events.length > 0) && this.#send(client, eventBuffer(events, notice))) {
+      this.options.metrics.eventsSent.inc(events.length);
     }
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
   closeAll(): void {
-    for (const client of this.#clients) client.res.end();
+    for (const client of this.#clients) {
+      client.res.end();
+      // A client that does not take the end either is cut off, so shutdown is not held up.
+      setTimeout(() => client.res.destroy(), 1000).unref();
+    }
     this.#clients.clear();
     this.options.metrics.clients.set(0);
+  }
+
+  #remove(client: Client): void {
+    if (this.#clients.delete(client)) this.options.metrics.clients.set(this.#clients.size);
+  }
+
+  /**
+   * Events for a client whose id came from a replica further on: those it has not seen, with ids
+   * that keep its own position where it is ahead, so a later resume repeats nothing. Once this
+   * process has caught up with it, the client gets the shared events again.
+   */
+  #forClientAhead(client: Client, events: readonly BufferedEvent[]): BufferedEvent[] {
+    const position = client.aheadOf;
+    if (!position) return [...events];
+    const own: BufferedEvent[] = [];
+    for (const event of events) {
+      if (event.offset <= (position.get(event.partition) ?? -1n)) continue;
+      for (const [partition, offset] of parseStreamPosition(event.id) ?? []) {
+        if (offset > (position.get(partition) ?? -1n)) position.set(partition, offset);
+      }
+      own.push({ ...event, id: formatStreamPosition(position, event.partition) });
+    }
+    if (!this.#isAhead(position)) client.aheadOf = undefined;
+    return own;
   }
 
   /** Writes `buffer` to `client`; false if the client is gone or was dropped as too slow. */
@@ -113,8 +145,7 @@ export class StreamHub {
     if (client.res.writableLength > this.options.maxClientBufferBytes) {
       this.options.metrics.slowClientDisconnects.inc();
       this.options.logger.warn({ unsentBytes: client.res.writableLength }, 'disconnecting a client too slow to keep up');
-      this.#clients.delete(client);
-      this.options.metrics.clients.set(this.#clients.size);
+      this.#remove(client);
       client.res.destroy();
       return false;
     }

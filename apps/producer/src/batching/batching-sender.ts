@@ -24,7 +24,8 @@ export class BatchingSender<R, A> {
   #idle: Array<() => void> = [];
 
   constructor(
-    private readonly sendBatch: (records: readonly R[]) => Promise<readonly A[]>,
+    /** Sends a batch; resolves with each record's ack, or an Error for a record that alone failed. */
+    private readonly sendBatch: (records: readonly R[]) => Promise<ReadonlyArray<A | Error>>,
     private readonly options: BatchingOptions,
     private readonly onBatch: (size: number) => void = () => {},
   ) {}
@@ -63,7 +64,13 @@ export class BatchingSender<R, A> {
       this.onBatch(batch.length);
       this.sendBatch(batch.map((p) => p.record))
         .then(
-          (acks) => batch.forEach((p, i) => (acks[i] === undefined ? p.reject(new Error('no ack for record')) : p.resolve(acks[i] as A))),
+          (acks) =>
+            batch.forEach((p, i) => {
+              const ack = acks[i];
+              if (ack === undefined) p.reject(new Error('no ack for record'));
+              else if (ack instanceof Error) p.reject(ack);
+              else p.resolve(ack);
+            }),
           (error: unknown) => batch.forEach((p) => p.reject(error)),
         )
         .finally(() => {

@@ -27,8 +27,14 @@ export interface KafkaRecordSinkOptions {
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
 interface Clients {
   readonly binding: KafkaBinding;
-  readonly producer: Producer;
+  readonly createProducer: () => Producer;
+  producer: Producer;
   readonly admin: Admin;
+  /**
+   * A send failed without a known outcome (the batch may be in the log). kafkajs has rolled its
+   * sequence numbers back, so this producer must not send again: the next one gets a new id.
+   */
+  stale: boolean;
   /** The partition kafkajs chose for each message, recorded by our partitioner wrapper. */
   readonly partitionOf: WeakMap<Message, number>;
   connected: boolean;
@@ -42,6 +48,8 @@ export class KafkaRecordSink implements RecordSink {
   #clients: Clients;
   readonly #sender: BatchingSender<Message, RecordAck>;
   readonly #supervisor: ConnectionSupervisor;
+  /** Settles when the batch being sent (if any) has its outcome. */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
     this.#clients = this.#createClients(options.binding);
@@ -93,12 +101,22 @@ export class KafkaRecordSink implements RecordSink {
     }
   }
 
-  /** Rotated credentials: connect with the new binding, then retire the old clients after their in-flight writes. */
+  /**
+   * Rotated credentials: connect with the new binding first (the old clients keep sending
+   * meanwhile), then switch, and retire the old clients once their batch in flight settled.
+   */
   async reconnect(binding: KafkaBinding): Promise<void> {
+    const next = this.#createClients(binding);
+    try {
+      await this.#connect(next);
+    } catch (error) {
+      // The new credentials do not work (yet): switch anyway, as the old ones are being revoked.
+      this.options.logger.warn({ reason: this.#toSinkError(error).message }, 'the new binding does not connect yet');
+    }
     const old = this.#clients;
-    this.#clients = this.#createClients(binding);
+    this.#clients = next;
     this.#supervisor.recheck('reconnecting with new credentials');
-    await this.#sender.drained();
+    await this.#inFlight;
     await this.#disconnect(old);
   }
 
@@ -112,7 +130,7 @@ export class KafkaRecordSink implements RecordSink {
   #createClients(binding: KafkaBinding): Clients {
     const kafka = createKafka(binding, this.options.logger, { requestTimeout: this.options.produceTimeoutMs });
     const partitionOf = new WeakMap<Message, number>();
-    const producer = kafka.producer({
+    const createProducer = (): Producer => kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -126,28 +144,60 @@ export class KafkaRecordSink implements RecordSink {
         };
       },
     });
-    return { binding, producer, admin: kafka.admin(), partitionOf, connected: false };
+    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(), partitionOf, connected: false, stale: false };
   }
 
   async #probe(): Promise<void> {
     const clients = this.#clients;
+    if (clients.stale) {
+      const old = clients.producer;
+      clients.producer = clients.createProducer();
+      clients.connected = false;
+      clients.stale = false;
+      await old.disconnect().catch(() => {});
+    }
+    await this.#connect(clients);
+    await ensureTopic(clients.admin, clients.binding.topic);
+  }
+
+  async #connect(clients: Clients): Promise<void> {
     if (!clients.connected) {
       await clients.admin.connect();
       await clients.producer.connect();
       clients.connected = true;
     }
-    await ensureTopic(clients.admin, clients.binding.topic);
   }
 
-  async #sendBatch(messages: readonly Message[]): Promise<RecordAck[]> {
-    const { producer, binding, partitionOf } = this.#clients;
-    let results;
+  async #sendBatch(messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
+    const clients = this.#clients;
+    if (clients.stale) throw new SinkError('not-ready', 'reconnecting to Kafka after a failed write');
+    const sending = this.#produce(clients, messages);
+    this.#inFlight = sending.then(() => undefined, () => undefined);
     try {
-      results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
+      return await sending;
     } catch (error) {
-      if (this.#toSinkError(error).kind === 'unavailable') this.#supervisor.reportFailure(error);
+      const sinkError = this.#toSinkError(error);
+      // One record too large for the topic fails the whole request: send each alone, so only it gets 413.
+      if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
+      if (sinkError.kind === 'unavailable') {
+        clients.stale = true;
+        this.#supervisor.reportFailure(error);
+      }
       throw error;
     }
+  }
+
+  async #sendOneByOne(clients: Clients, messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
+    const acks: Array<RecordAck | Error> = [];
+    for (const message of messages) {
+      acks.push(await this.#produce(clients, [message]).then((ack) => ack[0] ?? new Error('no ack'), (error: unknown) => this.#toSinkError(error)));
+    }
+    return acks;
+  }
+
+  async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
+    const { producer, binding, partitionOf } = clients;
+    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
     const baseOffsets = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '0')]));
     const nextIndex = new Map<number, bigint>();
     return messages.map((message) => {

@@ -38,7 +38,8 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   let shuttingDown = false;
   server.on('request', (_req, res) => {
     // Clients holding a keep-alive connection open a new one elsewhere instead of waiting.
-    if (shuttingDown) res.setHeader('Connection', 'close');
+    // Runs after the app, which may already have answered (a synchronous route).
+    if (shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
