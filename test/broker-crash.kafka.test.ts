@@ -23,7 +23,8 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
 
   beforeAll(async () => {
     kafka = await startLocalKafka({ username: 'crash' });
-    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS) };
+    // A replay buffer large enough for everything the test posts: the resume must be exact, not a gap.
+    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS), REPLAY_SIZE: '100000' };
     producer = await buildProducer(env);
     producerServer = createServer(producer.app);
     producerUrl = await listen(producerServer);
@@ -86,6 +87,7 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
     const seen = () => [...reader.events(), ...resumed.events()].map((e) => e.data).filter((d) => d.startsWith('crash-'));
     await waitFor(() => seen().filter((d) => wanted.has(d)).length >= wanted.size, 20_000, () => `${seen().length} of ${wanted.size}`);
     resumed.close();
+    expect(resumed.events().filter((e) => e.event === 'gap')).toEqual([]);
     const counts = new Map<string, number>();
     for (const value of seen()) counts.set(value, (counts.get(value) ?? 0) + 1);
     expect(acknowledged.filter((value) => counts.get(value) !== 1)).toEqual([]);
