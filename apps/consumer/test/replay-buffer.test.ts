@@ -7,6 +7,7 @@ const rec = (partition: number, offset: number | bigint, value = `p${partition}@
   partition,
   offset: BigInt(offset),
   value,
+  timestamp: Number(offset),
 });
 
 /** The position a client holds after receiving `event`, as the browser would send it back. */
@@ -74,7 +75,7 @@ describe('ReplayBuffer.append', () => {
   it('keeps the value and position of each record on its event', () => {
     const buffer = new ReplayBuffer(10);
     const [event] = buffer.append([rec(4, 12, 'Hello')]);
-    expect(event).toEqual({ partition: 4, offset: 12n, value: 'Hello', id: '4:12' });
+    expect(event).toEqual({ partition: 4, offset: 12n, value: 'Hello', timestamp: 12, id: '4:12' });
   });
 
   it('skips redelivered offsets (at or below the head) and does not return them', () => {
@@ -254,5 +255,31 @@ describe('ReplayBuffer.startsAt', () => {
     buffer.startsAt(0, 0n);
     buffer.append([rec(0, 0)]);
     expect(buffer.after(new Map([[0, -1n]])).gap).toBe(false);
+  });
+});
+
+describe('ReplayBuffer.since', () => {
+  it('returns the records stamped at or after the time, without a gap while the buffer reaches back that far', () => {
+    const buffer = new ReplayBuffer(10);
+    buffer.append([rec(0, 0), rec(0, 1), rec(1, 2), rec(0, 3)]);
+    const replay = buffer.since(2);
+    expect(keys(replay.events)).toEqual(['1:2', '0:3']);
+    expect(replay.gap).toBe(false);
+    expect(buffer.since(0).events).toHaveLength(4);
+  });
+
+  it('reports a gap when records older than the buffer were dropped and the time is before the oldest kept', () => {
+    const buffer = new ReplayBuffer(2);
+    buffer.append([rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)]);
+    expect(buffer.since(1)).toEqual({ events: buffer.since(2).events, gap: true });
+    expect(buffer.since(2).gap).toBe(false);
+  });
+
+  it('reports a gap after a refill that started past older records', () => {
+    const buffer = new ReplayBuffer(10);
+    buffer.startsAt(0, 5n);
+    buffer.append([rec(0, 5), rec(0, 6)]);
+    expect(buffer.since(0).gap).toBe(true);
+    expect(buffer.since(5).gap).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ const rec = (partition: number, offset: number, value = `p${partition}@${offset}
   partition,
   offset: BigInt(offset),
   value,
+  timestamp: Number(offset),
 });
 
 interface SseEvent {

@@ -102,6 +102,25 @@ describe('GET /messages through a real broker', () => {
     expect(resumed.events()).toHaveLength(2);
   });
 
+  it('resumes by time with ?since= (epoch ms or ISO 8601) and refuses a since that is not a time', async () => {
+    const TOPIC = `since-${randomUUID()}`;
+    const consumer = await start({ TOPIC });
+    await produce(kafka.bindingDir, TOPIC, ['before-1', 'before-2']);
+    await until(() => consumer.hub.buffer.size === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    const cut = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+    await produce(kafka.bindingDir, TOPIC, ['after-1', 'after-2']);
+    await until(() => consumer.hub.buffer.size === 4);
+    for (const since of [String(cut), new Date(cut).toISOString()]) {
+      const stream = await open(`${consumer.url}/messages?since=${encodeURIComponent(since)}`);
+      expect((await stream.waitForEvents(2)).map((e) => e.data)).toEqual(['after-1', 'after-2']);
+    }
+    const bad = await fetch(`${consumer.url}/messages?since=yesterday-ish`);
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
   it('says so when the resume point is older than the buffer, then resumes from the oldest kept', async () => {
     const TOPIC = `gap-${randomUUID()}`;
     await produce(kafka.bindingDir, TOPIC, ['g0', 'g1', 'g2', 'g3', 'g4', 'g5']);

@@ -18,8 +18,22 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       metrics.rejectedClients.inc();
       throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
     }
-    await hub.connect(req, res);
+    await hub.connect(req, res, sinceOf(req.query.since));
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;
+}
+
+/**
+ * `?since=` as epoch milliseconds or an ISO 8601 time: resume by time, as KafkaSSE's users do.
+ * Only used when there is no Last-Event-ID; a value that is neither is refused.
+ */
+function sinceOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : '';
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(ms)) {
+    throw new HttpProblem(400, 'Bad Request', 'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)');
+  }
+  return ms;
 }

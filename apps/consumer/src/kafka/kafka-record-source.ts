@@ -140,6 +140,7 @@ export class KafkaRecordSource {
             partition: batch.partition,
             offset: BigInt(message.offset),
             value: message.value?.toString('utf8') ?? '',
+            timestamp: Number(message.timestamp),
           })),
         );
       },

@@ -59,6 +59,17 @@ export class ReplayBuffer {
     return added;
   }
 
+  /**
+   * Everything stamped at or after `since` (ms), for a client resuming by time; a gap when the
+   * buffer no longer reaches back that far.
+   */
+  since(since: number): Replay {
+    const events = this.#events.filter((e) => e.timestamp >= since);
+    const oldest = this.#events[0];
+    const somethingOlderIsGone = this.#evicted.size > 0 || [...this.#floor.values()].some((offset) => offset >= 0n);
+    return { events, gap: somethingOlderIsGone && (oldest === undefined || oldest.timestamp > since) };
+  }
+
   /** Everything after `position` (everything, for a new client), and whether some of it is gone. */
   after(position: StreamPosition | undefined): Replay {
     if (!position) return { events: [...this.#events], gap: false };

@@ -70,8 +70,11 @@ export class StreamHub {
     this.options.metrics.eventsSent.inc(sent);
   }
 
-  /** Serves one `GET /messages`: replays, then keeps the client for live events until it leaves. */
-  async connect(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Serves one `GET /messages`: replays (after its Last-Event-ID, else from `since` ms, else the
+   * whole buffer), then keeps the client for live events until it leaves.
+   */
+  async connect(req: IncomingMessage, res: ServerResponse, since?: number): Promise<void> {
     // Listened for before the session exists: a client that leaves while it is being set up
     // would otherwise never be removed (better-sse reports "connected" even then).
     let client: Client | undefined;
@@ -88,13 +91,13 @@ export class StreamHub {
     if (closed || res.destroyed) return;
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
-    const replay = this.buffer.after(position);
+    const replay = position || since === undefined ? this.buffer.after(position) : this.buffer.since(since);
     client = { session, res, aheadOf: position && this.#isAhead(position) ? new Map(position) : undefined };
     this.#clients.add(client);
     this.options.metrics.clients.set(this.#clients.size);
     const events = client.aheadOf ? this.#forClientAhead(client, replay.events) : replay.events;
     const notice = replay.gap
-      ? { event: GAP_EVENT, text: 'Last-Event-ID is older than the replay buffer: resuming from the oldest buffered message' }
+      ? { event: GAP_EVENT, text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message` }
       : undefined;
     if ((notice || events.length > 0) && this.#send(client, eventBuffer(events, notice))) {
       this.options.metrics.eventsSent.inc(events.length);

@@ -3,6 +3,8 @@ export interface StreamRecord {
   readonly partition: number;
   readonly offset: bigint;
   readonly value: string;
+  /** The record's Kafka timestamp, in ms since the epoch (for `?since=`). */
+  readonly timestamp: number;
 }
 
 /** A record in the replay buffer, with the event id a client receives for it. */
