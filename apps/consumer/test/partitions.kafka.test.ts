@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
 import { loadKafkaConfig } from '@demo-kafka/config';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTopicAsAdmin } from '../../../test/support/create-topic.js';
 import { openStream } from '../../../test/support/sse-client.js';
 import { buildConsumer, type TestConsumer } from './build-consumer.js';
 
@@ -21,10 +22,7 @@ describe('a topic with three partitions', () => {
   let consumer: TestConsumer | undefined;
 
   beforeAll(async () => {
-    const admin = new Kafka({ brokers: [kafka.adminBroker], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopicAsAdmin(kafka.adminBroker, { topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 });
   });
   afterAll(async () => consumer?.close());
 

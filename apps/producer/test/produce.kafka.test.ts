@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTopicAsAdmin } from '../../../test/support/create-topic.js';
 import { readTopic } from '../../../test/support/read-topic.js';
 import { buildProducer, type TestProducer } from './build-producer.js';
 
@@ -113,11 +113,8 @@ describe('record keys', () => {
   const TOPIC = `keyed-${randomUUID()}`;
 
   beforeAll(async () => {
-    // Three partitions, made by the admin listener, so keys have somewhere to spread.
-    const admin = new Kafka({ brokers: [kafka.adminBroker], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    // Three partitions, so keys have somewhere to spread.
+    await createTopicAsAdmin(kafka.adminBroker, { topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 });
     producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
   });
   afterAll(async () => producer?.close());
@@ -151,13 +148,7 @@ describe('a topic that takes only small records', () => {
   const TOPIC = `small-${randomUUID()}`;
 
   beforeAll(async () => {
-    const admin = new Kafka({ brokers: [kafka.adminBroker], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [{ topic: `${kafka.topicPrefix}${TOPIC}`, configEntries: [{ name: 'max.message.bytes', value: '4096' }] }],
-      waitForLeaders: true,
-    });
-    await admin.disconnect();
+    await createTopicAsAdmin(kafka.adminBroker, { topic: `${kafka.topicPrefix}${TOPIC}`, configEntries: [{ name: 'max.message.bytes', value: '4096' }] });
     producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
   });
   afterAll(async () => producer?.close());

@@ -1,0 +1,16 @@
+import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import type { ITopicConfig } from 'kafkajs';
+
+/**
+ * Creates a topic through the broker's super-user listener (the binding's user could only make
+ * a default one): for tests that need several partitions or a topic-level setting.
+ */
+export async function createTopicAsAdmin(adminBroker: string, topic: ITopicConfig): Promise<void> {
+  const admin = new Kafka({ brokers: [adminBroker], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [topic], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
