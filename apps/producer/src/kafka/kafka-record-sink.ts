@@ -149,14 +149,21 @@ export class KafkaRecordSink implements RecordSink {
 
   async #probe(): Promise<void> {
     const clients = this.#clients;
+    await this.#connect(clients);
     if (clients.stale) {
+      // Connected before it takes over, so batches never meet a producer that is still connecting.
+      const fresh = clients.createProducer();
+      try {
+        await fresh.connect();
+      } catch (error) {
+        await fresh.disconnect().catch(() => {});
+        throw error;
+      }
       const old = clients.producer;
-      clients.producer = clients.createProducer();
-      clients.connected = false;
+      clients.producer = fresh;
       clients.stale = false;
       await old.disconnect().catch(() => {});
     }
-    await this.#connect(clients);
     await ensureTopic(clients.admin, clients.binding.topic);
   }
 
