@@ -135,9 +135,9 @@ export class KafkaBinding {
 function hiddenPassword(sasl: { mechanism: SaslMechanism; username: string; password: string }): SASLOptions {
   const options = { mechanism: sasl.mechanism, username: sasl.username } as SASLOptions & { password: string };
   Object.defineProperty(options, 'password', { value: sasl.password, enumerable: false });
-  Object.defineProperty(options, 'toJSON', {
-    value: () => ({ mechanism: sasl.mechanism, username: sasl.username, password: '[redacted]' }),
-    enumerable: false,
-  });
+  const redacted = () => ({ mechanism: sasl.mechanism, username: sasl.username, password: '[redacted]' });
+  Object.defineProperty(options, 'toJSON', { value: redacted, enumerable: false });
+  // util.inspect with showHidden, and console.log('%o'), show non-enumerable properties too.
+  Object.defineProperty(options, inspect.custom, { value: redacted, enumerable: false });
   return options;
 }

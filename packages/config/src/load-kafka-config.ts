@@ -71,7 +71,12 @@ export function loadKafkaConfig(env: Env = process.env, names: ResourceNames = {
 
   const caRaw = raw.get('ca');
   const ca = caRaw ? validateCa(caRaw) : undefined;
-  const ssl = protocol ? protocol === 'SSL' || protocol === 'SASL_SSL' : ca !== undefined;
+  if (protocolRaw && (protocol === 'SSL' || protocol === 'PLAINTEXT') && username) {
+    throw badValue('security.protocol', protocolRaw.source, `${protocol} sends no credentials, yet the binding has a username and password; use SASL_${protocol}`);
+  }
+  // Credentials without a protocol mean SASL_SSL, as hosted clusters speak: a password (in clear
+  // text with PLAIN) must not cross the network unencrypted unless SASL_PLAINTEXT says so.
+  const ssl = protocol ? protocol === 'SSL' || protocol === 'SASL_SSL' : ca !== undefined || username !== undefined;
 
   const settings = readBaseSettings(env);
   const topicPrefix = raw.get('topicPrefix')?.value ?? '';

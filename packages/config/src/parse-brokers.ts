@@ -18,6 +18,11 @@ export function parseBrokers(raw: RawValue, key = 'brokers'): BrokerAddress[] {
 }
 
 function parseBroker(entry: string, key: string, source: string): BrokerAddress {
+  if (entry.includes('@')) {
+    // user:password@host: never quote it, as the part before "@" may be a password.
+    const masked = entry.replace(/^([A-Za-z][A-Za-z0-9_+.-]*:\/\/)?[^@]*@/, '$1***@');
+    throw badValue(key, source, `broker "${masked}" carries credentials; give them as "username" and "password" instead`);
+  }
   const address = entry.replace(/^[A-Za-z][A-Za-z0-9_+.-]*:\/\//, '').replace(/\/+$/, '');
   const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/.exec(address);
   let host: string;

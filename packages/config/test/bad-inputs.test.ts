@@ -233,3 +233,22 @@ describe('line endings', () => {
     expect(config.topic).toBe('abcd-default');
   });
 });
+
+describe('credentials in the wrong place', () => {
+  it('refuses a broker URL that carries user:password@ and never quotes the password', () => {
+    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: `SASL_SSL://abcd1234:${PASSWORD}@broker.example.com:9094` }));
+    expect(error.message).toBe(
+      'Kafka binding key "brokers" (from env KAFKA_BROKERS): broker "SASL_SSL://***@broker.example.com:9094" carries credentials; give them as "username" and "password" instead',
+    );
+  });
+
+  it('refuses SSL or PLAINTEXT with a username and password, which those protocols would not send', () => {
+    for (const protocol of ['SSL', 'PLAINTEXT']) {
+      const error = configErrorFrom(() =>
+        loadKafkaConfig({ KAFKA_BROKERS: 'h:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SECURITY_PROTOCOL: protocol }),
+      );
+      expect(error.key).toBe('security.protocol');
+      expect(error.message).toContain(`use SASL_${protocol}`);
+    }
+  });
+});

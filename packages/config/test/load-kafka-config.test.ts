@@ -213,6 +213,12 @@ describe('environment variables alone', () => {
     expect(config.describe()).toContain('no TLS, no SASL');
   });
 
+  it('with credentials but no CA and no protocol mean SASL_SSL against the system CAs, never a password in clear', () => {
+    const config = loadKafkaConfig({ KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SASL_MECHANISM: 'plain' });
+    expect(config.kafkaConfig().ssl).toBe(true);
+    expect(config.describe()).toContain('TLS (system CAs), SASL plain as abcd1234');
+  });
+
   it('with SASL_SSL and no CA mean TLS against the system CAs', () => {
     const config = loadKafkaConfig({
       KAFKA_BROKERS: 'broker.example.com:9094',

@@ -1,4 +1,4 @@
-import { inspect } from 'node:util';
+import { format, inspect } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKafkaConfig } from '../src/index.js';
@@ -60,6 +60,8 @@ describe('the kafkajs configuration, however it is printed', () => {
   it.each([
     ['JSON.stringify', () => JSON.stringify(config.kafkaConfig())],
     ['util.inspect', () => inspect(config.kafkaConfig(), { depth: 10 })],
+    ['util.inspect showHidden', () => inspect(config.kafkaConfig(), { depth: 10, showHidden: true })],
+    ["console.log('%o')", () => format('%o', config.kafkaConfig())],
     ['JSON.stringify of sasl', () => JSON.stringify(config.kafkaConfig().sasl)],
     ['JSON.stringify of a spread sasl', () => JSON.stringify({ ...config.kafkaConfig().sasl })],
     ['util.inspect of a spread sasl', () => inspect({ ...config.kafkaConfig().sasl }, { depth: 10 })],
