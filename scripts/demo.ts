@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BINDING_KEYS, CA_FILE_ENV, SOURCE_ENV } from '@demo-kafka/config';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { sourceProcessArgs } from './source-process.js';
@@ -45,7 +46,7 @@ process.on('SIGTERM', () => void stopAll(0));
 function startApp(name: 'producer' | 'consumer', port: number, bindingDir: string): ChildProcess {
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
-    env: { ...process.env, KAFKA_BINDING_DIR: bindingDir, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: { ...withoutBindingVariables(process.env), KAFKA_BINDING_DIR: bindingDir, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = (chunk: Buffer): string => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
@@ -59,6 +60,15 @@ function startApp(name: 'producer' | 'consumer', port: number, bindingDir: strin
   });
   apps.push(child);
   return child;
+}
+
+/**
+ * The shell's environment minus every variable that could point the apps at another Kafka: a
+ * KAFKA_* binding variable would override the local broker's binding key by key.
+ */
+function withoutBindingVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const names = new Set<string>([...BINDING_KEYS.map((key) => key.env), CA_FILE_ENV, ...Object.values(SOURCE_ENV)]);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !names.has(name)));
 }
 
 async function waitReady(name: string, port: number): Promise<void> {

@@ -1,4 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { lstatSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadKafkaConfig, type ResourceNames } from './load-kafka-config.js';
 import type { KafkaBinding } from './kafka-binding.js';
 
@@ -39,21 +40,47 @@ export function watchKafkaConfig(current: KafkaBinding, options: WatchOptions, e
       options.onError?.(error);
     }
   };
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(dir, { persistent: false }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(reload, options.debounceMs ?? 200);
-    });
-  } catch (error) {
-    options.onError?.(error);
-    return { close: () => {} };
-  }
-  watcher.on('error', (error) => options.onError?.(error));
+  // The binding directory itself, and the one it sits in: when the directory is a link (a
+  // subfolder of a Secret volume, "kafka -> ..data/kafka") the kubelet swaps ..data beside it,
+  // and a watch on the link's old target goes deaf once that target is deleted. So the watches
+  // are also made anew after every change.
+  const watched = lstatSafe(dir)?.isSymbolicLink() ? [dir, dirname(dir)] : [dir];
+  let watchers: FSWatcher[] = [];
+  let closed = false;
+  const rewatch = (): void => {
+    watchers.forEach((w) => w.close());
+    watchers = [];
+    if (closed) return;
+    for (const path of watched) {
+      try {
+        const watcher = watch(path, { persistent: false }, () => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            reload();
+            rewatch();
+          }, options.debounceMs ?? 200);
+        });
+        watcher.on('error', (error) => options.onError?.(error));
+        watchers.push(watcher);
+      } catch (error) {
+        options.onError?.(error);
+      }
+    }
+  };
+  rewatch();
   return {
     close: () => {
+      closed = true;
       clearTimeout(timer);
-      watcher.close();
+      rewatch();
     },
   };
+}
+
+function lstatSafe(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }

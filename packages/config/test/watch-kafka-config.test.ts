@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadKafkaConfig, watchKafkaConfig, type ConfigWatch, type KafkaBinding } from '../src/index.js';
-import { PASSWORD, expectNoPassword, kubernetesSecretDir, removeTempDirs, saslOf, sleep, walkthroughFiles } from './helpers.js';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PASSWORD, expectNoPassword, kubernetesSecretDir, removeTempDirs, saslOf, sleep, tempDir, walkthroughFiles } from './helpers.js';
 
 const ROTATED = 'r0tated-PASSWORD-value';
 const DEBOUNCE_MS = 20;
@@ -113,5 +115,31 @@ describe('watchKafkaConfig without a binding directory', () => {
     expect(onChange).not.toHaveBeenCalled();
     expect(onError).not.toHaveBeenCalled();
     expect(() => watch.close()).not.toThrow();
+  });
+});
+
+describe('watchKafkaConfig on a subfolder of a Secret volume (the binding directory is a link)', () => {
+  it('sees every rotation, not only the first, though each swap deletes the link target it watched', async () => {
+    // root/..<version>/kafka/<key>, root/..data -> ..<version>, root/kafka -> ..data/kafka
+    const root = tempDir();
+    const writeVersion = (version: string, password: string): void => {
+      mkdirSync(join(root, version, 'kafka'), { recursive: true });
+      for (const [key, value] of Object.entries({ ...walkthroughFiles(), password: `${password}\n` })) writeFileSync(join(root, version, 'kafka', key), value);
+    };
+    writeVersion('..v0', PASSWORD);
+    symlinkSync('..v0', join(root, '..data'));
+    symlinkSync(join('..data', 'kafka'), join(root, 'kafka'));
+    const env = { KAFKA_BINDING_DIR: join(root, 'kafka') };
+    const onChange = vi.fn<(config: KafkaBinding) => void>();
+    watches.push(watchKafkaConfig(loadKafkaConfig(env), { onChange, debounceMs: DEBOUNCE_MS }, env));
+
+    for (let i = 1; i <= 3; i++) {
+      writeVersion(`..v${i}`, `${ROTATED}-${i}`);
+      symlinkSync(`..v${i}`, join(root, '..data_tmp'));
+      renameSync(join(root, '..data_tmp'), join(root, '..data'));
+      rmSync(join(root, `..v${i - 1}`), { recursive: true });
+      await vi.waitFor(() => expect(saslOf(lastChange(onChange).kafkaConfig()).password).toBe(`${ROTATED}-${i}`), WAIT);
+    }
+    expect(onChange).toHaveBeenCalledTimes(3);
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { LocalKafkaError } from './errors.js';
 
 /** JVM settings that keep one broker light on a 2-core machine. */
@@ -15,11 +15,12 @@ export interface JavaLaunch {
 /** Runs a short-lived Kafka tool (such as StorageTool) to completion; its output goes to the log. */
 export async function runKafkaTool(launch: JavaLaunch, mainClass: string, args: readonly string[]): Promise<void> {
   const child = startJava(launch, mainClass, args);
+  const from = logSize(launch.logFile);
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (exitCode) => resolve(exitCode));
   });
-  if (code !== 0) throw new LocalKafkaError(`${mainClass} exited with ${code}: ${tail(launch.logFile)}`, launch.logFile);
+  if (code !== 0) throw new LocalKafkaError(`${mainClass} exited with ${code}: ${tail(launch.logFile, from)}`, launch.logFile);
 }
 
 /**
@@ -50,23 +51,31 @@ function startJava(launch: JavaLaunch, mainClass: string, args: readonly string[
   }
 }
 
-/** Resolves when `line` appears in the log file; rejects if the process exits or time runs out. */
-export function waitForLogLine(child: ChildProcess, logFile: string, line: string, timeoutMs: number): Promise<void> {
+/** The log's size now: what a new boot writes comes after it (the log is appended to across restarts). */
+export function logSize(logFile: string): number {
+  return existsSync(logFile) ? statSync(logFile).size : 0;
+}
+
+/**
+ * Resolves when `line` appears in the log after byte `from` (this boot's part); rejects if the
+ * process exits or time runs out.
+ */
+export function waitForLogLine(child: ChildProcess, logFile: string, line: string, timeoutMs: number, from = 0): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearInterval(poll);
-      reject(new LocalKafkaError(`the broker exited (${signal ?? `code ${code}`}) before it was ready: ${tail(logFile)}`, logFile));
+      reject(new LocalKafkaError(`the broker exited (${signal ?? `code ${code}`}) before it was ready: ${tail(logFile, from)}`, logFile));
     };
     const poll = setInterval(() => {
-      if (existsSync(logFile) && readFileSync(logFile, 'utf8').includes(line)) {
+      if (existsSync(logFile) && readFileSync(logFile).subarray(from).toString('utf8').includes(line)) {
         clearInterval(poll);
         child.off('exit', onExit);
         resolve();
       } else if (Date.now() - started > timeoutMs) {
         clearInterval(poll);
         child.off('exit', onExit);
-        reject(new LocalKafkaError(`the broker did not log "${line}" within ${timeoutMs} ms: ${tail(logFile)}`, logFile));
+        reject(new LocalKafkaError(`the broker did not log "${line}" within ${timeoutMs} ms: ${tail(logFile, from)}`, logFile));
       }
     }, 100);
     child.once('exit', onExit);
@@ -83,10 +92,10 @@ export async function stopJvm(child: ChildProcess, graceMs = 15_000, signal: Nod
   clearTimeout(timer);
 }
 
-/** The last error-looking lines of a log, for messages. */
-function tail(logFile: string): string {
+/** The last error-looking lines the log got after byte `from`, for messages. */
+function tail(logFile: string, from: number): string {
   if (!existsSync(logFile)) return 'no log written';
-  const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+  const lines = readFileSync(logFile).subarray(from).toString('utf8').trimEnd().split('\n');
   const errors = lines.filter((l) => /ERROR|Exception|error:/i.test(l));
   return (errors.length > 0 ? errors.slice(-3) : lines.slice(-3)).join(' | ').slice(0, 1500);
 }

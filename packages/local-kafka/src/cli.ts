@@ -1,9 +1,10 @@
 /**
  * `npm run kafka -- [--binding-dir DIR] [--data-dir DIR]`: runs the local broker in the
  * foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready, stops on Ctrl-C or SIGTERM.
+ * Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
-import { startLocalKafka } from './local-kafka.js';
+import { startLocalKafka, type LocalKafka } from './local-kafka.js';
 
 const { values } = parseArgs({
   options: {
@@ -14,34 +15,50 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR]\nRuns a local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>.');
+  console.log('Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR]\nRuns a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>.');
   process.exit(0);
 }
 
-const kafka = await startLocalKafka({
-  bindingDir: values['binding-dir'],
-  dataDir: values['data-dir'],
-  log: (line) => console.error(line),
-}).catch((error: unknown) => {
-  console.error(`Could not start Kafka: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
-
-console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
-console.error(`Kafka runs on ${kafka.brokers.join(',')} as ${kafka.user.username}; Ctrl-C stops it.`);
-
+let kafka: LocalKafka | undefined;
 let stopping = false;
-const shutdown = (signal: string): void => {
+
+/** Stops the broker (if it got that far) and exits; a signal during start-up waits for it to end. */
+function shutdown(reason: string, code: number): void {
   if (stopping) return;
   stopping = true;
-  console.error(`${signal}: stopping Kafka ...`);
+  console.error(`${reason}: stopping Kafka ...`);
+  if (!kafka) return; // start-up is still running: it sees `stopping` when it ends
   kafka.stop().then(
-    () => process.exit(0),
+    () => process.exit(code),
     (error: unknown) => {
       console.error(`Kafka did not stop cleanly: ${String(error)}`);
       process.exit(1);
     },
   );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+// Registered before start-up, which can take minutes when Maven fetches the jars.
+process.on('SIGINT', () => shutdown('SIGINT', 0));
+process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+
+try {
+  kafka = await startLocalKafka({
+    bindingDir: values['binding-dir'],
+    dataDir: values['data-dir'],
+    log: (line) => console.error(line),
+    onUnexpectedExit: (how) => {
+      console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
+      shutdown('broker gone', 1);
+    },
+  });
+} catch (error) {
+  console.error(`Could not start Kafka: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+
+if (stopping) {
+  stopping = false;
+  shutdown('stopped during start-up', 0);
+} else {
+  console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
+  console.error(`Kafka runs on ${kafka.brokers.join(',')} as ${kafka.user.username}; Ctrl-C stops it.`);
+}

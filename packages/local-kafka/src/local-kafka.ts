@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { grantPrefixAcls } from './acls.js';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
-import { runKafkaTool, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
+import { logSize, runKafkaTool, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
 import { createBrokerTls } from './certificates.js';
 import { LocalKafkaError } from './errors.js';
 import { freePort } from './free-port.js';
@@ -32,6 +32,8 @@ export interface LocalKafkaOptions {
   /** Progress lines (fetching jars, starting); silent by default. */
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /** Called if the broker's JVM ends without stop() or kill() asking it to (a crash). */
+  readonly onUnexpectedExit?: (how: string) => void;
 }
 
 /** A running broker and its binding. */
@@ -72,6 +74,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'local-kafka-')));
   mkdirSync(dataDir, { recursive: true });
+  // A data directory of an earlier run holds a formatted log with other users' passwords:
+  // every start is a fresh broker (restart() within one run keeps the data).
+  for (const stale of ['log', 'tls', 'broker.log', 'server.properties']) rmSync(join(dataDir, stale), { recursive: true, force: true });
   const bindingDir = resolve(options.bindingDir ?? join(dataDir, 'binding'));
   const logFile = join(dataDir, 'broker.log');
   const launch: JavaLaunch = { classpath, logFile, log4jConfig: join(dataDir, 'log4j2.properties') };
@@ -107,9 +112,14 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const boot = async (): Promise<void> => {
     log(`Starting Kafka on ${brokers.join(',')} (log: ${logFile}) ...`);
+    const from = logSize(logFile);
     jvm = startBrokerJvm(launch, propertiesFile);
+    const started = jvm;
+    started.once('exit', (code, signal) => {
+      if (jvm === started) options.onUnexpectedExit?.(`${signal ?? `code ${code}`}`);
+    });
     const timeoutMs = options.startTimeoutMs ?? 90_000;
-    await waitForLogLine(jvm, logFile, 'Kafka Server started', timeoutMs);
+    await waitForLogLine(jvm, logFile, 'Kafka Server started', timeoutMs, from);
     await waitUntilClientsCanConnect(bindingDir, timeoutMs, logFile);
   };
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
