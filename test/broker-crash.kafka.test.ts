@@ -2,8 +2,9 @@ import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
-import { buildProducer, waitFor, type TestProducer } from '../apps/producer/test/build-producer.js';
+import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
 import { openStream } from './support/sse-client.js';
+import { waitFor } from './support/wait-for.js';
 
 const PRODUCE_TIMEOUT_MS = 3000;
 

@@ -47,7 +47,9 @@ describe('npm run demo', () => {
     await expect.poll(() => output, { timeout: 90_000, interval: 200 }).toContain('Ctrl-C stops everything.');
     expect(output).toContain(`curl localhost:${producerPort}/messages -d Hello`);
     expect(output).toContain(`curl localhost:${consumerPort}/messages`);
-    const dataDir = /KAFKA_BINDING_DIR=(\S+)\/binding/.exec(output)?.[1] ?? 'missing';
+    const printed = /KAFKA_BINDING_DIR=(\S+)\/binding/.exec(output);
+    expect(printed, 'the demo prints its binding directory').not.toBeNull();
+    const dataDir = printed?.[1] ?? '';
 
     // The walkthrough, with curl's own defaults (form content type, Accept */*).
     const posted = await run('curl', ['-sS', `localhost:${producerPort}/messages`, '-d', 'Hello']);

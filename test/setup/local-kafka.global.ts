@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
+import { NOT_YET_PASSWORD } from '../support/rotating-binding.js';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 
 /** What the kafka test project gets from the one broker started for the whole run. */
@@ -30,7 +31,7 @@ let kafka: LocalKafka | undefined;
 const testLogFile = join(tmpdir(), `demo-kafka-test-logs-${randomUUID()}.ndjson`);
 
 /** Passwords the tests use on purpose (wrong ones included), which no log line may hold. */
-const TEST_SECRET_PATTERNS = [/wrong-[0-9a-f]{8}-[0-9a-f]{4}/, /not-the-password-yet/, /tok-[0-9a-f]{8}-[0-9a-f]{4}/];
+const TEST_SECRET_PATTERNS = [/wrong-[0-9a-f]{8}-[0-9a-f]{4}/, new RegExp(NOT_YET_PASSWORD), /tok-[0-9a-f]{8}-[0-9a-f]{4}/];
 
 export async function setup(project: TestProject): Promise<void> {
   kafka = await startLocalKafka({ log: (line) => console.log(`[local-kafka] ${line}`) });
@@ -65,6 +66,10 @@ function scanLogsForSecrets(secrets: readonly string[]): void {
   const leaks = lines.filter((line) => secrets.some((secret) => line.includes(secret)) || TEST_SECRET_PATTERNS.some((p) => p.test(line)));
   console.log(`[secret scan] ${lines.length} log lines written by the apps during the run, ${leaks.length} holding a secret`);
   if (leaks.length > 0) {
-    throw new Error(`secret found in ${leaks.length} log lines, e.g. (secret masked): ${leaks[0]?.slice(0, 300).replace(/[A-Za-z0-9_-]{20,}/g, '***')}`);
+    const message = `[secret scan] FAILED: a secret is in ${leaks.length} log lines, e.g. (masked): ${leaks[0]?.slice(0, 300).replace(/[A-Za-z0-9_-]{20,}/g, '***')}`;
+    // vitest only logs an error thrown by a global teardown; the exit code must say it too.
+    process.exitCode = 1;
+    console.error(message);
+    throw new Error(message);
   }
 }

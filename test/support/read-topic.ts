@@ -13,7 +13,7 @@ export interface ReadRecord {
 
 /**
  * Reads `topic` from the beginning with a fresh consumer group until `count` records arrived,
- * or `until` holds (or `timeoutMs` passed), using a client built from the binding directory alone.
+ * or `until` holds, using a client built from the binding directory alone; rejects after `timeoutMs`.
  */
 export async function readTopic(
   bindingDir: string,
@@ -28,8 +28,8 @@ export async function readTopic(
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${records.length} records of ${topic} in ${timeoutMs} ms, not what the test waits for`)), timeoutMs);
       void consumer.run({
         eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
           records.push({ partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp });

@@ -17,8 +17,10 @@ export interface SseStream {
   events(): SseEvent[];
   /** Resolves once `count` events arrived; rejects after `timeoutMs`. */
   waitForEvents(count: number, timeoutMs?: number): Promise<SseEvent[]>;
-  /** Resolves when the server ends the stream. */
+  /** Resolves when the stream ends, however (a proper end, a reset, an error). */
   ended: Promise<void>;
+  /** Whether the server ended the response properly (not a reset or a cut). */
+  completed(): boolean;
   close(): void;
 }
 
@@ -61,6 +63,7 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
             check();
           }),
         ended,
+        completed: () => res.complete,
         close: () => req.destroy(),
       };
       resolve(stream);

@@ -7,6 +7,7 @@ import { readConsumerSettings } from '../src/settings.js';
 import type { StreamHub } from '../src/stream/stream-hub.js';
 import { wireConsumer } from '../src/wire-consumer.js';
 import { testLogger } from '../../../test/support/test-logger.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 /** The consumer wired to a real broker as main.ts wires it, listening on a free port. */
 export interface TestConsumer {
@@ -27,13 +28,7 @@ export async function buildConsumer(env: Record<string, string>, waitReady = tru
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  if (waitReady) {
-    const deadline = Date.now() + 30_000;
-    while (!consumer.source.readiness().ready) {
-      if (Date.now() > deadline) throw new Error(`consumer not ready: ${consumer.source.readiness().reason}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  if (waitReady) await waitFor(() => consumer.source.readiness().ready, 30_000, () => consumer.source.readiness().reason ?? '');
   return {
     url,
     hub: consumer.hub,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { freePort } from '@demo-kafka/local-kafka';
 import request from 'supertest';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { buildProducer, waitFor, type TestProducer } from './build-producer.js';
+import { buildProducer, type TestProducer } from './build-producer.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 const kafka = inject('kafka');
 
@@ -30,15 +31,16 @@ describe('producer access and availability', () => {
 
   it('answers 503 with Retry-After while Kafka is unreachable, and /readyz says why', async () => {
     const closedPort = await freePort();
-    const { app } = await build({ KAFKA_BROKERS: `127.0.0.1:${closedPort}`, PRODUCE_TIMEOUT_MS: '2000' }, false);
+    const { app, sink } = await build({ KAFKA_BROKERS: `127.0.0.1:${closedPort}`, PRODUCE_TIMEOUT_MS: '2000' }, false);
+    // Past "connecting to Kafka": the first probe has failed and its reason is the one users see.
+    await waitFor(() => sink.readiness().reason === 'Kafka is not reachable', 10_000, () => sink.readiness().reason ?? '');
     const res = await request(app).post('/messages').type('text').send('Hello');
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const ready = await request(app).get('/readyz');
     expect(ready.status).toBe(503);
-    expect(ready.body.status).toBe('not ready');
-    expect(typeof ready.body.reason).toBe('string');
+    expect(ready.body).toEqual({ status: 'not ready', reason: 'Kafka is not reachable' });
   });
 
   it('answers 503 when Kafka rejects the credentials, without the password anywhere', async () => {

@@ -4,6 +4,7 @@ import type { KafkaRecordSink } from '../src/kafka/kafka-record-sink.js';
 import { readProducerSettings } from '../src/settings.js';
 import { wireProducer } from '../src/wire-producer.js';
 import { testLogger } from '../../../test/support/test-logger.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 /** The producer app wired to a real broker, as main.ts wires it, minus listening and signals. */
 export interface TestProducer {
@@ -20,13 +21,4 @@ export async function buildProducer(env: Record<string, string>, waitReady = tru
   producer.start();
   if (waitReady) await waitFor(() => producer.sink.readiness().ready, 30_000, () => producer.sink.readiness().reason ?? '');
   return { app: producer.app, sink: producer.sink, topic: binding.topic, close: () => producer.stop() };
-}
-
-/** Polls `condition` until it holds; fails with `describe()` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }

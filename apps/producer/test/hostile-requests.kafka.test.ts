@@ -62,8 +62,10 @@ describe('hostile requests to the producer', () => {
     { name: 'oversized headers', send: () => raw(port, `POST /messages HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), expected: /^HTTP\/1\.1 431/ },
     { name: 'Content-Length larger than the body, then silence', send: () => raw(port, 'POST /messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort', { abortAfterMs: 300 }), expected: /^$/ },
     { name: 'a chunked body aborted midway', send: () => raw(port, 'POST /messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', { abortAfterMs: 300 }), expected: /^$/ },
-    { name: 'a client that leaves before the answer', send: () => raw(port, post('leaving early'), { abortAfterMs: 1 }), expected: /^(|HTTP\/1\.1 200.*)$/ },
-    { name: 'a bad percent-encoding in the key', send: () => raw(port, 'POST /messages?key=%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi'), expected: /^HTTP\/1\.1 (200|400)/ },
+    // Whether the answer still reaches it is a race; what matters is that the server goes on.
+    { name: 'a client that leaves before the answer', send: () => raw(port, post('leaving early'), { abortAfterMs: 1 }), expected: /^(|HTTP\/1\.1 200 OK)$/ },
+    // The query parser keeps what it cannot decode (as U+FFFD): the key is odd but the message is fine.
+    { name: 'a bad percent-encoding in the key', send: () => raw(port, 'POST /messages?key=%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\nhi'), expected: /^HTTP\/1\.1 200/ },
   ];
 
   for (const { name, send, expected } of cases) {
@@ -74,12 +76,21 @@ describe('hostile requests to the producer', () => {
     });
   }
 
-  it('wrote the binary and invalid UTF-8 bodies byte for byte', async () => {
-    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.some((r) => r.value?.equals(Buffer.from([0xc3, 0x28, 0xa0, 0xa1]))));
+  it('wrote the binary and invalid UTF-8 bodies byte for byte, and nothing of the bodies that were cut off', async () => {
+    const invalidUtf8 = Buffer.from([0xc3, 0x28, 0xa0, 0xa1]);
+    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.some((r) => r.value?.toString() === 'still serving after a bad percent-encoding in the key'));
+    expect(records.some((r) => r.value?.equals(invalidUtf8))).toBe(true);
     expect(records.some((r) => r.value?.equals(Buffer.from([0, 1, 2, 255, 254])))).toBe(true);
+    const values = records.map((r) => r.value?.toString('latin1'));
+    expect(values).not.toContain('short');
+    expect(values).not.toContain('hello');
   });
 
-  it('keeps serving others while 50 clients send their headers one byte at a time', async () => {
+  it('bounds how long a client may take to send its request', () => {
+    expect({ headersTimeout: server.headersTimeout, requestTimeout: server.requestTimeout }).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000 });
+  });
+
+  it('keeps serving others while 50 clients hold half-sent headers', async () => {
     const sockets = Array.from({ length: 50 }, () => {
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => {});

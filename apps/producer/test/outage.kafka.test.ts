@@ -1,7 +1,8 @@
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProducer, waitFor, type TestProducer } from './build-producer.js';
+import { buildProducer, type TestProducer } from './build-producer.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 
 // A broker of its own: this test kills it, which the shared one must never see.
 describe('a broker that dies and comes back', () => {

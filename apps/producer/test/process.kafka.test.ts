@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeBindingDir } from '@demo-kafka/local-kafka';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '../../../test/support/read-topic.js';
+import { readyz, rotatingBinding } from '../../../test/support/rotating-binding.js';
 import { spawnApp, type SpawnedApp } from '../../../test/support/spawn-app.js';
 
 const kafka = inject('kafka');
@@ -56,25 +53,13 @@ describe('the producer process', () => {
   });
 
   it('reconnects when the mounted Secret rotates to working credentials, with no restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rotating-binding-'));
-    const secret = {
-      brokers: kafka.brokers.join(','),
-      username: kafka.username,
-      password: 'not-the-password-yet',
-      ca: readFileSync(join(kafka.bindingDir, 'ca'), 'utf8'),
-      topicPrefix: kafka.topicPrefix,
-      name: 'rotating',
-    };
-    writeBindingDir(dir, secret);
-    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: dir });
+    const binding = rotatingBinding(kafka);
+    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: binding.dir });
     running.push(app);
-    const readyz = async () => (await fetch(`${app.url}/readyz`)).json() as Promise<{ status: string; reason?: string }>;
-    for (let i = 0; i < 100 && !/credentials/.test((await readyz()).reason ?? ''); i++) await new Promise((r) => setTimeout(r, 100));
-    expect((await readyz()).reason).toMatch(/authentication failed/);
+    await expect.poll(async () => (await readyz(app.url)).reason, { timeout: 15_000 }).toMatch(/authentication failed/);
 
-    writeBindingDir(dir, { ...secret, password: kafka.password });
-    for (let i = 0; i < 150 && (await readyz()).status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await readyz()).toEqual({ status: 'ready' });
+    binding.rotate();
+    await expect.poll(async () => readyz(app.url), { timeout: 20_000 }).toEqual({ status: 'ready' });
     const res = await fetch(`${app.url}/messages`, { method: 'POST', body: 'after rotation' });
     expect(res.status).toBe(200);
     expect(app.output()).toContain('binding changed; reconnecting');

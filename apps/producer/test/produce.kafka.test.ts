@@ -136,10 +136,12 @@ describe('record keys', () => {
     expect(new Set(partitionOf.values()).size).toBeGreaterThan(1);
 
     const records = await readTopic(kafka.bindingDir, producer.topic, acks.length);
-    for (const ack of acks) {
+    acks.forEach((ack, i) => {
       const record = records.find((r) => r.partition === ack.body.partition && r.offset === ack.body.offset);
-      expect(record?.key?.toString()).toBe(record?.value?.toString().split(' ')[0]);
-    }
+      expect(record, `record at ${ack.body.partition}:${ack.body.offset}`).toBeDefined();
+      expect(record?.key?.toString()).toBe(keys[Math.floor(i / 2)]);
+      expect(record?.value?.toString().split(' ')[0]).toBe(keys[Math.floor(i / 2)]);
+    });
   });
 });
 
