@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readTopic } from '../../../test/support/read-topic.js';
 import { readyz, rotatingBinding } from '../../../test/support/rotating-binding.js';
@@ -50,6 +51,32 @@ describe('the producer process', () => {
     const inTopic = new Set(records.map((r) => r.value?.toString()));
     expect(acknowledged.filter((value) => !inTopic.has(value))).toEqual([]);
     expect(app.output()).not.toContain(kafka.password);
+  });
+
+  it('on SIGTERM, still answers (and writes) a request whose body was half sent', async () => {
+    const TOPIC = `half-sent-${randomUUID()}`;
+    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
+    running.push(app);
+    await expect.poll(async () => (await readyz(app.url)).status, { timeout: 15_000 }).toBe('ready');
+    const value = `half-${randomUUID()}`;
+    const socket = connect(app.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.write(`POST /messages HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${value.length}\r\n\r\n${value.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    app.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // The rest of the body, as a client does; it then waits for the answer (no half-close).
+    socket.write(value.slice(10));
+    await expect.poll(() => answer, { timeout: 10_000 }).toContain(value);
+    socket.end();
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.endsWith(value)).toBe(true);
+    expect(await app.exited).toBe(0);
+    const records = await readTopic(kafka.bindingDir, `${kafka.topicPrefix}${TOPIC}`, 1);
+    expect(records.map((r) => r.value?.toString())).toEqual([value]);
   });
 
   it('reconnects when the mounted Secret rotates to working credentials, with no restart', async () => {
