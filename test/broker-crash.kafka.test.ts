@@ -1,25 +1,18 @@
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
+import { listen, type Listening } from './support/listen.js';
 import { openStream } from './support/sse-client.js';
 import { waitFor } from './support/wait-for.js';
 
 const PRODUCE_TIMEOUT_MS = 3000;
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-}
-
 // A broker of its own, SIGKILLed mid-stream: nothing acknowledged may be lost or doubled.
 describe('the broker is killed and restarted during a steady stream of POSTs', () => {
   let kafka: LocalKafka;
   let producer: TestProducer;
-  let producerServer: Server;
-  let producerUrl: string;
+  let producerServer: Listening;
   let consumer: TestConsumer;
 
   beforeAll(async () => {
@@ -27,14 +20,12 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
     // A replay buffer large enough for everything the test posts: the resume must be exact, not a gap.
     const env = { KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS), REPLAY_SIZE: '100000' };
     producer = await buildProducer(env);
-    producerServer = createServer(producer.app);
-    producerUrl = await listen(producerServer);
+    producerServer = await listen(producer.app);
     consumer = await buildConsumer(env);
   });
   afterAll(async () => {
     await consumer?.close();
-    producerServer?.closeAllConnections();
-    await new Promise((resolve) => producerServer?.close(resolve));
+    await producerServer?.close();
     await producer?.close();
     await kafka?.stop();
   });
@@ -49,7 +40,7 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
       while (!stop) {
         const value = `crash-${sequence++}`;
         const started = Date.now();
-        const res = await fetch(`${producerUrl}/messages`, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain' } });
+        const res = await fetch(`${producerServer.url}/messages`, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain' } });
         await res.arrayBuffer();
         if (res.status === 200) acknowledged.push(value);
         else {

@@ -761,3 +761,11 @@ describe.each(APPS.map((app) => [app.workspace, app] as const))('%s/Dockerfile',
     }
   });
 });
+
+describe('the two Dockerfiles', () => {
+  it('differ only in the app they build, so a fix to one cannot miss the other', () => {
+    // The first line says what the image does; every other line is the same recipe.
+    const recipe = (app: string): string[] => read(`apps/${app}/Dockerfile`).replaceAll(app, '<app>').split('\n').slice(1);
+    expect(recipe('consumer')).toEqual(recipe('producer'));
+  });
+});

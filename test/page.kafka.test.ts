@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
 import { launchChromium } from './support/chromium.js';
+import { listen, type Listening } from './support/listen.js';
 import { produce } from './support/produce.js';
 
 const kafka = inject('kafka');
@@ -12,16 +12,14 @@ const kafka = inject('kafka');
 describe('the live page in headless Chromium', () => {
   const TOPIC = `page-${randomUUID()}`;
   let producer: TestProducer;
-  let producerServer: Server;
+  let producerServer: Listening;
   let consumer: TestConsumer;
   let browser: Browser;
 
   beforeAll(async () => {
     producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
-    producerServer = createServer(producer.app);
-    await new Promise<void>((resolve) => producerServer.listen(0, '127.0.0.1', resolve));
-    const address = producerServer.address();
-    const producerUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    producerServer = await listen(producer.app);
+    const producerUrl = producerServer.url;
     // The page is served by the consumer and posts to the producer: two origins, as on the cluster.
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, PRODUCER_URL: producerUrl });
     browser = await launchChromium();
@@ -29,8 +27,7 @@ describe('the live page in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await consumer?.close();
-    producerServer?.closeAllConnections();
-    await new Promise((resolve) => producerServer?.close(resolve));
+    await producerServer?.close();
     await producer?.close();
   });
 

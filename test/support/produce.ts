@@ -1,13 +1,16 @@
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
 import { loadKafkaConfig } from '@demo-kafka/config';
 
-/** Writes `values` to the binding's topic (`topicPrefix + topic`) with a client built from the binding. */
-export async function produce(bindingDir: string, topic: string, values: readonly string[]): Promise<void> {
+/**
+ * Writes `values` to the binding's topic (`topicPrefix + topic`) with a client built from the
+ * binding; `keyed` uses each value as its own key, so records spread over the partitions.
+ */
+export async function produce(bindingDir: string, topic: string, values: readonly string[], options: { keyed?: boolean } = {}): Promise<void> {
   const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, TOPIC: topic });
   const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
   await producer.connect();
   try {
-    await producer.send({ topic: binding.topic, acks: -1, messages: values.map((value) => ({ value })) });
+    await producer.send({ topic: binding.topic, acks: -1, messages: values.map((value) => (options.keyed ? { key: value, value } : { value })) });
   } finally {
     await producer.disconnect();
   }

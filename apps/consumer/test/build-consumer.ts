@@ -1,12 +1,12 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { applyServerTimeouts } from '@demo-kafka/app-kit';
 import { loadKafkaConfig } from '@demo-kafka/config';
 import type { KafkaRecordSource } from '../src/kafka/kafka-record-source.js';
 import { readConsumerSettings } from '../src/settings.js';
 import type { StreamHub } from '../src/stream/stream-hub.js';
 import { wireConsumer } from '../src/wire-consumer.js';
 import { testLogger } from '../../../test/support/test-logger.js';
+import { listen } from '../../../test/support/listen.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
 /** The consumer wired to a real broker as main.ts wires it, listening on a free port. */
@@ -23,11 +23,7 @@ export async function buildConsumer(env: Record<string, string>, waitReady = tru
   const settings = readConsumerSettings({ CONSUMER_INSTANCE: `test-${randomUUID()}`, ...env });
   const consumer = wireConsumer(settings, loadKafkaConfig(env), testLogger('consumer-test'), { processMetrics: false });
   consumer.start();
-  const server = createServer(consumer.app);
-  applyServerTimeouts(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const { server, url, close } = await listen(consumer.app);
   if (waitReady) await waitFor(() => consumer.source.readiness().ready, 30_000, () => consumer.source.readiness().reason ?? '');
   return {
     url,
@@ -36,8 +32,7 @@ export async function buildConsumer(env: Record<string, string>, waitReady = tru
     server,
     close: async () => {
       consumer.endStreams();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await consumer.stop();
     },
   };

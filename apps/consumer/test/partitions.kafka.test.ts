@@ -1,21 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTopicAsAdmin } from '../../../test/support/create-topic.js';
+import { produce } from '../../../test/support/produce.js';
 import { openStream } from '../../../test/support/sse-client.js';
 import { buildConsumer, type TestConsumer } from './build-consumer.js';
 
 const kafka = inject('kafka');
-
-/** Writes keyed records, so they spread over the topic's partitions. */
-async function produceKeyed(topic: string, values: readonly string[]): Promise<void> {
-  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic });
-  const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer();
-  await producer.connect();
-  await producer.send({ topic: binding.topic, acks: -1, messages: values.map((value) => ({ key: value, value })) });
-  await producer.disconnect();
-}
 
 describe('a topic with three partitions', () => {
   const TOPIC = `partitions-${randomUUID()}`;
@@ -30,7 +20,7 @@ describe('a topic with three partitions', () => {
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
     const first = await openStream(`${consumer.url}/messages`);
     const batch1 = Array.from({ length: 30 }, (_, i) => `one-${i}`);
-    await produceKeyed(TOPIC, batch1);
+    await produce(kafka.bindingDir, TOPIC, batch1, { keyed: true });
     const seen1 = await first.waitForEvents(30);
     first.close();
     expect(new Set(seen1.map((e) => e.id?.split(',')[0]?.split(':')[0])).size).toBe(3);
@@ -39,7 +29,7 @@ describe('a topic with three partitions', () => {
 
     // Live resume on the same process.
     const batch2 = Array.from({ length: 30 }, (_, i) => `two-${i}`);
-    await produceKeyed(TOPIC, batch2);
+    await produce(kafka.bindingDir, TOPIC, batch2, { keyed: true });
     const live = await openStream(`${consumer.url}/messages`, { 'Last-Event-ID': resumeFrom });
     const got2 = await live.waitForEvents(30);
     live.close();
@@ -48,14 +38,14 @@ describe('a topic with three partitions', () => {
     // A new process refills from Kafka in another order; the same id still resumes exactly.
     await consumer.close();
     const batch3 = Array.from({ length: 30 }, (_, i) => `three-${i}`);
-    await produceKeyed(TOPIC, batch3);
+    await produce(kafka.bindingDir, TOPIC, batch3, { keyed: true });
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
     const restarted = consumer;
     await expect.poll(() => restarted.hub.buffer.size, { timeout: 15_000 }).toBe(90);
     const resumed = await openStream(`${restarted.url}/messages`, { 'Last-Event-ID': resumeFrom });
     // Markers in every partition after the records expected: a duplicate would arrive before them.
     const markers = Array.from({ length: 30 }, (_, i) => `marker-${i}`);
-    await produceKeyed(TOPIC, markers);
+    await produce(kafka.bindingDir, TOPIC, markers, { keyed: true });
     const all = await resumed.waitForEvents(90);
     resumed.close();
     expect(new Set(all.filter((e) => e.data.startsWith('marker-')).map((e) => e.id?.split(':')[0])).size).toBe(3);

@@ -1,8 +1,7 @@
 import { connect } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { applyServerTimeouts } from '@demo-kafka/app-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { listen, type Listening } from '../../../test/support/listen.js';
 import { readTopic } from '../../../test/support/read-topic.js';
 import { buildProducer, type TestProducer } from './build-producer.js';
 
@@ -24,21 +23,17 @@ function raw(port: number, bytes: string | Buffer, options: { endAfterMs?: numbe
 
 describe('hostile requests to the producer', () => {
   let producer: TestProducer;
-  let server: Server;
+  let served: Listening;
   let port: number;
   const TOPIC = `hostile-${randomUUID()}`;
 
   beforeAll(async () => {
     producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, MAX_MESSAGE_BYTES: '1024' });
-    server = createServer(producer.app);
-    applyServerTimeouts(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    port = typeof address === 'object' && address ? address.port : 0;
+    served = await listen(producer.app);
+    port = served.port;
   });
   afterAll(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await served?.close();
     await producer?.close();
   });
 
@@ -87,7 +82,7 @@ describe('hostile requests to the producer', () => {
   });
 
   it('bounds how long a client may take to send its request', () => {
-    expect({ headersTimeout: server.headersTimeout, requestTimeout: server.requestTimeout }).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000 });
+    expect({ headersTimeout: served.server.headersTimeout, requestTimeout: served.server.requestTimeout }).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000 });
   });
 
   it('keeps serving others while 50 clients hold half-sent headers', async () => {
