@@ -131,3 +131,9 @@ export function expectNoPassword(text: string, password = PASSWORD): void {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Where each key of the walkthrough Secret is read from: its link in the mounted directory. */
+export function walkthroughSources(): Record<string, string> {
+  const keys = ['brokers', 'username', 'password', 'ca', 'topicPrefix', 'name'];
+  return Object.fromEntries(keys.map((key) => [key, `file ${join(WALKTHROUGH_DIR, key)}`]));
+}

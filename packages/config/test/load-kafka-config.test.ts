@@ -14,6 +14,7 @@ import {
   removeTempDirs,
   saslOf,
   serviceBindingRoot,
+  walkthroughSources,
 } from './helpers.js';
 
 afterEach(removeTempDirs);
@@ -51,15 +52,7 @@ describe('the walkthrough Secret mounted at KAFKA_BINDING_DIR', () => {
   });
 
   it('says which file each key came from, through the Secret links rather than ..data', () => {
-    const file = (key: string): string => `file ${join(WALKTHROUGH_DIR, key)}`;
-    expect(config.origins).toEqual({
-      brokers: file('brokers'),
-      username: file('username'),
-      password: file('password'),
-      ca: file('ca'),
-      topicPrefix: file('topicPrefix'),
-      name: file('name'),
-    });
+    expect(config.origins).toEqual(walkthroughSources());
     expect(config.bindingDir).toBe(WALKTHROUGH_DIR);
   });
 });

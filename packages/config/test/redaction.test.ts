@@ -1,8 +1,7 @@
 import { format, inspect } from 'node:util';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadKafkaConfig } from '../src/index.js';
-import { PASSWORD, WALKTHROUGH_BROKERS, WALKTHROUGH_DIR, expectNoPassword, saslOf } from './helpers.js';
+import { PASSWORD, WALKTHROUGH_BROKERS, WALKTHROUGH_DIR, expectNoPassword, saslOf, walkthroughSources } from './helpers.js';
 
 const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, CLIENT_ID: 'producer-1' });
 
@@ -30,7 +29,6 @@ describe('the loaded binding, however it is printed', () => {
   });
 
   it('serialises as the redacted form, with where each value came from', () => {
-    const file = (key: string): string => `file ${join(WALKTHROUGH_DIR, key)}`;
     const redacted = {
       brokers: WALKTHROUGH_BROKERS,
       topic: 'abcd1234-default',
@@ -41,14 +39,7 @@ describe('the loaded binding, however it is printed', () => {
       tls: true,
       customCa: true,
       sasl: { mechanism: 'scram-sha-256', username: 'abcd1234', password: '[redacted]' },
-      sources: {
-        brokers: file('brokers'),
-        username: file('username'),
-        password: file('password'),
-        ca: file('ca'),
-        topicPrefix: file('topicPrefix'),
-        name: file('name'),
-      },
+      sources: walkthroughSources(),
     };
     expect(config.redacted()).toEqual(redacted);
     expect(JSON.parse(JSON.stringify(config))).toEqual(redacted);
