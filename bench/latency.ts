@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 import { listen } from './sse-listener.js';
 import { percentile, sleep } from './stats.js';
 
@@ -71,7 +71,7 @@ export async function postToSseLatency(producerUrl: string, consumerUrl: string,
 
 /** The baseline: kafkajs producer -> kafkajs consumer, no HTTP, at the same rate. */
 export async function rawKafkaLatency(bindingDir: string, topic: string, rate: number, seconds: number): Promise<LatencyResult> {
-  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, TOPIC: topic, GROUP_ID: `bench-${randomUUID()}` });
+  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: `bench-${randomUUID()}`, clientId: 'bench-raw-latency' });
   const kafka = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING }));
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   const consumer = kafka.consumer({ groupId: binding.groupId, maxWaitTimeInMs: 100 });

@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 
 /**
  * The Kafka baseline: `concurrency` loops each awaiting one kafkajs `send()` per message
  * (acks=all), as an app without coalescing would. Returns acknowledged messages per second.
  */
 export async function rawKafkajsPerSecond(bindingDir: string, topic: string, concurrency: number, durationSeconds: number): Promise<number> {
-  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, TOPIC: topic });
+  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' });
   const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
   await producer.connect();
   await producer.send({ topic: binding.topic, acks: -1, messages: [{ value: 'warm-up' }] });

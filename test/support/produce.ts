@@ -1,12 +1,12 @@
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 
 /**
  * Writes `values` to the binding's topic (`topicPrefix + topic`) with a client built from the
  * binding; `keyed` uses each value as its own key, so records spread over the partitions.
  */
 export async function produce(bindingDir: string, topic: string, values: readonly string[], options: { keyed?: boolean } = {}): Promise<void> {
-  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, TOPIC: topic });
+  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: 'test-unused', clientId: 'test-produce' });
   const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
   await producer.connect();
   try {

@@ -1,4 +1,4 @@
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 import { Kafka, logLevel, type KafkaMessage } from '@demo-kafka/app-kit';
 import { randomUUID } from 'node:crypto';
 
@@ -22,7 +22,7 @@ export async function readTopic(
   timeoutMs = 20_000,
 ): Promise<ReadRecord[]> {
   const done = typeof until === 'number' ? (records: readonly ReadRecord[]) => records.length >= until : until;
-  const binding = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir, GROUP_ID: `reader-${randomUUID()}` });
+  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic: 'default', groupId: `reader-${randomUUID()}`, clientId: 'test-read-topic' });
   const consumer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).consumer({ groupId: binding.groupId });
   const records: ReadRecord[] = [];
   await consumer.connect();

@@ -1,6 +1,6 @@
 /** The consumer process: read config, consume in the background, stream to clients, stop cleanly. */
 import { createLogger, exitOnStartupError, serve } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readConsumerSettings } from './settings.js';
 import { wireConsumer } from './wire-consumer.js';
 
@@ -8,7 +8,7 @@ const APP = 'demo-kafka-consumer';
 
 try {
   const settings = readConsumerSettings();
-  const binding = loadKafkaConfig();
+  const binding = loadKafkaBinding(process.env, resourceNames(settings));
   const logger = createLogger(APP, settings.LOG_LEVEL);
   logger.info({ kafka: binding.redacted() }, binding.describe());
 

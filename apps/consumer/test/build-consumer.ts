@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import type { KafkaRecordSource } from '../src/kafka/kafka-record-source.js';
 import { readConsumerSettings } from '../src/settings.js';
 import type { StreamHub } from '../src/stream/stream-hub.js';
@@ -21,7 +21,7 @@ export interface TestConsumer {
 /** Builds and starts the consumer from `env`; waits until Kafka is ready unless told not to. */
 export async function buildConsumer(env: Record<string, string>, waitReady = true): Promise<TestConsumer> {
   const settings = readConsumerSettings({ CONSUMER_INSTANCE: `test-${randomUUID()}`, ...env });
-  const consumer = wireConsumer(settings, loadKafkaConfig(env), testLogger('consumer-test'), { processMetrics: false });
+  const consumer = wireConsumer(settings, loadKafkaBinding(env, resourceNames(settings)), testLogger('consumer-test'), { processMetrics: false });
   consumer.start();
   const { server, url, close } = await listen(consumer.app);
   if (waitReady) await waitFor(() => consumer.source.readiness().ready, 30_000, () => consumer.source.readiness().reason ?? '');

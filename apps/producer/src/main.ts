@@ -1,6 +1,6 @@
 /** The producer process: read config, connect to Kafka in the background, listen, stop cleanly. */
 import { createLogger, exitOnStartupError, serve } from '@demo-kafka/app-kit';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readProducerSettings } from './settings.js';
 import { wireProducer } from './wire-producer.js';
 
@@ -8,7 +8,7 @@ const APP = 'demo-kafka-producer';
 
 try {
   const settings = readProducerSettings();
-  const binding = loadKafkaConfig();
+  const binding = loadKafkaBinding(process.env, resourceNames(settings));
   const logger = createLogger(APP, settings.LOG_LEVEL);
   logger.info({ kafka: binding.redacted() }, binding.describe());
 

@@ -1,4 +1,4 @@
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import type { Express } from 'express';
 import type { KafkaRecordSink } from '../src/kafka/kafka-record-sink.js';
 import { readProducerSettings } from '../src/settings.js';
@@ -16,8 +16,9 @@ export interface TestProducer {
 
 /** Builds the app from `env` (binding and settings); waits until Kafka is ready unless told not to. */
 export async function buildProducer(env: Record<string, string>, waitReady = true): Promise<TestProducer> {
-  const binding = loadKafkaConfig(env);
-  const producer = wireProducer(readProducerSettings(env), binding, testLogger('producer-test'), { processMetrics: false });
+  const settings = readProducerSettings(env);
+  const binding = loadKafkaBinding(env, resourceNames(settings));
+  const producer = wireProducer(settings, binding, testLogger('producer-test'), { processMetrics: false });
   producer.start();
   if (waitReady) await waitFor(() => producer.sink.readiness().ready, 30_000, () => producer.sink.readiness().reason ?? '');
   return { app: producer.app, sink: producer.sink, topic: binding.topic, close: () => producer.stop() };

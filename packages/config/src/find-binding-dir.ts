@@ -8,6 +8,8 @@ import { errnoOf } from './read-binding-dir.js';
 export interface BindingDir {
   readonly dir: string;
   readonly describedAs: string;
+  /** Found under `SERVICE_BINDING_ROOT` (a servicebinding.io binding). */
+  readonly serviceBinding: boolean;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -18,7 +20,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function findBindingDir(env: Env): BindingDir | undefined {
   const bindingDir = nonEmpty(env[SOURCE_ENV.bindingDir]);
-  if (bindingDir) return { dir: resolve(bindingDir), describedAs: SOURCE_ENV.bindingDir };
+  if (bindingDir) return { dir: resolve(bindingDir), describedAs: SOURCE_ENV.bindingDir, serviceBinding: false };
   const root = nonEmpty(env[SOURCE_ENV.serviceBindingRoot]);
   if (root) return findServiceBinding(resolve(root), nonEmpty(env[SOURCE_ENV.bindingName]));
   return undefined;
@@ -34,7 +36,7 @@ function findServiceBinding(root: string, wanted: string | undefined): BindingDi
         `env ${SOURCE_ENV.bindingName}`,
       );
     }
-    return { dir, describedAs: `binding "${wanted}" under ${SOURCE_ENV.serviceBindingRoot}` };
+    return { dir, describedAs: `binding "${wanted}" under ${SOURCE_ENV.serviceBindingRoot}`, serviceBinding: true };
   }
   let entries: string[];
   try {
@@ -53,7 +55,8 @@ function findServiceBinding(root: string, wanted: string | undefined): BindingDi
     );
   }
   const [only] = kafka;
-  return only === undefined ? undefined : { dir: join(root, only), describedAs: `binding "${only}" under ${SOURCE_ENV.serviceBindingRoot}` };
+  if (only === undefined) return undefined;
+  return { dir: join(root, only), describedAs: `binding "${only}" under ${SOURCE_ENV.serviceBindingRoot}`, serviceBinding: true };
 }
 
 function bindingType(dir: string): string | undefined {

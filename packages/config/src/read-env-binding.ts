@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BINDING_KEYS, CA_FILE_ENV } from './binding-keys.js';
+import { BINDING_KEYS } from './binding-keys.js';
 import { ConfigError } from './errors.js';
 import { nonEmpty } from './find-binding-dir.js';
 import { errnoOf } from './read-binding-dir.js';
@@ -8,21 +8,27 @@ import { stripTrailingNewline, type RawBinding } from './raw-binding.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Reads the binding keys set as `KAFKA_*` environment variables (empty ones count as unset). */
+/**
+ * Reads the binding keys set as `KAFKA_*` environment variables (empty ones count as unset);
+ * a PEM key may instead name a file (`KAFKA_CA_FILE`, `KAFKA_CERT_FILE`, `KAFKA_KEY_FILE`),
+ * and the variable holding the value itself wins over the file.
+ */
 export function readEnvBinding(env: Env): RawBinding {
   const binding: RawBinding = new Map();
   for (const key of BINDING_KEYS) {
     const value = nonEmpty(env[key.env]);
-    if (value !== undefined) binding.set(key.name, { value, source: `env ${key.env}` });
-  }
-  const caFile = nonEmpty(env[CA_FILE_ENV]);
-  if (caFile !== undefined && !binding.has('ca')) {
-    const path = resolve(caFile);
-    const source = `file ${path} (${CA_FILE_ENV})`;
+    if (value !== undefined) {
+      binding.set(key.name, { value, source: `env ${key.env}`, fromEnv: true });
+      continue;
+    }
+    const file = key.fileEnv ? nonEmpty(env[key.fileEnv]) : undefined;
+    if (file === undefined) continue;
+    const path = resolve(file);
+    const source = `file ${path} (${key.fileEnv})`;
     try {
-      binding.set('ca', { value: stripTrailingNewline(readFileSync(path, 'utf8')), source });
+      binding.set(key.name, { value: stripTrailingNewline(readFileSync(path, 'utf8')), source, fromEnv: true });
     } catch (error) {
-      throw new ConfigError(`Kafka binding key "ca" (from ${source}): cannot be read (${errnoOf(error)})`, 'ca', source);
+      throw new ConfigError(`Kafka binding key "${key.name}" (from ${source}): cannot be read (${errnoOf(error)})`, key.name, source);
     }
   }
   return binding;

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { cleanEnv, port, str, type CleanedEnv, type ValidatorSpec } from 'envalid';
 import { ConfigError } from './errors.js';
+import type { ResourceNames } from './load-kafka-binding.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,6 +30,11 @@ export function readSettings<S extends Record<string, ValidatorSpec<unknown>>>(s
       throw new ConfigError(`Invalid setting${names.length > 1 ? 's' : ''}: ${details}`, names[0], `env ${names[0]}`);
     },
   });
+}
+
+/** The topic, group and client id named by the settings, as `loadKafkaBinding` takes them. */
+export function resourceNames(settings: Pick<CleanedEnv<typeof baseSettingsSpec>, 'TOPIC' | 'GROUP_ID' | 'CLIENT_ID'>): ResourceNames {
+  return { topic: settings.TOPIC, groupId: settings.GROUP_ID, clientId: settings.CLIENT_ID };
 }
 
 /** The settings shared by both apps. */

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadKafkaConfig } from '../src/index.js';
+import { ConfigError } from '../src/index.js';
 import {
   CA_PEM,
   PASSWORD,
@@ -11,6 +11,7 @@ import {
   removeTempDirs,
   saslOf,
   tempDir,
+  load,
 } from './helpers.js';
 
 afterEach(removeTempDirs);
@@ -28,7 +29,7 @@ function errorFor(changes: Record<string, string | undefined>): { error: ConfigE
   const files: Record<string, string> = {};
   for (const [name, content] of Object.entries({ ...good, ...changes })) if (content !== undefined) files[name] = content;
   const dir = bindingDir(files);
-  return { error: configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir })), dir };
+  return { error: configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir })), dir };
 }
 
 /** The key is quoted and the file named, as `badValue` words it. */
@@ -41,37 +42,37 @@ function expectNamesFile(error: ConfigError, key: string, path: string): void {
 
 it('the fixture binding used below loads, so each failure is down to its one change', () => {
   const dir = bindingDir({ ...good });
-  expect(saslOf(loadKafkaConfig({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe(PASSWORD);
+  expect(saslOf(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe(PASSWORD);
 });
 
 describe('where the binding comes from', () => {
   it('fails with directions when there is no source at all', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({}));
+    const error = configErrorFrom(() => load({}));
     expect(error.message).toMatch(/^No Kafka binding found/);
     for (const variable of ['KAFKA_BINDING_DIR', 'SERVICE_BINDING_ROOT', 'KAFKA_BROKERS']) expect(error.message).toContain(variable);
   });
 
   it('fails when the binding directory holds none of the keys', () => {
     const dir = bindingDir({ type: 'kafka\n', README: 'nothing here\n' });
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir }));
+    const error = configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir }));
     expect(error.message).toContain(`KAFKA_BINDING_DIR at ${dir} holds none of the binding keys`);
   });
 
   it('fails when KAFKA_BINDING_DIR does not exist', () => {
     const dir = join(tempDir(), 'not-mounted');
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir, KAFKA_PASSWORD: PASSWORD }));
+    const error = configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir, KAFKA_PASSWORD: PASSWORD }));
     expect(error.message).toBe(`KAFKA_BINDING_DIR is ${dir}, which cannot be read as a directory (ENOENT)`);
   });
 
   it('fails when SERVICE_BINDING_ROOT does not exist', () => {
     const root = join(tempDir(), 'bindings');
-    const error = configErrorFrom(() => loadKafkaConfig({ SERVICE_BINDING_ROOT: root }));
+    const error = configErrorFrom(() => load({ SERVICE_BINDING_ROOT: root }));
     expect(error.message).toBe(`SERVICE_BINDING_ROOT is ${root}, which cannot be read as a directory (ENOENT)`);
   });
 
   it('fails when KAFKA_CA_FILE cannot be read', () => {
     const path = join(tempDir(), 'ca.pem');
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: 'h:9094', KAFKA_CA_FILE: path }));
+    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_CA_FILE: path }));
     expect(error.key).toBe('ca');
     expect(error.source).toBe(`file ${path} (KAFKA_CA_FILE)`);
     expect(error.message).toContain('cannot be read (ENOENT)');
@@ -83,7 +84,7 @@ describe('missing and empty keys', () => {
     const { error, dir } = errorFor({ brokers: undefined });
     expect(error.key).toBe('brokers');
     expect(error.source).toBe(`dir ${dir}`);
-    expect(error.message).toBe(`Kafka binding key "brokers" is missing: KAFKA_BINDING_DIR (${dir}) has no "brokers" file and KAFKA_BROKERS is not set`);
+    expect(error.message).toBe(`Kafka binding key "brokers" is missing: KAFKA_BINDING_DIR (${dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`);
   });
 
   it.each(['', '\n', '  \n'])('fails on an empty username file (%j)', (content) => {
@@ -122,7 +123,7 @@ describe('missing and empty keys', () => {
   it('fails on a directory where a key file should be', () => {
     const dir = bindingDir({ brokers: good.brokers ?? '', password: `${PASSWORD}\n` });
     mkdirSync(join(dir, 'username'));
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir }));
+    const error = configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir }));
     expectNamesFile(error, 'username', join(dir, 'username'));
     expect(error.message).toContain('is a directory, expected a file');
   });
@@ -131,7 +132,7 @@ describe('missing and empty keys', () => {
     const dir = bindingDir({ brokers: good.brokers ?? '', username: good.username ?? '' });
     // A half-swapped Secret volume: the key's link points at a version that is gone.
     symlinkSync(join('..gone', 'password'), join(dir, 'password'));
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BINDING_DIR: dir }));
+    const error = configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir }));
     expectNamesFile(error, 'password', join(dir, 'password'));
     expect(error.message).toContain('cannot be read (ENOENT)');
   });
@@ -166,7 +167,7 @@ describe('brokers', () => {
   });
 
   it('names the variable when the brokers come from the environment', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: 'localhost', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: PASSWORD }));
+    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'localhost', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: PASSWORD }));
     expect(error.source).toBe('env KAFKA_BROKERS');
     expect(error.message).toContain('(from env KAFKA_BROKERS)');
   });
@@ -192,11 +193,11 @@ describe('ca', () => {
 
   it('accepts a bundle of two certificates and trusts both', () => {
     const dir = bindingDir({ ...good, ca: `${CA_PEM}${SECOND_CA_PEM}` });
-    expect(loadKafkaConfig({ KAFKA_BINDING_DIR: dir }).kafkaConfig().ssl).toEqual({ ca: [CA_PEM, SECOND_CA_PEM], rejectUnauthorized: true });
+    expect(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig().ssl).toEqual({ ca: [CA_PEM, SECOND_CA_PEM], rejectUnauthorized: true });
   });
 
   it('names KAFKA_CA when the bad CA comes from the environment', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: 'h:9094', KAFKA_CA: 'not a certificate' }));
+    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_CA: 'not a certificate' }));
     expect(error.key).toBe('ca');
     expect(error.source).toBe('env KAFKA_CA');
     expect(error.message).toContain('(from env KAFKA_CA)');
@@ -217,7 +218,7 @@ describe('mechanism and protocol', () => {
   });
 
   it('fails on a SASL protocol without credentials', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: 'h:9094', KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }));
+    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }));
     expect(error.key).toBe('security.protocol');
     expect(error.source).toBe('env KAFKA_SECURITY_PROTOCOL');
     expect(error.message).toContain('SASL_SSL needs a "username" and a "password"');
@@ -227,7 +228,7 @@ describe('mechanism and protocol', () => {
 describe('line endings', () => {
   it('strips CRLF as well as LF, for Secrets made on Windows', () => {
     const dir = bindingDir({ brokers: 'h:9094\r\n', username: 'abcd\r\n', password: `${PASSWORD}\r\n`, topicPrefix: 'abcd-\r\n' });
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: dir });
+    const config = load({ KAFKA_BINDING_DIR: dir });
     expect(config.brokers).toEqual(['h:9094']);
     expect(saslOf(config.kafkaConfig())).toMatchObject({ username: 'abcd', password: PASSWORD });
     expect(config.topic).toBe('abcd-default');
@@ -236,7 +237,7 @@ describe('line endings', () => {
 
 describe('credentials in the wrong place', () => {
   it('refuses a broker URL that carries user:password@ and never quotes the password', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ KAFKA_BROKERS: `SASL_SSL://abcd1234:${PASSWORD}@broker.example.com:9094` }));
+    const error = configErrorFrom(() => load({ KAFKA_BROKERS: `SASL_SSL://abcd1234:${PASSWORD}@broker.example.com:9094` }));
     expect(error.message).toBe(
       'Kafka binding key "brokers" (from env KAFKA_BROKERS): broker "SASL_SSL://***@broker.example.com:9094" carries credentials; give them as "username" and "password" instead',
     );
@@ -245,7 +246,7 @@ describe('credentials in the wrong place', () => {
   it('refuses SSL or PLAINTEXT with a username and password, which those protocols would not send', () => {
     for (const protocol of ['SSL', 'PLAINTEXT']) {
       const error = configErrorFrom(() =>
-        loadKafkaConfig({ KAFKA_BROKERS: 'h:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SECURITY_PROTOCOL: protocol }),
+        load({ KAFKA_BROKERS: 'h:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SECURITY_PROTOCOL: protocol }),
       );
       expect(error.key).toBe('security.protocol');
       expect(error.message).toContain(`use SASL_${protocol}`);

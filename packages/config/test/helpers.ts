@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaConfig } from 'kafkajs';
 import { expect } from 'vitest';
-import { ConfigError } from '../src/index.js';
+import { ConfigError, loadKafkaBinding, type KafkaBinding, type ResourceNames } from '../src/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -32,6 +32,14 @@ export function walkthroughFiles(): Record<string, string> {
     files[key] = readFileSync(join(WALKTHROUGH_DIR, key), 'utf8');
   }
   return files;
+}
+
+/** The names the tests' app asks for unless a test says otherwise. */
+export const TEST_NAMES: ResourceNames = { topic: 'default', groupId: 'consumer', clientId: 'test-client' };
+
+/** {@link loadKafkaBinding} for the test app's names (or the ones given). */
+export function load(env: Readonly<Record<string, string | undefined>>, names: Partial<ResourceNames> = {}): KafkaBinding {
+  return loadKafkaBinding(env, { ...TEST_NAMES, ...names });
 }
 
 const tempDirs: string[] = [];

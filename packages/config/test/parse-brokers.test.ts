@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatBroker, loadKafkaConfig, parseBrokers } from '../src/index.js';
-import { PASSWORD, configErrorFrom } from './helpers.js';
+import { ConfigError, formatBroker, parseBrokers } from '../src/index.js';
+import { PASSWORD, configErrorFrom, load } from './helpers.js';
 
 const fromEnv = (value: string) => ({ value, source: 'env KAFKA_BROKERS' });
 
@@ -45,13 +45,13 @@ describe('parseBrokers', () => {
 
 describe('brokers in loadKafkaConfig', () => {
   it('normalises every accepted spelling to host:port', () => {
-    const config = loadKafkaConfig({ KAFKA_BROKERS: 'SASL_SSL://a:9094\nb:9094  c:9094' });
+    const config = load({ KAFKA_BROKERS: 'SASL_SSL://a:9094\nb:9094  c:9094' });
     expect(config.brokers).toEqual(['a:9094', 'b:9094', 'c:9094']);
   });
 
   it('rejects an IPv6 literal because kafkajs cannot connect to one', () => {
     const error = configErrorFrom(() =>
-      loadKafkaConfig({ KAFKA_BROKERS: '[::1]:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD }),
+      load({ KAFKA_BROKERS: '[::1]:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD }),
     );
     expect(error.key).toBe('brokers');
     expect(error.source).toBe('env KAFKA_BROKERS');

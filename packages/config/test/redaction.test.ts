@@ -1,9 +1,9 @@
 import { format, inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { loadKafkaConfig } from '../src/index.js';
-import { PASSWORD, WALKTHROUGH_BROKERS, WALKTHROUGH_DIR, expectNoPassword, saslOf, walkthroughSources } from './helpers.js';
 
-const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, CLIENT_ID: 'producer-1' });
+import { PASSWORD, WALKTHROUGH_BROKERS, WALKTHROUGH_DIR, expectNoPassword, saslOf, walkthroughSources, load } from './helpers.js';
+
+const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, { clientId: 'producer-1' });
 
 // Each is a way a logger, an error reporter or /readyz might turn the config into text.
 describe('the loaded binding, however it is printed', () => {
@@ -23,7 +23,7 @@ describe('the loaded binding, however it is printed', () => {
 
   it('describes itself in one line for the start-up log', () => {
     expect(config.describe()).toBe(
-      `Kafka ${WALKTHROUGH_BROKERS.join(',')} (TLS (binding CA), SASL scram-sha-256 as abcd1234), topic abcd1234-default, group abcd1234-consumer`,
+      `Kafka ${WALKTHROUGH_BROKERS.join(',')} (TLS (binding CA), SASL scram-sha-256 as abcd1234), topic abcd1234-default, group abcd1234-consumer; binding: walkthrough Secret`,
     );
     expect(String(config)).toBe(config.describe());
   });
@@ -39,6 +39,7 @@ describe('the loaded binding, however it is printed', () => {
       tls: true,
       customCa: true,
       sasl: { mechanism: 'scram-sha-256', username: 'abcd1234', password: '[redacted]' },
+      shape: 'walkthrough',
       sources: walkthroughSources(),
     };
     expect(config.redacted()).toEqual(redacted);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SASL_MECHANISM, loadKafkaConfig } from '../src/index.js';
-import { PASSWORD, configErrorFrom, saslOf } from './helpers.js';
+import { DEFAULT_SASL_MECHANISM } from '../src/index.js';
+import { PASSWORD, configErrorFrom, saslOf, load } from './helpers.js';
 
 const credentials = { KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD };
 
 describe('SASL mechanism', () => {
   it('defaults to scram-sha-256, the hosted plan’s mechanism', () => {
     expect(DEFAULT_SASL_MECHANISM).toBe('scram-sha-256');
-    expect(saslOf(loadKafkaConfig(credentials).kafkaConfig()).mechanism).toBe('scram-sha-256');
+    expect(saslOf(load(credentials).kafkaConfig()).mechanism).toBe('scram-sha-256');
   });
 
   it.each([
@@ -17,13 +17,13 @@ describe('SASL mechanism', () => {
     ['SCRAM_SHA_256', 'scram-sha-256'],
     [' scram-sha-256 ', 'scram-sha-256'],
   ])('accepts %j as %s, the spelling kafkajs wants', (given, expected) => {
-    const config = loadKafkaConfig({ ...credentials, KAFKA_SASL_MECHANISM: given });
+    const config = load({ ...credentials, KAFKA_SASL_MECHANISM: given });
     expect(saslOf(config.kafkaConfig()).mechanism).toBe(expected);
     expect(config.describe()).toContain(`SASL ${expected} as abcd1234`);
   });
 
   it('rejects GSSAPI, which kafkajs does not implement', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ ...credentials, KAFKA_SASL_MECHANISM: 'GSSAPI' }));
+    const error = configErrorFrom(() => load({ ...credentials, KAFKA_SASL_MECHANISM: 'GSSAPI' }));
     expect(error.key).toBe('sasl.mechanism');
     expect(error.source).toBe('env KAFKA_SASL_MECHANISM');
     expect(error.message).toBe(
@@ -32,7 +32,7 @@ describe('SASL mechanism', () => {
   });
 
   it('is not used without credentials', () => {
-    expect(loadKafkaConfig({ KAFKA_BROKERS: 'h:9092', KAFKA_SASL_MECHANISM: 'plain' }).kafkaConfig().sasl).toBeUndefined();
+    expect(load({ KAFKA_BROKERS: 'h:9092', KAFKA_SASL_MECHANISM: 'plain' }).kafkaConfig().sasl).toBeUndefined();
   });
 });
 
@@ -42,6 +42,6 @@ describe('security protocol', () => {
     ['ssl', true],
     ['PLAINTEXT', false],
   ])('%s without credentials sets ssl to %s', (protocol, ssl) => {
-    expect(loadKafkaConfig({ KAFKA_BROKERS: 'h:9092', KAFKA_SECURITY_PROTOCOL: protocol }).kafkaConfig().ssl).toBe(ssl);
+    expect(load({ KAFKA_BROKERS: 'h:9092', KAFKA_SECURITY_PROTOCOL: protocol }).kafkaConfig().ssl).toBe(ssl);
   });
 });

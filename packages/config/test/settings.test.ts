@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { num, str } from 'envalid';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ConfigError, DEFAULT_PORT, LOG_LEVELS, baseSettingsSpec, loadKafkaConfig, readBaseSettings, readSettings } from '../src/index.js';
-import { WALKTHROUGH_DIR, configErrorFrom } from './helpers.js';
+import { DEFAULT_PORT, LOG_LEVELS, baseSettingsSpec, readBaseSettings, readSettings } from '../src/index.js';
+import { WALKTHROUGH_DIR, configErrorFrom, load } from './helpers.js';
 
 describe('readBaseSettings', () => {
   it('has a default for everything', () => {
@@ -45,8 +45,8 @@ describe('readBaseSettings', () => {
     expect(error.message).toContain('LOG_LEVEL: ');
   });
 
-  it('stops loadKafkaConfig too, since the topic and group come from these settings', () => {
-    expect(() => loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, PORT: 'abc' })).toThrow(ConfigError);
+  it('are not read by the binding loader, which takes its names from the caller', () => {
+    expect(load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, PORT: 'abc', TOPIC: 'ignored' }).topic).toBe('abcd1234-default');
   });
 });
 

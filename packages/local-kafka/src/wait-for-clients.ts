@@ -1,4 +1,4 @@
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 import kafkajs from 'kafkajs';
 import { LocalKafkaError } from './errors.js';
 
@@ -9,7 +9,7 @@ const { Kafka, logLevel } = kafkajs;
  * the broker logs "started" before its SASL_SSL listener serves metadata.
  */
 export async function waitUntilClientsCanConnect(bindingDir: string, timeoutMs: number, logFile: string): Promise<void> {
-  const config = loadKafkaConfig({ KAFKA_BINDING_DIR: bindingDir });
+  const config = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic: 'default', groupId: 'consumer', clientId: 'local-kafka-probe' });
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -1,4 +1,4 @@
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding, type ResourceNames } from '@demo-kafka/config';
 import kafkajs, { type Consumer, type Producer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,11 @@ import { readFileSync } from 'node:fs';
 const { Kafka, logLevel } = kafkajs;
 const provided = inject('kafka');
 
+const NAMES: ResourceNames = { topic: 'default', groupId: 'consumer', clientId: 'local-kafka-test' };
+
 /** A kafkajs client built from nothing but the binding directory (and optional overrides). */
-function clientFrom(env: Record<string, string>) {
-  const config = loadKafkaConfig({ KAFKA_BINDING_DIR: provided.bindingDir, ...env });
+function clientFrom(env: Record<string, string>, names: Partial<ResourceNames> = {}) {
+  const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir, ...env }, { ...NAMES, ...names });
   return { config, kafka: new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 1 } })) };
 }
 
@@ -23,14 +25,14 @@ afterEach(async () => {
 
 describe('a client configured only from the binding directory', () => {
   it('the binding directory holds exactly the Secret keys', () => {
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: provided.bindingDir });
+    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir }, NAMES);
     expect(Object.keys(config.origins).sort()).toEqual(['brokers', 'ca', 'name', 'password', 'topicPrefix', 'username']);
     expect(config.topic).toBe(`${provided.topicPrefix}default`);
     expect(readFileSync(join(provided.bindingDir, 'topicPrefix'), 'utf8')).toBe(`${provided.username}-`);
   });
 
   it('produces and consumes a message on <prefix>default', async () => {
-    const { config, kafka } = clientFrom({ GROUP_ID: `consumer-${randomUUID()}` });
+    const { config, kafka } = clientFrom({}, { groupId: `consumer-${randomUUID()}` });
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     open.push(producer);
     await producer.connect();
@@ -56,7 +58,7 @@ describe('a client configured only from the binding directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrong-password-'));
     const wrong = `wrong-${randomUUID()}`;
     writeFileSync(join(dir, 'password'), wrong);
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: provided.bindingDir, KAFKA_PASSWORD: wrong });
+    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir, KAFKA_PASSWORD: wrong }, NAMES);
     const producer = new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 0 } })).producer();
     open.push(producer);
     const error = await producer.connect().then(() => undefined, (e: unknown) => e);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadKafkaConfig } from '@demo-kafka/config';
+import { loadKafkaBinding } from '@demo-kafka/config';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('a broker of its own: restart keeps data, stop leaves no JVM', () => {
   it('keeps a produced record across restart() and leaves no process after stop()', async () => {
     kafka = await startLocalKafka({ username: 'life' });
     expect(jvmsFor(kafka.dataDir)).toHaveLength(1);
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: 'kept' });
+    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: kafka.bindingDir }, { topic: 'kept', groupId: 'consumer', clientId: 'lifecycle-test' });
     expect(config.topic).toBe('life-kept');
     const client = new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING }));
 

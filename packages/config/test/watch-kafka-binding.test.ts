@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, loadKafkaConfig, watchKafkaConfig, type ConfigWatch, type KafkaBinding } from '../src/index.js';
+import { ConfigError, watchKafkaBinding, type ConfigWatch, type KafkaBinding } from '../src/index.js';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD, expectNoPassword, kubernetesSecretDir, removeTempDirs, saslOf, sleep, tempDir, walkthroughFiles } from './helpers.js';
+import { PASSWORD, expectNoPassword, kubernetesSecretDir, removeTempDirs, saslOf, sleep, tempDir, walkthroughFiles, load } from './helpers.js';
 
 const ROTATED = 'r0tated-PASSWORD-value';
 const DEBOUNCE_MS = 20;
@@ -21,10 +21,10 @@ afterEach(() => {
 function watchedSecret() {
   const secret = kubernetesSecretDir(walkthroughFiles());
   const env = { KAFKA_BINDING_DIR: secret.dir };
-  const initial = loadKafkaConfig(env);
+  const initial = load(env);
   const onChange = vi.fn<(config: KafkaBinding) => void>();
   const onError = vi.fn<(error: unknown) => void>();
-  const watch = watchKafkaConfig(initial, { onChange, onError, debounceMs: DEBOUNCE_MS }, env);
+  const watch = watchKafkaBinding(initial, { onChange, onError, debounceMs: DEBOUNCE_MS }, env);
   watches.push(watch);
   return { secret, initial, onChange, onError, watch };
 }
@@ -35,7 +35,7 @@ function lastChange(onChange: { mock: { calls: [KafkaBinding][] } }): KafkaBindi
   return call[0];
 }
 
-describe('watchKafkaConfig on a Secret volume', () => {
+describe('watchKafkaBinding on a Secret volume', () => {
   it('starts from the Secret as mounted', () => {
     const { initial } = watchedSecret();
     expect(saslOf(initial.kafkaConfig()).password).toBe(PASSWORD);
@@ -104,13 +104,13 @@ describe('watchKafkaConfig on a Secret volume', () => {
   });
 });
 
-describe('watchKafkaConfig without a binding directory', () => {
+describe('watchKafkaBinding without a binding directory', () => {
   it('returns a watch that does nothing, as there are no files to watch', async () => {
-    const config = loadKafkaConfig({ KAFKA_BROKERS: 'localhost:9092' });
+    const config = load({ KAFKA_BROKERS: 'localhost:9092' });
     expect(config.bindingDir).toBeUndefined();
     const onChange = vi.fn<(config: KafkaBinding) => void>();
     const onError = vi.fn<(error: unknown) => void>();
-    const watch = watchKafkaConfig(config, { onChange, onError, debounceMs: DEBOUNCE_MS }, { KAFKA_BROKERS: 'other:9092' });
+    const watch = watchKafkaBinding(config, { onChange, onError, debounceMs: DEBOUNCE_MS }, { KAFKA_BROKERS: 'other:9092' });
     await sleep(QUIET_MS);
     expect(onChange).not.toHaveBeenCalled();
     expect(onError).not.toHaveBeenCalled();
@@ -118,7 +118,7 @@ describe('watchKafkaConfig without a binding directory', () => {
   });
 });
 
-describe('watchKafkaConfig on a subfolder of a Secret volume (the binding directory is a link)', () => {
+describe('watchKafkaBinding on a subfolder of a Secret volume (the binding directory is a link)', () => {
   it('sees every rotation, not only the first, though each swap deletes the link target it watched', async () => {
     // root/..<version>/kafka/<key>, root/..data -> ..<version>, root/kafka -> ..data/kafka
     const root = tempDir();
@@ -131,7 +131,7 @@ describe('watchKafkaConfig on a subfolder of a Secret volume (the binding direct
     symlinkSync(join('..data', 'kafka'), join(root, 'kafka'));
     const env = { KAFKA_BINDING_DIR: join(root, 'kafka') };
     const onChange = vi.fn<(config: KafkaBinding) => void>();
-    watches.push(watchKafkaConfig(loadKafkaConfig(env), { onChange, debounceMs: DEBOUNCE_MS }, env));
+    watches.push(watchKafkaBinding(load(env), { onChange, debounceMs: DEBOUNCE_MS }, env));
 
     for (let i = 1; i <= 3; i++) {
       writeVersion(`..v${i}`, `${ROTATED}-${i}`);

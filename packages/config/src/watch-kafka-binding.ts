@@ -1,18 +1,18 @@
 import { lstatSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { loadKafkaConfig, type ResourceNames } from './load-kafka-config.js';
+import { loadKafkaBinding } from './load-kafka-binding.js';
 import type { KafkaBinding } from './kafka-binding.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Stops a {@link watchKafkaConfig} watch. */
+/** Stops a {@link watchKafkaBinding} watch. */
 export interface ConfigWatch {
   close(): void;
 }
 
 export interface WatchOptions {
-  /** Called with the new configuration when the mounted files change what the client connects with. */
-  readonly onChange: (config: KafkaBinding) => void;
+  /** Called with the new binding when the mounted files change what the client connects with. */
+  readonly onChange: (binding: KafkaBinding) => void;
   /** Called when the changed files do not load (the old configuration stays in use). */
   readonly onError?: (error: unknown) => void;
   /** How long to wait for a burst of file events to settle. */
@@ -21,10 +21,10 @@ export interface WatchOptions {
 
 /**
  * Watches the binding directory of `current` (a mounted Secret, whose `..data` symlink
- * Kubernetes swaps atomically) and reloads the configuration when it changes.
+ * Kubernetes swaps atomically) and reloads the binding, for the same names, when it changes.
  * Without a binding directory (environment only) there is nothing to watch.
  */
-export function watchKafkaConfig(current: KafkaBinding, options: WatchOptions, env: Env = process.env, names: ResourceNames = {}): ConfigWatch {
+export function watchKafkaBinding(current: KafkaBinding, options: WatchOptions, env: Env = process.env): ConfigWatch {
   const dir = current.bindingDir;
   if (!dir) return { close: () => {} };
   let latest = current;
@@ -32,7 +32,7 @@ export function watchKafkaConfig(current: KafkaBinding, options: WatchOptions, e
   const reload = (): void => {
     timer = undefined;
     try {
-      const next = loadKafkaConfig(env, names);
+      const next = loadKafkaBinding(env, current.names);
       if (next.sameConnectionAs(latest)) return;
       latest = next;
       options.onChange(next);

@@ -1,5 +1,6 @@
 import type { KafkaConfig } from 'kafkajs';
-import { BINDING_KEYS, CA_FILE_ENV, SOURCE_ENV, type BindingKeyName } from './binding-keys.js';
+import { BINDING_KEYS, SOURCE_ENV, type BindingKeyName } from './binding-keys.js';
+import { recogniseShape } from './binding-shape.js';
 import { ConfigError, badValue } from './errors.js';
 import { findBindingDir } from './find-binding-dir.js';
 import { KafkaBinding } from './kafka-binding.js';
@@ -7,28 +8,32 @@ import { formatBroker, parseBrokers } from './parse-brokers.js';
 import type { RawBinding } from './raw-binding.js';
 import { readBindingDir } from './read-binding-dir.js';
 import { readEnvBinding } from './read-env-binding.js';
-import { DEFAULT_SASL_MECHANISM, parseMechanism, parseProtocol, type SecurityProtocol } from './security.js';
-import { readBaseSettings } from './settings.js';
+import { saslCredentials } from './sasl-credentials.js';
+import { parseProtocol, type SecurityProtocol } from './security.js';
 import { validateCa } from './validate-ca.js';
+import { validateClientCertificate } from './validate-client-certificate.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The unprefixed names an app asks for; the binding's `topicPrefix` is put in front of each. */
+/** The unprefixed names an app uses; the binding's `topicPrefix` is put in front of topic and group. */
 export interface ResourceNames {
-  readonly topic?: string;
-  readonly groupId?: string;
-  readonly clientId?: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly clientId: string;
 }
 
 /**
  * Loads the Kafka binding (mounted Secret, servicebinding.io root, or `KAFKA_*` variables,
- * which override files key by key), validates it and derives a ready kafkajs configuration.
- * Throws a {@link ConfigError} that names the key and its source when anything is wrong.
+ * which override files key by key), validates it and derives a ready kafkajs configuration for
+ * the topic, group and client id the app names. Throws a {@link ConfigError} that names the key
+ * and its source when anything is wrong.
  */
-export function loadKafkaConfig(env: Env = process.env, names: ResourceNames = {}): KafkaBinding {
+export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
   const found = findBindingDir(env);
-  const raw: RawBinding = found ? readBindingDir(found.dir, found.describedAs) : new Map();
-  for (const [key, value] of readEnvBinding(env)) raw.set(key, value);
+  const files = found ? readBindingDir(found.dir, found.describedAs) : undefined;
+  const raw: RawBinding = new Map(files?.values);
+  const fromEnv = readEnvBinding(env);
+  for (const [key, value] of fromEnv) raw.set(key, value);
 
   if (raw.size === 0) {
     throw new ConfigError(
@@ -42,7 +47,9 @@ export function loadKafkaConfig(env: Env = process.env, names: ResourceNames = {
 
   const brokersRaw = raw.get('brokers');
   if (!brokersRaw) {
-    const where = found ? `${found.describedAs} (${found.dir}) has no "brokers" file and KAFKA_BROKERS is not set` : 'KAFKA_BROKERS is not set';
+    const where = found
+      ? `${found.describedAs} (${found.dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`
+      : 'KAFKA_BROKERS is not set';
     throw new ConfigError(`Kafka binding key "brokers" is missing: ${where}`, 'brokers', found ? `dir ${found.dir}` : 'env');
   }
   const brokers = parseBrokers(brokersRaw).map((broker) => {
@@ -53,48 +60,50 @@ export function loadKafkaConfig(env: Env = process.env, names: ResourceNames = {
     return formatBroker(broker);
   });
 
-  const username = raw.get('username');
-  const password = raw.get('password');
-  if (password && !username) {
-    throw new ConfigError(`Kafka binding has a password (from ${password.source}) but no "username"; set both or neither`, 'username', password.source);
-  }
-  if (username && !password) {
-    throw new ConfigError(`Kafka binding has a username (from ${username.source}) but no "password"; set both or neither`, 'password', username.source);
-  }
+  const clientCertificate = validateClientCertificate(raw.get('cert'), raw.get('key'));
+  const sasl = saslCredentials(raw, clientCertificate !== undefined);
   const protocolRaw = raw.get('security.protocol');
   const protocol: SecurityProtocol | undefined = protocolRaw ? parseProtocol(protocolRaw) : undefined;
-  if (protocolRaw && protocol?.startsWith('SASL_') && !username) {
+  if (protocolRaw && protocol?.startsWith('SASL_') && !sasl) {
     throw badValue('security.protocol', protocolRaw.source, `${protocol} needs a "username" and a "password", and the binding has neither`);
   }
-  const mechanismRaw = raw.get('sasl.mechanism');
-  const mechanism = mechanismRaw ? parseMechanism(mechanismRaw) : DEFAULT_SASL_MECHANISM;
-
   const caRaw = raw.get('ca');
   const ca = caRaw ? validateCa(caRaw) : undefined;
-  if (protocolRaw && (protocol === 'SSL' || protocol === 'PLAINTEXT') && username) {
+  if (protocolRaw && (protocol === 'SSL' || protocol === 'PLAINTEXT') && sasl) {
     throw badValue('security.protocol', protocolRaw.source, `${protocol} sends no credentials, yet the binding has a username and password; use SASL_${protocol}`);
   }
+  if (protocolRaw && (protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT') && clientCertificate) {
+    throw badValue('security.protocol', protocolRaw.source, `${protocol} has no TLS, yet the binding has a client certificate; use ${protocol === 'PLAINTEXT' ? 'SSL' : 'SASL_SSL'}`);
+  }
   // Credentials without a protocol mean SASL_SSL, as hosted clusters speak: a password (in clear
-  // text with PLAIN) must not cross the network unencrypted unless SASL_PLAINTEXT says so.
-  const ssl = protocol ? protocol === 'SSL' || protocol === 'SASL_SSL' : ca !== undefined || username !== undefined;
+  // text with PLAIN) must not cross the network unencrypted unless SASL_PLAINTEXT says so. A
+  // client certificate without a password means SSL with client authentication.
+  const ssl = protocol ? protocol === 'SSL' || protocol === 'SASL_SSL' : ca !== undefined || sasl !== undefined || clientCertificate !== undefined;
 
-  const settings = readBaseSettings(env);
   const topicPrefix = raw.get('topicPrefix')?.value ?? '';
   const origins: Partial<Record<BindingKeyName, string>> = {};
   for (const [key, value] of raw) origins[key] = value.source;
+  if (sasl) {
+    origins.username = sasl.usernameSource;
+    origins.password = sasl.passwordSource;
+  }
 
   return new KafkaBinding({
     brokers,
     ssl,
     ca,
-    sasl: username && password ? { mechanism, username: username.value, password: password.value } : undefined,
+    sasl: sasl ? { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } : undefined,
+    clientCertificate,
     topicPrefix,
     name: raw.get('name')?.value,
-    topic: topicPrefix + (names.topic ?? settings.TOPIC),
-    groupId: topicPrefix + (names.groupId ?? settings.GROUP_ID),
-    clientId: names.clientId ?? settings.CLIENT_ID,
+    names,
+    topic: topicPrefix + names.topic,
+    groupId: topicPrefix + names.groupId,
+    clientId: names.clientId,
     origins,
     bindingDir: found?.dir,
+    shape: recogniseShape(files, found?.serviceBinding ?? false),
+    envOverrides: files !== undefined && fromEnv.size > 0,
   });
 }
 
@@ -102,7 +111,7 @@ function rejectEmptyValues(raw: RawBinding): void {
   for (const key of BINDING_KEYS) {
     const value = raw.get(key.name);
     if (value && !key.mayBeEmpty && value.value.trim() === '') {
-      const hint = key.name === 'ca' ? ` (or unset ${CA_FILE_ENV})` : '';
+      const hint = key.fileEnv ? ` (or unset ${key.fileEnv})` : '';
       throw badValue(key.name, value.source, `is empty; remove it or give it a value${hint}`);
     }
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadKafkaConfig, type KafkaBinding } from '../src/index.js';
+import { loadKafkaBinding, readBaseSettings, resourceNames, type KafkaBinding } from '../src/index.js';
 import {
   CA_PEM,
   PASSWORD,
@@ -15,12 +15,13 @@ import {
   saslOf,
   serviceBindingRoot,
   walkthroughSources,
+  load,
 } from './helpers.js';
 
 afterEach(removeTempDirs);
 
 describe('the walkthrough Secret mounted at KAFKA_BINDING_DIR', () => {
-  const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR });
+  const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR });
 
   it('gives the three SASL_SSL brokers on port 9094', () => {
     expect(config.brokers).toEqual(WALKTHROUGH_BROKERS);
@@ -60,20 +61,21 @@ describe('the walkthrough Secret mounted at KAFKA_BINDING_DIR', () => {
 describe('trailing newlines', () => {
   it('strips only one, so a value that really ends in a newline keeps it', () => {
     const dir = bindingDir({ brokers: 'h:9094\n', username: 'u\n', password: 'ends-in-newline\n\n' });
-    expect(saslOf(loadKafkaConfig({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe('ends-in-newline\n');
+    expect(saslOf(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe('ends-in-newline\n');
   });
 });
 
 describe('topic, group and client names', () => {
-  it('takes TOPIC and GROUP_ID from the environment and still puts the prefix in front', () => {
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, TOPIC: 'orders', GROUP_ID: 'billing' });
+  it('puts the prefix in front of the topic and group the app names', () => {
+    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, { topic: 'orders', groupId: 'billing' });
     expect(config.topic).toBe('abcd1234-orders');
     expect(config.groupId).toBe('abcd1234-billing');
+    expect(config.names).toEqual({ topic: 'orders', groupId: 'billing', clientId: 'test-client' });
   });
 
-  it('lets the app name them, over TOPIC and GROUP_ID', () => {
-    const config = loadKafkaConfig(
-      { KAFKA_BINDING_DIR: WALKTHROUGH_DIR, TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'from-env' },
+  it('reads no app settings itself: TOPIC, GROUP_ID and CLIENT_ID are the caller\'s to read', () => {
+    const config = load(
+      { KAFKA_BINDING_DIR: WALKTHROUGH_DIR, TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'from-env', PORT: 'not-a-port' },
       { topic: 'events', groupId: 'audit', clientId: 'producer-1' },
     );
     expect(config.topic).toBe('abcd1234-events');
@@ -83,19 +85,21 @@ describe('topic, group and client names', () => {
     expect(config.kafkaConfig().clientId).toBe('producer-1');
   });
 
-  it('takes CLIENT_ID from the environment unprefixed', () => {
-    expect(loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, CLIENT_ID: 'pod-7' }).clientId).toBe('pod-7');
+  it('takes the settings an app read, through resourceNames', () => {
+    const names = resourceNames(readBaseSettings({ TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'pod-7' }));
+    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, names);
+    expect([config.topic, config.groupId, config.clientId]).toEqual(['abcd1234-orders', 'abcd1234-billing', 'pod-7']);
   });
 
   it('uses no prefix when the binding has none', () => {
-    const config = loadKafkaConfig({ KAFKA_BROKERS: 'localhost:9092' });
+    const config = load({ KAFKA_BROKERS: 'localhost:9092' });
     expect(config.topic).toBe('default');
     expect(config.groupId).toBe('consumer');
   });
 
   it('accepts an empty topicPrefix file as "no prefix"', () => {
     const dir = bindingDir({ brokers: 'h:9094\n', topicPrefix: '\n' });
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: dir });
+    const config = load({ KAFKA_BINDING_DIR: dir });
     expect(config.topicPrefix).toBe('');
     expect(config.topic).toBe('default');
   });
@@ -105,7 +109,7 @@ describe('SERVICE_BINDING_ROOT (servicebinding.io)', () => {
   const kafkaDir = join(SERVICE_BINDING_ROOT, 'orders-kafka');
 
   it('picks the binding whose type is kafka and reads its aliased keys', () => {
-    const config = loadKafkaConfig({ SERVICE_BINDING_ROOT });
+    const config = load({ SERVICE_BINDING_ROOT });
     expect(config.bindingDir).toBe(kafkaDir);
     expect(config.brokers).toEqual(['bootstrap-servers.example.com:9093']);
     expect(config.topic).toBe('orders-default');
@@ -130,13 +134,13 @@ describe('SERVICE_BINDING_ROOT (servicebinding.io)', () => {
       east: { type: 'kafka\n', brokers: 'east:9094\n' },
       west: { type: 'kafka\n', brokers: 'west:9094\n' },
     });
-    const config = loadKafkaConfig({ SERVICE_BINDING_ROOT: root, KAFKA_BINDING_NAME: 'west' });
+    const config = load({ SERVICE_BINDING_ROOT: root, KAFKA_BINDING_NAME: 'west' });
     expect(config.brokers).toEqual(['west:9094']);
     expect(config.bindingDir).toBe(join(root, 'west'));
   });
 
   it('fails when KAFKA_BINDING_NAME names a binding the root does not have', () => {
-    const error = configErrorFrom(() => loadKafkaConfig({ SERVICE_BINDING_ROOT, KAFKA_BINDING_NAME: 'orders-queue' }));
+    const error = configErrorFrom(() => load({ SERVICE_BINDING_ROOT, KAFKA_BINDING_NAME: 'orders-queue' }));
     expect(error.key).toBe('KAFKA_BINDING_NAME');
     expect(error.source).toBe('env KAFKA_BINDING_NAME');
     expect(error.message).toContain('"orders-queue"');
@@ -149,20 +153,20 @@ describe('SERVICE_BINDING_ROOT (servicebinding.io)', () => {
       west: { type: 'Kafka\n', brokers: 'west:9094\n' },
       db: { type: 'postgresql\n' },
     });
-    const error = configErrorFrom(() => loadKafkaConfig({ SERVICE_BINDING_ROOT: root }));
+    const error = configErrorFrom(() => load({ SERVICE_BINDING_ROOT: root }));
     expect(error.message).toContain('several bindings of type kafka (east, west)');
     expect(error.message).toContain('KAFKA_BINDING_NAME');
   });
 
   it('falls back to the environment when no binding is of type kafka', () => {
     const root = serviceBindingRoot({ db: { type: 'postgresql\n', password: `${PASSWORD}\n` } });
-    const config = loadKafkaConfig({ SERVICE_BINDING_ROOT: root, KAFKA_BROKERS: 'localhost:9092' });
+    const config = load({ SERVICE_BINDING_ROOT: root, KAFKA_BROKERS: 'localhost:9092' });
     expect(config.brokers).toEqual(['localhost:9092']);
     expect(config.bindingDir).toBeUndefined();
   });
 
   it('comes second to KAFKA_BINDING_DIR', () => {
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, SERVICE_BINDING_ROOT });
+    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, SERVICE_BINDING_ROOT });
     expect(config.bindingDir).toBe(WALKTHROUGH_DIR);
   });
 });
@@ -177,8 +181,8 @@ describe('environment variables alone', () => {
   };
 
   it('give the same configuration as the mounted Secret', () => {
-    const config = loadKafkaConfig(env);
-    const fromFiles = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR });
+    const config = load(env);
+    const fromFiles = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR });
     expect(config.sameConnectionAs(fromFiles)).toBe(true);
     expect(config.brokers).toEqual(WALKTHROUGH_BROKERS);
     expect(config.topic).toBe('abcd1234-default');
@@ -195,25 +199,25 @@ describe('environment variables alone', () => {
   });
 
   it('read the CA from KAFKA_CA_FILE', () => {
-    const config = loadKafkaConfig({ ...env, KAFKA_CA: undefined, KAFKA_CA_FILE: SECOND_CA_FILE });
+    const config = load({ ...env, KAFKA_CA: undefined, KAFKA_CA_FILE: SECOND_CA_FILE });
     expect(config.kafkaConfig().ssl).toEqual({ ca: [SECOND_CA_PEM], rejectUnauthorized: true });
     expect(config.origins.ca).toBe(`file ${SECOND_CA_FILE} (KAFKA_CA_FILE)`);
   });
 
   it('without a CA or a protocol mean a plaintext cluster', () => {
-    const config = loadKafkaConfig({ KAFKA_BROKERS: 'localhost:9092' });
+    const config = load({ KAFKA_BROKERS: 'localhost:9092' });
     expect(config.kafkaConfig()).toEqual({ clientId: config.clientId, brokers: ['localhost:9092'], ssl: false });
     expect(config.describe()).toContain('no TLS, no SASL');
   });
 
   it('with credentials but no CA and no protocol mean SASL_SSL against the system CAs, never a password in clear', () => {
-    const config = loadKafkaConfig({ KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SASL_MECHANISM: 'plain' });
+    const config = load({ KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SASL_MECHANISM: 'plain' });
     expect(config.kafkaConfig().ssl).toBe(true);
     expect(config.describe()).toContain('TLS (system CAs), SASL plain as abcd1234');
   });
 
   it('with SASL_SSL and no CA mean TLS against the system CAs', () => {
-    const config = loadKafkaConfig({
+    const config = load({
       KAFKA_BROKERS: 'broker.example.com:9094',
       KAFKA_USERNAME: 'abcd1234',
       KAFKA_PASSWORD: PASSWORD,
@@ -224,7 +228,7 @@ describe('environment variables alone', () => {
   });
 
   it('with an explicit plaintext protocol turn TLS off even when a CA is given', () => {
-    const config = loadKafkaConfig({ ...env, KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' });
+    const config = load({ ...env, KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' });
     expect(config.kafkaConfig().ssl).toBe(false);
     expect(saslOf(config.kafkaConfig()).username).toBe('abcd1234');
   });
@@ -232,7 +236,7 @@ describe('environment variables alone', () => {
 
 describe('environment variables over files', () => {
   it('replace the same key read from the Secret, and say so', () => {
-    const config = loadKafkaConfig({
+    const config = load({
       KAFKA_BINDING_DIR: WALKTHROUGH_DIR,
       KAFKA_BROKERS: 'localhost:9092',
       KAFKA_PASSWORD: 'rotated-PASSWORD-value',
@@ -245,13 +249,13 @@ describe('environment variables over files', () => {
   });
 
   it('replace the CA file with KAFKA_CA_FILE', () => {
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, KAFKA_CA_FILE: SECOND_CA_FILE });
+    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, KAFKA_CA_FILE: SECOND_CA_FILE });
     expect(config.kafkaConfig().ssl).toEqual({ ca: [SECOND_CA_PEM], rejectUnauthorized: true });
     expect(config.origins.ca).toBe(`file ${SECOND_CA_FILE} (KAFKA_CA_FILE)`);
   });
 
   it('count as unset when empty, as compose writes them', () => {
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, KAFKA_PASSWORD: '', KAFKA_BROKERS: '' });
+    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, KAFKA_PASSWORD: '', KAFKA_BROKERS: '' });
     expect(saslOf(config.kafkaConfig()).password).toBe(PASSWORD);
     expect(config.origins.password).toBe(`file ${join(WALKTHROUGH_DIR, 'password')}`);
     expect(config.brokers).toEqual(WALKTHROUGH_BROKERS);
@@ -282,14 +286,14 @@ describe('key aliases other brokers use', () => {
   it.each(cases)('reads $alias as $key', ({ alias, key, content, read, expected }) => {
     const files = Object.fromEntries(Object.entries(base).filter(([name]) => name !== key));
     const dir = bindingDir({ ...files, [alias]: content });
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: dir });
+    const config = load({ KAFKA_BINDING_DIR: dir });
     expect(read(config)).toEqual(expected);
     expect(config.origins).toHaveProperty([key], `file ${join(dir, alias)}`);
   });
 
   it('ignores files that are not binding keys', () => {
     const dir = bindingDir({ ...base, type: 'kafka\n', provider: 'cloudkarafka\n', host: 'ignored:1\n' });
-    const config = loadKafkaConfig({ KAFKA_BINDING_DIR: dir });
+    const config = load({ KAFKA_BINDING_DIR: dir });
     expect(Object.keys(config.origins).sort()).toEqual(['brokers', 'password', 'username']);
   });
 });
