@@ -40,7 +40,7 @@ export const BINDING_KEYS: readonly BindingKey[] = [
   { name: 'ca', aliases: ['ca.crt', 'ssl.truststore.crt'], env: 'KAFKA_CA', secret: false, mayBeEmpty: false, fileEnv: 'KAFKA_CA_FILE' },
   { name: 'topicPrefix', aliases: ['topic-prefix'], env: 'KAFKA_TOPIC_PREFIX', secret: false, mayBeEmpty: true },
   { name: 'name', aliases: [], env: 'KAFKA_NAME', secret: false, mayBeEmpty: true },
-  { name: 'sasl.mechanism', aliases: ['saslMechanism'], env: 'KAFKA_SASL_MECHANISM', secret: false, mayBeEmpty: false, caseInsensitive: true },
+  { name: 'sasl.mechanism', aliases: ['saslMechanism', 'sasl.mechanisms'], env: 'KAFKA_SASL_MECHANISM', secret: false, mayBeEmpty: false, caseInsensitive: true },
   { name: 'security.protocol', aliases: ['securityProtocol'], env: 'KAFKA_SECURITY_PROTOCOL', secret: false, mayBeEmpty: false, caseInsensitive: true },
   // A Java client's JAAS line: the source of username and password when the separate keys are absent.
   { name: 'sasl.jaas.config', aliases: [], env: 'KAFKA_SASL_JAAS_CONFIG', secret: true, mayBeEmpty: false },

@@ -145,3 +145,34 @@ export function walkthroughSources(): Record<string, string> {
   const keys = ['brokers', 'username', 'password', 'ca', 'topicPrefix', 'name'];
   return Object.fromEntries(keys.map((key) => [key, `file ${join(WALKTHROUGH_DIR, key)}`]));
 }
+
+/** The client certificate fixtures: a certificate for CN=demo-user, its key, another key, the key encrypted. */
+export const CLIENT_TLS = {
+  cert: readFileSync(join(FIXTURES, 'client-tls', 'client.crt'), 'utf8'),
+  key: readFileSync(join(FIXTURES, 'client-tls', 'client.key'), 'utf8'),
+  otherKey: readFileSync(join(FIXTURES, 'client-tls', 'other.key'), 'utf8'),
+  encryptedKey: readFileSync(join(FIXTURES, 'client-tls', 'encrypted.key'), 'utf8'),
+  certFile: join(FIXTURES, 'client-tls', 'client.crt'),
+  keyFile: join(FIXTURES, 'client-tls', 'client.key'),
+};
+
+/** The body of a PEM key, which no message may contain (the armour lines alone are no secret). */
+export function keyBody(pem: string): string {
+  return pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).slice(1, 3).join('\n');
+}
+
+/**
+ * The files `kubectl create secret generic NAME --from-env-file=FILE` makes from a Java client's
+ * properties file: one key per `key=value` line (the value taken as is), comments and blank lines skipped.
+ */
+export function secretFromEnvFile(text: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const trimmed = line.trimStart();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const equals = trimmed.indexOf('=');
+    if (equals === -1) throw new Error(`not a key=value line: ${line}`);
+    files[trimmed.slice(0, equals)] = trimmed.slice(equals + 1);
+  }
+  return files;
+}
