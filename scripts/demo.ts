@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BINDING_KEYS, CA_FILE_ENV, SOURCE_ENV } from '@demo-kafka/config';
+import { BINDING_VARIABLES } from '@demo-kafka/config';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { sourceProcessArgs } from './source-process.js';
@@ -67,7 +67,7 @@ function startApp(name: 'producer' | 'consumer', port: number, bindingDir: strin
  * KAFKA_* binding variable would override the local broker's binding key by key.
  */
 function withoutBindingVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const names = new Set<string>([...BINDING_KEYS.map((key) => key.env), CA_FILE_ENV, ...Object.values(SOURCE_ENV)]);
+  const names = new Set<string>(BINDING_VARIABLES);
   return Object.fromEntries(Object.entries(env).filter(([name]) => !names.has(name)));
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HEALTH_PATHS } from '@demo-kafka/app-kit';
-import { BINDING_KEYS, CA_FILE_ENV, DEFAULT_PORT, SECRET_KEYS, SOURCE_ENV } from '@demo-kafka/config';
+import { BINDING_VARIABLES, DEFAULT_PORT, SECRET_KEYS, SOURCE_ENV } from '@demo-kafka/config';
 import { kafkaVersion } from '@demo-kafka/local-kafka';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
@@ -57,7 +57,7 @@ const APPS = [
 type App = (typeof APPS)[number];
 
 /** Every variable the config package reads: binding keys, where to find the binding, the CA file. */
-const CONFIG_ENV = [...BINDING_KEYS.map((key) => key.env), ...Object.values(SOURCE_ENV), CA_FILE_ENV];
+const CONFIG_ENV = BINDING_VARIABLES;
 
 /** Every variable `app` reads (NODE_ENV is Node's and Express's own). */
 function envReadBy(app: App): Set<string> {

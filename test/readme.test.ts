@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BINDING_KEYS, CA_FILE_ENV, SOURCE_ENV } from '@demo-kafka/config';
+import { BINDING_KEYS, BINDING_VARIABLES } from '@demo-kafka/config';
 import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
@@ -10,7 +10,7 @@ const readmes = { 'README.md': read('README.md'), 'README.ja.md': read('README.j
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
 const settingNames = [...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)])];
-const bindingVariables = [...BINDING_KEYS.map((k) => k.env), ...Object.values(SOURCE_ENV), CA_FILE_ENV];
+const bindingVariables = BINDING_VARIABLES;
 
 /** The default a README table row gives a setting: `| \`NAME\` | app | \`default\` |`, or "empty" (空). */
 function documentedDefault(readme: string, name: string): string | undefined {

@@ -5,11 +5,13 @@ import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { NOT_YET_PASSWORD } from '../support/rotating-binding.js';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { writeSecurityBindings, type SecurityBindings } from '../support/security-bindings.js';
 
 /** What the kafka test project gets from the one broker started for the whole run. */
 export interface ProvidedKafka {
   readonly bindingDir: string;
   readonly brokers: readonly string[];
+  readonly mtlsBrokers: readonly string[];
   readonly adminBroker: string;
   readonly username: string;
   readonly password: string;
@@ -17,6 +19,8 @@ export interface ProvidedKafka {
   readonly other: { readonly username: string; readonly password: string; readonly topicPrefix: string };
   readonly caPem: string;
   readonly logFile: string;
+  /** A binding directory for each binding format and security mode the broker serves. */
+  readonly bindings: SecurityBindings;
 }
 
 declare module 'vitest' {
@@ -40,6 +44,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('kafka', {
     bindingDir: kafka.bindingDir,
     brokers: kafka.brokers,
+    mtlsBrokers: kafka.mtlsBrokers,
     adminBroker: kafka.adminBroker,
     username: kafka.user.username,
     password: kafka.user.password,
@@ -47,6 +52,7 @@ export async function setup(project: TestProject): Promise<void> {
     other: { ...other },
     caPem: kafka.caPem,
     logFile: kafka.logFile,
+    bindings: writeSecurityBindings(kafka),
   });
   project.provide('testLogFile', testLogFile);
 }

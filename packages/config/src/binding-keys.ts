@@ -65,6 +65,9 @@ export const SOURCE_ENV = {
   bindingName: 'KAFKA_BINDING_NAME',
 } as const;
 
+/** Every variable the config package reads: the keys, their `_FILE` twins, and where to find the binding. */
+export const BINDING_VARIABLES: readonly string[] = [...BINDING_KEYS.map((key) => key.env), ...FILE_ENVS, ...Object.values(SOURCE_ENV)];
+
 /** The Secret's own keys, as the service broker writes them (no aliases, no optional extras). */
 export const SECRET_KEYS = ['brokers', 'username', 'password', 'ca', 'topicPrefix', 'name'] as const;
 

@@ -1,3 +1,5 @@
+import type { ExtraListener } from './security-modes.js';
+
 /** Everything the broker's server.properties depends on. */
 export interface BrokerLayout {
   readonly dataDir: string;
@@ -7,6 +9,10 @@ export interface BrokerLayout {
   /** PLAINTEXT listener: inter-broker traffic and the admin client that writes ACLs. */
   readonly adminPort: number;
   readonly controllerPort: number;
+  /** More client listeners (the mutual-TLS one), beside SASL_SSL. */
+  readonly extraListeners?: readonly ExtraListener[];
+  /** Properties added to, or replacing, the ones below (more SASL mechanisms, per-listener TLS). */
+  readonly extraProperties?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -15,13 +21,15 @@ export interface BrokerLayout {
  */
 export function brokerProperties(layout: BrokerLayout): string {
   const { dataDir, keystoreFile, clientPort, adminPort, controllerPort } = layout;
+  const extra = layout.extraListeners ?? [];
+  const extraListeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
   const properties: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `SASL_SSL://127.0.0.1:${clientPort},PLAINTEXT://127.0.0.1:${adminPort},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `SASL_SSL://127.0.0.1:${clientPort},PLAINTEXT://127.0.0.1:${adminPort}`,
-    'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `SASL_SSL://127.0.0.1:${clientPort},PLAINTEXT://127.0.0.1:${adminPort},CONTROLLER://127.0.0.1:${controllerPort}${extraListeners}`,
+    'advertised.listeners': `SASL_SSL://127.0.0.1:${clientPort},PLAINTEXT://127.0.0.1:${adminPort}${extraListeners}`,
+    'listener.security.protocol.map': `SASL_SSL:SASL_SSL,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${extra.map((l) => `,${l.name}:${l.protocol}`).join('')}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
@@ -50,6 +58,7 @@ export function brokerProperties(layout: BrokerLayout): string {
     'num.network.threads': 2,
     'num.io.threads': 4,
     'background.threads': 2,
+    ...layout.extraProperties,
   };
   return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }

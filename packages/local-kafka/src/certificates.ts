@@ -30,14 +30,17 @@ export async function createBrokerTls(dir: string): Promise<BrokerTls> {
     file('broker.ext'),
     'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
   );
-  for (const args of steps) {
-    const result = await runCommand('openssl', args).catch((error: unknown) => {
-      throw new LocalKafkaError(`openssl is needed to make the broker's certificates and could not be run (${String(error)}); apt-get install openssl`);
-    });
-    if (result.code !== 0) throw new LocalKafkaError(`openssl ${args[0]} failed: ${result.output.trim()}`);
-  }
+  for (const args of steps) await openssl(args);
   const caPem = readFileSync(file('ca.pem'), 'utf8');
   const keystoreFile = file('broker-keystore.pem');
   writeFileSync(keystoreFile, readFileSync(file('broker.key'), 'utf8') + readFileSync(file('broker.pem'), 'utf8') + caPem, { mode: 0o600 });
   return { caPem, keystoreFile };
+}
+
+/** Runs one openssl command, the one tool every certificate here is made with. */
+export async function openssl(args: readonly string[]): Promise<void> {
+  const result = await runCommand('openssl', args).catch((error: unknown) => {
+    throw new LocalKafkaError(`openssl is needed to make the broker's certificates and could not be run (${String(error)}); apt-get install openssl`);
+  });
+  if (result.code !== 0) throw new LocalKafkaError(`openssl ${args[0]} failed: ${result.output.trim()}`);
 }

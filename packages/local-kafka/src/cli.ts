@@ -1,22 +1,39 @@
 /**
- * `npm run kafka -- [--binding-dir DIR] [--data-dir DIR]`: runs the local broker in the
- * foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready, stops on Ctrl-C or SIGTERM.
- * Each run is a fresh broker, also with --data-dir.
+ * `npm run kafka -- [--binding-dir DIR] [--data-dir DIR] [--binding-format F] [--security M]`:
+ * runs the local broker in the foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready,
+ * stops on Ctrl-C or SIGTERM. Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
+import { BINDING_FORMATS, defaultSecurityMode, type BindingFormat } from './binding-formats.js';
 import { startLocalKafka, type LocalKafka } from './local-kafka.js';
+import { SECURITY_MODES, type SecurityMode } from './security-modes.js';
 
 const { values } = parseArgs({
   options: {
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
+    'binding-format': { type: 'string', default: 'walkthrough' },
+    security: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
+const USAGE =
+  `Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR] [--binding-format ${BINDING_FORMATS.join('|')}] [--security ${SECURITY_MODES.join('|')}]\n` +
+  'Runs a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
+  'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.';
 if (values.help) {
-  console.log('Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR]\nRuns a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>.');
+  console.log(USAGE);
   process.exit(0);
+}
+const bindingFormat = oneOf(values['binding-format'], BINDING_FORMATS, '--binding-format');
+const security = values.security === undefined ? defaultSecurityMode(bindingFormat) : oneOf(values.security, SECURITY_MODES, '--security');
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T {
+  const found = allowed.find((a) => a === value);
+  if (found) return found;
+  console.error(`${option} must be one of ${allowed.join(', ')}, not "${value}"\n${USAGE}`);
+  process.exit(2);
 }
 
 let kafka: LocalKafka | undefined;
@@ -44,6 +61,8 @@ try {
   kafka = await startLocalKafka({
     bindingDir: values['binding-dir'],
     dataDir: values['data-dir'],
+    bindingFormat: bindingFormat satisfies BindingFormat,
+    security: security satisfies SecurityMode,
     log: (line) => console.error(line),
     onUnexpectedExit: (how) => {
       console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
@@ -60,5 +79,10 @@ if (stopping) {
   shutdown('stopped during start-up', 0);
 } else {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
-  console.error(`Kafka runs on ${kafka.brokers.join(',')} as ${kafka.user.username}; Ctrl-C stops it.`);
+  const where = security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers;
+  console.error(`Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`);
+  if (bindingFormat !== 'walkthrough') {
+    // A Strimzi Secret carries no topic prefix; the user's ACLs cover only its own prefix.
+    console.error(`A Strimzi Secret names no topic: run the apps with TOPIC=${kafka.user.topicPrefix}default GROUP_ID=${kafka.user.topicPrefix}consumer.`);
+  }
 }

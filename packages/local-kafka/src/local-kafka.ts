@@ -6,11 +6,14 @@ import { join, resolve } from 'node:path';
 import { grantPrefixAcls } from './acls.js';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
 import { logSize, runKafkaTool, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
+import { bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMaterial } from './binding-formats.js';
 import { createBrokerTls } from './certificates.js';
+import { createClientsCa, type ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
 import { freePort } from './free-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
+import { scramCredentialArgs, securityModeProperties, type SecurityMode } from './security-modes.js';
 import { writeBindingDir } from './write-binding-dir.js';
 
 /** A SCRAM user of the local broker, limited to topics and groups that start with its prefix. */
@@ -34,14 +37,28 @@ export interface LocalKafkaOptions {
   readonly startTimeoutMs?: number;
   /** Called if the broker's JVM ends without stop() or kill() asking it to (a crash). */
   readonly onUnexpectedExit?: (how: string) => void;
+  /** The shape of the binding directory (default: the walkthrough's Secret). */
+  readonly bindingFormat?: BindingFormat;
+  /** How the binding directory's client authenticates (default: the format's usual one). */
+  readonly security?: SecurityMode;
+}
+
+/** Which binding {@link LocalKafka.writeBinding} writes. */
+export interface BindingRequest {
+  readonly format: BindingFormat;
+  readonly security: SecurityMode;
+  /** Whose credentials (default: the binding's user). */
+  readonly username?: string;
 }
 
 /** A running broker and its binding. */
 export interface LocalKafka {
   /** The directory holding the Secret's keys: point `KAFKA_BINDING_DIR` here. */
   readonly bindingDir: string;
-  /** The SASL_SSL bootstrap address clients use. */
+  /** The SASL_SSL bootstrap address clients use (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN). */
   readonly brokers: readonly string[];
+  /** The mutual-TLS bootstrap address (SSL, a client certificate from the clients CA required). */
+  readonly mtlsBrokers: readonly string[];
   /** A PLAINTEXT listener with super-user rights, for test set-up only. */
   readonly adminBroker: string;
   /** The binding's user. */
@@ -50,6 +67,8 @@ export interface LocalKafka {
   readonly caPem: string;
   readonly logFile: string;
   readonly dataDir: string;
+  /** Writes a binding directory for another format, security mode or user of this broker. */
+  writeBinding(dir: string, request: BindingRequest): void;
   /** Stops the broker cleanly and starts it again with the same data, ports and users. */
   restart(): Promise<void>;
   /** Kills the broker at once (SIGKILL), as a crash would; `start()` brings it back. */
@@ -85,26 +104,39 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
   const [clientPort, adminPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  const mtlsPort = await freePort();
   const tls = await createBrokerTls(join(dataDir, 'tls'));
+  const clientsCa = await createClientsCa(join(dataDir, 'tls', 'clients'));
+  const certificates = new Map<string, ClientCertificate>();
+  for (const u of [user, ...extraUsers]) certificates.set(u.username, await clientsCa.issue(u.username));
+  const security = securityModeProperties({ mtlsPort, clientsCaFile: clientsCa.caFile, users: [user, ...extraUsers] });
   const propertiesFile = join(dataDir, 'server.properties');
-  writeFileSync(propertiesFile, brokerProperties({ dataDir, keystoreFile: tls.keystoreFile, clientPort, adminPort, controllerPort }));
+  writeFileSync(
+    propertiesFile,
+    brokerProperties({
+      dataDir, keystoreFile: tls.keystoreFile, clientPort, adminPort, controllerPort,
+      extraListeners: security.listeners, extraProperties: security.properties,
+    }),
+  );
 
   log(`Formatting Kafka storage in ${dataDir} ...`);
   await runKafkaTool(launch, 'kafka.tools.StorageTool', [
     'format', '-t', clusterId(), '-c', propertiesFile,
-    ...[user, ...extraUsers].flatMap((u) => ['--add-scram', `SCRAM-SHA-256=[name=${u.username},password=${u.password}]`]),
+    ...scramCredentialArgs([user, ...extraUsers]),
   ]);
 
   const brokers = [`127.0.0.1:${clientPort}`];
+  const mtlsBrokers = [`127.0.0.1:${mtlsPort}`];
   const adminBroker = `127.0.0.1:${adminPort}`;
-  writeBindingDir(bindingDir, {
-    brokers: brokers.join(','),
-    username: user.username,
-    password: user.password,
-    ca: tls.caPem,
-    topicPrefix: user.topicPrefix,
-    name: SECRET_NAME,
-  });
+  const writeBinding = (dir: string, request: BindingRequest): void => {
+    const who = [user, ...extraUsers].find((u) => u.username === (request.username ?? user.username));
+    const certificate = who && certificates.get(who.username);
+    if (!who || !certificate) throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
+    const material: BindingMaterial = { saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem, ...who, certificate, name: SECRET_NAME };
+    writeBindingDir(dir, bindingFiles(material, request.format, request.security));
+  };
+  const format = options.bindingFormat ?? 'walkthrough';
+  writeBinding(bindingDir, { format, security: options.security ?? defaultSecurityMode(format) });
 
   let jvm: ChildProcess | undefined;
   const killOnExit = (): void => void jvm?.kill('SIGKILL');
@@ -141,7 +173,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   return {
     bindingDir,
     brokers,
+    mtlsBrokers,
     adminBroker,
+    writeBinding,
     user,
     extraUsers,
     caPem: tls.caPem,

@@ -10,7 +10,7 @@ export type BindingSecret = Record<(typeof SECRET_KEYS)[number], string>;
  * `..data` links to it, and each key is a link through `..data`. Writing again swaps
  * `..data` atomically, as the kubelet does when a Secret changes.
  */
-export function writeBindingDir(dir: string, secret: BindingSecret): void {
+export function writeBindingDir(dir: string, secret: BindingSecret | Readonly<Record<string, string>>): void {
   mkdirSync(dir, { recursive: true });
   const version = `..${new Date().toISOString().replace(/[-:.]/g, '_')}_${process.hrtime.bigint()}`;
   mkdirSync(join(dir, version));
