@@ -14,7 +14,7 @@ import { BINDING_VARIABLES, DEFAULT_PORT, SECRET_KEYS, SOURCE_ENV } from '@demo-
 import { kafkaVersion } from '@demo-kafka/local-kafka';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Secret, Service, type IContainer, type IPodSpec } from 'kubernetes-models/v1';
+import { ConfigMap, Secret, Service, type IContainer, type IPodSpec } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
@@ -24,6 +24,7 @@ import { dockerignoreMatcher } from './support/dockerignore.js';
 import { npmCommands, npmWorkspaces, parseCopy, parseDockerfile, parseEnv, parseExecForm, type Stage } from './support/dockerfile.js';
 import { kustomizationDirs, readKustomization, renderKustomization, resourceId } from './support/kustomize.js';
 import { isYamlMap, readYamlDocuments, yamlFilesUnder, type YamlMap } from './support/yaml-documents.js';
+import { STRIMZI_VALIDATORS } from './support/strimzi-schemas.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const read = (path: string): string => readFileSync(join(REPO, path), 'utf8');
@@ -191,6 +192,9 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
   'apps/v1/Deployment': (r) => void deploymentModel(r),
   'v1/Service': (r) => void serviceModel(r),
   'v1/Secret': (r) => void secretModel(r),
+  'v1/ConfigMap': (r) => new ConfigMap(r as ConstructorParameters<typeof ConfigMap>[0]).validate(),
+  // Strimzi and its Access Operator (k8s/strimzi*), against schemas transcribed from their references.
+  ...STRIMZI_VALIDATORS,
   // Service Catalog v1beta1 (kubernetes-sigs/service-catalog, retired): the fields in use.
   'servicecatalog.k8s.io/v1beta1/ServiceInstance': (r) => {
     checkFields('metadata', r.metadata, ['name'], ['namespace', 'labels', 'annotations']);
@@ -274,7 +278,7 @@ const cpu = (value: string | number | undefined): number =>
 describe('YAML files', () => {
   it('k8s/ holds the manifests and kustomizations', () => {
     expect(K8S_YAML.length).toBeGreaterThan(0);
-    expect(KUSTOMIZATIONS).toEqual(['k8s/base', 'k8s/plain-secret', 'k8s/service-catalog', 'k8s/servicebinding-io']);
+    expect(KUSTOMIZATIONS).toEqual(['k8s/base', 'k8s/plain-secret', 'k8s/service-catalog', 'k8s/servicebinding-io', 'k8s/strimzi', 'k8s/strimzi-kafkauser']);
   });
 
   it.each(ALL_YAML)('%s parses (every document, without warnings) and means the same in YAML 1.1 and 1.2', (file) => {

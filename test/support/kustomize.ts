@@ -150,6 +150,8 @@ function mergeList(base: unknown[], patch: unknown[], field: string, at: string)
   const mergeKey = MERGE_KEYS[field];
   if (!mergeKey) throw new Error(`${at}: this check does not know how kustomize merges ${field}`);
   const out = [...base];
+  // kubectl kustomize puts the items a patch adds before the ones it merges into.
+  const added: unknown[] = [];
   for (const item of patch) {
     if (!isYamlMap(item) || !(mergeKey in item)) throw new Error(`${at}: each item needs its merge key ${mergeKey}`);
     const { $patch: directive, ...fields } = item;
@@ -163,10 +165,10 @@ function mergeList(base: unknown[], patch: unknown[], field: string, at: string)
     } else if (isYamlMap(existing)) {
       out[index] = mergeMap(existing, fields, `${at}[${mergeKey}=${String(item[mergeKey])}]`);
     } else {
-      out.push(fields);
+      added.push(fields);
     }
   }
-  return out;
+  return [...added, ...out];
 }
 
 /** Directories under `dir` (repo-relative) that hold a kustomization.yaml, sorted. */
