@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SOURCE_ENV, loadKafkaBinding } from '@demo-kafka/config';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderKustomization } from './support/kustomize.js';
+import { checkWithStrimziModel, strimziModelClasspath } from './support/strimzi-model.js';
 import { STRIMZI_VALIDATORS } from './support/strimzi-schemas.js';
-import { isYamlMap, type YamlMap } from './support/yaml-documents.js';
+import { isYamlMap, readYamlDocuments, yamlFilesUnder, type YamlMap } from './support/yaml-documents.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURES = join(REPO, 'packages/config/test/fixtures');
@@ -168,4 +169,42 @@ describe('k8s/strimzi-kafkauser: a KafkaUser Secret and the cluster CA projected
     expect(binding.topic.startsWith('demo-')).toBe(true);
     if (deployment === DEPLOYMENTS.consumer) expect(binding.groupId.startsWith('demo-')).toBe(true);
   });
+});
+
+describe("the Strimzi resources against Strimzi's own API model (io.strimzi:api from Maven Central)", () => {
+  // The model the CRDs are generated from: its enums, polymorphic types, required fields and known fields.
+  let classpath = '';
+  beforeAll(async () => {
+    classpath = await strimziModelClasspath();
+  }, 300_000);
+  const strimziFiles = yamlFilesUnder(REPO, 'k8s').filter((file) =>
+    readYamlDocuments(join(REPO, file), file).some((doc) => String(doc.apiVersion).startsWith('kafka.strimzi.io/')),
+  );
+
+  it('accepts every one of them', () => {
+    const verdicts = checkWithStrimziModel(classpath, strimziFiles.map((file) => join(REPO, file)));
+    expect(verdicts.filter((v) => !v.ok).map((v) => v.line)).toEqual([]);
+    // Kafka, KafkaNodePool and the two KafkaUsers.
+    expect(verdicts).toHaveLength(4);
+  }, 60_000);
+
+  it('refuses what Strimzi would refuse, saying why', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strimzi-model-'));
+    temp.push(dir);
+    const user = readFileSync(join(REPO, 'k8s/strimzi/kafka-user.yaml'), 'utf8');
+    const kafka = readFileSync(join(REPO, 'k8s/strimzi/kafka.yaml'), 'utf8');
+    const broken: Record<string, [string, RegExp]> = {
+      'scram-sha-256.yaml': [user.replace('type: scram-sha-512', 'type: scram-sha-256'), /known type ids = \[scram-sha-512, tls, tls-external\]/],
+      'unknown-field.yaml': [user.replace('  authorization:', '  authorisation:'), /fields Strimzi does not define: \[authorisation\]/],
+      'operation.yaml': [user.replace('- All', '- Everything'), /operations\[0\] = "Everything" is not a value Strimzi accepts/],
+      'no-replicas.yaml': [kafka.replace(/^  replicas: 3\n/m, ''), /\.spec\.replicas is required/],
+      'old-api.yaml': [user.replace('kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v9'), /is not one this Strimzi serves/],
+    };
+    for (const [name, [text]] of Object.entries(broken)) writeFileSync(join(dir, name), text);
+    const verdicts = checkWithStrimziModel(classpath, Object.keys(broken).map((name) => join(dir, name)));
+    for (const [name, [, why]] of Object.entries(broken)) {
+      const refused = verdicts.filter((v) => !v.ok && v.line.includes(name));
+      expect(refused.map((v) => v.line).join('\n'), name).toMatch(why);
+    }
+  }, 60_000);
 });

@@ -1,13 +1,15 @@
 /**
- * Structural checks of the Strimzi custom resources in k8s/, as JSON schemas (ajv).
+ * Structural checks of the Strimzi custom resources in k8s/, as JSON schemas (ajv), for the
+ * manifest test that knows every kind under k8s/.
  *
- * Strimzi's own CRD schemas are not on the registries this project reaches: the `io.strimzi:api`
- * jar on Maven Central (checked: 0.51.0) carries the Java model but no CRD YAML, and the
- * `crd-generator` that turns the model into CRDs is not published there. So these schemas are
- * transcribed from Strimzi's API reference (kafka.strimzi.io/v1beta2) and from the Access
- * Operator's generated CRD (access.strimzi.io/v1alpha1, 040-Crd-kafkaaccess.yaml), for the
- * fields these manifests use: unknown fields are refused where the reference lists them all,
- * enums are the reference's.
+ * Strimzi's CRD YAML is not on the registries this project reaches: the `io.strimzi:api` jar on
+ * Maven Central (0.51.0) carries the Java model the CRDs are generated from but no CRD files, and
+ * Strimzi's `crd-generator` is not published there. The kafka.strimzi.io resources are therefore
+ * also read into that Java model (test/strimzi-model, fetched by Maven like the Kafka jars),
+ * which is the authoritative check; these schemas, transcribed from Strimzi's API reference
+ * (v1beta2), are the quick one that needs no Java. The KafkaAccess schema is transcribed from the
+ * Access Operator's generated CRD (access.strimzi.io/v1alpha1, 040-Crd-kafkaaccess.yaml), whose
+ * model is not on Maven Central either: this is its only check.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { YamlMap } from './yaml-documents.js';

@@ -1,5 +1,5 @@
 export { LocalKafkaError } from './errors.js';
-export { JAR_DIR, POM_DIR, ensureKafkaJars, kafkaVersion } from './kafka-jars.js';
+export { JAR_DIR, POM_DIR, ensureKafkaJars, ensureMavenJars, kafkaVersion } from './kafka-jars.js';
 export { startLocalKafka, type BindingRequest, type KafkaUser, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
 export { writeBindingDir, type BindingSecret } from './write-binding-dir.js';
 export { freePort } from './free-port.js';

@@ -10,7 +10,6 @@ const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const POM_DIR = join(packageDir, 'java');
 /** Where Maven copies the broker's runtime jars (ignored by git). */
 export const JAR_DIR = join(packageDir, '.kafka-jars');
-const STAMP = join(JAR_DIR, '.pom-sha256');
 
 /** The Kafka version the pom pins, for reports. */
 export function kafkaVersion(): string {
@@ -30,27 +29,39 @@ export async function requireJava(): Promise<void> {
  * missing or was filled from another pom. Returns the classpath.
  */
 export async function ensureKafkaJars(log: (line: string) => void = () => {}): Promise<string> {
-  const pomHash = createHash('sha256').update(readFileSync(join(POM_DIR, 'pom.xml'))).digest('hex');
-  const cached = existsSync(STAMP) && readFileSync(STAMP, 'utf8') === pomHash;
-  if (!cached) {
-    if (!(await isInstalled('mvn', ['-v']))) {
-      throw new LocalKafkaError(`mvn was not found on PATH: Maven fetches the Kafka jars named in ${join(POM_DIR, 'pom.xml')} (e.g. apt-get install maven)`);
-    }
-    log(`Fetching Apache Kafka ${kafkaVersion()} jars with Maven into ${JAR_DIR} ...`);
-    rmSync(JAR_DIR, { recursive: true, force: true });
-    const result = await runCommand(
-      'mvn',
-      ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${JAR_DIR}`],
-      { cwd: POM_DIR },
-    );
-    if (result.code !== 0) {
-      throw new LocalKafkaError(`Maven could not fetch the Kafka jars (exit ${result.code}):\n${result.output.slice(-4000)}`);
-    }
-    writeFileSync(STAMP, pomHash);
-  }
-  const jars = readdirSync(JAR_DIR).filter((name) => name.endsWith('.jar'));
-  if (!jars.some((name) => name.startsWith('kafka_'))) {
+  const classpath = await ensureMavenJars(POM_DIR, JAR_DIR, `Apache Kafka ${kafkaVersion()} jars`, log);
+  if (!readdirSync(JAR_DIR).some((name) => name.startsWith('kafka_') && name.endsWith('.jar'))) {
     throw new LocalKafkaError(`${JAR_DIR} holds no Kafka broker jar; delete the folder and try again`);
   }
-  return join(JAR_DIR, '*');
+  return classpath;
+}
+
+/**
+ * Copies the runtime jars a pinned `pom.xml` in `pomDir` names into `jarDir` with Maven, unless
+ * `jarDir` already holds them for this very pom. Returns the classpath (`<jarDir>/*`).
+ */
+export async function ensureMavenJars(pomDir: string, jarDir: string, what: string, log: (line: string) => void = () => {}): Promise<string> {
+  const stamp = join(jarDir, '.pom-sha256');
+  const pomHash = createHash('sha256').update(readFileSync(join(pomDir, 'pom.xml'))).digest('hex');
+  const cached = existsSync(stamp) && readFileSync(stamp, 'utf8') === pomHash;
+  if (!cached) {
+    if (!(await isInstalled('mvn', ['-v']))) {
+      throw new LocalKafkaError(`mvn was not found on PATH: Maven fetches the jars named in ${join(pomDir, 'pom.xml')} (e.g. apt-get install maven)`);
+    }
+    log(`Fetching ${what} with Maven into ${jarDir} ...`);
+    rmSync(jarDir, { recursive: true, force: true });
+    const result = await runCommand(
+      'mvn',
+      ['-B', '-q', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${jarDir}`],
+      { cwd: pomDir },
+    );
+    if (result.code !== 0) {
+      throw new LocalKafkaError(`Maven could not fetch the ${what} (exit ${result.code}):\n${result.output.slice(-4000)}`);
+    }
+    writeFileSync(stamp, pomHash);
+  }
+  if (!readdirSync(jarDir).some((name) => name.endsWith('.jar'))) {
+    throw new LocalKafkaError(`${jarDir} holds no jar; delete the folder and try again`);
+  }
+  return join(jarDir, '*');
 }
