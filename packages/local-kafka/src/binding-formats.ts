@@ -26,6 +26,13 @@ export function defaultSecurityMode(format: BindingFormat): SecurityMode {
   return format === 'walkthrough' ? 'scram-sha-256' : 'scram-sha-512';
 }
 
+/** Throws unless a user of `format` can authenticate with `mode`: Strimzi users are SCRAM-SHA-512 or TLS only. */
+export function checkFormatAllows(format: BindingFormat, mode: SecurityMode): void {
+  if (format !== 'walkthrough' && mode !== 'mtls' && mode !== 'scram-sha-512') {
+    throw new LocalKafkaError(`a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those for --binding-format ${format}`);
+  }
+}
+
 /**
  * The files of a binding Secret in `format` for `mode`:
  * - walkthrough: the Secret's keys (`brokers, username, password, ca, topicPrefix, name`), plus
@@ -51,9 +58,7 @@ export function bindingFiles(material: BindingMaterial, format: BindingFormat, m
       name: m.name,
     };
   }
-  if (mode !== 'mtls' && mode !== 'scram-sha-512') {
-    throw new LocalKafkaError(`a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those for --binding-format ${format}`);
-  }
+  checkFormatAllows(format, mode);
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${m.username}" password="${m.password}";`;
   if (format === 'strimzi-user') {
     return {

@@ -4,7 +4,7 @@
  * stops on Ctrl-C or SIGTERM. Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
-import { BINDING_FORMATS, defaultSecurityMode, type BindingFormat } from './binding-formats.js';
+import { BINDING_FORMATS, checkFormatAllows, defaultSecurityMode, type BindingFormat } from './binding-formats.js';
 import { startLocalKafka, type LocalKafka } from './local-kafka.js';
 import { SECURITY_MODES, type SecurityMode } from './security-modes.js';
 
@@ -28,6 +28,12 @@ if (values.help) {
 }
 const bindingFormat = oneOf(values['binding-format'], BINDING_FORMATS, '--binding-format');
 const security = values.security === undefined ? defaultSecurityMode(bindingFormat) : oneOf(values.security, SECURITY_MODES, '--security');
+try {
+  checkFormatAllows(bindingFormat, security);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T {
   const found = allowed.find((a) => a === value);
