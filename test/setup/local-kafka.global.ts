@@ -32,6 +32,7 @@ declare module 'vitest' {
 }
 
 let kafka: LocalKafka | undefined;
+let bindings: SecurityBindings = {};
 const testLogFile = join(tmpdir(), `demo-kafka-test-logs-${randomUUID()}.ndjson`);
 
 /** Passwords the tests use on purpose (wrong ones included), which no log line may hold. */
@@ -52,13 +53,13 @@ export async function setup(project: TestProject): Promise<void> {
     other: { ...other },
     caPem: kafka.caPem,
     logFile: kafka.logFile,
-    bindings: writeSecurityBindings(kafka),
+    bindings: (bindings = writeSecurityBindings(kafka)),
   });
   project.provide('testLogFile', testLogFile);
 }
 
 export async function teardown(): Promise<void> {
-  const secrets = kafka ? [kafka.user.password, ...kafka.extraUsers.map((u) => u.password)] : [];
+  const secrets = kafka ? [kafka.user.password, ...kafka.extraUsers.map((u) => u.password), ...clientKeyLines(bindings)] : [];
   await kafka?.stop();
   kafka = undefined;
   scanLogsForSecrets(secrets);
@@ -78,4 +79,15 @@ function scanLogsForSecrets(secrets: readonly string[]): void {
     console.error(message);
     throw new Error(message);
   }
+}
+
+/** A line from the middle of each client private key the mutual-TLS bindings hold: no log may show one. */
+function clientKeyLines(dirs: SecurityBindings): string[] {
+  return Object.values(dirs).flatMap((dir) =>
+    ['key', 'user.key', 'ssl.keystore.key']
+      .map((name) => join(dir, name))
+      .filter((file) => existsSync(file))
+      .map((file) => readFileSync(file, 'utf8').split('\n')[2] ?? '')
+      .filter((line) => line.length >= 40),
+  );
 }
