@@ -29,7 +29,7 @@ export function saslCredentials(raw: RawBinding, allowUsernameAlone: boolean): S
   if (jaasRaw) {
     const jaas = parseJaas(jaasRaw);
     const jaasMechanism: SaslMechanism = jaas.module === 'plain' ? 'plain' : 'scram-sha-512';
-    if (mechanism && mechanismRaw && (jaas.module === 'plain') !== (mechanism === 'plain')) {
+    if (mechanismRaw && mechanism && (jaas.module === 'plain') !== (mechanism === 'plain')) {
       throw badValue(
         'sasl.jaas.config',
         jaasRaw.source,

@@ -9,7 +9,21 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/
  * kafkajs would otherwise fail later with an opaque TLS error.
  */
 export function validateCa(raw: RawValue): string[] {
-  return pemCertificates(raw, 'ca');
+  const certificates = pemCertificates(raw, 'ca');
+  for (const pem of certificates) {
+    const subject = new X509Certificate(pem).subject;
+    // Strimzi names its CAs "cluster-ca vN" and "clients-ca vN". A whole KafkaUser Secret mounted
+    // as the binding brings its ca.crt, which is the clients CA: it cannot verify the brokers.
+    if (/^O=io\.strimzi$/m.test(subject) && /^CN=clients-ca v\d+$/m.test(subject)) {
+      throw badValue(
+        'ca',
+        raw.source,
+        "is Strimzi's clients CA (CN=clients-ca), which signs user certificates, not the brokers'; " +
+          'take ca.crt from the Secret <cluster>-cluster-ca-cert instead (project only user.crt and user.key from the KafkaUser Secret)',
+      );
+    }
+  }
+  return certificates;
 }
 
 /** Splits `raw` into PEM certificates that each parse as X.509, or names the one that does not. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateClientCertificate } from '../src/validate-client-certificate.js';
 import { CA_PEM, CLIENT_TLS, FIXTURES, PASSWORD, SECOND_CA_PEM, bindingDir, configErrorFrom, keyBody, load, removeTempDirs, tempDir } from './helpers.js';
@@ -100,6 +100,16 @@ describe('mutual TLS', () => {
       `Kafka binding key "key" (from file ${join(dir, 'user.key')}): is not the key of the certificate in "cert" (from file ${join(dir, 'user.crt')}, subject CN=demo-user)`,
     );
     expect(error.message).not.toContain(keyBody(CLIENT_TLS.otherKey));
+  });
+
+  it("a KafkaUser Secret mounted whole, whose ca.crt is Strimzi's clients CA, is refused with what to mount instead", () => {
+    const clientsCa = readFileSync(join(FIXTURES, 'client-tls', 'strimzi-clients-ca.pem'), 'utf8');
+    const dir = variant('strimzi-kafkauser-tls', { 'ca.crt': clientsCa });
+    const error = errorIn(dir);
+    expect(error.key).toBe('ca');
+    expect(error.source).toBe(`file ${join(dir, 'ca.crt')}`);
+    expect(error.message).toContain("is Strimzi's clients CA");
+    expect(error.message).toContain('<cluster>-cluster-ca-cert');
   });
 
   it('a certificate without a key is refused', () => {
