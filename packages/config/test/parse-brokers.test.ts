@@ -43,7 +43,7 @@ describe('parseBrokers', () => {
   });
 });
 
-describe('brokers in loadKafkaConfig', () => {
+describe('brokers in loadKafkaBinding', () => {
   it('normalises every accepted spelling to host:port', () => {
     const config = load({ KAFKA_BROKERS: 'SASL_SSL://a:9094\nb:9094  c:9094' });
     expect(config.brokers).toEqual(['a:9094', 'b:9094', 'c:9094']);
