@@ -3,6 +3,7 @@ import type { BindingFiles } from './read-binding-dir.js';
 /** Which kind of binding the files were, as `describe()` and the start-up log name it. */
 export type BindingShape = 'walkthrough' | 'servicebinding' | 'strimzi-access' | 'strimzi-user' | 'client-properties' | 'env';
 
+/** How the start-up log line names each shape. */
 export const BINDING_SHAPE_NAMES: Readonly<Record<BindingShape, string>> = {
   walkthrough: 'walkthrough Secret',
   servicebinding: 'servicebinding.io binding',

@@ -1,6 +1,6 @@
 import type { KafkaUser } from './local-kafka.js';
 
-/** The ways a client of the local broker can authenticate; each is served at the same time. */
+/** The ways a client of the local broker can authenticate (`--security`); the broker serves all at once. */
 export const SECURITY_MODES = ['scram-sha-256', 'scram-sha-512', 'plain', 'mtls'] as const;
 export type SecurityMode = (typeof SECURITY_MODES)[number];
 
