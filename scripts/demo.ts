@@ -1,12 +1,14 @@
 /**
- * `npm run demo`: a real Kafka broker (packages/local-kafka), the producer on 30776 and the
- * consumer on 31876, as the walkthrough's NodePorts. Ctrl-C stops all of it.
+ * `npm run demo [-- --binding-format F --security M]`: a real Kafka broker (packages/local-kafka),
+ * the producer on 30776 and the consumer on 31876, as the walkthrough's NodePorts, bound through a
+ * binding directory of the given shape. Ctrl-C stops all of it.
  * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BINDING_VARIABLES } from '@demo-kafka/config';
-import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { parseArgs } from 'node:util';
+import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { sourceProcessArgs } from './source-process.js';
 
@@ -14,6 +16,14 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
+const choice = (() => {
+  try {
+    return bindingChoice(parseArgs({ options: BINDING_OPTIONS }).values);
+  } catch (error) {
+    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\nUsage: npm run demo -- ${BINDING_OPTIONS_USAGE}`);
+    process.exit(2);
+  }
+})();
 
 let kafka: LocalKafka | undefined;
 const apps: ChildProcess[] = [];
@@ -43,10 +53,16 @@ async function stopAll(code: number): Promise<never> {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-function startApp(name: 'producer' | 'consumer', port: number, bindingDir: string): ChildProcess {
+function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka): ChildProcess {
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
-    env: { ...withoutBindingVariables(process.env), KAFKA_BINDING_DIR: bindingDir, PORT: String(port), LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    env: {
+      ...withoutBindingVariables(process.env),
+      ...appSettingsFor(choice.bindingFormat, kafka.user.topicPrefix),
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      PORT: String(port),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = (chunk: Buffer): string => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
@@ -88,12 +104,12 @@ async function waitReady(name: string, port: number): Promise<void> {
 }
 
 try {
-  kafka = await startLocalKafka({ log: say });
-  startApp('producer', producerPort, kafka.bindingDir);
-  startApp('consumer', consumerPort, kafka.bindingDir);
+  kafka = await startLocalKafka({ log: say, ...choice });
+  startApp('producer', producerPort, kafka);
+  startApp('consumer', consumerPort, kafka);
   await Promise.all([waitReady('producer', producerPort), waitReady('consumer', consumerPort)]);
   console.log(`
-Kafka ${kafka.brokers.join(',')} (SASL_SSL, SCRAM-SHA-256, topic ${kafka.user.topicPrefix}default) and both apps are running.
+Kafka ${(choice.security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers).join(',')} (${choice.security}, a ${choice.bindingFormat} binding, topic ${kafka.user.topicPrefix}default) and both apps are running.
 
   curl localhost:${producerPort}/messages -d Hello      # write a message
   curl localhost:${consumerPort}/messages               # watch the stream: data:Hello

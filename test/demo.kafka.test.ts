@@ -24,9 +24,12 @@ describe('npm run demo', () => {
     afterAllOutputs.forEach((output) => keepForSecretScan(output()));
   });
 
-  it('starts Kafka and both apps, moves the walkthrough message with curl, and Ctrl-C leaves no process', async () => {
+  it.each([
+    ['the walkthrough Secret', []],
+    ['a Strimzi Access Operator Secret with mutual TLS', ['--binding-format', 'strimzi-access', '--security', 'mtls']],
+  ])('starts Kafka and both apps bound by %s, moves the walkthrough message with curl, and Ctrl-C leaves no process', async (_shape, args) => {
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
-    const child = spawn('npm', ['run', '-s', 'demo'], {
+    const child = spawn('npm', ['run', '-s', 'demo', ...(args.length > 0 ? ['--', ...args] : [])], {
       cwd: repo,
       env: { ...process.env, PRODUCER_PORT: String(producerPort), CONSUMER_PORT: String(consumerPort) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,43 +4,34 @@
  * stops on Ctrl-C or SIGTERM. Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
-import { BINDING_FORMATS, checkFormatAllows, defaultSecurityMode, type BindingFormat } from './binding-formats.js';
+import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
 import { startLocalKafka, type LocalKafka } from './local-kafka.js';
-import { SECURITY_MODES, type SecurityMode } from './security-modes.js';
 
 const { values } = parseArgs({
   options: {
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
-    'binding-format': { type: 'string', default: 'walkthrough' },
-    security: { type: 'string' },
+    ...BINDING_OPTIONS,
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 const USAGE =
-  `Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR] [--binding-format ${BINDING_FORMATS.join('|')}] [--security ${SECURITY_MODES.join('|')}]\n` +
+  `Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
   'Runs a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
   'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.';
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const bindingFormat = oneOf(values['binding-format'], BINDING_FORMATS, '--binding-format');
-const security = values.security === undefined ? defaultSecurityMode(bindingFormat) : oneOf(values.security, SECURITY_MODES, '--security');
+let choice: BindingChoice;
 try {
-  checkFormatAllows(bindingFormat, security);
+  choice = bindingChoice(values);
 } catch (error) {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   process.exit(2);
 }
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], option: string): T {
-  const found = allowed.find((a) => a === value);
-  if (found) return found;
-  console.error(`${option} must be one of ${allowed.join(', ')}, not "${value}"\n${USAGE}`);
-  process.exit(2);
-}
+const { bindingFormat, security } = choice;
 
 let kafka: LocalKafka | undefined;
 let stopping = false;
@@ -67,8 +58,8 @@ try {
   kafka = await startLocalKafka({
     bindingDir: values['binding-dir'],
     dataDir: values['data-dir'],
-    bindingFormat: bindingFormat satisfies BindingFormat,
-    security: security satisfies SecurityMode,
+    bindingFormat,
+    security,
     log: (line) => console.error(line),
     onUnexpectedExit: (how) => {
       console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
@@ -87,8 +78,6 @@ if (stopping) {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
   const where = security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers;
   console.error(`Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`);
-  if (bindingFormat !== 'walkthrough') {
-    // A Strimzi Secret carries no topic prefix; the user's ACLs cover only its own prefix.
-    console.error(`A Strimzi Secret names no topic: run the apps with TOPIC=${kafka.user.topicPrefix}default GROUP_ID=${kafka.user.topicPrefix}consumer.`);
-  }
+  const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(([name, value]) => `${name}=${value}`);
+  if (settings.length > 0) console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
 }

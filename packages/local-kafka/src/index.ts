@@ -5,3 +5,4 @@ export { writeBindingDir, type BindingSecret } from './write-binding-dir.js';
 export { freePort } from './free-port.js';
 export { BINDING_FORMATS, bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMaterial } from './binding-formats.js';
 export { SECURITY_MODES, type SecurityMode } from './security-modes.js';
+export { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
