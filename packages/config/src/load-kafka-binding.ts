@@ -9,7 +9,7 @@ import type { RawBinding } from './raw-binding.js';
 import { readBindingDir } from './read-binding-dir.js';
 import { readEnvBinding } from './read-env-binding.js';
 import { saslCredentials } from './sasl-credentials.js';
-import { parseProtocol, type SecurityProtocol } from './security.js';
+import { usesTls } from './security.js';
 import { validateCa } from './validate-ca.js';
 import { validateClientCertificate } from './validate-client-certificate.js';
 
@@ -62,23 +62,9 @@ export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
 
   const clientCertificate = validateClientCertificate(raw.get('cert'), raw.get('key'));
   const sasl = saslCredentials(raw, clientCertificate !== undefined);
-  const protocolRaw = raw.get('security.protocol');
-  const protocol: SecurityProtocol | undefined = protocolRaw ? parseProtocol(protocolRaw) : undefined;
-  if (protocolRaw && protocol?.startsWith('SASL_') && !sasl) {
-    throw badValue('security.protocol', protocolRaw.source, `${protocol} needs a "username" and a "password", and the binding has neither`);
-  }
   const caRaw = raw.get('ca');
   const ca = caRaw ? validateCa(caRaw) : undefined;
-  if (protocolRaw && (protocol === 'SSL' || protocol === 'PLAINTEXT') && sasl) {
-    throw badValue('security.protocol', protocolRaw.source, `${protocol} sends no credentials, yet the binding has a username and password; use SASL_${protocol}`);
-  }
-  if (protocolRaw && (protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT') && clientCertificate) {
-    throw badValue('security.protocol', protocolRaw.source, `${protocol} has no TLS, yet the binding has a client certificate; use ${protocol === 'PLAINTEXT' ? 'SSL' : 'SASL_SSL'}`);
-  }
-  // Credentials without a protocol mean SASL_SSL, as hosted clusters speak: a password (in clear
-  // text with PLAIN) must not cross the network unencrypted unless SASL_PLAINTEXT says so. A
-  // client certificate without a password means SSL with client authentication.
-  const ssl = protocol ? protocol === 'SSL' || protocol === 'SASL_SSL' : ca !== undefined || sasl !== undefined || clientCertificate !== undefined;
+  const ssl = usesTls(raw.get('security.protocol'), { sasl: sasl !== undefined, ca: ca !== undefined, clientCertificate: clientCertificate !== undefined });
 
   const topicPrefix = raw.get('topicPrefix')?.value ?? '';
   const origins: Partial<Record<BindingKeyName, string>> = {};

@@ -29,3 +29,26 @@ export function parseProtocol(raw: RawValue): SecurityProtocol {
   }
   return found;
 }
+
+/**
+ * Whether the connection runs over TLS: as `security.protocol` says, refusing a protocol that
+ * cannot carry what the binding has; without one, TLS whenever there is a CA, credentials or a
+ * client certificate. Credentials without a protocol mean SASL_SSL, as hosted clusters speak: a
+ * password (in clear text with PLAIN) must not cross the network unencrypted unless
+ * SASL_PLAINTEXT says so; a client certificate without a password means SSL with client auth.
+ */
+export function usesTls(protocolRaw: RawValue | undefined, has: { sasl: boolean; ca: boolean; clientCertificate: boolean }): boolean {
+  if (!protocolRaw) return has.ca || has.sasl || has.clientCertificate;
+  const protocol = parseProtocol(protocolRaw);
+  const refuse = (problem: string): never => {
+    throw badValue('security.protocol', protocolRaw.source, problem);
+  };
+  if (protocol.startsWith('SASL_') && !has.sasl) refuse(`${protocol} needs a "username" and a "password", and the binding has neither`);
+  if ((protocol === 'SSL' || protocol === 'PLAINTEXT') && has.sasl) {
+    refuse(`${protocol} sends no credentials, yet the binding has a username and password; use SASL_${protocol}`);
+  }
+  if ((protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT') && has.clientCertificate) {
+    refuse(`${protocol} has no TLS, yet the binding has a client certificate; use ${protocol === 'PLAINTEXT' ? 'SSL' : 'SASL_SSL'}`);
+  }
+  return protocol === 'SSL' || protocol === 'SASL_SSL';
+}
