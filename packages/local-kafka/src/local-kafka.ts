@@ -10,7 +10,7 @@ import { bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMate
 import { createBrokerTls } from './certificates.js';
 import { createClientsCa, type ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
-import { freePort } from './free-port.js';
+import { freePorts } from './free-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 import { scramCredentialArgs, securityModeProperties, type SecurityMode } from './security-modes.js';
@@ -103,8 +103,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
-  const [clientPort, adminPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
-  const mtlsPort = await freePort();
+  const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] = await freePorts(4);
   const tls = await createBrokerTls(join(dataDir, 'tls'));
   const clientsCa = await createClientsCa(join(dataDir, 'tls', 'clients'));
   const certificates = new Map<string, ClientCertificate>();
