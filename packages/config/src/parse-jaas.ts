@@ -14,6 +14,8 @@ const MODULES: Readonly<Record<string, JaasLogin['module']>> = {
   ScramLoginModule: 'scram',
 };
 const FLAGS = ['required', 'requisite', 'sufficient', 'optional'];
+/** A qualified Java class name whose last part names a login module: safe to quote in an error. */
+const JAVA_CLASS_NAME = /^(?:[A-Za-z_$][\w$]*\.)*[A-Za-z_$][\w$]*LoginModule$/;
 
 type Token = { kind: 'word' | 'quoted' | '=' | ';'; text: string; at: number };
 
@@ -33,7 +35,9 @@ export function parseJaas(raw: RawValue): JaasLogin {
   const className = moduleToken.text.split('.').at(-1) ?? '';
   const module = MODULES[className];
   if (!module) {
-    // The class name is no secret, and naming it is what tells the user what is wrong.
+    // A class name is no secret, and naming it tells the user what is wrong; but a first word
+    // that is not one (a password pasted alone) must not be echoed.
+    if (!JAVA_CLASS_NAME.test(moduleToken.text)) return fail('does not start with a login module class; expected "<LoginModule class> required username=... password=...;"');
     return fail(`uses the login module ${moduleToken.text}, which this app does not support; use PlainLoginModule or ScramLoginModule`);
   }
   if (!flagToken || flagToken.kind !== 'word' || !FLAGS.includes(flagToken.text.toLowerCase())) {

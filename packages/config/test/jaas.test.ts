@@ -41,6 +41,8 @@ describe('a JAAS line that cannot be used is an error that never echoes it', () 
     ['an option without a value', `${SCRAM} required username="demo" password=;`, 'cannot be read at character'],
     ['two login modules', `${SCRAM} required username="a" password="${PASSWORD}"; ${PLAIN} required username="b" password="c";`, 'more than one login module'],
     ['not JAAS at all', `"${PASSWORD}"`, 'is not a JAAS line'],
+    ['a password pasted alone', PASSWORD, 'does not start with a login module class'],
+    ['a password pasted before the flag', `${PASSWORD} required username="demo" password="${PASSWORD}";`, 'does not start with a login module class'],
     ['an unsupported module', `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientSecret="${PASSWORD}";`, 'OAuthBearerLoginModule, which this app does not support'],
   ])('%s', (_how, line, problem) => {
     const error = configErrorFrom(() => parseJaas(jaas(line)));
