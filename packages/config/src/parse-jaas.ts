@@ -110,9 +110,10 @@ function quoted(text: string, start: number, fail: (problem: string) => never): 
     if (c === '\n' || c === '\r') break;
     if (c === '\\' && i + 1 < text.length) {
       const next = text.charAt(i + 1);
-      const octal = /^[0-7]{1,3}/.exec(text.slice(i + 1))?.[0];
+      // Three octal digits only when the first is 0-3, so the value fits a byte (\477 is "'" then "7").
+      const octal = /^(?:[0-3][0-7]{0,2}|[4-7][0-7]?)/.exec(text.slice(i + 1))?.[0];
       if (octal) {
-        value += String.fromCharCode(parseInt(octal, 8) & 0xff);
+        value += String.fromCharCode(parseInt(octal, 8));
         i += 1 + octal.length;
       } else {
         value += ESCAPES[next] ?? next;

@@ -27,6 +27,10 @@ describe('parseJaas reads what Java reads', () => {
     });
   });
 
+  it('reads at most three octal digits, and two when the first is 4-7, as StreamTokenizer does', () => {
+    expect(parseJaas(jaas(`${PLAIN} required username="k" password="\\477\\3770\\08";`)).password).toBe("'7\xff0\x008");
+  });
+
   it('keeps = and ; inside a quoted password', () => {
     expect(parseJaas(jaas(`${PLAIN} required username="k" password="a=b;c";`)).password).toBe('a=b;c');
   });
