@@ -147,6 +147,32 @@ describe('mutual TLS', () => {
     expect(error.message).toMatch(/expired on .* \(subject CN=demo-user\)/);
   });
 
+  describe('a chain with an intermediate CA', () => {
+    const chainFile = (name: string): string => readFileSync(join(FIXTURES, 'client-tls', 'chain', name), 'utf8');
+    const [leaf, intermediate, leafKey] = [chainFile('leaf.crt'), chainFile('intermediate.crt'), chainFile('leaf.key')];
+    const check = (cert: string) =>
+      validateClientCertificate({ value: cert, source: 'env KAFKA_CERT' }, { value: leafKey, source: 'env KAFKA_KEY' });
+
+    it('is accepted leaf first, and handed to TLS whole', () => {
+      const certificate = check(leaf + intermediate);
+      expect(certificate?.subject).toBe('CN=chain-user');
+      expect(certificate?.cert.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    });
+
+    it('given issuer first, is refused with the order to use, not as a wrong key', () => {
+      const error = configErrorFrom(() => check(intermediate + leaf));
+      expect(error.key).toBe('cert');
+      expect(error.message).toBe('Kafka binding key "cert" (from env KAFKA_CERT): holds the certificate of "key" as certificate 2 of 2; put it first (leaf first, then its issuers)');
+    });
+
+    it('with a certificate that did not issue the leaf, is refused naming both', () => {
+      const error = configErrorFrom(() => check(leaf + CLIENT_TLS.cert));
+      expect(error.key).toBe('cert');
+      expect(error.message).toContain('certificate 2 of 2 (subject CN=demo-user) did not issue certificate 1 (subject CN=chain-user)');
+      expect(error.message).not.toContain(keyBody(leafKey));
+    });
+  });
+
   it('a plaintext protocol with a certificate is refused', () => {
     const error = errorIn(variant('msk-mtls', { 'security.protocol': 'PLAINTEXT\n' }));
     expect(error.key).toBe('security.protocol');
