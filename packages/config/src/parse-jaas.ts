@@ -61,8 +61,10 @@ export function parseJaas(raw: RawValue): JaasLogin {
   }
   const username = options.get('username');
   const password = options.get('password');
-  if (!username) return fail(`has no username option`);
-  if (!password) return fail(`has no password option`);
+  if (username === undefined) return fail('has no username option');
+  if (password === undefined) return fail('has no password option');
+  if (username.trim() === '') return fail('has an empty username option');
+  if (password.trim() === '') return fail('has an empty password option');
   return { module, username, password };
 }
 

@@ -42,6 +42,8 @@ describe('a JAAS line that cannot be used is an error that never echoes it', () 
     ['no control flag', `${SCRAM} username="demo" password="${PASSWORD}";`, 'no control flag'],
     ['no password', `${SCRAM} required username="demo";`, 'has no password option'],
     ['no username', `${SCRAM} required password="${PASSWORD}";`, 'has no username option'],
+    ['an empty password', `${SCRAM} required username="demo" password="";`, 'has an empty password option'],
+    ['a blank username', `${SCRAM} required username=' ' password="${PASSWORD}";`, 'has an empty username option'],
     ['an option without a value', `${SCRAM} required username="demo" password=;`, 'cannot be read at character'],
     ['two login modules', `${SCRAM} required username="a" password="${PASSWORD}"; ${PLAIN} required username="b" password="c";`, 'more than one login module'],
     ['not JAAS at all', `"${PASSWORD}"`, 'is not a JAAS line'],
