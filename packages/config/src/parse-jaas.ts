@@ -53,7 +53,7 @@ export function parseJaas(raw: RawValue): JaasLogin {
     }
     const equals = rest[i + 1];
     const value = rest[i + 2];
-    if (name?.kind !== 'word' || equals?.kind !== '=' || !value || (value.kind !== 'word' && value.kind !== 'quoted')) {
+    if ((name?.kind !== 'word' && name?.kind !== 'quoted') || equals?.kind !== '=' || !value || (value.kind !== 'word' && value.kind !== 'quoted')) {
       return fail(`cannot be read at character ${(name?.at ?? 0) + 1}; expected options as name="value"`);
     }
     options.set(name.text, value.text);

@@ -12,8 +12,9 @@ describe('parseJaas reads what Java reads', () => {
     ['single quotes (Confluent Cloud writes these)', `${SCRAM} required username='demo' password='${PASSWORD}';`],
     ['bare words', `${SCRAM} required username=demo password=${PASSWORD};`],
     ['spread over lines, with comments', `${SCRAM}\n  required // the flag\n  username="demo" /* the user */\n  password="${PASSWORD}"\n;`],
-    ['no final semicolon', `${SCRAM} required username="demo" password="${PASSWORD}"`],
+    ['no final semicolon (Java insists on one; a hand-made line without it is still clear)', `${SCRAM} required username="demo" password="${PASSWORD}"`],
     ['other options around', `${SCRAM} required tokenauth=false username="demo" password="${PASSWORD}" extra="x";`],
+    ['quoted option names', `${SCRAM} required "username"="demo" 'password'="${PASSWORD}";`],
     ['the flag in capitals', `${SCRAM} REQUIRED username="demo" password="${PASSWORD}";`],
   ])('%s', (_how, line) => {
     expect(parseJaas(jaas(line))).toEqual({ module: 'scram', username: 'demo', password: PASSWORD });
