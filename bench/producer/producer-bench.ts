@@ -5,7 +5,7 @@ import { sourceProcessArgs } from '../../scripts/source-process.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import type { NodeBinary } from './node-binaries.js';
 import { treeCpuSeconds } from './process-cpu.js';
-import { startServer, type ServerProcess } from './server-process.js';
+import { producerEntryPoint, startServer, type ServerProcess } from './server-process.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,8 +86,8 @@ export async function producerBench(options: {
   try {
     servers.nodeEcho = await startServer({ name: 'bare Node echo', node: node.path, entryPoint: 'bench/producer/node-echo-server.ts' });
     servers.expressEcho = await startServer({ name: 'bare express echo', node: node.path, entryPoint: 'bench/producer/express-echo-server.ts' });
-    servers.producer = await startServer({ name: 'producer (1 worker)', node: node.path, entryPoint: 'apps/producer/dist/main.js', env: { ...appEnv, WORKERS: '1' }, readyPath: '/readyz' });
-    servers.producerWorkers = await startServer({ name: 'producer (default workers)', node: node.path, entryPoint: 'apps/producer/dist/main.js', env: appEnv, readyPath: '/readyz' });
+    servers.producer = await startServer({ name: 'producer (1 worker)', node: node.path, entryPoint: producerEntryPoint(), env: { ...appEnv, WORKERS: '1' }, readyPath: '/readyz' });
+    servers.producerWorkers = await startServer({ name: 'producer (default workers)', node: node.path, entryPoint: producerEntryPoint(), env: appEnv, readyPath: '/readyz' });
     const defaultWorkers = await workersOf(servers.producerWorkers);
 
     const rows: ProducerRow[] = [];

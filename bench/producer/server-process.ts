@@ -47,3 +47,8 @@ export async function startServer(options: {
   await stop();
   throw new Error(`${options.name} was not ready within 60 s`);
 }
+
+/** The built producer, or another build of it named by BENCH_PRODUCER (to compare two versions). */
+export function producerEntryPoint(): string {
+  return process.env.BENCH_PRODUCER ?? 'apps/producer/dist/main.js';
+}
