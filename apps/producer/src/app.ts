@@ -1,6 +1,7 @@
-import { cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import { HEALTH_PATHS, cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
+import type { ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
 
 export interface ProducerAppDeps {
@@ -13,6 +14,8 @@ export interface ProducerAppDeps {
   readonly token: string;
   /** Origins allowed to post from a browser (`*` or a comma-separated list). */
   readonly corsOrigins: string;
+  /** Set in a worker of several: readiness and metrics then speak for every worker. */
+  readonly cluster?: Pick<ClusterView, 'readiness' | 'metrics'>;
 }
 
 /** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -26,7 +29,14 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER]));
   // The hot route first, so a POST does not walk the other routers.
   app.use(messagesRoute({ sink: deps.sink, maxMessageBytes: deps.maxMessageBytes, token: deps.token, produceTimeoutMs: deps.produceTimeoutMs }));
-  app.use(healthRoutes(() => deps.sink.readiness()));
+  const { cluster } = deps;
+  app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
+  if (cluster) {
+    app.get(HEALTH_PATHS.metrics, async (_req, res) => {
+      const { text, contentType } = await cluster.metrics();
+      res.type(contentType).send(text);
+    });
+  }
   app.use(deps.metrics.router);
   app.use(notFound());
   app.use(problemHandler());

@@ -45,7 +45,7 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
       return;
     }
     const started = performance.now();
-    res.once('finish', () => {
+    res.on('finish', () => {
       const status = res.statusCode;
       const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : successLevel;
       if (!logger.isLevelEnabled(level)) return;

@@ -34,7 +34,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
   const timers = new Map<string, ReturnType<typeof duration.labels>>();
   const middleware: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.once('finish', () => {
+    res.on('finish', () => {
       // The matched route pattern, never the raw URL: unbounded label values would exhaust memory.
       const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
       const status = res.statusCode;
