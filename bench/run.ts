@@ -19,7 +19,7 @@ import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
 import { formatProducerBench } from './producer/producer-report.js';
-import { startServer } from './producer/server-process.js';
+import { producerEntryPoint, startServer } from './producer/server-process.js';
 import { ratio, sleep } from './stats.js';
 import { sourceProcessArgs } from '../scripts/source-process.js';
 
@@ -52,7 +52,7 @@ async function start(script: string, env: Record<string, string>, readyPath: str
 
 /** The built producer as production runs it (`node apps/producer/dist/main.js`, default settings). */
 async function startBuiltProducer(env: Record<string, string>): Promise<{ url: string }> {
-  const server = await startServer({ name: 'producer', node: process.execPath, entryPoint: 'apps/producer/dist/main.js', env, readyPath: '/readyz' });
+  const server = await startServer({ name: 'producer', node: process.execPath, entryPoint: producerEntryPoint(), env, readyPath: '/readyz' });
   cleanups.push(server.stop);
   return server;
 }
