@@ -1,27 +1,35 @@
 /**
  * `npm run bench`: starts the local broker and both apps, measures them beside baselines taken
- * in the same run, prints a table and writes bench/results.json. Not part of `npm test`.
- * BENCH_SECONDS shortens or lengthens each measurement (default 5).
+ * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
+ * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
+ * the producer section (default 3). BENCH_SECTIONS: which sections run (default
+ * `producer,latency,fan-out`). BENCH_NODES: the Node majors the producer section runs on
+ * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
-import { startEchoServer } from './echo-server.js';
 import { fanOut, type FanOutResult } from './fan-out.js';
-import { postsPerSecond } from './http-load.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
-import { rawKafkajsPerSecond } from './raw-kafkajs.js';
+import { loadGenerator } from './producer/http-load.js';
+import { nodeBinaries } from './producer/node-binaries.js';
+import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
+import { formatProducerBench } from './producer/producer-report.js';
+import { producerEntryPoint, startServer } from './producer/server-process.js';
 import { ratio, sleep } from './stats.js';
 import { sourceProcessArgs } from '../scripts/source-process.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const children: ChildProcess[] = [];
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,latency,fan-out').split(',').map((s) => s.trim()));
+const connections = (process.env.BENCH_CONNECTIONS ?? '1,16,128').split(',').map(Number);
+const cleanups: Array<() => unknown> = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
 
 /** Starts a script from source on a free port and waits until `readyPath` answers 200. */
@@ -32,7 +40,7 @@ async function start(script: string, env: Record<string, string>, readyPath: str
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  children.push(child);
+  cleanups.push(() => child.kill('SIGTERM'));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     const ok = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false);
@@ -40,6 +48,13 @@ async function start(script: string, env: Record<string, string>, readyPath: str
     await sleep(100);
   }
   throw new Error(`${script} was not ready within 60 s`);
+}
+
+/** The built producer as production runs it (`node apps/producer/dist/main.js`, default settings). */
+async function startBuiltProducer(env: Record<string, string>): Promise<{ url: string }> {
+  const server = await startServer({ name: 'producer', node: process.execPath, entryPoint: producerEntryPoint(), env, readyPath: '/readyz' });
+  cleanups.push(server.stop);
+  return server;
 }
 
 async function rssFromMetrics(url: string): Promise<number> {
@@ -50,33 +65,50 @@ async function rssFromMetrics(url: string): Promise<number> {
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-');
 
-const kafka = await startLocalKafka({ log });
-try {
-  const topic = `bench-${randomUUID()}`;
-  const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
-  const producer = await start('apps/producer/src/main.ts', appEnv, '/readyz');
-  const consumer = await start('apps/consumer/src/main.ts', appEnv, '/readyz');
-  const echo = await startEchoServer();
+interface Section<R> {
+  readonly result: R;
+  readonly table: string;
+}
 
-  log('producer throughput ...');
-  const throughput = [];
-  for (const connections of [1, 16, 128]) {
-    const bare = await postsPerSecond(echo.url, connections, seconds);
-    const app = await postsPerSecond(`${producer.url}/messages`, connections, seconds);
-    const raw = await rawKafkajsPerSecond(kafka.bindingDir, `${topic}-raw`, connections, seconds);
-    throughput.push({ connections, producer: app.rps, non2xx: app.non2xx, errors: app.errors, bareHttpEcho: bare.rps, rawKafkajs: raw });
+/** The producer beside its baselines, on each Node binary (see bench/producer). */
+async function producerSection(bindingDir: string, topic: string): Promise<Section<ProducerBenchResult[]>> {
+  const results: ProducerBenchResult[] = [];
+  for (const node of nodeBinaries()) {
+    log(`producer throughput on ${node.label} (${node.version}) ...`);
+    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, connections, seconds, repeats, log }));
   }
-  echo.server.close();
+  const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
+  return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };
+}
 
+type LatencyRow = { rate: number; clients: number; app: LatencyResult; rawKafka: LatencyResult };
+
+/** POST -> SSE event latency at fixed rates, beside kafkajs producer -> kafkajs consumer. */
+async function latencySection(appEnv: Record<string, string>, bindingDir: string, topic: string): Promise<Section<LatencyRow[]>> {
   log('POST -> SSE latency ...');
-  const latency: Array<{ rate: number; clients: number; app: LatencyResult; rawKafka: LatencyResult }> = [];
+  const producer = await startBuiltProducer(appEnv);
+  const consumer = await start('apps/consumer/src/main.ts', appEnv, '/readyz');
+  const latency: LatencyRow[] = [];
   for (const rate of [100, 1000]) {
-    const rawKafka = await rawKafkaLatency(kafka.bindingDir, `${topic}-lat`, rate, seconds);
+    const rawKafka = await rawKafkaLatency(bindingDir, `${topic}-lat`, rate, seconds);
     for (const clients of [1, 100]) {
       latency.push({ rate, clients, app: await postToSseLatency(producer.url, consumer.url, rate, clients, seconds), rawKafka });
     }
   }
+  const table = [
+    'End to end: POST -> SSE event latency, ms (baseline: kafkajs producer -> kafkajs consumer, no HTTP)',
+    '| rate/s (achieved) | SSE clients | p50 | p95 | p99 | delivered | raw Kafka p50 | p99 | p99 ratio |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...latency.map(
+      (l) =>
+        `| ${l.rate} (${fmt(l.app.sentPerSecond)}) | ${l.clients} | ${fmt(l.app.p50, 1)} | ${fmt(l.app.p95, 1)} | ${fmt(l.app.p99, 1)} | ${(l.app.delivered * 100).toFixed(1)}% | ${fmt(l.rawKafka.p50, 1)} | ${fmt(l.rawKafka.p99, 1)} | ${ratio(l.app.p99, l.rawKafka.p99)} |`,
+    ),
+  ].join('\n');
+  return { result: latency, table };
+}
 
+/** SSE clients one consumer process holds, beside a bare Node SSE server. */
+async function fanOutSection(appEnv: Record<string, string>, topic: string): Promise<Section<{ app: FanOutResult; bareSse: FanOutResult }>> {
   log('fan-out ...');
   // A consumer of its own on a fresh topic: the ramp measures fan-out, not 1,000-record replays
   // to each new client (which the latency runs above would have left in the buffer).
@@ -99,6 +131,33 @@ try {
     steps,
     seconds: fanSeconds,
   });
+  const lines = [
+    'Fan-out at 10 messages/s: clients held with p99 delivery < 1 s (baseline: bare Node SSE server, no Kafka)',
+    '| clients | consumer p99 ms | consumer RSS | bare SSE p99 ms | bare RSS |',
+    '|---:|---:|---:|---:|---:|',
+  ];
+  steps.forEach((clients, i) => {
+    const a = appFanOut.steps[i];
+    const b = bareFanOut.steps[i];
+    if (a || b) lines.push(`| ${clients} | ${fmt(a?.p99 ?? Number.NaN, 1)} | ${fmt((a?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt((b?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB |`);
+  });
+  lines.push(
+    '',
+    `consumer: ${appFanOut.maxClients} clients (of ${steps.at(-1)} tried), ${mib(appFanOut.rssPerClientBytes)} RSS per client; ` +
+      `bare SSE: ${bareFanOut.maxClients} clients, ${mib(bareFanOut.rssPerClientBytes)} per client; ratio ${ratio(appFanOut.rssPerClientBytes, bareFanOut.rssPerClientBytes)}`,
+  );
+  return { result: { app: appFanOut, bareSse: bareFanOut }, table: lines.join('\n') };
+}
+
+log('building the apps (npm run build) ...');
+execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
+const kafka = await startLocalKafka({ log });
+try {
+  const topic = `bench-${randomUUID()}`;
+  const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
+  const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic) : undefined;
+  const latency = sections.has('latency') ? await latencySection(appEnv, kafka.bindingDir, topic) : undefined;
+  const fan = sections.has('fan-out') ? await fanOutSection(appEnv, topic) : undefined;
 
   const kafkajsVersion = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }).version;
   const meta = {
@@ -110,37 +169,12 @@ try {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     secondsPerMeasurement: seconds,
   };
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, throughput, latency, fanOut: { app: appFanOut, bareSse: bareFanOut } }, null, 2)}\n`);
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, producer: producer?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`);
 
-  console.log(`\nNode ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB; ${seconds} s per figure\n`);
-  console.log('Producer: acknowledged POST /messages per second');
-  console.log('| concurrency | producer | bare HTTP echo | ratio | raw kafkajs send() | ratio |');
-  console.log('|---:|---:|---:|---:|---:|---:|');
-  for (const t of throughput) {
-    console.log(`| ${t.connections} | ${fmt(t.producer)} | ${fmt(t.bareHttpEcho)} | ${ratio(t.producer, t.bareHttpEcho)} | ${fmt(t.rawKafkajs)} | ${ratio(t.producer, t.rawKafkajs)} |`);
-  }
-  console.log('\nEnd to end: POST -> SSE event latency, ms (baseline: kafkajs producer -> kafkajs consumer, no HTTP)');
-  console.log('| rate/s (achieved) | SSE clients | p50 | p95 | p99 | delivered | raw Kafka p50 | p99 | p99 ratio |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const l of latency) {
-    console.log(
-      `| ${l.rate} (${fmt(l.app.sentPerSecond)}) | ${l.clients} | ${fmt(l.app.p50, 1)} | ${fmt(l.app.p95, 1)} | ${fmt(l.app.p99, 1)} | ${(l.app.delivered * 100).toFixed(1)}% | ${fmt(l.rawKafka.p50, 1)} | ${fmt(l.rawKafka.p99, 1)} | ${ratio(l.app.p99, l.rawKafka.p99)} |`,
-    );
-  }
-  console.log('\nFan-out at 10 messages/s: clients held with p99 delivery < 1 s (baseline: bare Node SSE server, no Kafka)');
-  console.log('| clients | consumer p99 ms | consumer RSS | bare SSE p99 ms | bare RSS |');
-  console.log('|---:|---:|---:|---:|---:|');
-  steps.forEach((clients, i) => {
-    const a = appFanOut.steps[i];
-    const b = bareFanOut.steps[i];
-    if (a || b) console.log(`| ${clients} | ${fmt(a?.p99 ?? Number.NaN, 1)} | ${fmt((a?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt((b?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB |`);
-  });
-  console.log(
-    `\nconsumer: ${appFanOut.maxClients} clients (of ${steps.at(-1)} tried), ${mib(appFanOut.rssPerClientBytes)} RSS per client; ` +
-      `bare SSE: ${bareFanOut.maxClients} clients, ${mib(bareFanOut.rssPerClientBytes)} per client; ratio ${ratio(appFanOut.rssPerClientBytes, bareFanOut.rssPerClientBytes)}`,
-  );
-  console.log('\nWritten to bench/results.json');
+  console.log(`\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`);
+  for (const section of [producer, latency, fan]) if (section) console.log(`${section.table}\n`);
+  console.log('Written to bench/results.json');
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  for (const cleanup of cleanups.reverse()) await cleanup();
   await kafka.stop();
 }

@@ -1,6 +1,7 @@
-import { cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import { HEALTH_PATHS, cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
+import type { ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
 
 export interface ProducerAppDeps {
@@ -13,6 +14,8 @@ export interface ProducerAppDeps {
   readonly token: string;
   /** Origins allowed to post from a browser (`*` or a comma-separated list). */
   readonly corsOrigins: string;
+  /** Set in a worker of several: readiness and metrics then speak for every worker. */
+  readonly cluster?: Pick<ClusterView, 'readiness' | 'metrics'>;
 }
 
 /** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -21,11 +24,20 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(deps.metrics.middleware);
-  app.use(requestLogging(deps.logger));
+  // Thousands of POSTs a second: a line each only at debug; errors are still logged at warn/error.
+  app.use(requestLogging(deps.logger, { successLevel: 'debug' }));
   app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER]));
-  app.use(healthRoutes(() => deps.sink.readiness()));
-  app.use(deps.metrics.router);
+  // The hot route first, so a POST does not walk the other routers.
   app.use(messagesRoute({ sink: deps.sink, maxMessageBytes: deps.maxMessageBytes, token: deps.token, produceTimeoutMs: deps.produceTimeoutMs }));
+  const { cluster } = deps;
+  app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
+  if (cluster) {
+    app.get(HEALTH_PATHS.metrics, async (_req, res) => {
+      const { text, contentType } = await cluster.metrics();
+      res.type(contentType).send(text);
+    });
+  }
+  app.use(deps.metrics.router);
   app.use(notFound());
   app.use(problemHandler());
   return app;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The producer's Kafka metrics, registered in the app's registry. */
 export interface ProducerMetrics {
@@ -6,10 +6,15 @@ export interface ProducerMetrics {
   readonly produceFailures: Counter<'reason'>;
   readonly batchSize: Histogram;
   readonly produceSeconds: Histogram;
+  /** 1 in each process; summed over the workers when they are aggregated. */
+  readonly workers: Gauge;
 }
 
 export function createProducerMetrics(registry: Registry): ProducerMetrics {
+  const workers = new Gauge({ name: 'producer_workers', help: 'Producer processes serving this port (node:cluster workers)', registers: [registry] });
+  workers.set(1);
   return {
+    workers,
     recordsProduced: new Counter({ name: 'kafka_records_produced_total', help: 'Records Kafka acknowledged', registers: [registry] }),
     produceFailures: new Counter({
       name: 'kafka_produce_failures_total',

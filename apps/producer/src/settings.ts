@@ -1,7 +1,14 @@
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
-import { num, str } from 'envalid';
+import { EnvError, makeValidator, num, str } from 'envalid';
+import { defaultWorkers } from './cluster/default-workers.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const workerCount = makeValidator<number>((input) => {
+  const n = Number(input);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new EnvError('expected a whole number from 1 to 64');
+  return n;
+});
 
 /** The producer's settings: the shared ones plus its own limits. */
 export const producerSettingsSpec = {
@@ -11,6 +18,7 @@ export const producerSettingsSpec = {
   BATCH_MAX_RECORDS: num({ default: 500, desc: 'most records coalesced into one produce request' }),
   BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
   CORS_ORIGINS: str({ default: '*', desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list' }),
+  WORKERS: workerCount({ default: defaultWorkers(), desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use, at most 4' }),
   PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
 };
 

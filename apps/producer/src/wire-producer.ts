@@ -2,6 +2,7 @@ import { createMetrics, reconnectOnBindingChange, type Logger } from '@demo-kafk
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { Express } from 'express';
 import { createApp } from './app.js';
+import { joinCluster } from './cluster/worker-link.js';
 import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
 import { createProducerMetrics } from './producer-metrics.js';
 import type { ProducerSettings } from './settings.js';
@@ -17,7 +18,7 @@ export interface ProducerParts {
 }
 
 /** Builds the producer from its settings and binding, as main.ts and the tests use it. */
-export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean } = {}): ProducerParts {
+export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; clustered?: boolean } = {}): ProducerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const sink = new KafkaRecordSink({
     binding,
@@ -27,8 +28,11 @@ export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, 
     batchMaxRecords: settings.BATCH_MAX_RECORDS,
     batchMaxBytes: settings.BATCH_MAX_BYTES,
   });
+  // A worker of several (node:cluster): readiness and metrics are those of the whole, via the primary.
+  const clusterView = options.clustered ? joinCluster(metrics.registry, () => sink.readiness()) : undefined;
   const app = createApp({
     sink,
+    ...(clusterView ? { cluster: clusterView } : {}),
     logger,
     metrics,
     maxMessageBytes: settings.MAX_MESSAGE_BYTES,
@@ -47,6 +51,7 @@ export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, 
     stop: async () => {
       watch?.close();
       await sink.close();
+      clusterView?.close();
     },
   };
 }

@@ -16,7 +16,7 @@ function fakeKafka() {
 describe('BatchingSender', () => {
   it('sends the first record at once and coalesces those that arrive while it is in flight', async () => {
     const kafka = fakeKafka();
-    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 100, maxBytes: 1e6, maxInFlight: 1 });
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 100, maxBytes: 1e6 });
     const first = sender.send('a', 1);
     const rest = ['b', 'c', 'd'].map((r) => sender.send(r, 1));
     expect(kafka.batches).toEqual([['a']]);
@@ -29,7 +29,7 @@ describe('BatchingSender', () => {
 
   it('bounds a batch by record count and by bytes, but always sends a record bigger than the bound', async () => {
     const kafka = fakeKafka();
-    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 2, maxBytes: 10, maxInFlight: 1 });
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 2, maxBytes: 10 });
     void sender.send('blocker', 1);
     const queued = [sender.send('a', 1), sender.send('b', 1), sender.send('c', 1), sender.send('big', 50), sender.send('d', 6), sender.send('e', 6)];
     for (let i = 0; i < 6; i++) {
@@ -42,7 +42,7 @@ describe('BatchingSender', () => {
 
   it('rejects every record of a failed batch with its error, and goes on with the next', async () => {
     const kafka = fakeKafka();
-    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6, maxInFlight: 1 });
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6 });
     const a = sender.send('a', 1);
     const b = sender.send('b', 1);
     const boom = new Error('broker away');
@@ -52,13 +52,24 @@ describe('BatchingSender', () => {
     await expect(b).resolves.toBe('ack:b');
   });
 
-  it('lets a caller withdraw a record not yet sent, and drained() waits for in-flight batches', async () => {
+  it('times out a queued record without ever sending it, and an in-flight one without waiting for it', async () => {
     const kafka = fakeKafka();
-    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6, maxInFlight: 1 });
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6, timeoutMs: 50, timeoutError: () => new Error('too slow') });
+    const started = performance.now();
+    const inFlight = sender.send('a', 1);
+    const queued = sender.send('b', 1);
+    await expect(inFlight).rejects.toThrow('too slow');
+    await expect(queued).rejects.toThrow('too slow');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(49);
+    kafka.finish[0]?.(); // Kafka answers for 'a' after all: 'b' was withdrawn, so it is not sent
+    await sender.drained();
+    expect(kafka.batches).toEqual([['a']]);
+  });
+
+  it('drained() waits for the batch in flight', async () => {
+    const kafka = fakeKafka();
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6 });
     const a = sender.send('a', 1);
-    void sender.send('b', 1).catch(() => {});
-    expect(sender.withdraw('a')).toBe(false); // already in flight
-    expect(sender.withdraw('b')).toBe(true);
     let drained = false;
     const done = sender.drained().then(() => (drained = true));
     await new Promise((resolve) => setImmediate(resolve));
@@ -67,6 +78,5 @@ describe('BatchingSender', () => {
     await a;
     await done;
     expect(drained).toBe(true);
-    expect(kafka.batches).toEqual([['a']]);
   });
 });

@@ -39,20 +39,29 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
       if (error instanceof SinkError) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': retryAfter });
       throw error;
     }
-    if (req.accepts(['text/plain', 'application/json']) === 'application/json') {
+    if (wantsJson(req)) {
       res.json({ ...ack, id: recordId(ack.partition, ack.offset) });
     } else {
       res.type('text/plain; charset=utf-8').send(value);
     }
   };
 
-  router.post(MESSAGES_PATH, requireBearerToken(options.token), rawBody, produce);
+  if (options.token === '') router.post(MESSAGES_PATH, rawBody, produce);
+  else router.post(MESSAGES_PATH, requireBearerToken(options.token), rawBody, produce);
   router.all(MESSAGES_PATH, methodNotAllowed(['POST']));
   return router;
 }
 
+/** Content negotiation, without it for the clients that state no preference (curl, most tools). */
+function wantsJson(req: Request): boolean {
+  const accept = req.headers.accept;
+  if (accept === undefined || accept === '*/*' || accept === 'text/plain') return false;
+  return req.accepts(['text/plain', 'application/json']) === 'application/json';
+}
+
 function keyOf(req: Request): string | undefined {
-  const fromQuery = typeof req.query.key === 'string' ? req.query.key : undefined;
+  // req.query parses the query string: only when there is one.
+  const fromQuery = req.url.includes('?') && typeof req.query.key === 'string' ? req.query.key : undefined;
   const fromHeader = req.get(KEY_HEADER);
   const key = fromQuery ?? fromHeader;
   return key === undefined || key === '' ? undefined : key;

@@ -13,6 +13,7 @@ import {
 import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
+import { recordOffsets } from './record-offsets.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -56,7 +57,9 @@ export class KafkaRecordSink implements RecordSink {
     this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
       maxRecords: options.batchMaxRecords,
       maxBytes: options.batchMaxBytes,
-      maxInFlight: 1,
+      // A 503 for a record not yet sent means it is never written; one in flight may still land.
+      timeoutMs: options.produceTimeoutMs,
+      timeoutError: () => new SinkError('timeout', `Kafka did not acknowledge the message within ${options.produceTimeoutMs} ms`),
     }, (size) => options.metrics.batchSize.observe(size));
     this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
   }
@@ -74,31 +77,25 @@ export class KafkaRecordSink implements RecordSink {
     return this.#clients.binding.topic;
   }
 
-  async write(record: OutgoingRecord): Promise<RecordAck> {
+  write(record: OutgoingRecord): Promise<RecordAck> {
     const state = this.#supervisor.readiness();
-    if (!state.ready) throw new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet');
+    if (!state.ready) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
     const message: Message = { value: record.value, timestamp: String(Date.now()), ...(record.key !== undefined ? { key: record.key } : {}) };
-    const stopTimer = this.options.metrics.produceSeconds.startTimer();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // Not sent yet: take it back, so a 503 means "not written". Already in flight: it may still land.
-        this.#sender.withdraw(message);
-        reject(new SinkError('timeout', `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms`));
-      }, this.options.produceTimeoutMs);
-    });
-    try {
-      const ack = await Promise.race([this.#sender.send(message, record.value.length + (record.key?.length ?? 0)), timeout]);
-      this.options.metrics.recordsProduced.inc();
-      return ack;
-    } catch (error) {
-      const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
-      this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
-      throw sinkError;
-    } finally {
-      clearTimeout(timer);
-      stopTimer();
-    }
+    const started = performance.now();
+    const { metrics } = this.options;
+    return this.#sender.send(message, record.value.length + (record.key?.length ?? 0)).then(
+      (ack) => {
+        metrics.recordsProduced.inc();
+        metrics.produceSeconds.observe((performance.now() - started) / 1000);
+        return ack;
+      },
+      (error: unknown) => {
+        const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
+        metrics.produceFailures.inc({ reason: sinkError.kind });
+        metrics.produceSeconds.observe((performance.now() - started) / 1000);
+        throw sinkError;
+      },
+    );
   }
 
   /**
@@ -205,19 +202,14 @@ export class KafkaRecordSink implements RecordSink {
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding, partitionOf } = clients;
     const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
-    const baseOffsets = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '0')]));
-    const nextIndex = new Map<number, bigint>();
-    return messages.map((message) => {
-      const partition = partitionOf.get(message) ?? results[0]?.partition ?? 0;
-      const index = nextIndex.get(partition) ?? 0n;
-      nextIndex.set(partition, index + 1n);
-      return {
-        topic: binding.topic,
-        partition,
-        offset: String((baseOffsets.get(partition) ?? 0n) + index),
-        timestamp: new Date(Number(message.timestamp)).toISOString(),
-      };
-    });
+    const partitions = messages.map((message) => partitionOf.get(message) ?? results[0]?.partition ?? 0);
+    const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
+    return messages.map((message, i) => ({
+      topic: binding.topic,
+      partition: partitions[i] ?? 0,
+      offset: offsets[i] ?? '0',
+      timestamp: new Date(Number(message.timestamp)).toISOString(),
+    }));
   }
 
   #toSinkError(error: unknown): SinkError {

@@ -42,7 +42,7 @@ export function problemFor(error: unknown): HttpProblem {
 export function problemHandler(): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = problemFor(error);
-    if (problem.status >= 500) req.log?.error({ err: error }, 'request failed');
+    if (problem.status >= 500) req.log?.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;

@@ -29,13 +29,23 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  // Label children by their values: prom-client hashes a label object on every call otherwise.
+  const counters = new Map<string, ReturnType<typeof requests.labels>>();
+  const timers = new Map<string, ReturnType<typeof duration.labels>>();
   const middleware: RequestHandler = (req, res, next) => {
-    const stop = duration.startTimer();
+    const started = process.hrtime.bigint();
     res.on('finish', () => {
       // The matched route pattern, never the raw URL: unbounded label values would exhaust memory.
       const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      stop({ method: req.method, route });
+      const status = res.statusCode;
+      const routeKey = `${req.method} ${route}`;
+      const key = `${routeKey} ${status}`;
+      let counter = counters.get(key);
+      if (!counter) counters.set(key, (counter = requests.labels({ method: req.method, route, status: String(status) })));
+      counter.inc();
+      let timer = timers.get(routeKey);
+      if (!timer) timers.set(routeKey, (timer = duration.labels({ method: req.method, route })));
+      timer.observe(Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
   };

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** What one load run saw, as the load generator (in its own process) measured it. */
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Answers other than 2xx, plus socket errors and timeouts. */
+  readonly failed: number;
+}
+
+/** The body every load run posts: 24 bytes of text/plain, as the issue's figures. */
+export const BENCH_BODY = 'Hello from the benchmark';
+
+let script: string | undefined;
+function wrkScript(): string {
+  script ??= (() => {
+    const path = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'post.lua');
+    writeFileSync(path, `wrk.method = "POST"\nwrk.body = "${BENCH_BODY}"\nwrk.headers["Content-Type"] = "text/plain"\n`);
+    return path;
+  })();
+  return script;
+}
+
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
+
+function durationMs(text: string | undefined): number {
+  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? '');
+  return match?.[1] && match[2] ? Number(match[1]) * (UNIT_MS[match[2]] ?? Number.NaN) : Number.NaN;
+}
+
+/** Reads wrk's `--latency` report. */
+export function parseWrk(output: string): LoadResult {
+  const done = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(output);
+  const requests = Number(done?.[1] ?? Number.NaN);
+  const seconds = durationMs(`${done?.[2]}${done?.[3]}`) / 1000;
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p50Ms: durationMs(/^\s+50%\s+(\S+)/m.exec(output)?.[1]),
+    p99Ms: durationMs(/^\s+99%\s+(\S+)/m.exec(output)?.[1]),
+    failed: non2xx + socketErrors,
+  };
+}
+
+interface AutocannonJson {
+  requests: { total: number };
+  duration: number;
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+/**
+ * POSTs {@link BENCH_BODY} to `url` from `connections` keep-alive connections for `seconds`.
+ * The load comes from wrk (Debian's package) in a process of its own, or from autocannon's CLI
+ * in a child process where wrk is missing; never from the bench's own event loop.
+ */
+export async function httpLoad(url: string, connections: number, seconds: number): Promise<LoadResult> {
+  if (await hasWrk()) {
+    const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(), url], { maxBuffer: 1 << 20 });
+    return parseWrk(stdout);
+  }
+  const { stdout } = await run(
+    process.execPath,
+    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), '-H', 'Content-Type=text/plain', '-b', BENCH_BODY, url],
+    { maxBuffer: 16 << 20 },
+  );
+  const result = JSON.parse(stdout) as AutocannonJson;
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    rps: result.requests.total / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    failed: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+/** Which load generator {@link httpLoad} uses. */
+export async function loadGenerator(): Promise<string> {
+  if (!(await hasWrk())) return 'autocannon (child process)';
+  // `wrk -v` prints its version and exits 1.
+  const { stdout } = await run('wrk', ['-v']).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  return stdout.split(' Copyright')[0]?.trim() || 'wrk';
+}
+
+let wrk: Promise<boolean> | undefined;
+function hasWrk(): Promise<boolean> {
+  wrk ??= run('sh', ['-c', 'command -v wrk']).then(() => process.env.BENCH_LOAD !== 'autocannon', () => false);
+  return wrk;
+}
+
+function autocannonBin(): string {
+  return new URL('../../node_modules/autocannon/autocannon.js', import.meta.url).pathname;
+}

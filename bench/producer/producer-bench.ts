@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { sourceProcessArgs } from '../../scripts/source-process.js';
+import { httpLoad, type LoadResult } from './http-load.js';
+import type { NodeBinary } from './node-binaries.js';
+import { treeCpuSeconds } from './process-cpu.js';
+import { producerEntryPoint, startServer, type ServerProcess } from './server-process.js';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One HTTP target's figures at one concurrency: medians over the repeats. */
+export interface TargetFigures {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** CPU of the server's processes per acknowledged request, in ms. */
+  readonly cpuMsPerRequest: number;
+  /** Requests that did not get a 2xx, over all repeats. */
+  readonly failed: number;
+}
+
+export interface RawKafkaFigures {
+  readonly messagesPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface ProducerRow {
+  readonly connections: number;
+  readonly targets: Record<TargetName, TargetFigures>;
+  readonly rawSingle: RawKafkaFigures;
+  readonly rawBatched: RawKafkaFigures;
+}
+
+export interface ProducerBenchResult {
+  readonly node: string;
+  readonly defaultWorkers: number;
+  readonly rows: readonly ProducerRow[];
+}
+
+export const TARGETS = ['nodeEcho', 'expressEcho', 'producer', 'producerWorkers'] as const;
+export type TargetName = (typeof TARGETS)[number];
+
+/** How many messages a batched raw kafkajs send() carries. */
+export const RAW_BATCH = 100;
+
+const median = (values: readonly number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, perSend: number, concurrency: number, seconds: number): Promise<RawKafkaFigures> {
+  const { stdout } = await run(node.path, [...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'), bindingDir, topic, String(perSend), String(concurrency), String(seconds)], { cwd: repo });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
+}
+
+async function measure(server: ServerProcess, path: string, connections: number, seconds: number): Promise<LoadResult & { cpuSeconds: number }> {
+  const before = treeCpuSeconds(server.pid);
+  const result = await httpLoad(`${server.url}${path}`, connections, seconds);
+  return { ...result, cpuSeconds: treeCpuSeconds(server.pid) - before };
+}
+
+/**
+ * The producer's throughput, latency and CPU per request beside its baselines, all on `node`:
+ * a bare Node echo, a bare express echo, the built producer with one worker and with its
+ * default workers (each in its own process, as in production, default settings otherwise),
+ * and raw kafkajs one message per send() and {@link RAW_BATCH} per send(). For each concurrency
+ * the targets run one after another `repeats` times in a rotating order; figures are medians.
+ */
+export async function producerBench(options: {
+  node: NodeBinary;
+  bindingDir: string;
+  topic: string;
+  connections: readonly number[];
+  seconds: number;
+  repeats: number;
+  log: (line: string) => void;
+}): Promise<ProducerBenchResult> {
+  const { node, bindingDir, topic, seconds } = options;
+  const appEnv = { KAFKA_BINDING_DIR: bindingDir, TOPIC: topic };
+  const servers: Partial<Record<TargetName, ServerProcess>> = {};
+  try {
+    servers.nodeEcho = await startServer({ name: 'bare Node echo', node: node.path, entryPoint: 'bench/producer/node-echo-server.ts' });
+    servers.expressEcho = await startServer({ name: 'bare express echo', node: node.path, entryPoint: 'bench/producer/express-echo-server.ts' });
+    servers.producer = await startServer({ name: 'producer (1 worker)', node: node.path, entryPoint: producerEntryPoint(), env: { ...appEnv, WORKERS: '1' }, readyPath: '/readyz' });
+    servers.producerWorkers = await startServer({ name: 'producer (default workers)', node: node.path, entryPoint: producerEntryPoint(), env: appEnv, readyPath: '/readyz' });
+    const defaultWorkers = await workersOf(servers.producerWorkers);
+
+    const rows: ProducerRow[] = [];
+    for (const connections of options.connections) {
+      const samples = new Map<TargetName, Array<LoadResult & { cpuSeconds: number }>>(TARGETS.map((t) => [t, []]));
+      const single: RawKafkaFigures[] = [];
+      const batched: RawKafkaFigures[] = [];
+      // Warm-up: JIT and connections, not counted.
+      for (const target of TARGETS) await httpLoad(`${servers[target]?.url}/messages`, connections, 1);
+      for (let repeat = 0; repeat < options.repeats; repeat++) {
+        options.log(`${node.label}: ${connections} connections, round ${repeat + 1} of ${options.repeats}`);
+        const order = TARGETS.map((_, i) => TARGETS[(i + repeat) % TARGETS.length] as TargetName);
+        for (const target of order) {
+          const server = servers[target];
+          if (server) samples.get(target)?.push(await measure(server, '/messages', connections, seconds));
+        }
+        single.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, connections, seconds));
+        batched.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, RAW_BATCH, Math.min(connections, 16), seconds));
+      }
+      const figures = (list: ReadonlyArray<LoadResult & { cpuSeconds: number }>): TargetFigures => ({
+        rps: median(list.map((s) => s.rps)),
+        p50Ms: median(list.map((s) => s.p50Ms)),
+        p99Ms: median(list.map((s) => s.p99Ms)),
+        cpuMsPerRequest: median(list.map((s) => (s.cpuSeconds * 1000) / (s.requests - s.failed))),
+        failed: list.reduce((sum, s) => sum + s.failed, 0),
+      });
+      const raw = (list: readonly RawKafkaFigures[]): RawKafkaFigures => ({
+        messagesPerSecond: median(list.map((r) => r.messagesPerSecond)),
+        p50Ms: median(list.map((r) => r.p50Ms)),
+        p99Ms: median(list.map((r) => r.p99Ms)),
+      });
+      rows.push({
+        connections,
+        targets: Object.fromEntries(TARGETS.map((t) => [t, figures(samples.get(t) ?? [])])) as Record<TargetName, TargetFigures>,
+        rawSingle: raw(single),
+        rawBatched: raw(batched),
+      });
+    }
+    return { node: node.label, defaultWorkers, rows };
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
+  }
+}
+
+async function workersOf(server: ServerProcess): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(/^producer_workers (\d+)/m.exec(text)?.[1] ?? 1);
+}

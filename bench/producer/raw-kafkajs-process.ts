@@ -1,0 +1,33 @@
+/**
+ * The Kafka path's baselines, run as their own process (so their CPU is nobody else's):
+ * `concurrency` loops each awaiting one kafkajs `send()` (acks=all) of `perSend` messages.
+ * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds>;
+ * prints `{ messagesPerSecond, p50Ms, p99Ms }` (latency of each send) as JSON.
+ */
+import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { loadKafkaBinding } from '@demo-kafka/config';
+import { BENCH_BODY } from './http-load.js';
+import { percentile } from '../stats.js';
+
+const [bindingDir = '', topic = '', perSend = '1', concurrency = '1', seconds = '5'] = process.argv.slice(2);
+const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' });
+const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
+await producer.connect();
+const messages = Array.from({ length: Number(perSend) }, () => ({ value: BENCH_BODY }));
+const send = () => producer.send({ topic: binding.topic, acks: -1, messages });
+for (let i = 0; i < 20; i++) await send(); // warm-up: metadata, connections, JIT
+
+const latencies: number[] = [];
+const deadline = performance.now() + Number(seconds) * 1000;
+const loop = async (): Promise<void> => {
+  while (performance.now() < deadline) {
+    const started = performance.now();
+    await send();
+    latencies.push(performance.now() - started);
+  }
+};
+const started = performance.now();
+await Promise.all(Array.from({ length: Number(concurrency) }, loop));
+const elapsed = (performance.now() - started) / 1000;
+await producer.disconnect();
+console.log(JSON.stringify({ messagesPerSecond: (latencies.length * messages.length) / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }));
