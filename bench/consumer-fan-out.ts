@@ -27,6 +27,8 @@ export interface FanOutStepResult {
   readonly rssPerClientBytes: number;
   /** Server CPU while messages flowed, as a share of one core. */
   readonly cpu: number;
+  /** The load generator's CPU meanwhile, as a share of one core (near 100%: it is the limit, not the server). */
+  readonly clientCpu: number;
   /** Server CPU seconds per 1,000 deliveries. */
   readonly cpuPer1000Deliveries: number;
   /** Seconds to connect all `clients` (the sum of the ramp's increments). */
@@ -73,6 +75,7 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
   clients.measure(run);
   const sentPerKey = new Map<string, number>();
   const cpuBefore = cpuSeconds(target.server.pid);
+  const clientCpuBefore = (await clients.report()).cpuSeconds;
   const started = performance.now();
   const posts: Array<Promise<void>> = [];
   for (let i = 0; i < seconds * RATE; i++) {
@@ -88,6 +91,7 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
   const cpu = cpuSeconds(target.server.pid) - cpuBefore;
   const wall = (performance.now() - started) / 1000;
   const report = await clients.report();
+  const deliveries = report.samples + Object.values(report.received).reduce((a, b) => a + b, 0);
   const posted = [...sentPerKey.values()].reduce((a, b) => a + b, 0);
   const filtered = shape.perKey * KEYS.length;
   const expected = posted * shape.unfiltered + KEYS.reduce((sum, key) => sum + (sentPerKey.get(key) ?? 0) * shape.perKey, 0);
@@ -98,11 +102,12 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
     filtered,
     p50: report.p50,
     p99: report.p99,
-    delivered: expected === 0 ? 0 : report.samples / expected,
+    delivered: expected === 0 ? 0 : deliveries / expected,
     rssBytes: rss,
     rssPerClientBytes: (rss - baseRss) / total,
     cpu: cpu / wall,
-    cpuPer1000Deliveries: report.samples === 0 ? Number.NaN : (cpu / report.samples) * 1000,
+    clientCpu: (report.cpuSeconds - clientCpuBefore) / wall,
+    cpuPer1000Deliveries: deliveries === 0 ? Number.NaN : (cpu / deliveries) * 1000,
     connectSeconds: connect.seconds,
     failedConnects: connect.failed,
   };
@@ -125,13 +130,13 @@ async function ladder(target: Target, steps: readonly number[], seconds: number,
       const wantPerKey = Math.round((total * filteredShare) / KEYS.length);
       const wantUnfiltered = total - wantPerKey * KEYS.length;
       const opened = [await clients.open(target.streamUrl, wantUnfiltered - unfiltered)];
-      for (const key of wantPerKey > perKey ? KEYS : []) opened.push(await clients.open(`${target.streamUrl}?key=${key}`, wantPerKey - perKey));
+      for (const key of wantPerKey > perKey ? KEYS : []) opened.push(await clients.open(`${target.streamUrl}?key=${key}`, wantPerKey - perKey, { filter: key }));
       unfiltered = wantUnfiltered;
       perKey = wantPerKey;
       connectSeconds += opened.reduce((sum, o) => sum + o.seconds, 0);
       failed += opened.reduce((sum, o) => sum + o.failed, 0);
       const step = await measureStep(target, clients, { unfiltered, perKey }, seconds, { seconds: connectSeconds, failed }, baseRss, filteredShare > 0);
-      log(`  ${total} clients: p99 ${step.p99} ms, delivered ${(step.delivered * 100).toFixed(2)}%, cpu ${(step.cpu * 100).toFixed(0)}%, connect ${step.connectSeconds.toFixed(2)} s`);
+      log(`  ${total} clients: p99 ${step.p99} ms, delivered ${(step.delivered * 100).toFixed(2)}%, cpu ${(step.cpu * 100).toFixed(0)}% (clients ${(step.clientCpu * 100).toFixed(0)}%), connect ${step.connectSeconds.toFixed(2)} s`);
       results.push(step);
       if (snapshotAt.includes(total)) await heapSnapshot(target.server.pid, log);
       if (!held(step)) break;
@@ -248,13 +253,13 @@ const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 *
 export function fanOutTables(result: ConsumerFanOutResult): string[] {
   const lines = [
     `Fan-out at ${RATE} messages/s: SSE clients in their own process; baselines in their own processes (open files: ${result.openFilesLimit})`,
-    '| server | clients | p50 ms | p99 ms | delivered | RSS | RSS/client | CPU | CPU s/1k deliveries | connect all |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | clients | p50 ms | p99 ms | delivered | RSS | RSS/client | CPU | CPU s/1k deliveries | connect all | load generator CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rows = (name: string, ladder: LadderResult): void => {
     for (const s of ladder.steps) {
       lines.push(
-        `| ${name}${s.filtered ? ` (${s.filtered} by key)` : ''} | ${s.clients} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${(s.delivered * 100).toFixed(2)}% | ${mib(s.rssBytes)} | ${kib(s.rssPerClientBytes)} | ${fmt(s.cpu * 100)}% | ${fmt(s.cpuPer1000Deliveries, 3)} | ${fmt(s.connectSeconds, 2)} s (${fmt(s.clients / s.connectSeconds)}/s) |`,
+        `| ${name}${s.filtered ? ` (${s.filtered} by key)` : ''} | ${s.clients} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${(s.delivered * 100).toFixed(2)}% | ${mib(s.rssBytes)} | ${kib(s.rssPerClientBytes)} | ${fmt(s.cpu * 100)}% | ${fmt(s.cpuPer1000Deliveries, 3)} | ${fmt(s.connectSeconds, 2)} s (${fmt(s.clients / s.connectSeconds)}/s) | ${fmt(s.clientCpu * 100)}% |`,
       );
     }
   };
