@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { startEchoServer } from './echo-server.js';
-import { fanOut, type FanOutResult } from './fan-out.js';
+import { consumerFanOut, fanOutTables } from './consumer-fan-out.js';
 import { postsPerSecond } from './http-load.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { rawKafkajsPerSecond } from './raw-kafkajs.js';
@@ -42,13 +42,7 @@ async function start(script: string, env: Record<string, string>, readyPath: str
   throw new Error(`${script} was not ready within 60 s`);
 }
 
-async function rssFromMetrics(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? Number.NaN);
-}
-
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-');
 
 const kafka = await startLocalKafka({ log });
 try {
@@ -78,27 +72,7 @@ try {
   }
 
   log('fan-out ...');
-  // A consumer of its own on a fresh topic: the ramp measures fan-out, not 1,000-record replays
-  // to each new client (which the latency runs above would have left in the buffer).
-  const fanConsumer = await start('apps/consumer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
-  const fanProducer = await start('apps/producer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
-  const steps = [100, 500, 1000, 2000, 4000, 6000];
-  const fanSeconds = Math.max(3, Math.round(seconds / 2));
-  const appFanOut: FanOutResult = await fanOut({
-    postUrl: `${fanProducer.url}/messages`,
-    streamUrl: `${fanConsumer.url}/messages`,
-    rss: () => rssFromMetrics(fanConsumer.url),
-    steps,
-    seconds: fanSeconds,
-  });
-  const bare = await start('bench/bare-sse-server.ts', {}, '/rss');
-  const bareFanOut = await fanOut({
-    postUrl: `${bare.url}/messages`,
-    streamUrl: `${bare.url}/messages`,
-    rss: async () => Number(await (await fetch(`${bare.url}/rss`)).text()),
-    steps,
-    seconds: fanSeconds,
-  });
+  const fanOut = await consumerFanOut({ bindingDir: kafka.bindingDir, seconds: Math.max(3, Math.round(seconds / 2)), log });
 
   const kafkajsVersion = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }).version;
   const meta = {
@@ -110,7 +84,7 @@ try {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     secondsPerMeasurement: seconds,
   };
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, throughput, latency, fanOut: { app: appFanOut, bareSse: bareFanOut } }, null, 2)}\n`);
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, throughput, latency, fanOut }, null, 2)}\n`);
 
   console.log(`\nNode ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB; ${seconds} s per figure\n`);
   console.log('Producer: acknowledged POST /messages per second');
@@ -127,18 +101,7 @@ try {
       `| ${l.rate} (${fmt(l.app.sentPerSecond)}) | ${l.clients} | ${fmt(l.app.p50, 1)} | ${fmt(l.app.p95, 1)} | ${fmt(l.app.p99, 1)} | ${(l.app.delivered * 100).toFixed(1)}% | ${fmt(l.rawKafka.p50, 1)} | ${fmt(l.rawKafka.p99, 1)} | ${ratio(l.app.p99, l.rawKafka.p99)} |`,
     );
   }
-  console.log('\nFan-out at 10 messages/s: clients held with p99 delivery < 1 s (baseline: bare Node SSE server, no Kafka)');
-  console.log('| clients | consumer p99 ms | consumer RSS | bare SSE p99 ms | bare RSS |');
-  console.log('|---:|---:|---:|---:|---:|');
-  steps.forEach((clients, i) => {
-    const a = appFanOut.steps[i];
-    const b = bareFanOut.steps[i];
-    if (a || b) console.log(`| ${clients} | ${fmt(a?.p99 ?? Number.NaN, 1)} | ${fmt((a?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt((b?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB |`);
-  });
-  console.log(
-    `\nconsumer: ${appFanOut.maxClients} clients (of ${steps.at(-1)} tried), ${mib(appFanOut.rssPerClientBytes)} RSS per client; ` +
-      `bare SSE: ${bareFanOut.maxClients} clients, ${mib(bareFanOut.rssPerClientBytes)} per client; ratio ${ratio(appFanOut.rssPerClientBytes, bareFanOut.rssPerClientBytes)}`,
-  );
+  console.log(`\n${fanOutTables(fanOut).join('\n')}`);
   console.log('\nWritten to bench/results.json');
 } finally {
   for (const child of children) child.kill('SIGTERM');
