@@ -193,7 +193,7 @@ async function replayConnect(target: Target, count: number, clientsCount: number
 }
 
 /** Runs the whole comparison against a running broker (its binding directory). */
-export async function consumerFanOut(options: { bindingDir: string; seconds: number; log: (line: string) => void; consumerNodeArgs?: readonly string[]; steps?: readonly number[]; beforeDir?: string; heapSnapshotsAt?: readonly number[] }): Promise<ConsumerFanOutResult> {
+export async function consumerFanOut(options: { bindingDir: string; seconds: number; log: (line: string) => void; consumerNodeArgs?: readonly string[]; steps?: readonly number[]; beforeDir?: string; heapSnapshotsAt?: readonly number[]; consumerOnly?: boolean }): Promise<ConsumerFanOutResult> {
   const { log, seconds } = options;
   const openFilesLimit = await startServer('bench/bare-sse-server.ts', {}, '/rss').then(async (probe) => {
     const limits = (await import('node:fs')).readFileSync(`/proc/${probe.pid}/limits`, 'utf8');
@@ -226,14 +226,15 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
     }
   };
   const topic = `fan-${randomUUID()}`;
+  const none: LadderResult = { steps: [], maxClients: 0, baseRssBytes: Number.NaN };
   log('fan-out: bare Node SSE server ...');
-  const bareSse = await withBaseline('bench/bare-sse-server.ts', '/rss');
+  const bareSse = options.consumerOnly ? none : await withBaseline('bench/bare-sse-server.ts', '/rss');
   log('fan-out: stack floor (express + better-sse) ...');
-  const stackFloor = await withBaseline('bench/stack-floor-server.ts', '/ready');
+  const stackFloor = options.consumerOnly ? none : await withBaseline('bench/stack-floor-server.ts', '/ready');
   log('fan-out: consumer ...');
   const consumer = await withApps(`${topic}-all`, (target) => ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt));
   log('fan-out: consumer, a quarter of the clients filtered by key ...');
-  const mixed = await withApps(`${topic}-mixed`, (target) => ladder(target, steps.filter((n) => n >= 10_000).length > 0 ? steps.filter((n) => n >= 10_000) : steps, seconds, log, 0.25));
+  const mixed = options.consumerOnly ? none : await withApps(`${topic}-mixed`, (target) => ladder(target, steps.filter((n) => n >= 10_000).length > 0 ? steps.filter((n) => n >= 10_000) : steps, seconds, log, 0.25));
   log('fan-out: connect with a 1,000-record replay ...');
   const replay = await withApps(`${topic}-replay`, (target) => replayConnect(target, 1000, 2000));
   let before: ConsumerFanOutResult['before'];

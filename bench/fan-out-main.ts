@@ -4,7 +4,8 @@
  * FAN_OUT_STEPS=1000,5000 shortens the ramp. BENCH_SECONDS sets each step's measurement (default 3); CONSUMER_NODE_ARGS adds node flags
  * to the consumer; CONSUMER_BEFORE_DIR=<a checkout with node_modules> runs its consumer too, for
  * a before/after in one run; FAN_OUT_HEAP_SNAPSHOTS=1000,10000 signals the consumer for heap
- * snapshots after those steps (start it with --heapsnapshot-signal=SIGUSR2). (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * snapshots after those steps (start it with --heapsnapshot-signal=SIGUSR2); FAN_OUT_CONSUMER_ONLY=1
+ * skips the baselines and the mixed run (for profiling). (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { writeFileSync } from 'node:fs';
 import { startLocalKafka } from '@demo-kafka/local-kafka';
@@ -18,6 +19,7 @@ try {
     seconds: Number(process.env.BENCH_SECONDS ?? 3),
     log,
     beforeDir: process.env.CONSUMER_BEFORE_DIR,
+    consumerOnly: process.env.FAN_OUT_CONSUMER_ONLY === '1',
     heapSnapshotsAt: process.env.FAN_OUT_HEAP_SNAPSHOTS?.split(',').map(Number),
     steps: process.env.FAN_OUT_STEPS?.split(',').map(Number),
     consumerNodeArgs: (process.env.CONSUMER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),

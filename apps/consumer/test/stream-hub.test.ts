@@ -273,8 +273,9 @@ describe('StreamHub', () => {
       const streams: Stream[] = [];
       for (let i = 0; i < 6; i++) streams.push(await h.connect(i % 2 === 0 ? '/messages?key=k' : '/messages'));
       const writes: unknown[] = [];
-      const write = http.ServerResponse.prototype.write;
-      const spy = vi.spyOn(http.ServerResponse.prototype, 'write').mockImplementation(function (this: http.ServerResponse, ...args: Parameters<typeof write>) {
+      // The hub writes each client's socket directly (the response's framing, built once).
+      const write = net.Socket.prototype.write;
+      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<typeof write>) {
         writes.push(args[0]);
         return write.apply(this, args);
       });
@@ -288,6 +289,25 @@ describe('StreamHub', () => {
       expect(streams[0]?.events().map((e) => e.data)).toEqual(['x', 'z']);
       expect(streams[1]?.events().map((e) => e.data)).toEqual(['x', 'y', 'z']);
     });
+  });
+
+  it('writes an HTTP/1.0 client (no chunked encoding) the events without chunk framing', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0, 'replayed')]);
+    const socket = net.connect(h.port, '127.0.0.1');
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.write('GET /messages HTTP/1.0\r\n\r\n');
+    await vi.waitFor(() => expect(h.hub.clientCount).toBe(1));
+    h.hub.publish([rec(0, 1, 'live')]);
+    await vi.waitFor(() => expect(text).toContain('data:live\n\n'));
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(`retry:${RETRY_MS}\n\nid:0:0\ndata:replayed\n\nid:0:1\ndata:live\n\n`);
   });
 
   it('has no room once maxClients are connected, and room again when one leaves', async () => {
