@@ -241,7 +241,7 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
   if (options.beforeDir) {
     const dir = options.beforeDir;
     log(`fan-out: the consumer as it was before (${dir}) ...`);
-    const ladderBefore = await withApps(`${topic}-before`, (target) => ladder(target, steps, seconds, log), dir);
+    const ladderBefore = await withApps(`${topic}-before`, (target) => ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt), dir);
     const replayBefore = await withApps(`${topic}-before-replay`, (target) => replayConnect(target, 1000, 2000), dir);
     before = { consumer: ladderBefore, replayConnect: replayBefore };
   }
