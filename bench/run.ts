@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
-import { fanOut, type FanOutResult } from './fan-out.js';
+import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
@@ -57,13 +57,7 @@ async function startBuiltProducer(env: Record<string, string>): Promise<{ url: s
   return server;
 }
 
-async function rssFromMetrics(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? Number.NaN);
-}
-
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-');
 
 interface Section<R> {
   readonly result: R;
@@ -107,46 +101,11 @@ async function latencySection(appEnv: Record<string, string>, bindingDir: string
   return { result: latency, table };
 }
 
-/** SSE clients one consumer process holds, beside a bare Node SSE server. */
-async function fanOutSection(appEnv: Record<string, string>, topic: string): Promise<Section<{ app: FanOutResult; bareSse: FanOutResult }>> {
+/** SSE clients one consumer process holds, beside a bare Node SSE server and the stack floor (see consumer-fan-out.ts). */
+async function fanOutSection(bindingDir: string): Promise<Section<ConsumerFanOutResult>> {
   log('fan-out ...');
-  // A consumer of its own on a fresh topic: the ramp measures fan-out, not 1,000-record replays
-  // to each new client (which the latency runs above would have left in the buffer).
-  const fanConsumer = await start('apps/consumer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
-  const fanProducer = await start('apps/producer/src/main.ts', { ...appEnv, TOPIC: `${topic}-fan` }, '/readyz');
-  const steps = [100, 500, 1000, 2000, 4000, 6000];
-  const fanSeconds = Math.max(3, Math.round(seconds / 2));
-  const appFanOut: FanOutResult = await fanOut({
-    postUrl: `${fanProducer.url}/messages`,
-    streamUrl: `${fanConsumer.url}/messages`,
-    rss: () => rssFromMetrics(fanConsumer.url),
-    steps,
-    seconds: fanSeconds,
-  });
-  const bare = await start('bench/bare-sse-server.ts', {}, '/rss');
-  const bareFanOut = await fanOut({
-    postUrl: `${bare.url}/messages`,
-    streamUrl: `${bare.url}/messages`,
-    rss: async () => Number(await (await fetch(`${bare.url}/rss`)).text()),
-    steps,
-    seconds: fanSeconds,
-  });
-  const lines = [
-    'Fan-out at 10 messages/s: clients held with p99 delivery < 1 s (baseline: bare Node SSE server, no Kafka)',
-    '| clients | consumer p99 ms | consumer RSS | bare SSE p99 ms | bare RSS |',
-    '|---:|---:|---:|---:|---:|',
-  ];
-  steps.forEach((clients, i) => {
-    const a = appFanOut.steps[i];
-    const b = bareFanOut.steps[i];
-    if (a || b) lines.push(`| ${clients} | ${fmt(a?.p99 ?? Number.NaN, 1)} | ${fmt((a?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB | ${fmt(b?.p99 ?? Number.NaN, 1)} | ${fmt((b?.rssBytes ?? Number.NaN) / 2 ** 20, 1)} MiB |`);
-  });
-  lines.push(
-    '',
-    `consumer: ${appFanOut.maxClients} clients (of ${steps.at(-1)} tried), ${mib(appFanOut.rssPerClientBytes)} RSS per client; ` +
-      `bare SSE: ${bareFanOut.maxClients} clients, ${mib(bareFanOut.rssPerClientBytes)} per client; ratio ${ratio(appFanOut.rssPerClientBytes, bareFanOut.rssPerClientBytes)}`,
-  );
-  return { result: { app: appFanOut, bareSse: bareFanOut }, table: lines.join('\n') };
+  const result = await consumerFanOut({ bindingDir, seconds: Math.max(3, Math.round(seconds / 2)), log });
+  return { result, table: fanOutTables(result).join('\n') };
 }
 
 log('building the apps (npm run build) ...');
@@ -157,7 +116,7 @@ try {
   const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
   const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic) : undefined;
   const latency = sections.has('latency') ? await latencySection(appEnv, kafka.bindingDir, topic) : undefined;
-  const fan = sections.has('fan-out') ? await fanOutSection(appEnv, topic) : undefined;
+  const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
 
   const kafkajsVersion = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }).version;
   const meta = {

@@ -40,7 +40,7 @@ describe('the live page in headless Chromium', () => {
 
     const message = `from the page ${randomUUID()}`;
     await page.fill('#message', message);
-    await page.click('button[type=submit]');
+    await page.click('#post-form button');
     await expect.poll(() => page.textContent('#post-result')).toMatch(/written to .* partition \d+ offset \d+/);
     await expect.poll(() => page.locator('#messages li').first().textContent()).toContain(message);
 
@@ -49,6 +49,31 @@ describe('the live page in headless Chromium', () => {
     await expect.poll(() => page.locator('#messages li').first().evaluate((li) => li.firstChild?.textContent)).toBe('first line\nsecond line');
     expect(await page.textContent('#count')).toBe('2');
     await page.screenshot({ path: 'test/page.kafka.test.png' }).catch(() => {});
+    expect(errors).toEqual([]);
+  });
+
+  it('with a key, shows only the messages of that key and sends with it', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${consumer.url}/`);
+    const key = `key-${randomUUID()}`;
+    await page.fill('#key', key);
+    await page.click('#key-form button');
+    await expect.poll(() => page.textContent('#stream-path')).toBe(`GET /messages?key=${key}`);
+    await expect.poll(() => page.textContent('#status')).toBe('connected');
+
+    // `keyed`: each value is its own key.
+    await produce(kafka.bindingDir, TOPIC, [`another-${key}`], { keyed: true });
+    const message = `keyed from the page ${randomUUID()}`;
+    await page.fill('#message', message);
+    await page.click('#post-form button');
+    await expect.poll(() => page.locator('#messages li').first().textContent()).toContain(message);
+    await produce(kafka.bindingDir, TOPIC, [key], { keyed: true });
+    await expect.poll(() => page.locator('#messages li').first().evaluate((li) => li.firstChild?.textContent)).toBe(key);
+    // Nothing but its key's two (the replay of the earlier unkeyed messages included).
+    expect(await page.locator('#messages li').allTextContents()).toHaveLength(2);
+    expect(new URL(page.url()).searchParams.get('key')).toBe(key);
     expect(errors).toEqual([]);
   });
 });

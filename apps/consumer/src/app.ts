@@ -20,12 +20,15 @@ export function createApp(deps: ConsumerAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
+  // First, and without per-request logging and timing: a connect is most of what this app serves
+  // (a reconnect storm is thousands at once), and a stream lives until the client leaves. The
+  // sse_* metrics count streams instead; errors still reach the problem handler.
+  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
   app.use(deps.metrics.middleware);
   app.use(requestLogging(deps.logger));
-  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);
-  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
   app.use(pageRoute(deps.page));
   app.use(notFound());
   app.use(problemHandler());

@@ -39,11 +39,7 @@ export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, 
     replaySize: settings.REPLAY_SIZE,
     logger,
     onRecords: (records) => hub.publish(records),
-    onStart: (partition, offset) => hub.buffer.startsAt(partition, offset),
-    nextOffset: (partition) => {
-      const head = hub.buffer.head.get(partition);
-      return head === undefined ? undefined : head + 1n;
-    },
+    resume: hub.resumePoints,
   });
   const app = createApp({
     hub,

@@ -29,7 +29,7 @@ describe('2,000 SSE connect/disconnect cycles', () => {
   beforeAll(async () => {
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, KEEPALIVE_MS: '50' });
     await produce(kafka.bindingDir, TOPIC, Array.from({ length: 50 }, (_, i) => `churn ${i}`));
-    await waitFor(() => consumer.hub.buffer.size === 50);
+    await waitFor(() => consumer.hub.bufferedCount === 50);
   });
   afterAll(async () => consumer?.close());
 

@@ -41,7 +41,7 @@ describe('a topic with three partitions', () => {
     await produce(kafka.bindingDir, TOPIC, batch3, { keyed: true });
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
     const restarted = consumer;
-    await expect.poll(() => restarted.hub.buffer.size, { timeout: 15_000 }).toBe(90);
+    await expect.poll(() => restarted.hub.bufferedCount, { timeout: 15_000 }).toBe(90);
     const resumed = await openStream(`${restarted.url}/messages`, { 'Last-Event-ID': resumeFrom });
     // Markers in every partition after the records expected: a duplicate would arrive before them.
     const markers = Array.from({ length: 30 }, (_, i) => `marker-${i}`);

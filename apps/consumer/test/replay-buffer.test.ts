@@ -6,6 +6,7 @@ import type { BufferedEvent, StreamRecord } from '../src/stream/stream-record.js
 const rec = (partition: number, offset: number | bigint, value = `p${partition}@${offset}`): StreamRecord => ({
   partition,
   offset: BigInt(offset),
+  key: null,
   value,
   timestamp: Number(offset),
 });
@@ -74,8 +75,31 @@ describe('ReplayBuffer.append', () => {
 
   it('keeps the value and position of each record on its event', () => {
     const buffer = new ReplayBuffer(10);
-    const [event] = buffer.append([rec(4, 12, 'Hello')]);
-    expect(event).toEqual({ partition: 4, offset: 12n, value: 'Hello', timestamp: 12, id: '4:12' });
+    const [event] = buffer.append([{ ...rec(4, 12, 'Hello'), key: 'order-7' }]);
+    expect(event).toEqual({ partition: 4, offset: 12n, key: 'order-7', value: 'Hello', timestamp: 12, id: '4:12' });
+  });
+
+  it('answers where the source resumes: just after the newest record of each partition, none before any', () => {
+    const buffer = new ReplayBuffer(2);
+    expect(buffer.nextOffset(0)).toBeUndefined();
+    buffer.append([rec(0, 5), rec(1, 0), rec(0, 6), rec(0, 7)]);
+    // Evicted or not, what was received is not asked for again.
+    expect(buffer.nextOffset(0)).toBe(8n);
+    expect(buffer.nextOffset(1)).toBe(1n);
+    expect(buffer.nextOffset(2)).toBeUndefined();
+  });
+
+  it('replays and resumes only the records of a key, with ids that are positions in the whole topic', () => {
+    const buffer = new ReplayBuffer(10);
+    const keyed = (partition: number, offset: number, key: string | null): StreamRecord => ({ ...rec(partition, offset), key });
+    buffer.append([keyed(0, 0, 'a'), keyed(1, 0, 'b'), keyed(0, 1, null), keyed(1, 1, 'a'), keyed(0, 2, 'a')]);
+    expect(buffer.after(undefined, 'a').events.map((e) => e.id)).toEqual(['0:0', '1:1,0:1', '0:2,1:1']);
+    // Resuming from the id of the first "a": the later "a"s, nothing of other keys.
+    const resumed = buffer.after(parseStreamPosition('0:0'), 'a');
+    expect(resumed.events.map((e) => e.id)).toEqual(['1:1,0:1', '0:2,1:1']);
+    expect(resumed.gap).toBe(false);
+    expect(buffer.after(undefined, 'none').events).toEqual([]);
+    expect(buffer.since(1, 'a').events.map((e) => e.offset)).toEqual([1n, 2n]);
   });
 
   it('skips redelivered offsets (at or below the head) and does not return them', () => {
@@ -222,7 +246,7 @@ describe('ReplayBuffer.after', () => {
 describe('ReplayBuffer.startsAt', () => {
   it('makes a position below offset-1 a gap, and exactly offset-1 not one', () => {
     const buffer = new ReplayBuffer(10);
-    buffer.startsAt(0, 100n);
+    buffer.refillStartsAt(0, 100n);
     const events = buffer.append([rec(0, 100), rec(0, 101)]);
     expect(buffer.after(new Map([[0, 99n]]))).toEqual({ events, gap: false });
     expect(buffer.after(new Map([[0, 98n]]))).toEqual({ events, gap: true });
@@ -233,10 +257,10 @@ describe('ReplayBuffer.startsAt', () => {
     const buffer = new ReplayBuffer(1);
     buffer.append([rec(0, 10), rec(0, 11)]);
     // A later refill that starts lower must not make the evicted 0:10 look available.
-    buffer.startsAt(0, 5n);
+    buffer.refillStartsAt(0, 5n);
     expect(buffer.after(new Map([[0, 9n]])).gap).toBe(true);
-    buffer.startsAt(1, 50n);
-    buffer.startsAt(1, 20n);
+    buffer.refillStartsAt(1, 50n);
+    buffer.refillStartsAt(1, 20n);
     // The position names partition 0 at its head, so only partition 1's floor decides.
     expect(buffer.after(new Map([[0, 11n], [1, 30n]])).gap).toBe(true);
     expect(buffer.after(new Map([[0, 11n], [1, 49n]])).gap).toBe(false);
@@ -244,7 +268,7 @@ describe('ReplayBuffer.startsAt', () => {
 
   it('affects only its own partition', () => {
     const buffer = new ReplayBuffer(10);
-    buffer.startsAt(1, 100n);
+    buffer.refillStartsAt(1, 100n);
     buffer.append([rec(0, 0), rec(1, 100)]);
     expect(buffer.after(new Map([[0, -1n], [1, 99n]])).gap).toBe(false);
     expect(buffer.after(new Map([[0, -1n], [1, 50n]])).gap).toBe(true);
@@ -252,7 +276,7 @@ describe('ReplayBuffer.startsAt', () => {
 
   it('at offset 0 makes nothing a gap', () => {
     const buffer = new ReplayBuffer(10);
-    buffer.startsAt(0, 0n);
+    buffer.refillStartsAt(0, 0n);
     buffer.append([rec(0, 0)]);
     expect(buffer.after(new Map([[0, -1n]])).gap).toBe(false);
   });
@@ -277,7 +301,7 @@ describe('ReplayBuffer.since', () => {
 
   it('reports a gap after a refill that started past older records', () => {
     const buffer = new ReplayBuffer(10);
-    buffer.startsAt(0, 5n);
+    buffer.refillStartsAt(0, 5n);
     buffer.append([rec(0, 5), rec(0, 6)]);
     expect(buffer.since(0).gap).toBe(true);
     expect(buffer.since(5).gap).toBe(false);

@@ -13,6 +13,7 @@ const RETRY_MS = 1234;
 const rec = (partition: number, offset: number, value = `p${partition}@${offset}`): StreamRecord => ({
   partition,
   offset: BigInt(offset),
+  key: null,
   value,
   timestamp: Number(offset),
 });
@@ -87,7 +88,8 @@ async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'log
     logger: createLogger('t', 'silent'),
   });
   const server = http.createServer((req, res) => {
-    void hub.connect(req, res);
+    const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
+    void hub.connect(req, res, key === null ? {} : { key });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -187,7 +189,9 @@ describe('StreamHub', () => {
     ])('from %s replays only what the client lacks, then live, with no duplicate', async (_how, request) => {
       const h = await startHub();
       h.hub.publish(history);
-      const resumeFrom = h.hub.buffer.after(undefined).events[1]?.id ?? '';
+      const first = await h.connect();
+      await vi.waitFor(() => expect(first.events()).toHaveLength(history.length));
+      const resumeFrom = first.events()[1]?.id ?? '';
       expect(resumeFrom).toBe('1:0,0:0');
       const { path, headers } = request(resumeFrom);
       const stream = await h.connect(path, headers);
@@ -239,6 +243,71 @@ describe('StreamHub', () => {
     expect(await h.metric('sse_events_sent_total')).toBe(8);
     expect(await h.metric('kafka_records_consumed_total')).toBe(4);
     expect(await h.metric('sse_replay_buffer_records')).toBe(4);
+  });
+
+  describe('filtered by key', () => {
+    const keyed = (partition: number, offset: number, key: string | null, value: string): StreamRecord => ({ ...rec(partition, offset, value), key });
+
+    it('streams, replays and resumes only the records of its key, with ids that are positions in the whole topic', async () => {
+      const h = await startHub();
+      h.hub.publish([keyed(0, 0, 'order-7', 'a'), keyed(0, 1, 'order-8', 'b'), keyed(1, 0, 'order-7', 'c')]);
+      const filtered = await h.connect('/messages?key=order-7');
+      const other = await h.connect('/messages?key=order-7');
+      const all = await h.connect();
+      h.hub.publish([keyed(0, 2, null, 'd'), keyed(0, 3, 'order-7', 'e')]);
+      await settle(h.hub, [all], keyed(1, 1, 'order-7', 'end'));
+      await vi.waitFor(() => expect(filtered.text).toContain('data:end\n'));
+      for (const stream of [filtered, other]) {
+        expect(stream.events().map((e) => e.data)).toEqual(['a', 'c', 'e', 'end']);
+        expect(ids(stream)).toEqual(['0:0', '1:0,0:1', '0:3,1:0', '1:1,0:3']);
+      }
+      expect(all.events().map((e) => e.data)).toEqual(['a', 'b', 'c', 'd', 'e', 'end']);
+      // Resuming from the id of its "c": the later records of its key only, no gap.
+      const resumed = await h.connect('/messages?key=order-7', { 'Last-Event-ID': '1:0,0:1' });
+      await vi.waitFor(() => expect(resumed.text).toContain('data:end\n'));
+      expect(resumed.events().map((e) => e.data)).toEqual(['e', 'end']);
+    });
+
+    it('encodes a batch once per key, however many clients share it', async () => {
+      const h = await startHub({ maxClients: 20 });
+      const streams: Stream[] = [];
+      for (let i = 0; i < 6; i++) streams.push(await h.connect(i % 2 === 0 ? '/messages?key=k' : '/messages'));
+      const writes: unknown[] = [];
+      // The hub writes each client's socket directly (the response's framing, built once).
+      const write = net.Socket.prototype.write;
+      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<typeof write>) {
+        writes.push(args[0]);
+        return write.apply(this, args);
+      });
+      h.hub.publish([keyed(0, 0, 'k', 'x'), keyed(0, 1, 'j', 'y')]);
+      spy.mockRestore();
+      // One write per client, of one of two Buffers: the batch of all, and that of key k.
+      expect(writes).toHaveLength(6);
+      expect(writes.every((w) => Buffer.isBuffer(w))).toBe(true);
+      expect(new Set(writes).size).toBe(2);
+      await settle(h.hub, streams, keyed(0, 2, 'k', 'z'));
+      expect(streams[0]?.events().map((e) => e.data)).toEqual(['x', 'z']);
+      expect(streams[1]?.events().map((e) => e.data)).toEqual(['x', 'y', 'z']);
+    });
+  });
+
+  it('writes an HTTP/1.0 client (no chunked encoding) the events without chunk framing', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0, 'replayed')]);
+    const socket = net.connect(h.port, '127.0.0.1');
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.write('GET /messages HTTP/1.0\r\n\r\n');
+    await vi.waitFor(() => expect(h.hub.clientCount).toBe(1));
+    h.hub.publish([rec(0, 1, 'live')]);
+    await vi.waitFor(() => expect(text).toContain('data:live\n\n'));
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(`retry:${RETRY_MS}\n\nid:0:0\ndata:replayed\n\nid:0:1\ndata:live\n\n`);
   });
 
   it('has no room once maxClients are connected, and room again when one leaves', async () => {

@@ -45,7 +45,7 @@ describe('GET /messages through a real broker', () => {
     const TOPIC = `replay-${randomUUID()}`;
     await produce(kafka.bindingDir, TOPIC, Array.from({ length: 8 }, (_, i) => `m${i}`));
     const consumer = await start({ TOPIC, REPLAY_SIZE: '5' });
-    await waitFor(() => consumer.hub.buffer.size === 5);
+    await waitFor(() => consumer.hub.bufferedCount === 5);
     const late = await open(`${consumer.url}/messages`);
     expect((await late.waitForEvents(5)).map((e) => e.data)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
     await produce(kafka.bindingDir, TOPIC, ['live']);
@@ -60,7 +60,7 @@ describe('GET /messages through a real broker', () => {
     const seen = await first.waitForEvents(3);
     first.close();
     await produce(kafka.bindingDir, TOPIC, ['d', 'e']);
-    await waitFor(() => consumer.hub.buffer.size === 5);
+    await waitFor(() => consumer.hub.bufferedCount === 5);
 
     const byHeader = await open(`${consumer.url}/messages`, { 'Last-Event-ID': seen[2]?.id ?? '' });
     expect((await byHeader.waitForEvents(2)).map((e) => e.data)).toEqual(['d', 'e']);
@@ -87,7 +87,7 @@ describe('GET /messages through a real broker', () => {
 
     await produce(kafka.bindingDir, TOPIC, ['r4', 'r5']);
     const after = await start({ TOPIC });
-    await waitFor(() => after.hub.buffer.size === 5);
+    await waitFor(() => after.hub.bufferedCount === 5);
     const resumed = await open(`${after.url}/messages`, { 'Last-Event-ID': seen[2]?.id ?? '' });
     await produce(kafka.bindingDir, TOPIC, ['marker']);
     await resumed.waitForEvents(3);
@@ -98,12 +98,12 @@ describe('GET /messages through a real broker', () => {
     const TOPIC = `since-${randomUUID()}`;
     const consumer = await start({ TOPIC });
     await produce(kafka.bindingDir, TOPIC, ['before-1', 'before-2']);
-    await waitFor(() => consumer.hub.buffer.size === 2);
+    await waitFor(() => consumer.hub.bufferedCount === 2);
     await new Promise((r) => setTimeout(r, 50));
     const cut = Date.now();
     await new Promise((r) => setTimeout(r, 50));
     await produce(kafka.bindingDir, TOPIC, ['after-1', 'after-2']);
-    await waitFor(() => consumer.hub.buffer.size === 4);
+    await waitFor(() => consumer.hub.bufferedCount === 4);
     for (const since of [String(cut), new Date(cut).toISOString()]) {
       const stream = await open(`${consumer.url}/messages?since=${encodeURIComponent(since)}`);
       expect((await stream.waitForEvents(2)).map((e) => e.data)).toEqual(['after-1', 'after-2']);
@@ -117,7 +117,7 @@ describe('GET /messages through a real broker', () => {
     const TOPIC = `gap-${randomUUID()}`;
     await produce(kafka.bindingDir, TOPIC, ['g0', 'g1', 'g2', 'g3', 'g4', 'g5']);
     const consumer = await start({ TOPIC, REPLAY_SIZE: '3' });
-    await waitFor(() => consumer.hub.buffer.size === 3);
+    await waitFor(() => consumer.hub.bufferedCount === 3);
     const stream = await open(`${consumer.url}/messages`, { 'Last-Event-ID': '0:0' });
     const events = await stream.waitForEvents(4);
     expect(events[0]?.event).toBe('gap');

@@ -6,7 +6,10 @@ import type { StreamHub } from '../stream/stream-hub.js';
 /** Where users read: `curl <host>:31876/messages`. */
 export const STREAM_PATH = '/messages';
 
-/** `GET /messages`: the topic as Server-Sent Events, replay first, then live. */
+/**
+ * `GET /messages`: the topic as Server-Sent Events, replay first, then live; `?key=` keeps only
+ * the records with that key (as the producer's `?key=` writes them).
+ */
 export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
   const router = Router();
   // express would run the GET handler for HEAD too, opening a stream nobody can read.
@@ -18,7 +21,9 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       metrics.rejectedClients.inc();
       throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
     }
-    await hub.connect(req, res, sinceOf(req.query.since));
+    const since = sinceOf(req.query.since);
+    const key = keyOf(req.query.key);
+    await hub.connect(req, res, { ...(since !== undefined ? { since } : {}), ...(key !== undefined ? { key } : {}) });
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -36,4 +41,11 @@ function sinceOf(value: unknown): number | undefined {
     throw new HttpProblem(400, 'Bad Request', 'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)');
   }
   return ms;
+}
+
+/** `?key=`: one key to filter by; empty counts as none (as the producer's), several are refused. */
+function keyOf(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') throw new HttpProblem(400, 'Bad Request', 'key must be given once: the stream filters by one key (e.g. ?key=order-7)');
+  return value;
 }

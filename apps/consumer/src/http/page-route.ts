@@ -16,6 +16,10 @@ export function pageRoute(config: PageConfig): Router {
   router.get('/config.json', (_req, res) => {
     res.json(config);
   });
+  // Browsers ask for it on every visit; a 404 would be logged each time. No icon: 204.
+  router.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   router.use(serveStatic(PAGE_DIR, { index: 'index.html', maxAge: 0 }));
   return router;
 }

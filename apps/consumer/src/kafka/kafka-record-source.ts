@@ -8,6 +8,7 @@ import {
   type Readiness,
 } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
+import type { ResumePoints } from '../stream/resume-points.js';
 import type { StreamRecord } from '../stream/stream-record.js';
 
 export interface KafkaRecordSourceOptions {
@@ -19,10 +20,8 @@ export interface KafkaRecordSourceOptions {
   readonly logger: Logger;
   /** Receives records in the order they were consumed. */
   readonly onRecords: (records: StreamRecord[]) => void;
-  /** Offsets before which nothing will be delivered, per partition (the refill start). */
-  readonly onStart: (partition: number, offset: bigint) => void;
-  /** The next offset wanted per partition (after the newest record already received), for resuming after a rejoin. */
-  readonly nextOffset: (partition: number) => bigint | undefined;
+  /** Where to resume each partition after a (re)join; told where the refill starts. */
+  readonly resume: ResumePoints;
 }
 
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
@@ -93,7 +92,7 @@ export class KafkaRecordSource {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       clients.joined = true;
       for (const partition of payload.memberAssignment[binding.topic] ?? []) {
-        const next = this.options.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
+        const next = this.options.resume.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
         consumer.seek({ topic: binding.topic, partition, offset: String(next) });
       }
     });
@@ -128,7 +127,7 @@ export class KafkaRecordSource {
     }
     await clients.consumer.connect();
     await clients.consumer.subscribe({ topic, fromBeginning: false });
-    for (const [partition, offset] of start) this.options.onStart(partition, offset);
+    for (const [partition, offset] of start) this.options.resume.refillStartsAt(partition, offset);
     clients.crash = undefined;
     clients.running = true;
     await clients.consumer.run({
@@ -139,6 +138,7 @@ export class KafkaRecordSource {
           batch.messages.map((message) => ({
             partition: batch.partition,
             offset: BigInt(message.offset),
+            key: message.key?.toString('utf8') ?? null,
             value: message.value?.toString('utf8') ?? '',
             timestamp: Number(message.timestamp),
           })),

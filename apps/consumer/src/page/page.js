@@ -27,11 +27,37 @@ function show(text, id) {
   countEl.textContent = String(++received);
 }
 
-const stream = new EventSource('messages');
-stream.onopen = () => setStatus('open', 'connected');
-stream.onerror = () => setStatus(stream.readyState === EventSource.CLOSED ? 'closed' : 'error', stream.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
-stream.onmessage = (event) => show(event.data, event.lastEventId);
-stream.addEventListener('gap', (event) => show(`(${event.data})`, 'gap'));
+const keyForm = document.getElementById('key-form');
+const keyInput = document.getElementById('key');
+const pathEl = document.getElementById('stream-path');
+let key = new URLSearchParams(location.search).get('key') ?? '';
+keyInput.value = key;
+const withKey = (path) => (key ? `${path}?key=${encodeURIComponent(key)}` : path);
+
+// One stream at a time: a new key replaces it (the server filters, so ids stay topic positions).
+let stream;
+function openStream() {
+  stream?.close();
+  listEl.replaceChildren();
+  received = 0;
+  countEl.textContent = '0';
+  pathEl.textContent = `GET /${withKey('messages')}`;
+  setStatus('connecting', 'connecting');
+  const source = new EventSource(withKey('messages'));
+  source.onopen = () => setStatus('open', 'connected');
+  source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? 'closed' : 'error', source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+  source.onmessage = (event) => show(event.data, event.lastEventId);
+  source.addEventListener('gap', (event) => show(`(${event.data})`, 'gap'));
+  stream = source;
+}
+openStream();
+
+keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  key = keyInput.value.trim();
+  history.replaceState(null, '', key ? `?key=${encodeURIComponent(key)}` : location.pathname);
+  openStream();
+});
 
 async function producerUrl() {
   const config = await fetch('config.json').then((r) => r.json()).catch(() => ({}));
@@ -46,7 +72,7 @@ form.addEventListener('submit', async (event) => {
   if (!text) return;
   result.textContent = 'sending…';
   try {
-    const response = await fetch(await target, { method: 'POST', body: text, headers: { 'Content-Type': 'text/plain', Accept: 'application/json' } });
+    const response = await fetch(withKey(await target), { method: 'POST', body: text, headers: { 'Content-Type': 'text/plain', Accept: 'application/json' } });
     if (response.ok) {
       const ack = await response.json();
       result.textContent = `written to ${ack.topic} partition ${ack.partition} offset ${ack.offset}`;

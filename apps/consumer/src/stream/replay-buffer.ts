@@ -1,4 +1,5 @@
 import { formatStreamPosition, type StreamPosition } from '@demo-kafka/app-kit';
+import type { ResumePoints } from './resume-points.js';
 import type { BufferedEvent, StreamRecord } from './stream-record.js';
 
 /** What a client resuming from a position gets from the buffer. */
@@ -8,12 +9,16 @@ export interface Replay {
   readonly gap: boolean;
 }
 
+/** Keeps the events of one key (`undefined`: all of them). */
+const ofKey = (events: readonly BufferedEvent[], key: string | undefined): BufferedEvent[] =>
+  key === undefined ? [...events] : events.filter((e) => e.key === key);
+
 /**
  * The last `capacity` records, in the order they were consumed, each with the event id that
  * carries the position of every partition. Resuming from an id replays exactly what that
- * client has not seen, partition by partition.
+ * client has not seen, partition by partition. It is also where the Kafka source resumes.
  */
-export class ReplayBuffer {
+export class ReplayBuffer implements ResumePoints {
   readonly #events: BufferedEvent[] = [];
   /** Highest offset seen per partition: the stream's head. */
   readonly #head = new Map<number, bigint>();
@@ -34,9 +39,14 @@ export class ReplayBuffer {
   }
 
   /** Marks offsets below `offset` in `partition` as not available (the buffer was refilled from there). */
-  startsAt(partition: number, offset: bigint): void {
+  refillStartsAt(partition: number, offset: bigint): void {
     const before = offset - 1n;
     if (before > (this.#floor.get(partition) ?? -1n)) this.#floor.set(partition, before);
+  }
+
+  nextOffset(partition: number): bigint | undefined {
+    const head = this.#head.get(partition);
+    return head === undefined ? undefined : head + 1n;
   }
 
   /** Appends records; one already seen (a redelivery after a reconnect) is skipped. Returns those added. */
@@ -61,19 +71,23 @@ export class ReplayBuffer {
 
   /**
    * Everything stamped at or after `since` (ms), for a client resuming by time; a gap when the
-   * buffer no longer reaches back that far.
+   * buffer no longer reaches back that far. With `key`, only the events of that key.
    */
-  since(since: number): Replay {
-    const events = this.#events.filter((e) => e.timestamp >= since);
+  since(since: number, key?: string): Replay {
+    const events = this.#events.filter((e) => e.timestamp >= since && (key === undefined || e.key === key));
     const oldest = this.#events[0];
     const somethingOlderIsGone = this.#evicted.size > 0 || [...this.#floor.values()].some((offset) => offset >= 0n);
     return { events, gap: somethingOlderIsGone && (oldest === undefined || oldest.timestamp > since) };
   }
 
-  /** Everything after `position` (everything, for a new client), and whether some of it is gone. */
-  after(position: StreamPosition | undefined): Replay {
-    if (!position) return { events: [...this.#events], gap: false };
-    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n));
+  /**
+   * Everything after `position` (everything, for a new client), and whether some of it is gone.
+   * With `key`, only the events of that key; the gap is judged on the whole topic (a filtered
+   * client may be told of a gap that held none of its records).
+   */
+  after(position: StreamPosition | undefined, key?: string): Replay {
+    if (!position) return { events: ofKey(this.#events, key), gap: false };
+    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n) && (key === undefined || e.key === key));
     const missing = (partition: number, offset: bigint): boolean =>
       (this.#floor.get(partition) ?? -1n) > offset || (this.#evicted.get(partition) ?? -1n) > offset;
     // A partition the position does not name was never received: an eviction there lost records

@@ -21,3 +21,8 @@ export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: 
   }
   return buffer;
 }
+
+/** The events as bytes, encoded once and written as the same Buffer to every client. */
+export function eventBytes(events: readonly BufferedEvent[], notice?: { event: string; text: string }): Buffer {
+  return Buffer.from(eventBuffer(events, notice).read());
+}

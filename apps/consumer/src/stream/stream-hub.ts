@@ -1,9 +1,13 @@
 import { formatStreamPosition, parseStreamPosition, type Logger, type StreamPosition } from '@demo-kafka/app-kit';
-import { createSession, type Session } from 'better-sse';
+import { createSession } from 'better-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
-import { ReplayBuffer } from './replay-buffer.js';
-import { eventBuffer } from './sse-event-text.js';
+import { NodeStreamConnection } from './node-stream-connection.js';
+import { PacedPass } from './paced-pass.js';
+import { ReplayBuffer, type Replay } from './replay-buffer.js';
+import type { ResumePoints } from './resume-points.js';
+import { eventBytes } from './sse-event-text.js';
 import type { BufferedEvent, StreamRecord } from './stream-record.js';
 
 export interface StreamHubOptions {
@@ -17,54 +21,141 @@ export interface StreamHubOptions {
   readonly logger: Logger;
 }
 
+/** What a client asked for beyond its Last-Event-ID. */
+export interface StreamRequest {
+  /** Resume by time (ms since the epoch) when there is no Last-Event-ID. */
+  readonly since?: number;
+  /** Only records with this key (ids stay positions in the whole topic). */
+  readonly key?: string;
+}
+
+/** Clients that get the same events: all of them, or those filtered by one key. */
+interface Group {
+  readonly key: string | undefined;
+  readonly clients: Set<Client>;
+}
+
 /** One connected client. */
 interface Client {
-  readonly session: Session;
   readonly res: ServerResponse;
+  /** The response's socket, written to directly once the head is out (see `#send`). */
+  readonly socket: Socket;
+  /** Whether the response is chunked (HTTP/1.1), so each write needs chunk framing. */
+  readonly chunked: boolean;
+  readonly group: Group;
   /** The client's own position while it is ahead of this process (its id came from a replica further on). */
   aheadOf: Map<number, bigint> | undefined;
+}
+
+/** A replay as written to a client: its bytes (none when there is nothing to send) and how many events they hold. */
+interface EncodedReplay {
+  readonly bytes: Frames | undefined;
+  readonly count: number;
 }
 
 /** The event a resuming client gets when records it missed are no longer buffered. */
 export const GAP_EVENT = 'gap';
 
 /**
+ * Bytes written as is to many clients, with their HTTP/1.1 chunk framing built once too: a
+ * chunked response frames each write as `<size in hex>\r\n<data>\r\n`, the same bytes for
+ * every client of a batch.
+ */
+class Frames {
+  #chunk: Buffer | undefined;
+
+  constructor(readonly raw: Buffer) {}
+
+  /** What goes on the wire of a client: framed as one chunk, or raw (HTTP/1.0: no chunking). */
+  for(chunked: boolean): Buffer {
+    if (!chunked) return this.raw;
+    this.#chunk ??= Buffer.concat([Buffer.from(`${this.raw.length.toString(16)}\r\n`), this.raw, CRLF]);
+    return this.#chunk;
+  }
+}
+
+const CRLF = Buffer.from('\r\n');
+const KEEP_ALIVE = new Frames(Buffer.from(':\n\n'));
+/** After a fan-out pass, stay idle 1.5 times as long as it took before the next (about 40% of a core at most). */
+const FAN_OUT_IDLE_RATIO = 1.5;
+/** Replays kept encoded between two batches; a reconnect storm asks for few distinct ones. */
+const MAX_CACHED_REPLAYS = 256;
+
+/**
  * Fans out the one Kafka consumer's records to every SSE client: replays the buffer (or the
- * part after a client's Last-Event-ID) on connect, then writes each batch once to all
- * clients, and disconnects a client whose unsent data passes the bound.
+ * part after a client's Last-Event-ID) on connect, then encodes each batch once per group of
+ * clients (all, or one key) and writes the same bytes to each, and disconnects a client whose
+ * unsent data passes the bound. One keep-alive timer serves every client.
  */
 export class StreamHub {
-  readonly buffer: ReplayBuffer;
-  readonly #clients = new Set<Client>();
+  readonly #buffer: ReplayBuffer;
+  readonly #groups = new Map<string | undefined, Group>();
+  /** Encoded replays by key and position, valid until the next batch. */
+  readonly #replays = new Map<string, EncodedReplay>();
+  #clientCount = 0;
+  /** Streams being set up: counted against maxClients from the start, so a storm cannot overshoot it. */
+  #connecting = 0;
+  #keepAlive: NodeJS.Timeout | undefined;
+  /** Records consumed and not yet fanned out (the pass is paced; see PacedPass). */
+  #pending: StreamRecord[] = [];
+  readonly #fanOut = new PacedPass(() => this.#publishPending(), FAN_OUT_IDLE_RATIO);
 
   constructor(private readonly options: StreamHubOptions) {
-    this.buffer = new ReplayBuffer(options.replaySize);
+    this.#buffer = new ReplayBuffer(options.replaySize);
+  }
+
+  /** Where the Kafka source resumes each partition: answered by the replay buffer. */
+  get resumePoints(): ResumePoints {
+    return this.#buffer;
   }
 
   get clientCount(): number {
-    return this.#clients.size;
+    return this.#clientCount;
+  }
+
+  /** Records held for replay. */
+  get bufferedCount(): number {
+    return this.#buffer.size;
   }
 
   /** Whether one more client may connect. */
   hasRoom(): boolean {
-    return this.#clients.size < this.options.maxClients;
+    return this.#clientCount + this.#connecting < this.options.maxClients;
   }
 
-  /** Adds consumed records to the buffer and sends them to every client. */
+  /**
+   * Adds consumed records to the buffer and sends them to every client: at once, or with the
+   * next paced pass when the last one was recent and costly. They join the buffer only then,
+   * so a client that connects meanwhile gets them live, not also in its replay; a redelivery
+   * meanwhile is skipped when they join.
+   */
   publish(records: readonly StreamRecord[]): void {
-    const added = this.buffer.append(records);
+    this.#pending.push(...records);
+    this.#fanOut.request();
+  }
+
+  #publishPending(): void {
+    const records = this.#pending;
+    this.#pending = [];
+    const added = this.#buffer.append(records);
     this.options.metrics.recordsConsumed.inc(added.length);
-    this.options.metrics.bufferedRecords.set(this.buffer.size);
-    if (added.length === 0 || this.#clients.size === 0) return;
-    // Built once and written as is to every client that is in step with the stream.
-    const shared = eventBuffer(added);
+    this.options.metrics.bufferedRecords.set(this.#buffer.size);
+    if (added.length === 0) return;
+    this.#replays.clear();
     let sent = 0;
-    for (const client of this.#clients) {
-      if (client.aheadOf) {
-        const own = this.#forClientAhead(client, added);
-        if (own.length > 0 && this.#send(client, eventBuffer(own))) sent += own.length;
-      } else if (this.#send(client, shared)) {
-        sent += added.length;
+    for (const group of this.#groups.values()) {
+      const events = group.key === undefined ? added : added.filter((e) => e.key === group.key);
+      if (events.length === 0) continue;
+      // Encoded once, written as the same Buffer to every client in step with the stream: a
+      // client whose socket is full holds a reference to it, not a copy.
+      let shared: Frames | undefined;
+      for (const client of group.clients) {
+        if (client.aheadOf) {
+          const own = this.#forClientAhead(client, events);
+          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own)))) sent += own.length;
+        } else if (this.#send(client, (shared ??= new Frames(eventBytes(events))))) {
+          sent += events.length;
+        }
       }
     }
     this.options.metrics.eventsSent.inc(sent);
@@ -72,9 +163,9 @@ export class StreamHub {
 
   /**
    * Serves one `GET /messages`: replays (after its Last-Event-ID, else from `since` ms, else the
-   * whole buffer), then keeps the client for live events until it leaves.
+   * whole buffer; only `key`'s records if given), then keeps the client for live events until it leaves.
    */
-  async connect(req: IncomingMessage, res: ServerResponse, since?: number): Promise<void> {
+  async connect(req: IncomingMessage, res: ServerResponse, request: StreamRequest = {}): Promise<void> {
     // Listened for before the session exists: a client that leaves while it is being set up
     // would otherwise never be removed (better-sse reports "connected" even then).
     let client: Client | undefined;
@@ -83,40 +174,84 @@ export class StreamHub {
       closed = true;
       if (client) this.#remove(client);
     });
-    const session = await createSession(req, res, {
-      keepAlive: this.options.keepAliveMs,
-      retry: this.options.retryMs,
-      serializer: (data: unknown) => String(data),
+    // keepAlive off: one timer for all clients instead of one per session.
+    this.#connecting++;
+    const session = await createSession(new NodeStreamConnection(req, res), { keepAlive: null, retry: this.options.retryMs, serializer: String }).finally(() => {
+      this.#connecting--;
     });
     if (closed || res.destroyed) return;
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
-    const replay = position || since === undefined ? this.buffer.after(position) : this.buffer.since(since);
-    client = { session, res, aheadOf: position && this.#isAhead(position) ? new Map(position) : undefined };
-    this.#clients.add(client);
-    this.options.metrics.clients.set(this.#clients.size);
-    const events = client.aheadOf ? this.#forClientAhead(client, replay.events) : replay.events;
-    const notice = replay.gap
-      ? { event: GAP_EVENT, text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message` }
-      : undefined;
-    if ((notice || events.length > 0) && this.#send(client, eventBuffer(events, notice))) {
-      this.options.metrics.eventsSent.inc(events.length);
-    }
+    const aheadOf = position && this.#isAhead(position) ? new Map(position) : undefined;
+    client = { res, socket: res.socket as Socket, chunked: res.chunkedEncoding, group: this.#groupOf(request.key), aheadOf };
+    client.group.clients.add(client);
+    this.#clientCount++;
+    this.options.metrics.clients.set(this.#clientCount);
+    this.#keepAlive ??= setInterval(() => this.#sendKeepAlive(), this.options.keepAliveMs).unref();
+    const replay = aheadOf ? this.#replayAhead(client, position) : this.#replay(position, request);
+    if (replay.bytes && this.#send(client, replay.bytes)) this.options.metrics.eventsSent.inc(replay.count);
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
   closeAll(): void {
-    for (const client of this.#clients) {
-      client.res.end();
-      // A client that does not take the end either is cut off, so shutdown is not held up.
-      setTimeout(() => client.res.destroy(), 1000).unref();
+    for (const group of this.#groups.values()) {
+      for (const client of group.clients) {
+        client.res.end();
+        // A client that does not take the end either is cut off, so shutdown is not held up.
+        setTimeout(() => client.res.destroy(), 1000).unref();
+      }
+      group.clients.clear();
     }
-    this.#clients.clear();
+    this.#groups.clear();
+    this.#clientCount = 0;
+    this.#stopKeepAlive();
+    this.#fanOut.cancel();
+    this.#pending = [];
     this.options.metrics.clients.set(0);
   }
 
+  #groupOf(key: string | undefined): Group {
+    let group = this.#groups.get(key);
+    if (!group) {
+      group = { key, clients: new Set() };
+      this.#groups.set(key, group);
+    }
+    return group;
+  }
+
   #remove(client: Client): void {
-    if (this.#clients.delete(client)) this.options.metrics.clients.set(this.#clients.size);
+    const { group } = client;
+    if (!group.clients.delete(client)) return;
+    if (group.clients.size === 0 && this.#groups.get(group.key) === group) this.#groups.delete(group.key);
+    this.#clientCount--;
+    this.options.metrics.clients.set(this.#clientCount);
+    if (this.#clientCount === 0) this.#stopKeepAlive();
+  }
+
+  /** The replay of a client in step with (or behind) this process, encoded once per key and position until the next batch. */
+  #replay(position: StreamPosition | undefined, request: StreamRequest): EncodedReplay {
+    if (!position && request.since !== undefined) return this.#encodeReplay(this.#buffer.since(request.since, request.key), position);
+    const cacheKey = `${request.key ?? ''}\n${position ? formatStreamPosition(position) : ''}`;
+    let encoded = this.#replays.get(cacheKey);
+    if (!encoded) {
+      encoded = this.#encodeReplay(this.#buffer.after(position, request.key), position);
+      if (this.#replays.size >= MAX_CACHED_REPLAYS) this.#replays.clear();
+      this.#replays.set(cacheKey, encoded);
+    }
+    return encoded;
+  }
+
+  #replayAhead(client: Client, position: StreamPosition | undefined): EncodedReplay {
+    const replay = this.#buffer.after(position, client.group.key);
+    const events = this.#forClientAhead(client, replay.events);
+    return this.#encodeReplay({ events, gap: replay.gap }, position);
+  }
+
+  #encodeReplay(replay: Replay, position: StreamPosition | undefined): EncodedReplay {
+    const notice = replay.gap
+      ? { event: GAP_EVENT, text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message` }
+      : undefined;
+    return { bytes: notice || replay.events.length > 0 ? new Frames(eventBytes(replay.events, notice)) : undefined, count: replay.events.length };
   }
 
   /**
@@ -139,24 +274,40 @@ export class StreamHub {
     return own;
   }
 
-  /** Writes `buffer` to `client`; false if the client is gone or was dropped as too slow. */
-  #send(client: Client, buffer: Parameters<Session['batch']>[0]): boolean {
-    if (client.res.writableEnded || client.res.destroyed) return false;
-    // better-sse ignores write()'s backpressure signal, so the hub bounds it: a client that has
+  /** Writes `frames` to `client`; false if the client is gone or was dropped as too slow. */
+  #send(client: Client, frames: Frames): boolean {
+    const { res, socket } = client;
+    if (res.writableEnded || res.destroyed || socket.destroyed) return false;
+    // Nothing in better-sse watches write()'s backpressure signal, so the hub bounds it: a client that has
     // not taken what it was sent before is too slow. Judged before writing, so a large replay or
     // batch to a client that reads promptly is fine; a client holds at most the bound plus one batch.
-    if (client.res.writableLength > this.options.maxClientBufferBytes) {
+    if (res.writableLength > this.options.maxClientBufferBytes) {
       this.options.metrics.slowClientDisconnects.inc();
-      this.options.logger.warn({ unsentBytes: client.res.writableLength }, 'disconnecting a client too slow to keep up');
+      this.options.logger.warn({ unsentBytes: res.writableLength }, 'disconnecting a client too slow to keep up');
       this.#remove(client);
-      client.res.destroy();
+      res.destroy();
       return false;
     }
-    void client.session.batch(buffer);
+    // Straight to the socket, the chunk framed already: ServerResponse.write() would frame it
+    // anew with four writes and a deferred uncork per client, the largest cost of a delivery
+    // at 19,000 clients. Only while the response itself holds nothing unsent (it does while an
+    // earlier pipelined response on the socket is unfinished), so the order on the wire is
+    // kept; res.end() still writes the last chunk.
+    if (res.writableLength === socket.writableLength) socket.write(frames.for(client.chunked));
+    else res.write(frames.raw);
     return true;
   }
 
+  #sendKeepAlive(): void {
+    for (const group of this.#groups.values()) for (const client of group.clients) this.#send(client, KEEP_ALIVE);
+  }
+
+  #stopKeepAlive(): void {
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
   #isAhead(position: StreamPosition): boolean {
-    return [...position].some(([p, o]) => o > (this.buffer.head.get(p) ?? -1n));
+    return [...position].some(([p, o]) => o > (this.#buffer.head.get(p) ?? -1n));
   }
 }

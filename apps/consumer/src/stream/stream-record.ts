@@ -1,7 +1,9 @@
-/** A Kafka record as the stream needs it: where it is, and its value as text. */
+/** A Kafka record as the stream needs it: where it is, its key and its value as text. */
 export interface StreamRecord {
   readonly partition: number;
   readonly offset: bigint;
+  /** The record's key as text (for `?key=`); null when it has none. */
+  readonly key: string | null;
   readonly value: string;
   /** The record's Kafka timestamp, in ms since the epoch (for `?since=`). */
   readonly timestamp: number;

@@ -18,7 +18,7 @@ declare module 'node:http' {
 
 export interface RequestLoggingOptions {
   /**
-   * Level of the line for a request answered below 400 (4xx lines are `warn`, 5xx `error`).
+   * Level of the line for a request answered below 400 (4xx lines are `info`, 5xx `error`).
    * `info` suits a few long-lived streams; an app that takes thousands of short requests a
    * second logs them at `debug`, where a line per request is what someone asked for.
    */
@@ -47,7 +47,8 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
     const started = performance.now();
     res.on('finish', () => {
       const status = res.statusCode;
-      const level: Level = status >= 500 ? 'error' : status >= 400 ? 'warn' : successLevel;
+      // A client's mistake (4xx) is the client's to fix, and would flood the log at WARN.
+      const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : successLevel;
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         { reqId: id, req: { method: req.method, url: req.originalUrl }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
