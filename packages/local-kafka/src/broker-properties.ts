@@ -11,9 +11,9 @@ export interface BrokerLayout {
 
 /**
  * A single-node KRaft broker shaped like the hosted shared plan: SASL_SSL with SCRAM-SHA-256
- * for clients, and an authorizer that denies whatever no ACL allows.
+ * for clients, and an authorizer that denies whatever no ACL allows. `overrides` win over these.
  */
-export function brokerProperties(layout: BrokerLayout): string {
+export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Record<string, string | number>> = {}): string {
   const { dataDir, keystoreFile, clientPort, adminPort, controllerPort } = layout;
   const properties: Record<string, string | number> = {
     'process.roles': 'broker,controller',
@@ -50,6 +50,8 @@ export function brokerProperties(layout: BrokerLayout): string {
     'num.network.threads': 2,
     'num.io.threads': 4,
     'background.threads': 2,
+    // A cluster node replaces what makes it one of several (node id, quorum, replication).
+    ...overrides,
   };
   return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }

@@ -60,7 +60,7 @@ export interface LocalKafka {
   stop(): Promise<void>;
 }
 
-const SECRET_NAME = 'local-kafka';
+export const SECRET_NAME = 'local-kafka';
 
 /**
  * Starts a real single-node Apache Kafka (KRaft) shaped like the hosted shared plan: SASL_SSL
@@ -163,13 +163,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   };
 }
 
-function newUser(username: string): KafkaUser {
+export function newUser(username: string): KafkaUser {
   // base64url has no ',' or '=', which would break the --add-scram argument.
   return { username, password: randomBytes(18).toString('base64url'), topicPrefix: `${username}-` };
 }
 
 /** A KRaft cluster id: a base64url UUID that does not start with '-' (it would read as an option). */
-function clusterId(): string {
+export function clusterId(): string {
   for (;;) {
     const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
     if (!id.startsWith('-')) return id;
