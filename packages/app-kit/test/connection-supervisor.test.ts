@@ -1,9 +1,15 @@
+import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Readiness } from '../src/http/health-routes.js';
 import { ConnectionSupervisor, type SupervisorOptions } from '../src/kafka/connection-supervisor.js';
 import { createLogger } from '../src/logger.js';
 
-const REFUSED = 'connect ECONNREFUSED 127.0.0.1:9092';
+const REFUSED = 'Connection error: connect ECONNREFUSED 127.0.0.1:9092';
+const { KafkaJSConnectionError } = kafkajs;
+// kafkajs' typings give this constructor no arguments; it takes the message.
+const { KafkaJSSASLAuthenticationError } = kafkajs as unknown as { KafkaJSSASLAuthenticationError: new (message: string) => Error };
+/** A refused connection as kafkajs reports it. */
+const refused = (): Error => new KafkaJSConnectionError(REFUSED, { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' });
 const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username and password';
 
 interface LogLine {
@@ -66,7 +72,7 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('backs off while the probe fails, with the reason, and becomes ready when it passes', async () => {
-    const script = scriptedProbe([new Error(REFUSED), new Error(REFUSED), new Error(REFUSED)]);
+    const script = scriptedProbe([refused(), refused(), refused()]);
     const logs: LogLine[] = [];
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 }, logs);
     script.attach(supervisor);
@@ -88,7 +94,7 @@ describe('ConnectionSupervisor', () => {
 
   it('doubles the wait after each failure up to maxBackoffMs, and starts over after a success', async () => {
     vi.useFakeTimers();
-    const script = scriptedProbe(Array.from({ length: 5 }, () => new Error(REFUSED)));
+    const script = scriptedProbe(Array.from({ length: 5 }, () => refused()));
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 100, maxBackoffMs: 400, healthyIntervalMs: 10_000 });
     supervisor.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -116,7 +122,7 @@ describe('ConnectionSupervisor', () => {
     await vi.waitFor(() => expect(supervisor.readiness().ready).toBe(true));
     expect(script.calls).toBe(1);
 
-    supervisor.reportFailure(new Error('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials'));
+    supervisor.reportFailure(new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials'));
     expect(supervisor.readiness()).toEqual({ ready: false, reason: AUTH });
     // Far sooner than the 60 s healthy interval.
     await vi.waitFor(() => expect(script.calls).toBe(2), { timeout: 500 });
@@ -150,7 +156,7 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('stop() ends a failing loop: the probe is not called again', async () => {
-    const script = scriptedProbe(Array.from({ length: 1_000 }, () => new Error(REFUSED)));
+    const script = scriptedProbe(Array.from({ length: 1_000 }, () => refused()));
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 5 });
     supervisor.start();
     await vi.waitFor(() => expect(script.calls).toBeGreaterThanOrEqual(3));

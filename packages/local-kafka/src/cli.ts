@@ -1,25 +1,37 @@
 /**
- * `npm run kafka -- [--binding-dir DIR] [--data-dir DIR]`: runs the local broker in the
- * foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready, stops on Ctrl-C or SIGTERM.
+ * `npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR]`: runs the local broker
+ * (or a cluster of N) in the foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready,
+ * stops on Ctrl-C, SIGTERM or SIGHUP, and when its parent (npm) ends, however it ends.
  * Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
+import { exitWithParent } from './exit-with-parent.js';
 import { startLocalKafka, type LocalKafka } from './local-kafka.js';
+import { startLocalKafkaCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
 
 const { values } = parseArgs({
   options: {
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
+    brokers: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
-  console.log('Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR]\nRuns a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>.');
+  console.log(
+    'Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR]\n' +
+      'Runs a fresh local Kafka broker (or a cluster of N, replication factor 3, min.insync.replicas 2) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>.',
+  );
   process.exit(0);
 }
+const brokers = Number(values.brokers);
+if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
+  console.error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"`);
+  process.exit(2);
+}
 
-let kafka: LocalKafka | undefined;
+let kafka: LocalKafka | LocalKafkaCluster | undefined;
 let stopping = false;
 
 /** Stops the broker (if it got that far) and exits; a signal during start-up waits for it to end. */
@@ -39,17 +51,25 @@ function shutdown(reason: string, code: number): void {
 // Registered before start-up, which can take minutes when Maven fetches the jars.
 process.on('SIGINT', () => shutdown('SIGINT', 0));
 process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+process.on('SIGHUP', () => shutdown('SIGHUP', 0));
+// `kill <pid of npm run kafka>` reaches npm alone, which may exit without passing it on.
+exitWithParent(() => shutdown('parent process gone', 0));
 
 try {
-  kafka = await startLocalKafka({
-    bindingDir: values['binding-dir'],
-    dataDir: values['data-dir'],
-    log: (line) => console.error(line),
-    onUnexpectedExit: (how) => {
-      console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
-      shutdown('broker gone', 1);
-    },
-  });
+  const common = { bindingDir: values['binding-dir'], dataDir: values['data-dir'], log: (line: string) => console.error(line) };
+  const brokerGone = (how: string): void => {
+    console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
+    shutdown('broker gone', 1);
+  };
+  kafka =
+    brokers === 1
+      ? await startLocalKafka({ ...common, onUnexpectedExit: brokerGone })
+      : await startLocalKafkaCluster({
+          ...common,
+          brokers,
+          // Killing a node by hand is how one tries failover: the others carry on.
+          onUnexpectedExit: (node, how) => console.error(`Kafka node ${node} exited (${how}); the cluster carries on without it`),
+        });
 } catch (error) {
   console.error(`Could not start Kafka: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -61,4 +81,7 @@ if (stopping) {
 } else {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
   console.error(`Kafka runs on ${kafka.brokers.join(',')} as ${kafka.user.username}; Ctrl-C stops it.`);
+  if ('nodes' in kafka) {
+    for (const node of (kafka as LocalKafkaCluster).nodes) console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP / -CONT / -KILL it to try failover)`);
+  }
 }

@@ -5,3 +5,4 @@ export { writeBindingDir, type BindingSecret } from './write-binding-dir.js';
 export { freePort } from './free-port.js';
 export { startLocalKafkaCluster, type LocalKafkaCluster, type LocalKafkaClusterOptions } from './local-kafka-cluster.js';
 export { KafkaNode } from './kafka-node.js';
+export { exitWithParent } from './exit-with-parent.js';

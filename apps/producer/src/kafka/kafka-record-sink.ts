@@ -1,8 +1,8 @@
 import {
   ConnectionSupervisor,
   Partitioners,
+  classifyKafkaError,
   createKafka,
-  describeKafkaError,
   ensureTopic,
   type Admin,
   type Logger,
@@ -13,6 +13,7 @@ import {
 import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
+import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -50,8 +51,10 @@ export class KafkaRecordSink implements RecordSink {
   readonly #supervisor: ConnectionSupervisor;
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
+  readonly #tuning: FailoverTuning;
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
+    this.#tuning = failoverTuning(options.produceTimeoutMs);
     this.#clients = this.#createClients(options.binding);
     this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
       maxRecords: options.batchMaxRecords,
@@ -84,7 +87,10 @@ export class KafkaRecordSink implements RecordSink {
       timer = setTimeout(() => {
         // Not sent yet: take it back, so a 503 means "not written". Already in flight: it may still land.
         this.#sender.withdraw(message);
-        reject(new SinkError('timeout', `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms`));
+        const timedOut = new SinkError('timeout', `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms`);
+        // Readiness says why, and later POSTs are answered at once until a probe passes again.
+        this.#supervisor.recheck(timedOut.message);
+        reject(timedOut);
       }, this.options.produceTimeoutMs);
     });
     try {
@@ -128,9 +134,10 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    const kafka = createKafka(binding, this.options.logger, { requestTimeout: this.options.produceTimeoutMs });
+    const kafka = createKafka(binding, this.options.logger, this.#tuning.client);
     const partitionOf = new WeakMap<Message, number>();
     const createProducer = (): Producer => kafka.producer({
+      ...this.#tuning.producer,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -204,7 +211,7 @@ export class KafkaRecordSink implements RecordSink {
 
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding, partitionOf } = clients;
-    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
+    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
     const baseOffsets = new Map(results.map((r) => [r.partition, BigInt(r.baseOffset ?? '0')]));
     const nextIndex = new Map<number, bigint>();
     return messages.map((message) => {
@@ -221,11 +228,8 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   #toSinkError(error: unknown): SinkError {
-    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
-    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
-      return new SinkError('too-large', 'Kafka refused the message as too large for the topic');
-    }
-    return new SinkError('unavailable', describeKafkaError(error));
+    const { kind, reason } = classifyKafkaError(error);
+    return new SinkError(kind === 'too-large' ? 'too-large' : 'unavailable', reason);
   }
 
   async #disconnect(clients: Clients): Promise<void> {

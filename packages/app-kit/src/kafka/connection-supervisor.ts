@@ -2,6 +2,8 @@ import type { Readiness } from '../http/health-routes.js';
 import type { Logger } from '../logger.js';
 import { describeKafkaError } from './describe-kafka-error.js';
 
+const SLOW_PROBE = 'Kafka did not answer in time';
+
 export interface SupervisorOptions {
   /** Connects if needed and checks that the topic is usable; throws when it is not. */
   readonly probe: () => Promise<void>;
@@ -11,6 +13,11 @@ export interface SupervisorOptions {
   readonly maxBackoffMs?: number;
   /** How often a healthy connection is probed again. */
   readonly healthyIntervalMs?: number;
+  /**
+   * A probe still running after this long turns readiness off (a frozen broker answers nothing
+   * and kafkajs waits out its own timeouts and retries); the probe is still awaited.
+   */
+  readonly probeTimeoutMs?: number;
 }
 
 /**
@@ -67,12 +74,13 @@ export class ConnectionSupervisor {
   }
 
   async #run(): Promise<void> {
-    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000 } = this.options;
+    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000, probeTimeoutMs = 5_000 } = this.options;
     let failures = 0;
     while (!this.#stopped) {
       this.#again = false;
+      const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }), probeTimeoutMs);
       try {
-        await this.options.probe();
+        await this.options.probe().finally(() => clearTimeout(slow));
         if (this.#stopped) break;
         failures = 0;
         // A failure reported while this probe ran is newer news than the probe's success.
