@@ -3,6 +3,7 @@ export { cors } from './http/cors.js';
 export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
 export { requestLogging } from './http/request-logging.js';
 export { createKafka } from './kafka/create-kafka.js';
+export { STALLED_CODE, stallDetectingSocketFactory } from './kafka/stall-detecting-socket.js';
 export { reconnectOnBindingChange } from './kafka/reconnect-on-binding-change.js';
 export { ConnectionSupervisor, type SupervisorOptions } from './kafka/connection-supervisor.js';
 export { classifyKafkaError, type KafkaErrorClass, type KafkaErrorKind } from './kafka/classify-kafka-error.js';

@@ -1,9 +1,9 @@
-import type { KafkaConfig, ProducerConfig, RetryOptions } from '@demo-kafka/app-kit';
+import { stallDetectingSocketFactory, type KafkaConfig, type ProducerConfig, type RetryOptions } from '@demo-kafka/app-kit';
 
 /** kafkajs settings of the producer, derived from the one budget a POST has: its produce timeout. */
 export interface FailoverTuning {
   /** Client settings: a request (or connection) that gets no answer is given up in time to try another broker. */
-  readonly client: Pick<KafkaConfig, 'requestTimeout' | 'connectionTimeout'>;
+  readonly client: Pick<KafkaConfig, 'requestTimeout' | 'connectionTimeout' | 'retry' | 'socketFactory'>;
   /** Producer settings: retries that span the whole budget, with metadata fresh enough to find a new leader. */
   readonly producer: Pick<ProducerConfig, 'retry' | 'metadataMaxAge'>;
   /** How long the broker may hold a write waiting for the in-sync replicas (the produce request's `timeout`). */
@@ -17,14 +17,23 @@ export interface FailoverTuning {
  * one answers nothing, so each request must time out well inside the budget and the retry must
  * ask for fresh metadata. kafkajs refreshes metadata after connection and broker errors but not
  * after a request timeout; a metadata age no longer than the request timeout makes it refresh
- * then too. Retrying the same batch is safe: the producer is idempotent, so the broker drops a
+ * then too, and a connection that stops answering is closed so that neither metadata nor
+ * retries keep going to a frozen broker. Retrying the same batch is safe: the producer is idempotent, so the broker drops a
  * batch it already has.
  */
 export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
   const requestTimeout = Math.max(1_000, Math.min(30_000, Math.round(produceTimeoutMs / 4)));
   const retry: RetryOptions = { retries: Math.ceil(produceTimeoutMs / 1_000) + 2, initialRetryTime: 100, maxRetryTime: 1_000 };
   return {
-    client: { requestTimeout, connectionTimeout: requestTimeout },
+    client: {
+      requestTimeout,
+      connectionTimeout: requestTimeout,
+      // kafkajs retries a metadata request on the broker it first chose; one retry, then the
+      // producer's own retry picks a broker again (at random among the connected ones).
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
+      // A broker that stops answering (frozen) is dropped like one that died.
+      socketFactory: stallDetectingSocketFactory(requestTimeout),
+    },
     producer: { retry, metadataMaxAge: requestTimeout },
     // Shorter than the request timeout: the broker answers REQUEST_TIMED_OUT (retriable, and
     // kafkajs refreshes metadata after it) before the client gives up on the connection.

@@ -88,8 +88,8 @@ export class KafkaRecordSink implements RecordSink {
         // Not sent yet: take it back, so a 503 means "not written". Already in flight: it may still land.
         this.#sender.withdraw(message);
         const timedOut = new SinkError('timeout', `Kafka did not acknowledge the message within ${this.options.produceTimeoutMs} ms`);
-        // Readiness says why, and later POSTs are answered at once until a probe passes again.
-        this.#supervisor.recheck(timedOut.message);
+        // Probe now: readiness turns off (saying why) if Kafka does not answer the probe either.
+        this.#supervisor.probeSoon();
         reject(timedOut);
       }, this.options.produceTimeoutMs);
     });

@@ -56,6 +56,11 @@ export class ConnectionSupervisor {
     this.#probeAgain();
   }
 
+  /** Something looked wrong (a write timed out): probe now, and stay ready unless the probe fails. */
+  probeSoon(): void {
+    this.#probeAgain();
+  }
+
   #probeAgain(): void {
     this.#again = true;
     this.#wake?.();
