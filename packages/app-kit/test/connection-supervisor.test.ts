@@ -57,6 +57,26 @@ afterEach(async () => {
 });
 
 describe('ConnectionSupervisor', () => {
+  it('turns not ready, saying why, while a probe hangs past probeTimeoutMs, and ready once it passes', async () => {
+    let pass: () => void = () => {};
+    let calls = 0;
+    const probe = (): Promise<void> => {
+      calls += 1;
+      return calls === 1 ? Promise.resolve() : new Promise<void>((resolve) => (pass = resolve));
+    };
+    const supervisor = supervise({ probe, probeTimeoutMs: 300, healthyIntervalMs: 60_000 });
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+    // A write that timed out asks for a probe without turning readiness off by itself.
+    supervisor.probeSoon();
+    await vi.waitFor(() => expect(calls).toBe(2), { interval: 5 });
+    expect(supervisor.readiness()).toEqual({ ready: true });
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: false, reason: 'Kafka did not answer in time (no answer within 300 ms)' }), { timeout: 2_000 });
+    pass();
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+    expect(calls).toBe(2);
+  });
+
   it('is not ready before the first probe passes', async () => {
     let pass: () => void = () => {};
     const probe = vi.fn(() => new Promise<void>((resolve) => (pass = resolve)));
