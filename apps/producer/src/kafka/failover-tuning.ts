@@ -1,4 +1,4 @@
-import { stallDetectingSocketFactory, type KafkaConfig, type ProducerConfig, type RetryOptions } from '@demo-kafka/app-kit';
+import { stallDetectingSocketFactory, type AdminConfig, type KafkaConfig, type ProducerConfig, type RetryOptions } from '@demo-kafka/app-kit';
 
 /** kafkajs settings of the producer, derived from the one budget a POST has: its produce timeout. */
 export interface FailoverTuning {
@@ -6,6 +6,8 @@ export interface FailoverTuning {
   readonly client: Pick<KafkaConfig, 'requestTimeout' | 'connectionTimeout' | 'retry' | 'socketFactory'>;
   /** Producer settings: retries that span the whole budget, with metadata fresh enough to find a new leader. */
   readonly producer: Pick<ProducerConfig, 'retry' | 'metadataMaxAge'>;
+  /** Admin settings (the readiness probe): retried by the admin itself, which picks a broker again each time. */
+  readonly admin: Pick<AdminConfig, 'retry'>;
   /** How long the broker may hold a write waiting for the in-sync replicas (the produce request's `timeout`). */
   readonly ackTimeoutMs: number;
 }
@@ -35,6 +37,7 @@ export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
       socketFactory: stallDetectingSocketFactory(requestTimeout),
     },
     producer: { retry, metadataMaxAge: requestTimeout },
+    admin: { retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 } },
     // Shorter than the request timeout: the broker answers REQUEST_TIMED_OUT (retriable, and
     // kafkajs refreshes metadata after it) before the client gives up on the connection.
     ackTimeoutMs: Math.max(500, requestTimeout - 500),

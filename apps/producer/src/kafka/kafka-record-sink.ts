@@ -151,7 +151,7 @@ export class KafkaRecordSink implements RecordSink {
         };
       },
     });
-    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(), partitionOf, connected: false, stale: false };
+    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), partitionOf, connected: false, stale: false };
   }
 
   async #probe(): Promise<void> {
