@@ -1,6 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { classifyKafkaError } from '../src/kafka/classify-kafka-error.js';
+import { STALLED_CODE } from '../src/kafka/stall-detecting-socket.js';
 import { describeKafkaError, isAccessError } from '../src/kafka/describe-kafka-error.js';
 
 const {
@@ -80,8 +81,10 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(error)).toEqual({ kind: 'tls', retriable: false, access: false, reason: 'TLS with the broker failed (SELF_SIGNED_CERT_IN_CHAIN): check the binding ca' });
   });
 
-  it('reads a request timeout as no answer in time, retriable', () => {
+  it('reads a request timeout, and a connection we dropped for its silence, as no answer in time, retriable', () => {
     expect(classifyKafkaError(timeoutError())).toEqual({ kind: 'timeout', retriable: true, access: false, reason: 'Kafka did not answer in time' });
+    const stalled = new KafkaJSConnectionError('Connection error: no answer', { broker: 'b:9094', code: STALLED_CODE });
+    expect(classifyKafkaError(stalled)).toMatchObject({ kind: 'timeout', retriable: true });
   });
 
   it('reads a leader change and too few in-sync replicas as retriable, a too large message as not', () => {

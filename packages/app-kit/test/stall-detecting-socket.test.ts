@@ -31,6 +31,14 @@ describe('stallDetectingSocketFactory', () => {
     expect(socket.destroyed).toBe(true);
   });
 
+  it('closes a TLS connection whose handshake gets no answer (a frozen broker still accepts TCP)', async () => {
+    const port = await server(undefined);
+    const socket = stallDetectingSocketFactory(50)({ host: '127.0.0.1', port, ssl: {} as never, onConnect: () => {} });
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
+    expect(error.code).toBe(STALLED_CODE);
+    expect(error.message).toMatch(/no handshake from 127\.0\.0\.1:\d+ within 50 ms/);
+  });
+
   it('keeps a connection that answers, and one that is idle', async () => {
     const socket = await open(await server('answer'), 50);
     for (let i = 0; i < 4; i++) {

@@ -29,7 +29,8 @@ export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
   return {
     client: {
       requestTimeout,
-      connectionTimeout: requestTimeout,
+      // Longer than the socket's own handshake limit, whose error says the broker is frozen, not gone.
+      connectionTimeout: requestTimeout + 500,
       // kafkajs retries a metadata request on the broker it first chose; one retry, then the
       // producer's own retry picks a broker again (at random among the connected ones).
       retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },

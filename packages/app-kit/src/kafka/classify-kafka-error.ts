@@ -1,4 +1,5 @@
 import kafkajs from 'kafkajs';
+import { STALLED_CODE } from './stall-detecting-socket.js';
 
 const {
   KafkaJSAggregateError,
@@ -115,6 +116,8 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
     if (TLS_CODES.has(code)) {
       return { kind: 'tls', retriable: false, access: false, reason: `TLS with the broker failed (${code}): check the binding ca` };
     }
+    // Dropped by us because the broker stopped answering: it is there, but frozen or stalled.
+    if (code === STALLED_CODE) return known('timeout', true);
     return known('unreachable', true);
   }
   if (cause instanceof KafkaJSNoBrokerAvailableError || cause instanceof KafkaJSBrokerNotFound) return known('unreachable', true);

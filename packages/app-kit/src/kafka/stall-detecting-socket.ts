@@ -11,6 +11,8 @@ export const STALLED_CODE = 'ESTALLED';
  * black-holed network) keeps its TCP connections open, and kafkajs would keep choosing that
  * connection for metadata requests and retries, each waiting out its request timeout; closed,
  * it surfaces as a connection error, after which kafkajs refreshes metadata from another broker.
+ * A connection whose handshake does not complete within `stallMs` is dropped the same way
+ * (set kafkajs' connectionTimeout longer, so this error, which says "frozen", comes first).
  * Only for clients whose every request is answered within `stallMs` (no long polls past it).
  */
 export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
@@ -19,20 +21,27 @@ export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
       ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
       : connectTcp({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
+    const stalled = (what: string): void => {
+      socket.destroy(Object.assign(new Error(`no ${what} from ${host}:${port} within ${stallMs} ms`), { code: STALLED_CODE }));
+    };
+    // A frozen broker's kernel still accepts the TCP connection; the TLS handshake then hangs.
+    const handshake = setTimeout(() => stalled('handshake'), stallMs);
+    socket.once(ssl ? 'secureConnect' : 'connect', () => clearTimeout(handshake));
     let silence: NodeJS.Timeout | undefined;
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
     // Wrapped rather than subclassed: kafkajs calls write() on whatever socket the factory returns.
     socket.write = ((...args: unknown[]) => {
-      silence ??= setTimeout(() => {
-        socket.destroy(Object.assign(new Error(`no answer from ${host}:${port} for ${stallMs} ms`), { code: STALLED_CODE }));
-      }, stallMs);
+      silence ??= setTimeout(() => stalled('answer'), stallMs);
       return write(...args);
     }) as typeof socket.write;
     socket.on('data', () => {
       clearTimeout(silence);
       silence = undefined;
     });
-    socket.once('close', () => clearTimeout(silence));
+    socket.once('close', () => {
+      clearTimeout(handshake);
+      clearTimeout(silence);
+    });
     return socket;
   };
 }
