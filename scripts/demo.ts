@@ -1,12 +1,14 @@
 /**
- * `npm run demo`: a real Kafka broker (packages/local-kafka), the producer on 30776 and the
- * consumer on 31876, as the walkthrough's NodePorts. Ctrl-C stops all of it.
+ * `npm run demo [-- --brokers 3]`: a real Kafka broker (packages/local-kafka), or a cluster of
+ * three, the producer on 30776 and the consumer on 31876, as the walkthrough's NodePorts.
+ * Ctrl-C, SIGTERM, SIGHUP or the end of its parent (npm) stops all of it.
  * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { BINDING_KEYS, CA_FILE_ENV, SOURCE_ENV } from '@demo-kafka/config';
-import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { exitWithParent, nodesOf, startLocalKafkaOrCluster, type LocalKafka } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { sourceProcessArgs } from './source-process.js';
 
@@ -14,6 +16,12 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
+const { values: args } = parseArgs({ options: { brokers: { type: 'string', default: '1' } } });
+const brokers = Number(args.brokers);
+if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
+  console.error(`[demo] --brokers takes a whole number from 1 to 9, not "${args.brokers}"`);
+  process.exit(2);
+}
 
 let kafka: LocalKafka | undefined;
 const apps: ChildProcess[] = [];
@@ -42,6 +50,9 @@ async function stopAll(code: number): Promise<never> {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGHUP', () => void stopAll(0));
+// A signal to npm alone (a supervisor, `kill <pid>`) may end npm without reaching this process.
+exitWithParent(() => void stopAll(0));
 
 function startApp(name: 'producer' | 'consumer', port: number, bindingDir: string): ChildProcess {
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
@@ -88,13 +99,17 @@ async function waitReady(name: string, port: number): Promise<void> {
 }
 
 try {
-  kafka = await startLocalKafka({ log: say });
+  kafka = await startLocalKafkaOrCluster({
+    brokers,
+    log: say,
+    onUnexpectedExit: (node, how) => say(brokers === 1 ? `Kafka exited by itself (${how})` : `Kafka node ${node} exited (${how}); the cluster carries on`),
+  });
   startApp('producer', producerPort, kafka.bindingDir);
   startApp('consumer', consumerPort, kafka.bindingDir);
   await Promise.all([waitReady('producer', producerPort), waitReady('consumer', consumerPort)]);
   console.log(`
 Kafka ${kafka.brokers.join(',')} (SASL_SSL, SCRAM-SHA-256, topic ${kafka.user.topicPrefix}default) and both apps are running.
-
+${nodesOf(kafka).map((node) => `  Kafka node ${node.id}: JVM pid ${node.pid} (kill -STOP / -CONT to freeze it, kill -9 to lose it)\n`).join('')}
   curl localhost:${producerPort}/messages -d Hello      # write a message
   curl localhost:${consumerPort}/messages               # watch the stream: data:Hello
   http://localhost:${consumerPort}/                      # the live page

@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { exitWithParent } from './exit-with-parent.js';
-import { startLocalKafka, type LocalKafka } from './local-kafka.js';
-import { startLocalKafkaCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
+import type { LocalKafka } from './local-kafka.js';
+import { nodesOf, startLocalKafkaOrCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,20 +56,21 @@ process.on('SIGHUP', () => shutdown('SIGHUP', 0));
 exitWithParent(() => shutdown('parent process gone', 0));
 
 try {
-  const common = { bindingDir: values['binding-dir'], dataDir: values['data-dir'], log: (line: string) => console.error(line) };
-  const brokerGone = (how: string): void => {
-    console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
-    shutdown('broker gone', 1);
-  };
-  kafka =
-    brokers === 1
-      ? await startLocalKafka({ ...common, onUnexpectedExit: brokerGone })
-      : await startLocalKafkaCluster({
-          ...common,
-          brokers,
-          // Killing a node by hand is how one tries failover: the others carry on.
-          onUnexpectedExit: (node, how) => console.error(`Kafka node ${node} exited (${how}); the cluster carries on without it`),
-        });
+  kafka = await startLocalKafkaOrCluster({
+    bindingDir: values['binding-dir'],
+    dataDir: values['data-dir'],
+    brokers,
+    log: (line) => console.error(line),
+    onUnexpectedExit: (node, how) => {
+      if (brokers === 1) {
+        console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
+        shutdown('broker gone', 1);
+      } else {
+        // Killing a node by hand is how one tries failover: the others carry on.
+        console.error(`Kafka node ${node} exited (${how}); the cluster carries on without it`);
+      }
+    },
+  });
 } catch (error) {
   console.error(`Could not start Kafka: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -81,7 +82,7 @@ if (stopping) {
 } else {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
   console.error(`Kafka runs on ${kafka.brokers.join(',')} as ${kafka.user.username}; Ctrl-C stops it.`);
-  if ('nodes' in kafka) {
-    for (const node of (kafka as LocalKafkaCluster).nodes) console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP / -CONT / -KILL it to try failover)`);
+  for (const node of nodesOf(kafka)) {
+    console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
   }
 }

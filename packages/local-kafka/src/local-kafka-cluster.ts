@@ -10,7 +10,7 @@ import { LocalKafkaError } from './errors.js';
 import { freePort } from './free-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { KafkaNode } from './kafka-node.js';
-import { SECRET_NAME, clusterId, newUser, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
+import { SECRET_NAME, clusterId, newUser, startLocalKafka, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 import { writeBindingDir } from './write-binding-dir.js';
 
@@ -238,4 +238,19 @@ function leaderIdIn(transition: string): number | undefined {
   if (!transition.startsWith('Completed transition to Follower')) return undefined;
   const id = /leader=ReplicaKey\(id=(\d+)/.exec(transition)?.[1] ?? /leaderId=(\d+)/.exec(transition)?.[1];
   return id === undefined ? undefined : Number(id);
+}
+
+/**
+ * One broker ({@link startLocalKafka}, the default) or a cluster of `brokers` nodes, for the
+ * entry points that take a `--brokers` option.
+ */
+export function startLocalKafkaOrCluster(options: LocalKafkaClusterOptions = {}): Promise<LocalKafka | LocalKafkaCluster> {
+  const { brokers = 1, onUnexpectedExit, ...single } = options;
+  if (brokers !== 1) return startLocalKafkaCluster(options);
+  return startLocalKafka({ ...single, ...(onUnexpectedExit ? { onUnexpectedExit: (how: string) => onUnexpectedExit(1, how) } : {}) });
+}
+
+/** The cluster's nodes when `kafka` is a cluster (none for a single broker). */
+export function nodesOf(kafka: LocalKafka | LocalKafkaCluster): readonly KafkaNode[] {
+  return 'nodes' in kafka ? (kafka as LocalKafkaCluster).nodes : [];
 }
