@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { startEchoServer } from './echo-server.js';
+import { failoverBench, reportFailover } from './failover.js';
 import { fanOut, type FanOutResult } from './fan-out.js';
 import { postsPerSecond } from './http-load.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
@@ -144,3 +145,5 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await kafka.stop();
 }
+// Its own three-broker cluster, after the single broker has stopped.
+reportFailover(await failoverBench(log, Math.max(20, seconds * 4)));
