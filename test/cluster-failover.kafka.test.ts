@@ -67,7 +67,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     await producerServer?.close();
     await producer?.close();
     await cluster?.stop();
-    console.log(`[failover] summary\n${reports.map((r) => `  ${r.name}: ${r.ok} ok, ${r.unavailable} x 503 over ${r.unavailableWindowMs} ms (longest ${r.longest503Ms} ms), slowest POST ${r.slowestMs} ms, ready ${r.readyAfterWholeMs} ms after whole`).join('\n')}`);
+    console.log(`[failover] summary\n${reports.map((r) => `  ${r.name}: ${r.ok} ok, ${r.unavailable} x 503 over ${r.unavailableWindowMs} ms (longest ${r.longest503Ms} ms), slowest POST ${r.slowestMs} ms, ready ${r.readyAfterWholeMs} ms after whole, stream lag up to ${r.longestStreamLagMs} ms`).join('\n')}`);
   }, 60_000);
 
   it('the apps made the topic with the cluster replication factor, and it starts whole', async () => {
@@ -137,6 +137,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
 
   it('two of three brokers stopped (min.insync.replicas unmet): prompt 503s, never a hang or a 200; service resumes when one returns', async () => {
     let down = { from: 0, to: 0 };
+    let reasonWhileDown = '';
     const report = await run('two-down', async () => {
       const [first, second] = cluster.nodes.filter((node) => node.id !== cluster.activeController());
       if (!first || !second) throw new Error('the cluster has fewer than three nodes');
@@ -144,6 +145,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
       await second.stop();
       const from = Date.now();
       await waitFor(() => !producer.sink.readiness().ready, PRODUCE_TIMEOUT_MS + SLACK_MS, () => 'the producer stayed ready with two brokers down');
+      reasonWhileDown = producer.sink.readiness().reason ?? '';
       // Down for longer than the produce timeout, so every POST of the window meets the outage.
       await new Promise((resolve) => setTimeout(resolve, PRODUCE_TIMEOUT_MS));
       down = { from, to: Date.now() };
@@ -155,6 +157,8 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     // A 200 for a POST that came and went while only one replica was up would not be durable.
     const okWhileDown = report.outcomes.filter((o) => o.status === 200 && o.startedAt >= down.from && o.startedAt + o.ms <= down.to);
     expect(okWhileDown).toEqual([]);
+    console.log(`[failover] two-down: the producer's /readyz said "${reasonWhileDown}"`);
+    expect(reasonWhileDown).not.toBe('');
     expect(report.unavailable).toBeGreaterThan(0);
     expect(report.longest503Ms).toBeLessThan(PRODUCE_TIMEOUT_MS + SLACK_MS);
   }, 300_000);

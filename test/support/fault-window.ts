@@ -20,6 +20,8 @@ export interface FaultReport {
   /** Values of this window the stream delivered more than once (503'd ones included). */
   readonly duplicates: readonly string[];
   readonly reconnects: number;
+  /** The longest an acknowledged value took to reach the stream after its 200. */
+  readonly longestStreamLagMs: number;
   /** From the cluster being whole again to both apps being ready. */
   readonly readyAfterWholeMs: number;
   /** Every POST of the window, in the order they were sent. */
@@ -78,6 +80,7 @@ export async function faultWindow(options: FaultWindowOptions): Promise<FaultRep
     notExactlyOnce: acknowledged.filter((value) => counts.get(value) !== 1),
     duplicates: [...counts].filter(([, count]) => count > 1).map(([value]) => value),
     reconnects: stream.reconnects() - reconnectsBefore,
+    longestStreamLagMs: Math.max(0, ...outcomes.filter((o) => o.status === 200).map((o) => (stream.arrivedAt(o.value) ?? Number.NaN) - (o.startedAt + o.ms))),
     readyAfterWholeMs,
     outcomes,
   };

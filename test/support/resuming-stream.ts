@@ -4,6 +4,8 @@ import { openStream, type SseEvent, type SseStream } from './sse-client.js';
 export interface ResumingStream {
   /** Every event received, over all connections. */
   events(): SseEvent[];
+  /** When (epoch ms, to 50 ms) the event with this data first arrived. */
+  arrivedAt(data: string): number | undefined;
   /** How many times the stream ended and was opened again. */
   reconnects(): number;
   close(): void;
@@ -16,11 +18,17 @@ export async function resumingStream(url: string, retryMs = 500): Promise<Resumi
   let closed = false;
   let current: SseStream | undefined;
   let counted = 0;
+  const arrivals = new Map<string, number>();
   const collect = (): void => {
     const events = current?.events() ?? [];
-    received.push(...events.slice(counted));
+    const now = Date.now();
+    for (const event of events.slice(counted)) {
+      received.push(event);
+      if (!arrivals.has(event.data)) arrivals.set(event.data, now);
+    }
     counted = events.length;
   };
+  const sampler = setInterval(collect, 50);
   const connect = async (): Promise<void> => {
     const lastId = [...received].reverse().find((e) => e.id !== undefined)?.id;
     current = await openStream(url, lastId ? { 'Last-Event-ID': lastId } : {});
@@ -48,8 +56,13 @@ export async function resumingStream(url: string, retryMs = 500): Promise<Resumi
       collect();
       return [...received];
     },
+    arrivedAt: (data) => {
+      collect();
+      return arrivals.get(data);
+    },
     reconnects: () => reconnects,
     close: () => {
+      clearInterval(sampler);
       closed = true;
       current?.close();
     },

@@ -57,6 +57,25 @@ afterEach(async () => {
 });
 
 describe('ConnectionSupervisor', () => {
+  it('while ready, confirms a retriable probe failure with a second probe before turning not ready', async () => {
+    const outcomes: Array<Error | undefined> = [undefined, refused(), undefined, refused(), refused()];
+    let calls = 0;
+    const probe = async (): Promise<void> => {
+      const outcome = outcomes[calls++];
+      if (outcome) throw outcome;
+    };
+    const logs: LogLine[] = [];
+    const supervisor = supervise({ probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 20 }, logs);
+    supervisor.start();
+    // One failure between passes: still ready throughout. Two in a row: not ready.
+    await vi.waitFor(() => expect(logs.map((l) => [l.msg, l.reason])).toEqual([
+      ['Kafka is ready', undefined],
+      ['Kafka is not ready', 'Kafka is not reachable'],
+      ['Kafka is ready', undefined],
+    ]));
+    expect(calls).toBe(6);
+  });
+
   it('turns not ready, saying why, while a probe hangs past probeTimeoutMs, and ready once it passes', async () => {
     let pass: () => void = () => {};
     let calls = 0;

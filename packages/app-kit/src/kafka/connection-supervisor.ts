@@ -1,5 +1,6 @@
 import type { Readiness } from '../http/health-routes.js';
 import type { Logger } from '../logger.js';
+import { classifyKafkaError } from './classify-kafka-error.js';
 import { describeKafkaError } from './describe-kafka-error.js';
 
 const SLOW_PROBE = 'Kafka did not answer in time';
@@ -81,6 +82,7 @@ export class ConnectionSupervisor {
   async #run(): Promise<void> {
     const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000, probeTimeoutMs = 5_000 } = this.options;
     let failures = 0;
+    let confirming = false;
     while (!this.#stopped) {
       this.#again = false;
       const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }), probeTimeoutMs);
@@ -88,11 +90,20 @@ export class ConnectionSupervisor {
         await this.options.probe().finally(() => clearTimeout(slow));
         if (this.#stopped) break;
         failures = 0;
+        confirming = false;
         // A failure reported while this probe ran is newer news than the probe's success.
         if (!this.#again) this.#set({ ready: true });
         await this.#sleep(healthyIntervalMs);
       } catch (error) {
         if (this.#stopped) break;
+        // While ready, one retriable failure is confirmed by probing again at once before readiness
+        // turns off: on a cluster, a probe that met the broker being restarted says little, and
+        // while not ready every write is refused.
+        if (this.#state.ready && !confirming && classifyKafkaError(error).retriable) {
+          confirming = true;
+          continue;
+        }
+        confirming = false;
         failures += 1;
         this.#set({ ready: false, reason: describeKafkaError(error) });
         await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
