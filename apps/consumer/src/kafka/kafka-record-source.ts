@@ -80,9 +80,7 @@ export class KafkaRecordSource {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    // A fetch from a frozen leader is given up after 5 s, not kafkajs' 30 s, so the stream moves
-    // to the new leader once the cluster has one (JoinGroup keeps its own, longer, timeout).
-    const kafka = createKafka(binding, this.options.logger, { requestTimeout: 5_000 });
+    const kafka = createKafka(binding, this.options.logger);
     const consumer = kafka.consumer({
       groupId: groupIdFor(binding, this.options.instanceId),
       allowAutoTopicCreation: false,
