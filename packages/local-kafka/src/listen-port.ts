@@ -36,3 +36,10 @@ export async function freeListenPort(taken: ReadonlySet<number> = new Set()): Pr
   }
   throw new Error(`no free port between ${low} and ${high}`);
 }
+
+/** `count` distinct ports from {@link freeListenPort}. */
+export async function freeListenPorts(count: number): Promise<number[]> {
+  const chosen = new Set<number>();
+  while (chosen.size < count) chosen.add(await freeListenPort(chosen));
+  return [...chosen];
+}

@@ -7,7 +7,7 @@ import { brokerProperties, log4jProperties } from './broker-properties.js';
 import { runKafkaTool, type JavaLaunch } from './broker-process.js';
 import { createBrokerTls } from './certificates.js';
 import { LocalKafkaError } from './errors.js';
-import { freeListenPort } from './listen-port.js';
+import { freeListenPorts } from './listen-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { KafkaNode } from './kafka-node.js';
 import { SECRET_NAME, clusterId, newUser, startLocalKafka, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
@@ -93,14 +93,8 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
   const tls = await createBrokerTls(join(dataDir, 'tls'));
 
   // Nodes are stopped and started again on the same ports: keep them out of the ephemeral range.
-  const chosen = new Set<number>();
-  const port = async (): Promise<number> => {
-    const next = await freeListenPort(chosen);
-    chosen.add(next);
-    return next;
-  };
-  const ports = [];
-  for (let id = 1; id <= size; id++) ports.push({ id, clientPort: await port(), adminPort: await port(), controllerPort: await port() });
+  const free = await freeListenPorts(size * 3);
+  const ports = Array.from({ length: size }, (_, i) => ({ id: i + 1, clientPort: free[i * 3] ?? 0, adminPort: free[i * 3 + 1] ?? 0, controllerPort: free[i * 3 + 2] ?? 0 }));
   const voters = ports.map((p) => `${p.id}@127.0.0.1:${p.controllerPort}`).join(',');
   const unexpected = options.onUnexpectedExit ?? (() => {});
   const nodes = ports.map((p) => {

@@ -8,7 +8,7 @@ import { brokerProperties, log4jProperties } from './broker-properties.js';
 import { logSize, runKafkaTool, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
 import { createBrokerTls } from './certificates.js';
 import { LocalKafkaError } from './errors.js';
-import { freePort } from './free-port.js';
+import { freeListenPorts } from './listen-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 import { writeBindingDir } from './write-binding-dir.js';
@@ -84,7 +84,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
-  const [clientPort, adminPort, controllerPort] = [await freePort(), await freePort(), await freePort()];
+  // Below the ephemeral range: a port from it can be taken as a client's source port before the broker binds it (or while it restarts).
+  const [clientPort = 0, adminPort = 0, controllerPort = 0] = await freeListenPorts(3);
   const tls = await createBrokerTls(join(dataDir, 'tls'));
   const propertiesFile = join(dataDir, 'server.properties');
   writeFileSync(propertiesFile, brokerProperties({ dataDir, keystoreFile: tls.keystoreFile, clientPort, adminPort, controllerPort }));
