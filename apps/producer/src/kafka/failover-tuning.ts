@@ -31,9 +31,10 @@ export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
       requestTimeout,
       // Longer than the socket's own handshake limit, whose error says the broker is frozen, not gone.
       connectionTimeout: requestTimeout + 500,
-      // kafkajs retries a metadata request on the broker it first chose; one retry, then the
-      // producer's own retry picks a broker again (at random among the connected ones).
-      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1_000 },
+      // Used by kafkajs to reconnect (each attempt to the next seed broker, so a dead one is
+      // skipped) and to retry a metadata request (on the broker it first chose, which the
+      // stall-detecting socket below drops if it is frozen); the producer's retry spans the rest.
+      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
       // A broker that stops answering (frozen) is dropped like one that died.
       socketFactory: stallDetectingSocketFactory(requestTimeout),
     },
