@@ -3,7 +3,7 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,latency,fan-out`). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,latency,fan-out,failover`). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
+import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
@@ -27,7 +28,7 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,latency,fan-out').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,latency,fan-out,failover').split(',').map((s) => s.trim()));
 const connections = (process.env.BENCH_CONNECTIONS ?? '1,16,128').split(',').map(Number);
 const cleanups: Array<() => unknown> = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
@@ -137,3 +138,5 @@ try {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await kafka.stop();
 }
+// Its own three-broker cluster, after the single broker has stopped.
+if (sections.has('failover')) reportFailover(await failoverBench(log, Math.max(20, seconds * 4)));

@@ -1,14 +1,24 @@
 /**
- * `npm run demo [-- --binding-format F --security M]`: a real Kafka broker (packages/local-kafka),
- * the producer on 30776 and the consumer on 31876, as the walkthrough's NodePorts, bound through a
- * binding directory of the given shape. Ctrl-C stops all of it.
+ * `npm run demo [-- --brokers 3 --binding-format F --security M]`: a real Kafka broker
+ * (packages/local-kafka), or a cluster of three, the producer on 30776 and the consumer on 31876,
+ * as the walkthrough's NodePorts, bound through a binding directory of the given shape.
+ * Ctrl-C, SIGTERM, SIGHUP or the end of its parent (npm) stops all of it.
  * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BINDING_VARIABLES } from '@demo-kafka/config';
 import { parseArgs } from 'node:util';
-import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import {
+  BINDING_OPTIONS,
+  BINDING_OPTIONS_USAGE,
+  appSettingsFor,
+  bindingChoice,
+  exitWithParent,
+  nodesOf,
+  startLocalKafkaOrCluster,
+  type LocalKafka,
+} from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { sourceProcessArgs } from './source-process.js';
 
@@ -16,11 +26,14 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
-const choice = (() => {
+const { choice, brokers } = (() => {
   try {
-    return bindingChoice(parseArgs({ options: BINDING_OPTIONS }).values);
+    const { values } = parseArgs({ options: { ...BINDING_OPTIONS, brokers: { type: 'string', default: '1' } } });
+    const brokers = Number(values.brokers);
+    if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) throw new Error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"`);
+    return { choice: bindingChoice(values), brokers };
   } catch (error) {
-    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\nUsage: npm run demo -- ${BINDING_OPTIONS_USAGE}`);
+    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\nUsage: npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}`);
     process.exit(2);
   }
 })();
@@ -52,6 +65,9 @@ async function stopAll(code: number): Promise<never> {
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGHUP', () => void stopAll(0));
+// A signal to npm alone (a supervisor, `kill <pid>`) may end npm without reaching this process.
+exitWithParent(() => void stopAll(0));
 
 function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka): ChildProcess {
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
@@ -104,13 +120,18 @@ async function waitReady(name: string, port: number): Promise<void> {
 }
 
 try {
-  kafka = await startLocalKafka({ log: say, ...choice });
+  kafka = await startLocalKafkaOrCluster({
+    brokers,
+    log: say,
+    ...choice,
+    onUnexpectedExit: (node, how) => say(brokers === 1 ? `Kafka exited by itself (${how})` : `Kafka node ${node} exited (${how}); the cluster carries on`),
+  });
   startApp('producer', producerPort, kafka);
   startApp('consumer', consumerPort, kafka);
   await Promise.all([waitReady('producer', producerPort), waitReady('consumer', consumerPort)]);
   console.log(`
 Kafka ${(choice.security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers).join(',')} (${choice.security}, a ${choice.bindingFormat} binding, topic ${kafka.user.topicPrefix}default) and both apps are running.
-
+${nodesOf(kafka).map((node) => `  Kafka node ${node.id}: JVM pid ${node.pid} (kill -STOP / -CONT to freeze it, kill -9 to lose it)\n`).join('')}
   curl localhost:${producerPort}/messages -d Hello      # write a message
   curl localhost:${consumerPort}/messages               # watch the stream: data:Hello
   http://localhost:${consumerPort}/                      # the live page

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { NOT_YET_PASSWORD } from '../support/rotating-binding.js';
-import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
+import { startLocalKafkaOrCluster, type LocalKafka } from '@demo-kafka/local-kafka';
 import { writeSecurityBindings, type SecurityBindings } from '../support/security-bindings.js';
 
 /** What the kafka test project gets from the one broker started for the whole run. */
@@ -38,8 +38,11 @@ const testLogFile = join(tmpdir(), `demo-kafka-test-logs-${randomUUID()}.ndjson`
 /** Passwords the tests use on purpose (wrong ones included), which no log line may hold. */
 const TEST_SECRET_PATTERNS = [/wrong-[0-9a-f]{8}-[0-9a-f]{4}/, new RegExp(NOT_YET_PASSWORD), /tok-[0-9a-f]{8}-[0-9a-f]{4}/];
 
+/** TEST_KAFKA_BROKERS=3 runs the whole kafka project against a three-broker cluster (default: one broker). */
+const brokers = Number(process.env.TEST_KAFKA_BROKERS ?? 1);
+
 export async function setup(project: TestProject): Promise<void> {
-  kafka = await startLocalKafka({ log: (line) => console.log(`[local-kafka] ${line}`) });
+  kafka = await startLocalKafkaOrCluster({ brokers, log: (line) => console.log(`[local-kafka] ${line}`) });
   const other = kafka.extraUsers[0];
   if (!other) throw new Error('local-kafka started without its second user');
   project.provide('kafka', {

@@ -1,9 +1,15 @@
+import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Readiness } from '../src/http/health-routes.js';
 import { ConnectionSupervisor, type SupervisorOptions } from '../src/kafka/connection-supervisor.js';
 import { createLogger } from '../src/logger.js';
 
-const REFUSED = 'connect ECONNREFUSED 127.0.0.1:9092';
+const REFUSED = 'Connection error: connect ECONNREFUSED 127.0.0.1:9092';
+const { KafkaJSConnectionError } = kafkajs;
+// kafkajs' typings give this constructor no arguments; it takes the message.
+const { KafkaJSSASLAuthenticationError } = kafkajs as unknown as { KafkaJSSASLAuthenticationError: new (message: string) => Error };
+/** A refused connection as kafkajs reports it. */
+const refused = (): Error => new KafkaJSConnectionError(REFUSED, { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' });
 const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username and password';
 
 interface LogLine {
@@ -51,6 +57,45 @@ afterEach(async () => {
 });
 
 describe('ConnectionSupervisor', () => {
+  it('while ready, confirms a retriable probe failure with a second probe before turning not ready', async () => {
+    const outcomes: Array<Error | undefined> = [undefined, refused(), undefined, refused(), refused()];
+    let calls = 0;
+    const probe = async (): Promise<void> => {
+      const outcome = outcomes[calls++];
+      if (outcome) throw outcome;
+    };
+    const logs: LogLine[] = [];
+    const supervisor = supervise({ probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 20 }, logs);
+    supervisor.start();
+    // One failure between passes: still ready throughout. Two in a row: not ready.
+    await vi.waitFor(() => expect(logs.map((l) => [l.msg, l.reason])).toEqual([
+      ['Kafka is ready', undefined],
+      ['Kafka is not ready', 'Kafka is not reachable'],
+      ['Kafka is ready', undefined],
+    ]));
+    expect(calls).toBe(6);
+  });
+
+  it('turns not ready, saying why, while a probe hangs past probeTimeoutMs, and ready once it passes', async () => {
+    let pass: () => void = () => {};
+    let calls = 0;
+    const probe = (): Promise<void> => {
+      calls += 1;
+      return calls === 1 ? Promise.resolve() : new Promise<void>((resolve) => (pass = resolve));
+    };
+    const supervisor = supervise({ probe, probeTimeoutMs: 300, healthyIntervalMs: 60_000 });
+    supervisor.start();
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+    // A write that timed out asks for a probe without turning readiness off by itself.
+    supervisor.probeSoon();
+    await vi.waitFor(() => expect(calls).toBe(2), { interval: 5 });
+    expect(supervisor.readiness()).toEqual({ ready: true });
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: false, reason: 'Kafka did not answer in time (no answer within 300 ms)' }), { timeout: 2_000 });
+    pass();
+    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+    expect(calls).toBe(2);
+  });
+
   it('is not ready before the first probe passes', async () => {
     let pass: () => void = () => {};
     const probe = vi.fn(() => new Promise<void>((resolve) => (pass = resolve)));
@@ -66,7 +111,7 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('backs off while the probe fails, with the reason, and becomes ready when it passes', async () => {
-    const script = scriptedProbe([new Error(REFUSED), new Error(REFUSED), new Error(REFUSED)]);
+    const script = scriptedProbe([refused(), refused(), refused()]);
     const logs: LogLine[] = [];
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 }, logs);
     script.attach(supervisor);
@@ -88,7 +133,7 @@ describe('ConnectionSupervisor', () => {
 
   it('doubles the wait after each failure up to maxBackoffMs, and starts over after a success', async () => {
     vi.useFakeTimers();
-    const script = scriptedProbe(Array.from({ length: 5 }, () => new Error(REFUSED)));
+    const script = scriptedProbe(Array.from({ length: 5 }, () => refused()));
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 100, maxBackoffMs: 400, healthyIntervalMs: 10_000 });
     supervisor.start();
     await vi.advanceTimersByTimeAsync(0);
@@ -116,7 +161,7 @@ describe('ConnectionSupervisor', () => {
     await vi.waitFor(() => expect(supervisor.readiness().ready).toBe(true));
     expect(script.calls).toBe(1);
 
-    supervisor.reportFailure(new Error('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials'));
+    supervisor.reportFailure(new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials'));
     expect(supervisor.readiness()).toEqual({ ready: false, reason: AUTH });
     // Far sooner than the 60 s healthy interval.
     await vi.waitFor(() => expect(script.calls).toBe(2), { timeout: 500 });
@@ -150,7 +195,7 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('stop() ends a failing loop: the probe is not called again', async () => {
-    const script = scriptedProbe(Array.from({ length: 1_000 }, () => new Error(REFUSED)));
+    const script = scriptedProbe(Array.from({ length: 1_000 }, () => refused()));
     const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 5 });
     supervisor.start();
     await vi.waitFor(() => expect(script.calls).toBeGreaterThanOrEqual(3));

@@ -10,6 +10,8 @@ export interface JavaLaunch {
   readonly classpath: string;
   readonly log4jConfig: string;
   readonly logFile: string;
+  /** JVM options after the defaults (a later -Xmx wins): a cluster node runs smaller. */
+  readonly jvmOptions?: readonly string[];
 }
 
 /** Runs a short-lived Kafka tool (such as StorageTool) to completion; its output goes to the log. */
@@ -43,7 +45,7 @@ export function startBrokerJvm(launch: JavaLaunch, propertiesFile: string): Chil
 function startJava(launch: JavaLaunch, mainClass: string, args: readonly string[]): ChildProcess {
   const out = openSync(launch.logFile, 'a');
   try {
-    return spawn('java', [...JVM_OPTIONS, `-Dlog4j2.configurationFile=${launch.log4jConfig}`, '-cp', launch.classpath, mainClass, ...args], {
+    return spawn('java', [...JVM_OPTIONS, ...(launch.jvmOptions ?? []), `-Dlog4j2.configurationFile=${launch.log4jConfig}`, '-cp', launch.classpath, mainClass, ...args], {
       stdio: ['ignore', out, out],
     });
   } finally {

@@ -17,9 +17,9 @@ export interface BrokerLayout {
 
 /**
  * A single-node KRaft broker shaped like the hosted shared plan: SASL_SSL with SCRAM-SHA-256
- * for clients, and an authorizer that denies whatever no ACL allows.
+ * for clients, and an authorizer that denies whatever no ACL allows. `overrides` win over these.
  */
-export function brokerProperties(layout: BrokerLayout): string {
+export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Record<string, string | number>> = {}): string {
   const { dataDir, keystoreFile, clientPort, adminPort, controllerPort } = layout;
   const extra = layout.extraListeners ?? [];
   const extraListeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
@@ -59,6 +59,8 @@ export function brokerProperties(layout: BrokerLayout): string {
     'num.io.threads': 4,
     'background.threads': 2,
     ...layout.extraProperties,
+    // A cluster node replaces what makes it one of several (node id, quorum, replication).
+    ...overrides,
   };
   return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }

@@ -1,24 +1,28 @@
 /**
- * `npm run kafka -- [--binding-dir DIR] [--data-dir DIR] [--binding-format F] [--security M]`:
- * runs the local broker in the foreground, prints `KAFKA_BINDING_DIR=<path>` once it is ready,
- * stops on Ctrl-C or SIGTERM. Each run is a fresh broker, also with --data-dir.
+ * `npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR] [--binding-format F] [--security M]`:
+ * runs the local broker (or a cluster of N) in the foreground, prints `KAFKA_BINDING_DIR=<path>`
+ * once it is ready, stops on Ctrl-C, SIGTERM or SIGHUP, and when its parent (npm) ends, however
+ * it ends. Each run is a fresh broker, also with --data-dir.
  */
 import { parseArgs } from 'node:util';
 import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
-import { startLocalKafka, type LocalKafka } from './local-kafka.js';
+import { exitWithParent } from './exit-with-parent.js';
+import type { LocalKafka } from './local-kafka.js';
+import { nodesOf, startLocalKafkaOrCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
 
 const { values } = parseArgs({
   options: {
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
     ...BINDING_OPTIONS,
+    brokers: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 const USAGE =
-  `Usage: npm run kafka -- [--binding-dir DIR] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
-  'Runs a fresh local Kafka broker until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
+  `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
+  'Runs a fresh local Kafka broker (or a cluster of N: replication factor 3, min.insync.replicas 2) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
   'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.';
 if (values.help) {
   console.log(USAGE);
@@ -32,8 +36,13 @@ try {
   process.exit(2);
 }
 const { bindingFormat, security } = choice;
+const brokers = Number(values.brokers);
+if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
+  console.error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"\n${USAGE}`);
+  process.exit(2);
+}
 
-let kafka: LocalKafka | undefined;
+let kafka: LocalKafka | LocalKafkaCluster | undefined;
 let stopping = false;
 
 /** Stops the broker (if it got that far) and exits; a signal during start-up waits for it to end. */
@@ -53,17 +62,26 @@ function shutdown(reason: string, code: number): void {
 // Registered before start-up, which can take minutes when Maven fetches the jars.
 process.on('SIGINT', () => shutdown('SIGINT', 0));
 process.on('SIGTERM', () => shutdown('SIGTERM', 0));
+process.on('SIGHUP', () => shutdown('SIGHUP', 0));
+// `kill <pid of npm run kafka>` reaches npm alone, which may exit without passing it on.
+exitWithParent(() => shutdown('parent process gone', 0));
 
 try {
-  kafka = await startLocalKafka({
+  kafka = await startLocalKafkaOrCluster({
     bindingDir: values['binding-dir'],
     dataDir: values['data-dir'],
     bindingFormat,
     security,
+    brokers,
     log: (line) => console.error(line),
-    onUnexpectedExit: (how) => {
-      console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
-      shutdown('broker gone', 1);
+    onUnexpectedExit: (node, how) => {
+      if (brokers === 1) {
+        console.error(`Kafka exited by itself (${how}); see ${kafka?.logFile ?? 'its log'}`);
+        shutdown('broker gone', 1);
+      } else {
+        // Killing a node by hand is how one tries failover: the others carry on.
+        console.error(`Kafka node ${node} exited (${how}); the cluster carries on without it`);
+      }
     },
   });
 } catch (error) {
@@ -80,4 +98,7 @@ if (stopping) {
   console.error(`Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`);
   const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(([name, value]) => `${name}=${value}`);
   if (settings.length > 0) console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
+  for (const node of nodesOf(kafka)) {
+    console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
+  }
 }

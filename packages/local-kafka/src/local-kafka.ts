@@ -10,7 +10,7 @@ import { bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMate
 import { createBrokerTls } from './certificates.js';
 import { createClientsCa, type ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
-import { freePorts } from './free-port.js';
+import { freeListenPorts } from './listen-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 import { scramCredentialArgs, securityModeProperties, type SecurityMode } from './security-modes.js';
@@ -79,7 +79,7 @@ export interface LocalKafka {
   stop(): Promise<void>;
 }
 
-const SECRET_NAME = 'local-kafka';
+export const SECRET_NAME = 'local-kafka';
 
 /**
  * Starts a real single-node Apache Kafka (KRaft) shaped like the hosted shared plan: SASL_SSL
@@ -103,7 +103,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
-  const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] = await freePorts(4);
+  // Below the ephemeral range: a port from it can be taken as a client's source port before the broker binds it (or while it restarts).
+  const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] = await freeListenPorts(4);
   const tls = await createBrokerTls(join(dataDir, 'tls'));
   const clientsCa = await createClientsCa(join(dataDir, 'tls', 'clients'));
   const certificates = new Map<string, ClientCertificate>();
@@ -127,13 +128,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const brokers = [`127.0.0.1:${clientPort}`];
   const mtlsBrokers = [`127.0.0.1:${mtlsPort}`];
   const adminBroker = `127.0.0.1:${adminPort}`;
-  const writeBinding = (dir: string, request: BindingRequest): void => {
-    const who = [user, ...extraUsers].find((u) => u.username === (request.username ?? user.username));
-    const certificate = who && certificates.get(who.username);
-    if (!who || !certificate) throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
-    const material: BindingMaterial = { saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem, ...who, certificate, name: SECRET_NAME };
-    writeBindingDir(dir, bindingFiles(material, request.format, request.security));
-  };
+  const writeBinding = bindingWriter({ users: [user, ...extraUsers], certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
   const format = options.bindingFormat ?? 'walkthrough';
   writeBinding(bindingDir, { format, security: options.security ?? defaultSecurityMode(format) });
 
@@ -196,13 +191,34 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   };
 }
 
-function newUser(username: string): KafkaUser {
+/**
+ * Writes binding directories of a running broker or cluster: any format and security mode, for
+ * any of its users (the first is the default).
+ */
+export function bindingWriter(of: {
+  users: readonly KafkaUser[];
+  certificates: ReadonlyMap<string, ClientCertificate>;
+  saslBrokers: readonly string[];
+  mtlsBrokers: readonly string[];
+  caPem: string;
+}): (dir: string, request: BindingRequest) => void {
+  return (dir, request) => {
+    const who = of.users.find((u) => u.username === (request.username ?? of.users[0]?.username));
+    const certificate = who && of.certificates.get(who.username);
+    if (!who || !certificate) throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
+    const material: BindingMaterial = { saslBrokers: of.saslBrokers, mtlsBrokers: of.mtlsBrokers, caPem: of.caPem, ...who, certificate, name: SECRET_NAME };
+    writeBindingDir(dir, bindingFiles(material, request.format, request.security));
+  };
+}
+
+/** A user with a fresh random password whose topics and groups start with `<username>-`. */
+export function newUser(username: string): KafkaUser {
   // base64url has no ',' or '=', which would break the --add-scram argument.
   return { username, password: randomBytes(18).toString('base64url'), topicPrefix: `${username}-` };
 }
 
 /** A KRaft cluster id: a base64url UUID that does not start with '-' (it would read as an option). */
-function clusterId(): string {
+export function clusterId(): string {
   for (;;) {
     const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
     if (!id.startsWith('-')) return id;

@@ -1,8 +1,8 @@
 import {
   ConnectionSupervisor,
   Partitioners,
+  classifyKafkaError,
   createKafka,
-  describeKafkaError,
   ensureTopic,
   type Admin,
   type Logger,
@@ -14,6 +14,7 @@ import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
+import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -51,15 +52,21 @@ export class KafkaRecordSink implements RecordSink {
   readonly #supervisor: ConnectionSupervisor;
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
+  readonly #tuning: FailoverTuning;
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
+    this.#tuning = failoverTuning(options.produceTimeoutMs);
     this.#clients = this.#createClients(options.binding);
     this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
       maxRecords: options.batchMaxRecords,
       maxBytes: options.batchMaxBytes,
       // A 503 for a record not yet sent means it is never written; one in flight may still land.
       timeoutMs: options.produceTimeoutMs,
-      timeoutError: () => new SinkError('timeout', `Kafka did not acknowledge the message within ${options.produceTimeoutMs} ms`),
+      timeoutError: () => {
+        // Probe now: readiness turns off (saying why) if Kafka does not answer the probe either.
+        this.#supervisor.probeSoon();
+        return new SinkError('timeout', `Kafka did not acknowledge the message within ${options.produceTimeoutMs} ms`);
+      },
     }, (size) => options.metrics.batchSize.observe(size));
     this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
   }
@@ -125,9 +132,10 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    const kafka = createKafka(binding, this.options.logger, { requestTimeout: this.options.produceTimeoutMs });
+    const kafka = createKafka(binding, this.options.logger, this.#tuning.client);
     const partitionOf = new WeakMap<Message, number>();
     const createProducer = (): Producer => kafka.producer({
+      ...this.#tuning.producer,
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -141,7 +149,7 @@ export class KafkaRecordSink implements RecordSink {
         };
       },
     });
-    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(), partitionOf, connected: false, stale: false };
+    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), partitionOf, connected: false, stale: false };
   }
 
   async #probe(): Promise<void> {
@@ -201,7 +209,7 @@ export class KafkaRecordSink implements RecordSink {
 
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding, partitionOf } = clients;
-    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.options.produceTimeoutMs, messages: [...messages] });
+    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
     const partitions = messages.map((message) => partitionOf.get(message) ?? results[0]?.partition ?? 0);
     const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
     return messages.map((message, i) => ({
@@ -213,11 +221,8 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   #toSinkError(error: unknown): SinkError {
-    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
-    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') {
-      return new SinkError('too-large', 'Kafka refused the message as too large for the topic');
-    }
-    return new SinkError('unavailable', describeKafkaError(error));
+    const { kind, reason } = classifyKafkaError(error);
+    return new SinkError(kind === 'too-large' ? 'too-large' : 'unavailable', reason);
   }
 
   async #disconnect(clients: Clients): Promise<void> {

@@ -1,6 +1,9 @@
 import type { Readiness } from '../http/health-routes.js';
 import type { Logger } from '../logger.js';
+import { classifyKafkaError } from './classify-kafka-error.js';
 import { describeKafkaError } from './describe-kafka-error.js';
+
+const SLOW_PROBE = 'Kafka did not answer in time';
 
 export interface SupervisorOptions {
   /** Connects if needed and checks that the topic is usable; throws when it is not. */
@@ -11,6 +14,11 @@ export interface SupervisorOptions {
   readonly maxBackoffMs?: number;
   /** How often a healthy connection is probed again. */
   readonly healthyIntervalMs?: number;
+  /**
+   * A probe still running after this long turns readiness off (a frozen broker answers nothing
+   * and kafkajs waits out its own timeouts and retries); the probe is still awaited.
+   */
+  readonly probeTimeoutMs?: number;
 }
 
 /**
@@ -49,6 +57,11 @@ export class ConnectionSupervisor {
     this.#probeAgain();
   }
 
+  /** Something looked wrong (a write timed out): probe now, and stay ready unless the probe fails. */
+  probeSoon(): void {
+    this.#probeAgain();
+  }
+
   #probeAgain(): void {
     this.#again = true;
     this.#wake?.();
@@ -67,19 +80,30 @@ export class ConnectionSupervisor {
   }
 
   async #run(): Promise<void> {
-    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000 } = this.options;
+    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000, probeTimeoutMs = 5_000 } = this.options;
     let failures = 0;
+    let confirming = false;
     while (!this.#stopped) {
       this.#again = false;
+      const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }), probeTimeoutMs);
       try {
-        await this.options.probe();
+        await this.options.probe().finally(() => clearTimeout(slow));
         if (this.#stopped) break;
         failures = 0;
+        confirming = false;
         // A failure reported while this probe ran is newer news than the probe's success.
         if (!this.#again) this.#set({ ready: true });
         await this.#sleep(healthyIntervalMs);
       } catch (error) {
         if (this.#stopped) break;
+        // While ready, one retriable failure is confirmed by probing again at once before readiness
+        // turns off: on a cluster, a probe that met the broker being restarted says little, and
+        // while not ready every write is refused.
+        if (this.#state.ready && !confirming && classifyKafkaError(error).retriable) {
+          confirming = true;
+          continue;
+        }
+        confirming = false;
         failures += 1;
         this.#set({ ready: false, reason: describeKafkaError(error) });
         await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
