@@ -4,11 +4,23 @@
  * same run, two baselines in processes of their own: a bare Node SSE server and the floor of our
  * stack (express 5 + one better-sse session per client). Each server gets a fresh client process.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { startFanOutClients, type FanOutClients } from './fan-out-clients.js';
 import { cpuSeconds, rssBytes } from './process-stats.js';
 import { startServer, type ServerProcess } from './server-process.js';
 import { ratio, sleep } from './stats.js';
+
+const repo = fileURLToPath(new URL('../', import.meta.url));
+const built = new Set<string>();
+
+/** Builds the apps of the checkout at `dir` (once per run): the bench measures what production runs. */
+function buildOnce(dir: string): void {
+  if (built.has(dir)) return;
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  built.add(dir);
+}
 
 /** The clients per step; 19,000 is what one process can hold under a 20,000 open-files limit. */
 export const FAN_OUT_STEPS = [1000, 5000, 10_000, 15_000, 19_000] as const;
@@ -204,8 +216,11 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
   const steps = options.steps ?? FAN_OUT_STEPS;
   const appEnv = (topic: string): Record<string, string> => ({ KAFKA_BINDING_DIR: options.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000' });
   const withApps = async <T>(topic: string, fn: (target: Target) => Promise<T>, consumerDir?: string): Promise<T> => {
-    const producer = await startServer('apps/producer/src/main.ts', appEnv(topic), '/readyz');
-    const consumer = await startServer('apps/consumer/src/main.ts', appEnv(topic), '/readyz', options.consumerNodeArgs, consumerDir);
+    // Both apps built, as production runs them, with their default settings.
+    buildOnce(repo);
+    if (consumerDir) buildOnce(consumerDir);
+    const producer = await startServer('apps/producer/dist/main.js', appEnv(topic), '/readyz');
+    const consumer = await startServer('apps/consumer/dist/main.js', appEnv(topic), '/readyz', options.consumerNodeArgs, consumerDir);
     try {
       return await fn({
         server: consumer,

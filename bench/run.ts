@@ -6,13 +6,13 @@
  * `producer,latency,fan-out,failover`). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { freePort, kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
+import { kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
@@ -21,8 +21,7 @@ import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
 import { formatProducerBench } from './producer/producer-report.js';
 import { producerEntryPoint, startServer } from './producer/server-process.js';
-import { ratio, sleep } from './stats.js';
-import { sourceProcessArgs } from '../scripts/source-process.js';
+import { ratio } from './stats.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -33,27 +32,10 @@ const connections = (process.env.BENCH_CONNECTIONS ?? '1,16,128').split(',').map
 const cleanups: Array<() => unknown> = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
 
-/** Starts a script from source on a free port and waits until `readyPath` answers 200. */
-async function start(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, sourceProcessArgs(script), {
-    cwd: repo,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  cleanups.push(() => child.kill('SIGTERM'));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    const ok = await fetch(`${url}${readyPath}`).then((r) => r.ok, () => false);
-    if (ok) return { url, child };
-    await sleep(100);
-  }
-  throw new Error(`${script} was not ready within 60 s`);
-}
-
-/** The built producer as production runs it (`node apps/producer/dist/main.js`, default settings). */
-async function startBuiltProducer(env: Record<string, string>): Promise<{ url: string }> {
-  const server = await startServer({ name: 'producer', node: process.execPath, entryPoint: producerEntryPoint(), env, readyPath: '/readyz' });
+/** An app built, as production runs it (`node apps/<app>/dist/main.js`, default settings). */
+async function startBuilt(name: 'producer' | 'consumer', env: Record<string, string>): Promise<{ url: string }> {
+  const entryPoint = name === 'producer' ? producerEntryPoint() : 'apps/consumer/dist/main.js';
+  const server = await startServer({ name, node: process.execPath, entryPoint, env, readyPath: '/readyz' });
   cleanups.push(server.stop);
   return server;
 }
@@ -81,8 +63,8 @@ type LatencyRow = { rate: number; clients: number; app: LatencyResult; rawKafka:
 /** POST -> SSE event latency at fixed rates, beside kafkajs producer -> kafkajs consumer. */
 async function latencySection(appEnv: Record<string, string>, bindingDir: string, topic: string): Promise<Section<LatencyRow[]>> {
   log('POST -> SSE latency ...');
-  const producer = await startBuiltProducer(appEnv);
-  const consumer = await start('apps/consumer/src/main.ts', appEnv, '/readyz');
+  const producer = await startBuilt('producer', appEnv);
+  const consumer = await startBuilt('consumer', appEnv);
   const latency: LatencyRow[] = [];
   for (const rate of [100, 1000]) {
     const rawKafka = await rawKafkaLatency(bindingDir, `${topic}-lat`, rate, seconds);

@@ -12,14 +12,19 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Node's arguments for `script`: a built `.js` entry runs as production runs it, a `.ts` one from source. */
+function entryArgs(script: string): string[] {
+  return script.endsWith('.js') ? [script] : ['--conditions=source', '--import', 'tsx', script];
+}
+
 /**
- * Starts `script` from source on a free port with its open-files soft limit raised to the hard
+ * Starts `script` (built, or from source) on a free port with its open-files soft limit raised to the hard
  * one (as a user must for this many clients: see the README), and waits until `readyPath`
  * answers 200; `cwd` is the checkout it runs from. Extra node flags (`--cpu-prof`, ...) go in `nodeArgs`.
  */
 export async function startServer(script: string, env: Record<string, string>, readyPath: string, nodeArgs: readonly string[] = [], cwd = repo): Promise<ServerProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', process.execPath, ...nodeArgs, '--conditions=source', '--import', 'tsx', script], {
+  const child: ChildProcess = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', process.execPath, ...nodeArgs, ...entryArgs(script)], {
     cwd,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
