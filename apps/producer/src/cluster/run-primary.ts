@@ -26,7 +26,16 @@ export function runPrimary(options: PrimaryOptions): void {
   let stopping = false;
   let exitCode = 0;
   let broadcast = '';
+  // Workers not yet exited, counted here: node:cluster keeps an exited worker in cluster.workers
+  // until its IPC channel has closed too, which can come after 'exit', so the last worker's exit
+  // would not be seen as the last and shutdown would wait for the kill timeout.
+  const alive = new Set<number>();
 
+  // A send on a closed channel is an 'error' event on the worker, which would crash the primary:
+  // a worker that died (or is dying) gets nothing.
+  const sendTo = (worker: Worker, message: ClusterMessage): void => {
+    if (alive.has(worker.id) && worker.isConnected()) worker.send(message);
+  };
   const whole = (): Readiness => {
     const states = [...readiness.values()];
     const waiting = states.find((s) => !s.ready);
@@ -39,11 +48,12 @@ export function runPrimary(options: PrimaryOptions): void {
     const text = JSON.stringify(state);
     if (text === broadcast && !force) return;
     broadcast = text;
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.send({ type: 'producer:readiness', state } satisfies ClusterMessage);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker) sendTo(worker, { type: 'producer:readiness', state });
   };
 
   const fork = (): Worker => {
     const worker = cluster.fork();
+    alive.add(worker.id);
     worker.on('message', (message: unknown) => {
       if (!isClusterMessage(message)) return;
       if (message.type === 'producer:readiness') {
@@ -51,7 +61,7 @@ export function runPrimary(options: PrimaryOptions): void {
         publish(true);
       } else if (message.type === 'producer:metrics-request') {
         aggregator.clusterMetrics().then(
-          (text) => worker.send({ type: 'producer:metrics', id: message.id, text, contentType: aggregator.contentType } satisfies ClusterMessage),
+          (text) => sendTo(worker, { type: 'producer:metrics', id: message.id, text, contentType: aggregator.contentType }),
           (error: unknown) => logger.warn({ err: error }, 'could not aggregate the workers\' metrics'),
         );
       }
@@ -61,9 +71,12 @@ export function runPrimary(options: PrimaryOptions): void {
 
   cluster.on('exit', (worker, code, signal) => {
     readiness.delete(worker.id);
+    alive.delete(worker.id);
     if (stopping) {
-      exitCode = Math.max(exitCode, code ?? 1);
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
+      // Killed by our own SIGTERM means it had not installed its handler yet: it was still
+      // starting and held no write, so that is a clean stop, not a failure.
+      exitCode = Math.max(exitCode, code ?? (signal === 'SIGTERM' ? 0 : 1));
+      if (alive.size === 0) {
         logger.info({ exitCode }, 'every worker stopped');
         process.exit(exitCode);
       }
@@ -87,11 +100,11 @@ export function runPrimary(options: PrimaryOptions): void {
     stopping = true;
     exitCode = code;
     // Each worker stops accepting, answers what it has in flight once Kafka acknowledged it, and disconnects.
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+    for (const worker of Object.values(cluster.workers ?? {})) if (worker && alive.has(worker.id)) worker.process.kill('SIGTERM');
+    if (alive.size === 0) process.exit(exitCode);
     setTimeout(() => {
       logger.error('workers took too long to stop; killing them');
-      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      for (const worker of Object.values(cluster.workers ?? {})) if (worker && alive.has(worker.id)) worker.process.kill('SIGKILL');
       process.exit(1);
     }, options.shutdownTimeoutMs ?? 25_000).unref();
   };
