@@ -6,6 +6,33 @@ import type { Logger } from '../logger.js';
 const REQUEST_ID = 'x-request-id';
 const VALID_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/**
+ * Query parameters whose values are credentials by their name. Our apps take a token only in
+ * `Authorization`, but clients that cannot set headers (EventSource, some proxies and webhooks)
+ * put one in the URL, and the URL is logged.
+ */
+const SECRET_PARAM = /token|secret|passw|pwd|auth|credential|signature|^sig$|api[-_]?key|session|jwt/i;
+
+/** `url` as logged: the value of every parameter named like a credential is replaced. */
+export function loggableUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query < 0) return url;
+  const params = url
+    .slice(query + 1)
+    .split('&')
+    .map((param) => {
+      const eq = param.indexOf('=');
+      const name = eq < 0 ? param : param.slice(0, eq);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape: judge the name as written.
+      }
+      return eq >= 0 && SECRET_PARAM.test(decoded) ? `${name}=[redacted]` : param;
+    });
+  return `${url.slice(0, query)}?${params.join('&')}`;
+}
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -51,7 +78,7 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
       const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : successLevel;
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
-        { reqId: id, req: { method: req.method, url: req.originalUrl }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
+        { reqId: id, req: { method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
         'request completed',
       );
     });
