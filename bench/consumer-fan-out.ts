@@ -207,7 +207,10 @@ async function replayConnect(target: Target, count: number, clientsCount: number
 /** Runs the whole comparison against a running broker (its binding directory). */
 export async function consumerFanOut(options: { bindingDir: string; seconds: number; log: (line: string) => void; consumerNodeArgs?: readonly string[]; steps?: readonly number[]; beforeDir?: string; heapSnapshotsAt?: readonly number[]; consumerOnly?: boolean }): Promise<ConsumerFanOutResult> {
   const { log, seconds } = options;
-  const openFilesLimit = await startServer('bench/bare-sse-server.ts', {}, '/rss').then(async (probe) => {
+  // Quiet, and with room for 19,000 clients.
+  const fanOutServer = (entryPoint: string, env: Record<string, string>, readyPath: string, nodeOptions: readonly string[] = [], cwd?: string): Promise<ServerProcess> =>
+    startServer({ entryPoint, env: { LOG_LEVEL: 'warn', ...env }, readyPath, nodeOptions, ...(cwd ? { cwd } : {}), raiseOpenFilesLimit: true });
+  const openFilesLimit = await fanOutServer('bench/bare-sse-server.ts', {}, '/rss').then(async (probe) => {
     const limits = (await import('node:fs')).readFileSync(`/proc/${probe.pid}/limits`, 'utf8');
     await probe.stop();
     return /Max open files\s+(\S+)\s+(\S+)/.exec(limits)?.slice(1, 3).join(' soft / ') ?? 'unknown';
@@ -219,8 +222,8 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
     // Both apps built, as production runs them, with their default settings.
     buildOnce(repo);
     if (consumerDir) buildOnce(consumerDir);
-    const producer = await startServer('apps/producer/dist/main.js', appEnv(topic), '/readyz');
-    const consumer = await startServer('apps/consumer/dist/main.js', appEnv(topic), '/readyz', options.consumerNodeArgs, consumerDir);
+    const producer = await fanOutServer('apps/producer/dist/main.js', appEnv(topic), '/readyz');
+    const consumer = await fanOutServer('apps/consumer/dist/main.js', appEnv(topic), '/readyz', options.consumerNodeArgs, consumerDir);
     try {
       return await fn({
         server: consumer,
@@ -233,7 +236,7 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
     }
   };
   const withBaseline = async (script: string, readyPath: string): Promise<LadderResult> => {
-    const server = await startServer(script, {}, readyPath);
+    const server = await fanOutServer(script, {}, readyPath);
     try {
       return await ladder({ server, streamUrl: `${server.url}/messages`, post: (body) => postQuietly(`${server.url}/messages`, body) }, steps, seconds, log);
     } finally {

@@ -20,7 +20,7 @@ import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
 import { formatProducerBench } from './producer/producer-report.js';
-import { producerEntryPoint, startServer } from './producer/server-process.js';
+import { producerEntryPoint, startServer } from './server-process.js';
 import { ratio } from './stats.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));

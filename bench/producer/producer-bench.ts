@@ -5,7 +5,7 @@ import { sourceProcessArgs } from '../../scripts/source-process.js';
 import { httpLoad, type LoadResult } from './http-load.js';
 import type { NodeBinary } from './node-binaries.js';
 import { treeCpuSeconds } from './process-cpu.js';
-import { producerEntryPoint, startServer, type ServerProcess } from './server-process.js';
+import { producerEntryPoint, startServer, type ServerProcess } from '../server-process.js';
 
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startLocalKafka } from '@demo-kafka/local-kafka';
 import { httpLoad } from './http-load.js';
-import { producerEntryPoint, startServer } from './server-process.js';
+import { producerEntryPoint, startServer } from '../server-process.js';
 
 interface ProfileNode {
   id: number;
