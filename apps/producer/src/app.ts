@@ -1,7 +1,7 @@
-import { HEALTH_PATHS, cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import { HEALTH_PATHS, HttpProblem, cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
-import type { ClusterView } from './cluster/worker-link.js';
+import { ClusterMetricsUnavailable, type ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
 
 export interface ProducerAppDeps {
@@ -33,8 +33,15 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
   if (cluster) {
     app.get(HEALTH_PATHS.metrics, async (_req, res) => {
-      const { text, contentType } = await cluster.metrics();
-      res.type(contentType).send(text);
+      let answer;
+      try {
+        answer = await cluster.metrics();
+      } catch (error) {
+        // A scrape during a worker's restart: Prometheus retries at the next interval.
+        if (error instanceof ClusterMetricsUnavailable) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': '5' });
+        throw error;
+      }
+      res.type(answer.contentType).send(answer.text);
     });
   }
   app.use(deps.metrics.router);

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createLogger } from '@demo-kafka/app-kit';
+import { AggregatorRegistry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** A node:cluster worker as the primary sees it: an id, a process to signal, an IPC channel. */
@@ -110,5 +111,16 @@ describe('runPrimary', () => {
     expect(() => live.emit('message', { type: 'producer:readiness', state: { ready: true } })).not.toThrow();
     expect(live.sent).toContainEqual({ type: 'producer:readiness', state: { ready: false, reason: '1 of 2 workers ready' } });
     expect(dead.sent).toEqual([]);
+  });
+
+  it('tells the asking worker at once when the metrics could not be gathered', async () => {
+    const gather = vi.spyOn(AggregatorRegistry.prototype, 'clusterMetrics').mockRejectedValue(new Error('Operation timed out.'));
+    try {
+      const [asking] = start() as [FakeWorker];
+      asking.emit('message', { type: 'producer:metrics-request', id: 7 });
+      await vi.waitFor(() => expect(asking.sent).toContainEqual({ type: 'producer:metrics-failed', id: 7, reason: 'Operation timed out.' }));
+    } finally {
+      gather.mockRestore();
+    }
   });
 });

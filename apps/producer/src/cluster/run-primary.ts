@@ -62,7 +62,11 @@ export function runPrimary(options: PrimaryOptions): void {
       } else if (message.type === 'producer:metrics-request') {
         aggregator.clusterMetrics().then(
           (text) => sendTo(worker, { type: 'producer:metrics', id: message.id, text, contentType: aggregator.contentType }),
-          (error: unknown) => logger.warn({ err: error }, 'could not aggregate the workers\' metrics'),
+          (error: unknown) => {
+            // Answered at once, so the scrape fails now with a reason instead of at the worker's own timeout.
+            logger.warn({ err: error }, 'could not aggregate the workers\' metrics');
+            sendTo(worker, { type: 'producer:metrics-failed', id: message.id, reason: error instanceof Error ? error.message : String(error) });
+          },
         );
       }
     });

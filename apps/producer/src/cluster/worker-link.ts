@@ -3,7 +3,13 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
 const REPORT_EVERY_MS = 250;
-const METRICS_TIMEOUT_MS = 5_000;
+/** Longer than prom-client's own 5 s for gathering every worker's figures, so its answer (or failure) is what we get. */
+const METRICS_TIMEOUT_MS = 6_000;
+
+/** The whole's metrics could not be gathered now (a worker starting or stuck, or the primary gone): worth a retry. */
+export class ClusterMetricsUnavailable extends Error {
+  override readonly name = 'ClusterMetricsUnavailable';
+}
 
 /** A worker's view of the whole: readiness and metrics of every worker, through the primary. */
 export interface ClusterView {
@@ -34,12 +40,13 @@ export function joinCluster(registry: Registry, ownReadiness: () => Readiness): 
     if (text !== last) send({ type: 'producer:readiness', state: own });
     last = text;
   };
-  const pending = new Map<number, (answer: { text: string; contentType: string }) => void>();
+  const pending = new Map<number, (answer: { text: string; contentType: string } | ClusterMetricsUnavailable) => void>();
   let nextId = 0;
   const onMessage = (message: unknown): void => {
     if (!isClusterMessage(message)) return;
     if (message.type === 'producer:readiness') whole = message.state;
     if (message.type === 'producer:metrics') pending.get(message.id)?.({ text: message.text, contentType: message.contentType });
+    if (message.type === 'producer:metrics-failed') pending.get(message.id)?.(new ClusterMetricsUnavailable(`the workers' metrics could not be gathered: ${message.reason}`));
   };
   process.on('message', onMessage);
   report();
@@ -55,12 +62,13 @@ export function joinCluster(registry: Registry, ownReadiness: () => Readiness): 
         const id = ++nextId;
         const timeout = setTimeout(() => {
           pending.delete(id);
-          reject(new Error('the primary did not answer with the metrics'));
+          reject(new ClusterMetricsUnavailable('the primary did not answer with the metrics'));
         }, METRICS_TIMEOUT_MS);
         pending.set(id, (answer) => {
           clearTimeout(timeout);
           pending.delete(id);
-          resolve(answer);
+          if (answer instanceof ClusterMetricsUnavailable) reject(answer);
+          else resolve(answer);
         });
         send({ type: 'producer:metrics-request', id });
       }),

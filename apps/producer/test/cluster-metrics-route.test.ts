@@ -1,0 +1,39 @@
+import { createLogger, createMetrics } from '@demo-kafka/app-kit';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { ClusterMetricsUnavailable } from '../src/cluster/worker-link.js';
+import type { RecordSink } from '../src/kafka/record-sink.js';
+
+const sink: RecordSink = {
+  write: () => Promise.reject(new Error('not used')),
+  readiness: () => ({ ready: true }),
+};
+
+/** A worker's app whose primary could not gather the metrics (a worker restarting). */
+const workerApp = (metrics: () => Promise<{ text: string; contentType: string }>) =>
+  createApp({
+    sink,
+    cluster: { readiness: () => ({ ready: true }), metrics },
+    logger: createLogger('test', 'silent'),
+    metrics: createMetrics({ collectProcessMetrics: false }),
+    maxMessageBytes: 1024,
+    produceTimeoutMs: 1000,
+    token: '',
+    corsOrigins: '',
+  });
+
+describe('GET /metrics of a worker', () => {
+  it('answers 503 with Retry-After when the workers\' metrics cannot be gathered now', async () => {
+    const app = workerApp(() => Promise.reject(new ClusterMetricsUnavailable('the primary did not answer with the metrics')));
+    const res = await request(app).get('/metrics').expect(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.type).toBe('application/problem+json');
+  });
+
+  it('serves the aggregated text', async () => {
+    const app = workerApp(() => Promise.resolve({ text: 'x_total 3\n', contentType: 'text/plain; version=0.0.4' }));
+    const res = await request(app).get('/metrics').expect(200);
+    expect(res.text).toBe('x_total 3\n');
+  });
+});
