@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+import { cpuSeconds } from '../process-stats.js';
 
 function children(pid: number): number[] {
   try {
@@ -12,10 +11,7 @@ function children(pid: number): number[] {
 
 function ownCpuSeconds(pid: number): number {
   try {
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+    return cpuSeconds(pid);
   } catch {
     return 0; // exited meanwhile
   }
