@@ -5,7 +5,7 @@ import net, { type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConsumerMetrics, type ConsumerMetrics } from '../src/consumer-metrics.js';
-import { GAP_EVENT, StreamHub, type StreamHubOptions } from '../src/stream/stream-hub.js';
+import { GAP_EVENT, MAX_CACHED_REPLAY_BYTES, StreamHub, type StreamHubOptions } from '../src/stream/stream-hub.js';
 import type { StreamRecord } from '../src/stream/stream-record.js';
 
 const RETRY_MS = 1234;
@@ -379,6 +379,22 @@ describe('StreamHub', () => {
     expect(await h.metric('sse_slow_client_disconnects_total')).toBe(0);
     expect(stream.closed).toBe(false);
     expect(stream.events()).toHaveLength(1000);
+  });
+
+  it('keeps the encoded replays it shares under a byte bound when clients resume from many places', async () => {
+    const h = await startHub({ replaySize: 1000, maxClientBufferBytes: 64 * 1024 * 1024 });
+    const value = 'z'.repeat(8 * 1024);
+    h.hub.publish(Array.from({ length: 1000 }, (_, i) => rec(0, i, value)));
+    // Eight distinct positions, each replay ~8 MB: 64 MB if every one were kept.
+    const streams: Stream[] = [];
+    for (let from = 0; from < 8; from++) {
+      streams.push(await h.connect('/messages', { 'Last-Event-ID': `0:${from}` }));
+      expect(h.hub.cachedReplayBytes).toBeLessThanOrEqual(MAX_CACHED_REPLAY_BYTES);
+    }
+    expect(h.hub.cachedReplayBytes).toBeGreaterThan(0);
+    const last = `id:0:999\ndata:${value}\n\n`;
+    await vi.waitFor(() => expect(streams.every((s) => s.text.endsWith(last))).toBe(true), { interval: 10, timeout: 10_000 });
+    expect(streams.map((s) => s.events().length)).toEqual([999, 998, 997, 996, 995, 994, 993, 992]);
   });
 
   it('sends a client whose id is ahead of this replica only records past its own position', async () => {

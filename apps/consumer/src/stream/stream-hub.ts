@@ -80,6 +80,11 @@ const KEEP_ALIVE = new Frames(Buffer.from(':\n\n'));
 const FAN_OUT_IDLE_RATIO = 1.5;
 /** Replays kept encoded between two batches; a reconnect storm asks for few distinct ones. */
 const MAX_CACHED_REPLAYS = 256;
+/**
+ * And at most this many bytes of them: each is a suffix of the buffer, so 256 of them could be
+ * a hundred times its size (gigabytes with large messages) when clients resume from many places.
+ */
+export const MAX_CACHED_REPLAY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Fans out the one Kafka consumer's records to every SSE client: replays the buffer (or the
@@ -92,6 +97,7 @@ export class StreamHub {
   readonly #groups = new Map<string | undefined, Group>();
   /** Encoded replays by key and position, valid until the next batch. */
   readonly #replays = new Map<string, EncodedReplay>();
+  #replayBytes = 0;
   #clientCount = 0;
   /** Streams being set up: counted against maxClients from the start, so a storm cannot overshoot it. */
   #connecting = 0;
@@ -118,6 +124,11 @@ export class StreamHub {
     return this.#buffer.size;
   }
 
+  /** Bytes of encoded replays kept for the next clients (bounded by MAX_CACHED_REPLAY_BYTES). */
+  get cachedReplayBytes(): number {
+    return this.#replayBytes;
+  }
+
   /** Whether one more client may connect. */
   hasRoom(): boolean {
     return this.#clientCount + this.#connecting < this.options.maxClients;
@@ -141,7 +152,7 @@ export class StreamHub {
     this.options.metrics.recordsConsumed.inc(added.length);
     this.options.metrics.bufferedRecords.set(this.#buffer.size);
     if (added.length === 0) return;
-    this.#replays.clear();
+    this.#clearReplays();
     let sent = 0;
     for (const group of this.#groups.values()) {
       const events = group.key === undefined ? added : added.filter((e) => e.key === group.key);
@@ -235,8 +246,12 @@ export class StreamHub {
     let encoded = this.#replays.get(cacheKey);
     if (!encoded) {
       encoded = this.#encodeReplay(this.#buffer.after(position, request.key), position);
-      if (this.#replays.size >= MAX_CACHED_REPLAYS) this.#replays.clear();
-      this.#replays.set(cacheKey, encoded);
+      const bytes = encoded.bytes?.raw.length ?? 0;
+      if (this.#replays.size >= MAX_CACHED_REPLAYS || this.#replayBytes + bytes > MAX_CACHED_REPLAY_BYTES) this.#clearReplays();
+      if (bytes <= MAX_CACHED_REPLAY_BYTES) {
+        this.#replays.set(cacheKey, encoded);
+        this.#replayBytes += bytes;
+      }
     }
     return encoded;
   }
@@ -300,6 +315,11 @@ export class StreamHub {
 
   #sendKeepAlive(): void {
     for (const group of this.#groups.values()) for (const client of group.clients) this.#send(client, KEEP_ALIVE);
+  }
+
+  #clearReplays(): void {
+    this.#replays.clear();
+    this.#replayBytes = 0;
   }
 
   #stopKeepAlive(): void {
