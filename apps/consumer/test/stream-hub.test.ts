@@ -74,7 +74,8 @@ interface Harness {
   metric(name: string): Promise<number>;
 }
 
-async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'logger'>> = {}): Promise<Harness> {
+/** `afterConnect` runs as soon as the hub was handed a request, while its stream is being set up. */
+async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'logger'>> = {}, afterConnect?: (hub: StreamHub) => void): Promise<Harness> {
   const registry = new Registry();
   const metrics = createConsumerMetrics(registry);
   const hub = new StreamHub({
@@ -90,6 +91,7 @@ async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'log
   const server = http.createServer((req, res) => {
     const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
     void hub.connect(req, res, key === null ? {} : { key });
+    afterConnect?.(hub);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -434,5 +436,14 @@ describe('StreamHub', () => {
     const sentBefore = await h.metric('sse_events_sent_total');
     h.hub.publish([rec(0, 1, 'late')]);
     expect(await h.metric('sse_events_sent_total')).toBe(sentBefore);
+  });
+
+  it('ends a stream still being set up when closeAll ran, so shutdown is not held up by it', async () => {
+    const h = await startHub({}, (hub) => hub.closeAll());
+    h.hub.publish([rec(0, 0, 'kept')]);
+    const stream = await h.open();
+    await vi.waitFor(() => expect(stream.ended).toBe(true));
+    expect(h.hub.clientCount).toBe(0);
+    expect(await h.metric('sse_clients')).toBe(0);
   });
 });

@@ -102,6 +102,8 @@ export class StreamHub {
   /** Streams being set up: counted against maxClients from the start, so a storm cannot overshoot it. */
   #connecting = 0;
   #keepAlive: NodeJS.Timeout | undefined;
+  /** closeAll() ran: the process is shutting down and keeps no new stream. */
+  #closing = false;
   /** Records consumed and not yet fanned out (the pass is paced; see PacedPass). */
   #pending: StreamRecord[] = [];
   readonly #fanOut = new PacedPass(() => this.#publishPending(), FAN_OUT_IDLE_RATIO);
@@ -191,6 +193,12 @@ export class StreamHub {
       this.#connecting--;
     });
     if (closed || res.destroyed) return;
+    // Shutdown began while this stream was being set up: closeAll did not see it, and a stream
+    // kept now would hold the server's close until the shutdown timeout.
+    if (this.#closing) {
+      res.end();
+      return;
+    }
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
     const aheadOf = position && this.#isAhead(position) ? new Map(position) : undefined;
@@ -205,6 +213,7 @@ export class StreamHub {
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
   closeAll(): void {
+    this.#closing = true;
     for (const group of this.#groups.values()) {
       for (const client of group.clients) {
         client.res.end();
