@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
+import { BROKERS_OPTION, brokerCount } from './brokers-option.js';
 import { exitWithParent } from './exit-with-parent.js';
 import type { LocalKafka } from './local-kafka.js';
 import { nodesOf, startLocalKafkaOrCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
@@ -15,7 +16,7 @@ const { values } = parseArgs({
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
     ...BINDING_OPTIONS,
-    brokers: { type: 'string', default: '1' },
+    ...BROKERS_OPTION,
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -29,18 +30,15 @@ if (values.help) {
   process.exit(0);
 }
 let choice: BindingChoice;
+let brokers: number;
 try {
   choice = bindingChoice(values);
+  brokers = brokerCount(values.brokers);
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   process.exit(2);
 }
 const { bindingFormat, security } = choice;
-const brokers = Number(values.brokers);
-if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
-  console.error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"\n${USAGE}`);
-  process.exit(2);
-}
 
 let kafka: LocalKafka | LocalKafkaCluster | undefined;
 let stopping = false;
