@@ -97,6 +97,6 @@ if (stopping) {
   const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(([name, value]) => `${name}=${value}`);
   if (settings.length > 0) console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
   for (const node of nodesOf(kafka)) {
-    console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
+    console.error(`  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
   }
 }

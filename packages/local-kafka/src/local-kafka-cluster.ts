@@ -119,7 +119,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
 
   const brokers = nodes.map(({ node }) => node.broker);
   const adminBrokers = nodes.map(({ node }) => node.adminBroker);
-  const mtlsBrokers = ports.map((p) => `127.0.0.1:${p.mtlsPort}`);
+  const mtlsBrokers = nodes.map(({ node }) => node.mtlsBroker);
   const writeBinding = bindingWriter({ users, certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
   writeBinding(bindingDir, bindingRequest);
 
