@@ -22,7 +22,7 @@ const runtime = kafkajs as unknown as {
 };
 const sasl = (message: string): Error => new runtime.KafkaJSSASLAuthenticationError(message);
 
-const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username and password';
+const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism';
 const TOPIC = 'Kafka refused access to the topic: its name must start with the binding topicPrefix';
 const GROUP = 'Kafka refused access to the consumer group: its name must start with the binding topicPrefix';
 const UNREACHABLE = 'Kafka is not reachable';

@@ -104,7 +104,7 @@ const CLIENT_CERTIFICATE_ALERTS = new Set([
 ]);
 
 const REASONS: Readonly<Record<PlainKind, string>> = {
-  authentication: 'Kafka rejected the credentials (authentication failed): check the binding username and password',
+  authentication: 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism',
   'topic-access': 'Kafka refused access to the topic: its name must start with the binding topicPrefix',
   'group-access': 'Kafka refused access to the consumer group: its name must start with the binding topicPrefix',
   'cluster-access': 'Kafka refused a cluster operation to the binding user: check its ACLs',
