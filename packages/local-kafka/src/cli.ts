@@ -23,7 +23,7 @@ const { values } = parseArgs({
 
 const USAGE =
   `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
-  'Runs a fresh local Kafka broker (or a cluster of N: replication factor 3, min.insync.replicas 2) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
+  'Runs a fresh local Kafka broker (or a cluster of N: replication factor min(N, 3), min.insync.replicas min(N, 2)) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
   'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.';
 if (values.help) {
   console.log(USAGE);
