@@ -12,8 +12,10 @@ import { parseArgs } from 'node:util';
 import {
   BINDING_OPTIONS,
   BINDING_OPTIONS_USAGE,
+  BROKERS_OPTION,
   appSettingsFor,
   bindingChoice,
+  brokerCount,
   exitWithParent,
   nodesOf,
   startLocalKafkaOrCluster,
@@ -26,14 +28,19 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
+const USAGE =
+  `Usage: npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}\n` +
+  'Runs a fresh local Kafka (one broker, or a cluster of N) and both apps until Ctrl-C, bound through a binding directory of the given shape and security mode.';
 const { choice, brokers } = (() => {
   try {
-    const { values } = parseArgs({ options: { ...BINDING_OPTIONS, brokers: { type: 'string', default: '1' } } });
-    const brokers = Number(values.brokers);
-    if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) throw new Error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"`);
-    return { choice: bindingChoice(values), brokers };
+    const { values } = parseArgs({ options: { ...BINDING_OPTIONS, ...BROKERS_OPTION, help: { type: 'boolean', short: 'h' } } });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
+    return { choice: bindingChoice(values), brokers: brokerCount(values.brokers) };
   } catch (error) {
-    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\nUsage: npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}`);
+    console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
 })();

@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:tls';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { classifyKafkaError } from '../src/kafka/classify-kafka-error.js';
@@ -19,7 +22,7 @@ const runtime = kafkajs as unknown as {
 };
 const sasl = (message: string): Error => new runtime.KafkaJSSASLAuthenticationError(message);
 
-const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username and password';
+const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism';
 const TOPIC = 'Kafka refused access to the topic: its name must start with the binding topicPrefix';
 const GROUP = 'Kafka refused access to the consumer group: its name must start with the binding topicPrefix';
 const UNREACHABLE = 'Kafka is not reachable';
@@ -79,6 +82,31 @@ describe('classifyKafkaError', () => {
   it('reads a TLS failure by the socket error code kafkajs carries, and names the code only', () => {
     const error = new KafkaJSConnectionError(`Connection error: self-signed certificate in certificate chain ${'z'.repeat(300)}`, { broker: 'b:9094', code: 'SELF_SIGNED_CERT_IN_CHAIN' });
     expect(classifyKafkaError(error)).toEqual({ kind: 'tls', retriable: false, access: false, reason: 'TLS with the broker failed (SELF_SIGNED_CERT_IN_CHAIN): check the binding ca' });
+  });
+
+  it('reads a client certificate the broker refused (a TLS alert it sent) as an access error, not as unreachable', async () => {
+    // A real handshake against a listener that requires a client certificate, as the MTLS one does, given none.
+    const fixture = (name: string): string => readFileSync(new URL(`../../config/test/fixtures/client-tls/${name}`, import.meta.url), 'utf8');
+    const server = createServer({ cert: fixture('client.crt'), key: fixture('client.key'), ca: fixture('clients-ca.pem'), requestCert: true, rejectUnauthorized: true }, (s) => s.on('error', () => {}));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const code = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, rejectUnauthorized: false });
+        socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? ''));
+        socket.on('secureConnect', () => socket.write('ApiVersions'));
+      });
+      const refused = classifyKafkaError(new KafkaJSConnectionError('Connection error: alert', { broker: 'b:9095', code }));
+      expect(refused).toEqual({
+        kind: 'client-certificate',
+        retriable: false,
+        access: true,
+        reason: `Kafka refused the client certificate (${code}): check the binding cert and key, and that the broker trusts their CA`,
+      });
+    } finally {
+      server.close();
+    }
+    // What a Java broker sends for a certificate from a CA it does not trust.
+    expect(isAccessError(new KafkaJSConnectionError('x', { broker: 'b:9095', code: 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN' }))).toBe(true);
   });
 
   it('reads a request timeout, and a connection we dropped for its silence, as no answer in time, retriable', () => {

@@ -10,7 +10,7 @@ const { KafkaJSConnectionError } = kafkajs;
 const { KafkaJSSASLAuthenticationError } = kafkajs as unknown as { KafkaJSSASLAuthenticationError: new (message: string) => Error };
 /** A refused connection as kafkajs reports it. */
 const refused = (): Error => new KafkaJSConnectionError(REFUSED, { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' });
-const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username and password';
+const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism';
 
 interface LogLine {
   readonly level: number;

@@ -39,6 +39,32 @@ describe('stallDetectingSocketFactory', () => {
     expect(error.message).toMatch(/no handshake from 127\.0\.0\.1:\d+ within 50 ms/);
   });
 
+  it('keeps a connection whose broker answers requests one after another, each within stallMs (a produce waiting for its in-sync replicas, a request queued behind it)', async () => {
+    // As a Kafka broker does: one request of a connection at a time, each answered half of stallMs after the previous answer.
+    const s = createServer((socket: Socket) => {
+      let next = Date.now();
+      socket.on('data', (chunk: Buffer) => {
+        for (const byte of chunk) {
+          next = Math.max(next, Date.now()) + 150;
+          setTimeout(() => socket.write(String.fromCharCode(byte)), next - Date.now());
+        }
+      });
+    });
+    servers.push(s);
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const socket = await open((s.address() as { port: number }).port, 300);
+    let answers = '';
+    const both = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => (answers += chunk.toString()).length === 2 && resolve()));
+    socket.write('a');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    socket.write('b');
+    await both;
+    // The second answer came 300 ms after the first request: no stall, since the first answer came in between.
+    expect(answers).toBe('ab');
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
+  });
+
   it('keeps a connection that answers, and one that is idle', async () => {
     const socket = await open(await server('answer'), 50);
     for (let i = 0; i < 4; i++) {

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
+import { BROKERS_OPTION, brokerCount } from './brokers-option.js';
 import { exitWithParent } from './exit-with-parent.js';
 import type { LocalKafka } from './local-kafka.js';
 import { nodesOf, startLocalKafkaOrCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
@@ -15,32 +16,29 @@ const { values } = parseArgs({
     'binding-dir': { type: 'string' },
     'data-dir': { type: 'string' },
     ...BINDING_OPTIONS,
-    brokers: { type: 'string', default: '1' },
+    ...BROKERS_OPTION,
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 const USAGE =
   `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
-  'Runs a fresh local Kafka broker (or a cluster of N: replication factor 3, min.insync.replicas 2) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
+  'Runs a fresh local Kafka broker (or a cluster of N: replication factor min(N, 3), min.insync.replicas min(N, 2)) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
   'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.';
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
 let choice: BindingChoice;
+let brokers: number;
 try {
   choice = bindingChoice(values);
+  brokers = brokerCount(values.brokers);
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
   process.exit(2);
 }
 const { bindingFormat, security } = choice;
-const brokers = Number(values.brokers);
-if (!Number.isInteger(brokers) || brokers < 1 || brokers > 9) {
-  console.error(`--brokers takes a whole number from 1 to 9, not "${values.brokers}"\n${USAGE}`);
-  process.exit(2);
-}
 
 let kafka: LocalKafka | LocalKafkaCluster | undefined;
 let stopping = false;
@@ -99,6 +97,6 @@ if (stopping) {
   const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(([name, value]) => `${name}=${value}`);
   if (settings.length > 0) console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
   for (const node of nodesOf(kafka)) {
-    console.error(`  node ${node.id}: ${node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
+    console.error(`  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
   }
 }

@@ -5,6 +5,7 @@ export { writeBindingDir, type BindingSecret } from './write-binding-dir.js';
 export { freePort, freePorts } from './free-port.js';
 export { BINDING_FORMATS, bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMaterial } from './binding-formats.js';
 export { SECURITY_MODES, type SecurityMode } from './security-modes.js';
+export { BROKERS_OPTION, MAX_BROKERS, brokerCount } from './brokers-option.js';
 export { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
 export { nodesOf, startLocalKafkaCluster, startLocalKafkaOrCluster, type LocalKafkaCluster, type LocalKafkaClusterOptions } from './local-kafka-cluster.js';
 export { KafkaNode } from './kafka-node.js';

@@ -7,6 +7,8 @@ export interface KafkaNodeLayout {
   readonly clientPort: number;
   readonly adminPort: number;
   readonly controllerPort: number;
+  /** The mutual-TLS listener (SSL, a client certificate required). */
+  readonly mtlsPort: number;
   readonly propertiesFile: string;
   readonly launch: JavaLaunch;
 }
@@ -33,6 +35,11 @@ export class KafkaNode {
   /** This node's SASL_SSL address. */
   get broker(): string {
     return `127.0.0.1:${this.layout.clientPort}`;
+  }
+
+  /** This node's mutual-TLS address. */
+  get mtlsBroker(): string {
+    return `127.0.0.1:${this.layout.mtlsPort}`;
   }
 
   /** This node's PLAINTEXT super-user address, for test set-up. */

@@ -1,19 +1,17 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import kafkajs from 'kafkajs';
-import { grantPrefixAcls } from './acls.js';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
-import { runKafkaTool, type JavaLaunch } from './broker-process.js';
-import { defaultSecurityMode } from './binding-formats.js';
+import type { JavaLaunch } from './broker-process.js';
+import { formatStorage, freshDataDir, grantEveryUserAcls, initialBindingRequest, issueClientCertificates } from './broker-setup.js';
+import { brokerCount } from './brokers-option.js';
 import { createBrokerTls } from './certificates.js';
-import { createClientsCa, type ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
 import { freeListenPorts } from './listen-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { KafkaNode } from './kafka-node.js';
 import { bindingWriter, clusterId, newUser, startLocalKafka, type LocalKafka, type LocalKafkaOptions } from './local-kafka.js';
-import { scramCredentialArgs, securityModeProperties } from './security-modes.js';
+import { securityModeProperties } from './security-modes.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -78,20 +76,16 @@ const NODE_JVM_OPTIONS = ['-Xms64m', '-Xmx320m', '-XX:ParallelGCThreads=1', '-XX
  * node. Resolves once an authenticated client can use it.
  */
 export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions = {}): Promise<LocalKafkaCluster> {
-  const size = options.brokers ?? 3;
-  if (!Number.isInteger(size) || size < 1 || size > 9) throw new LocalKafkaError(`a local cluster has 1 to 9 brokers, not ${size}`);
+  const size = brokerCount(options.brokers ?? 3);
+  const bindingRequest = initialBindingRequest(options);
   const log = options.log ?? (() => {});
   await requireJava();
   const classpath = await ensureKafkaJars(log);
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'local-kafka-cluster-')));
-  mkdirSync(dataDir, { recursive: true });
-  // As for one broker: every start is a fresh cluster, so an old run's users never linger.
-  for (let id = 1; id <= 9; id++) rmSync(join(dataDir, `node-${id}`), { recursive: true, force: true });
-  rmSync(join(dataDir, 'tls'), { recursive: true, force: true });
+  const { dataDir, ownsDataDir } = freshDataDir(options.dataDir, 'local-kafka-cluster-');
   const bindingDir = resolve(options.bindingDir ?? join(dataDir, 'binding'));
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
+  const users = [user, ...extraUsers];
   const tls = await createBrokerTls(join(dataDir, 'tls'));
 
   // Nodes are stopped and started again on the same ports: keep them out of the ephemeral range.
@@ -104,9 +98,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     mtlsPort: free[i * 4 + 3] ?? 0,
   }));
   // Every node speaks every security mode, as the single broker does, with one clients CA.
-  const clientsCa = await createClientsCa(join(dataDir, 'tls', 'clients'));
-  const certificates = new Map<string, ClientCertificate>();
-  for (const u of [user, ...extraUsers]) certificates.set(u.username, await clientsCa.issue(u.username));
+  const { caFile: clientsCaFile, certificates } = await issueClientCertificates(join(dataDir, 'tls', 'clients'), users);
   const voters = ports.map((p) => `${p.id}@127.0.0.1:${p.controllerPort}`).join(',');
   const unexpected = options.onUnexpectedExit ?? (() => {});
   const nodes = ports.map((p) => {
@@ -115,7 +107,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     const launch: JavaLaunch = { classpath, logFile: join(dir, 'broker.log'), log4jConfig: join(dir, 'log4j2.properties'), jvmOptions: NODE_JVM_OPTIONS };
     writeFileSync(launch.log4jConfig, log4jProperties(launch.logFile));
     const propertiesFile = join(dir, 'server.properties');
-    const security = securityModeProperties({ mtlsPort: p.mtlsPort, clientsCaFile: clientsCa.caFile, users: [user, ...extraUsers] });
+    const security = securityModeProperties({ mtlsPort: p.mtlsPort, clientsCaFile, users });
     const layout = { dataDir: dir, keystoreFile: tls.keystoreFile, ...p, extraListeners: security.listeners, extraProperties: security.properties };
     writeFileSync(propertiesFile, brokerProperties(layout, clusterOverrides(p.id, voters, size)));
     return { node: new KafkaNode({ ...p, propertiesFile, launch }, (how) => unexpected(p.id, how)), launch, propertiesFile };
@@ -123,15 +115,13 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
 
   log(`Formatting ${size} Kafka nodes in ${dataDir} ...`);
   const id = clusterId();
-  const scram = scramCredentialArgs([user, ...extraUsers]);
-  await Promise.all(nodes.map(({ launch, propertiesFile }) => runKafkaTool(launch, 'kafka.tools.StorageTool', ['format', '-t', id, '-c', propertiesFile, ...scram])));
+  await Promise.all(nodes.map(({ launch, propertiesFile }) => formatStorage(launch, propertiesFile, id, users)));
 
   const brokers = nodes.map(({ node }) => node.broker);
   const adminBrokers = nodes.map(({ node }) => node.adminBroker);
-  const mtlsBrokers = ports.map((p) => `127.0.0.1:${p.mtlsPort}`);
-  const writeBinding = bindingWriter({ users: [user, ...extraUsers], certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
-  const format = options.bindingFormat ?? 'walkthrough';
-  writeBinding(bindingDir, { format, security: options.security ?? defaultSecurityMode(format) });
+  const mtlsBrokers = nodes.map(({ node }) => node.mtlsBroker);
+  const writeBinding = bindingWriter({ users, certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
+  writeBinding(bindingDir, bindingRequest);
 
   const all = nodes.map(({ node }) => node);
   const killOnExit = (): void => all.forEach((node) => node.pid !== undefined && process.kill(node.pid, 'SIGKILL'));
@@ -150,7 +140,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
   log(`Starting ${size} Kafka nodes on ${brokers.join(',')} (logs: ${dataDir}/node-*/broker.log) ...`);
   try {
     await startAll();
-    for (const u of [user, ...extraUsers]) await grantPrefixAcls(adminBrokers[0] ?? '', u.username, u.topicPrefix);
+    await grantEveryUserAcls(adminBrokers[0] ?? '', users);
   } catch (error) {
     await Promise.all(all.map((node) => node.kill()));
     process.off('exit', killOnExit);

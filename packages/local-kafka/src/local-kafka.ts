@@ -1,19 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { grantPrefixAcls } from './acls.js';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
-import { logSize, runKafkaTool, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
-import { bindingFiles, defaultSecurityMode, type BindingFormat, type BindingMaterial } from './binding-formats.js';
+import { logSize, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
+import { bindingFiles, type BindingFormat, type BindingMaterial } from './binding-formats.js';
+import { formatStorage, freshDataDir, grantEveryUserAcls, initialBindingRequest, issueClientCertificates } from './broker-setup.js';
 import { createBrokerTls } from './certificates.js';
-import { createClientsCa, type ClientCertificate } from './client-certificates.js';
+import type { ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
 import { freeListenPorts } from './listen-port.js';
 import { ensureKafkaJars, requireJava } from './kafka-jars.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
-import { scramCredentialArgs, securityModeProperties, type SecurityMode } from './security-modes.js';
+import { securityModeProperties, type SecurityMode } from './security-modes.js';
 import { writeBindingDir } from './write-binding-dir.js';
 
 /** A SCRAM user of the local broker, limited to topics and groups that start with its prefix. */
@@ -87,15 +86,12 @@ export const SECRET_NAME = 'local-kafka';
  * Resolves once an authenticated client can talk to it.
  */
 export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<LocalKafka> {
+  const bindingRequest = initialBindingRequest(options);
   const log = options.log ?? (() => {});
   await requireJava();
   const classpath = await ensureKafkaJars(log);
-  const ownsDataDir = options.dataDir === undefined;
-  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'local-kafka-')));
-  mkdirSync(dataDir, { recursive: true });
-  // A data directory of an earlier run holds a formatted log with other users' passwords:
-  // every start is a fresh broker (restart() within one run keeps the data).
-  for (const stale of ['log', 'tls', 'broker.log', 'server.properties']) rmSync(join(dataDir, stale), { recursive: true, force: true });
+  // restart() within one run keeps the data; a new start never does.
+  const { dataDir, ownsDataDir } = freshDataDir(options.dataDir, 'local-kafka-');
   const bindingDir = resolve(options.bindingDir ?? join(dataDir, 'binding'));
   const logFile = join(dataDir, 'broker.log');
   const launch: JavaLaunch = { classpath, logFile, log4jConfig: join(dataDir, 'log4j2.properties') };
@@ -103,13 +99,12 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
+  const users = [user, ...extraUsers];
   // Below the ephemeral range: a port from it can be taken as a client's source port before the broker binds it (or while it restarts).
   const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] = await freeListenPorts(4);
   const tls = await createBrokerTls(join(dataDir, 'tls'));
-  const clientsCa = await createClientsCa(join(dataDir, 'tls', 'clients'));
-  const certificates = new Map<string, ClientCertificate>();
-  for (const u of [user, ...extraUsers]) certificates.set(u.username, await clientsCa.issue(u.username));
-  const security = securityModeProperties({ mtlsPort, clientsCaFile: clientsCa.caFile, users: [user, ...extraUsers] });
+  const { caFile: clientsCaFile, certificates } = await issueClientCertificates(join(dataDir, 'tls', 'clients'), users);
+  const security = securityModeProperties({ mtlsPort, clientsCaFile, users });
   const propertiesFile = join(dataDir, 'server.properties');
   writeFileSync(
     propertiesFile,
@@ -120,17 +115,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   );
 
   log(`Formatting Kafka storage in ${dataDir} ...`);
-  await runKafkaTool(launch, 'kafka.tools.StorageTool', [
-    'format', '-t', clusterId(), '-c', propertiesFile,
-    ...scramCredentialArgs([user, ...extraUsers]),
-  ]);
+  await formatStorage(launch, propertiesFile, clusterId(), users);
 
   const brokers = [`127.0.0.1:${clientPort}`];
   const mtlsBrokers = [`127.0.0.1:${mtlsPort}`];
   const adminBroker = `127.0.0.1:${adminPort}`;
-  const writeBinding = bindingWriter({ users: [user, ...extraUsers], certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
-  const format = options.bindingFormat ?? 'walkthrough';
-  writeBinding(bindingDir, { format, security: options.security ?? defaultSecurityMode(format) });
+  const writeBinding = bindingWriter({ users, certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
+  writeBinding(bindingDir, bindingRequest);
 
   let jvm: ChildProcess | undefined;
   const killOnExit = (): void => void jvm?.kill('SIGKILL');
@@ -156,7 +147,7 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   try {
     await boot();
-    for (const u of [user, ...extraUsers]) await grantPrefixAcls(adminBroker, u.username, u.topicPrefix);
+    await grantEveryUserAcls(adminBroker, users);
   } catch (error) {
     await halt('SIGKILL');
     process.off('exit', killOnExit);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SECRET_KEYS, loadKafkaBinding } from '@demo-kafka/config';
@@ -55,5 +55,17 @@ describe('bindingFiles', () => {
   it.each(['scram-sha-256', 'plain'] as const)('refuses %s for the Strimzi formats, which Strimzi users cannot have', (mode) => {
     expect(() => bindingFiles(material, 'strimzi-access', mode)).toThrow(LocalKafkaError);
     expect(() => bindingFiles(material, 'strimzi-user', mode)).toThrow(/scram-sha-512 or mtls/);
+  });
+});
+
+describe('writeBindingDir', () => {
+  it('written again in another format, leaves only the new keys (as the kubelet does), and the binding still loads', () => {
+    const dir = written(bindingFiles(material, 'strimzi-access', 'mtls'));
+    writeFileSync(join(dir, 'README'), 'not a key link: kept');
+    writeBindingDir(dir, bindingFiles(material, 'walkthrough', 'scram-sha-256'));
+    expect(readdirSync(dir).filter((name) => !name.startsWith('.')).sort()).toEqual([...SECRET_KEYS, 'README'].sort());
+    const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: dir }, NAMES);
+    expect(binding.shape).toBe('walkthrough');
+    expect(binding.brokers).toEqual(['127.0.0.1:9094']);
   });
 });

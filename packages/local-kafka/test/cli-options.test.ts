@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Runs `npm run kafka -- <args>` as a user would, for options refused before any broker starts. */
-function kafkaCli(args: string[]) {
-  return spawnSync('npx', ['tsx', '--conditions=source', 'packages/local-kafka/src/cli.ts', ...args], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
+/** Runs `npm run kafka -- <args>` (or the demo's script) as a user would, for options refused before any broker starts. */
+function kafkaCli(args: string[], script = 'packages/local-kafka/src/cli.ts') {
+  return spawnSync('npx', ['tsx', '--conditions=source', script, ...args], { cwd: REPO, encoding: 'utf8', timeout: 30_000 });
 }
+const DEMO = 'scripts/demo.ts';
 
 describe('npm run kafka options', () => {
   it('lists the binding formats and security modes in its help', () => {
@@ -15,6 +16,25 @@ describe('npm run kafka options', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('--binding-format walkthrough|strimzi-access|strimzi-user');
     expect(result.stdout).toContain('--security scram-sha-256|scram-sha-512|plain|mtls');
+    expect(result.stdout).toContain('[--brokers N]');
+  }, 30_000);
+
+  it('npm run demo lists the same options in its help', () => {
+    const result = kafkaCli(['--help'], DEMO);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Usage: npm run demo -- [--brokers N] [--binding-format walkthrough|strimzi-access|strimzi-user] [--security');
+  }, 30_000);
+
+  it.each([
+    [['--brokers', '0'], 'packages/local-kafka/src/cli.ts'],
+    [['--brokers', '2.5', '--security', 'mtls'], 'packages/local-kafka/src/cli.ts'],
+    [['--brokers', '10'], DEMO],
+  ])('refuses %j (%s) with exit 2 and the usage before starting a broker', (args, script) => {
+    const result = kafkaCli(args, script);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`--brokers takes a whole number from 1 to 9, not "${args[1]}"`);
+    expect(result.stderr).toContain('[--brokers N]');
+    expect(result.stdout).not.toContain('KAFKA_BINDING_DIR=');
   }, 30_000);
 
   it.each([

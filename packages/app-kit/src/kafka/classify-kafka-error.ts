@@ -23,6 +23,7 @@ export type KafkaErrorKind =
   | 'topic-access'
   | 'group-access'
   | 'cluster-access'
+  | 'client-certificate'
   | 'tls'
   | 'unreachable'
   | 'timeout'
@@ -32,7 +33,7 @@ export type KafkaErrorKind =
   | 'other';
 
 /** The kinds with a fixed reason. */
-type PlainKind = Exclude<KafkaErrorKind, 'tls' | 'other'>;
+type PlainKind = Exclude<KafkaErrorKind, 'tls' | 'client-certificate' | 'other'>;
 
 /** A classified Kafka error: its kind, whether trying again can help, and a reason without secrets. */
 export interface KafkaErrorClass {
@@ -85,8 +86,25 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+/**
+ * Node's codes for a TLS alert the broker sent: with mutual TLS these answer our client
+ * certificate (missing, from a CA the broker does not trust, expired), which is a refusal of who
+ * we are, not an outage. (Java brokers send certificate_unknown or bad_certificate, and
+ * certificate_required under TLS 1.3 when none was given.)
+ */
+const CLIENT_CERTIFICATE_ALERTS = new Set([
+  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
+  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
+  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
+  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
+  'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+]);
+
 const REASONS: Readonly<Record<PlainKind, string>> = {
-  authentication: 'Kafka rejected the credentials (authentication failed): check the binding username and password',
+  authentication: 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism',
   'topic-access': 'Kafka refused access to the topic: its name must start with the binding topicPrefix',
   'group-access': 'Kafka refused access to the consumer group: its name must start with the binding topicPrefix',
   'cluster-access': 'Kafka refused a cluster operation to the binding user: check its ACLs',
@@ -113,6 +131,14 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
   const other = OTHER_TYPES[type];
   if (other) return known(other, other !== 'too-large');
   if (cause instanceof KafkaJSConnectionError) {
+    if (CLIENT_CERTIFICATE_ALERTS.has(code)) {
+      return {
+        kind: 'client-certificate',
+        retriable: false,
+        access: true,
+        reason: `Kafka refused the client certificate (${code}): check the binding cert and key, and that the broker trusts their CA`,
+      };
+    }
     if (TLS_CODES.has(code)) {
       return { kind: 'tls', retriable: false, access: false, reason: `TLS with the broker failed (${code}): check the binding ca` };
     }
