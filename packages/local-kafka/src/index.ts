@@ -7,6 +7,6 @@ export { BINDING_FORMATS, bindingFiles, defaultSecurityMode, type BindingFormat,
 export { SECURITY_MODES, type SecurityMode } from './security-modes.js';
 export { BROKERS_OPTION, MAX_BROKERS, brokerCount } from './brokers-option.js';
 export { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
-export { nodesOf, startLocalKafkaCluster, startLocalKafkaOrCluster, type LocalKafkaCluster, type LocalKafkaClusterOptions } from './local-kafka-cluster.js';
+export { BROKER_SESSION_TIMEOUT_MS, nodesOf, startLocalKafkaCluster, startLocalKafkaOrCluster, type LocalKafkaCluster, type LocalKafkaClusterOptions } from './local-kafka-cluster.js';
 export { KafkaNode } from './kafka-node.js';
 export { exitWithParent } from './exit-with-parent.js';

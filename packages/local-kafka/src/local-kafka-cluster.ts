@@ -36,6 +36,9 @@ export interface LocalKafkaCluster extends LocalKafka {
   waitUntilWhole(timeoutMs?: number): Promise<void>;
 }
 
+/** How long the local cluster keeps a dead broker's leaderships before fencing it (Kafka's default: 9 s). */
+export const BROKER_SESSION_TIMEOUT_MS = 4_000;
+
 /**
  * Settings that make three combined nodes one cluster shaped like a managed plan (replication
  * factor 3, min.insync.replicas 2), light enough for a 2-core machine, and quick to notice a
@@ -56,7 +59,7 @@ function clusterOverrides(nodeId: number, voters: string, size: number): Record<
     'share.coordinator.state.topic.min.isr': minIsr,
     // A killed or frozen broker is fenced (its leaderships move) after 4 s instead of 9 s, and a
     // frozen follower leaves the ISR after 5 s instead of 30 s, so acks=all writes stall that long.
-    'broker.session.timeout.ms': 4_000,
+    'broker.session.timeout.ms': BROKER_SESSION_TIMEOUT_MS,
     'broker.heartbeat.interval.ms': 1_000,
     'replica.lag.time.max.ms': 5_000,
     'num.network.threads': 2,
