@@ -40,7 +40,8 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
       throw error;
     }
     if (wantsJson(req)) {
-      res.json({ ...ack, id: recordId(ack.partition, ack.offset) });
+      const { topic, partition, offset, timestampMs } = ack;
+      res.json({ topic, partition, offset, timestamp: new Date(timestampMs).toISOString(), id: recordId(partition, offset) });
     } else {
       res.type('text/plain; charset=utf-8').send(value);
     }

@@ -11,7 +11,8 @@ export interface RecordAck {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
-  readonly timestamp: string;
+  /** The record's timestamp, ms since the epoch (formatted only for the clients that ask for JSON). */
+  readonly timestampMs: number;
 }
 
 /** Why a write did not happen, in the terms the HTTP layer answers with. */
