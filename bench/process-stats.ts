@@ -16,3 +16,10 @@ export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) * 1024;
 }
+
+/** Idle CPU seconds so far, summed over every CPU of the machine, from /proc/stat. */
+export function machineIdleSeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+  // cpu user nice system idle iowait ...
+  return (Number(cpu[4]) + Number(cpu[5] ?? 0)) / TICKS;
+}

@@ -48,11 +48,11 @@ interface Section<R> {
 }
 
 /** The producer beside its baselines, on each Node binary (see bench/producer). */
-async function producerSection(bindingDir: string, topic: string): Promise<Section<ProducerBenchResult[]>> {
+async function producerSection(bindingDir: string, topic: string, brokerPid: () => number | undefined): Promise<Section<ProducerBenchResult[]>> {
   const results: ProducerBenchResult[] = [];
   for (const node of nodeBinaries()) {
     log(`producer throughput on ${node.label} (${node.version}) ...`);
-    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, connections, seconds, repeats, log }));
+    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, brokerPid, connections, seconds, repeats, log }));
   }
   const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
   return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };
@@ -97,7 +97,7 @@ const kafka = await startLocalKafka({ log });
 try {
   const topic = `bench-${randomUUID()}`;
   const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
-  const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic) : undefined;
+  const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic, () => kafka.pid) : undefined;
   const latency = sections.has('latency') ? await latencySection(appEnv, kafka.bindingDir, topic) : undefined;
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
 

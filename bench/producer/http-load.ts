@@ -15,6 +15,8 @@ export interface LoadResult {
   readonly p99Ms: number;
   /** Answers other than 2xx, plus socket errors and timeouts. */
   readonly failed: number;
+  /** CPU seconds (user + system) the load generator itself used. */
+  readonly generatorCpuSeconds: number;
 }
 
 /** The body every load run posts: 24 bytes of text/plain, as the issue's figures. */
@@ -38,7 +40,7 @@ function durationMs(text: string | undefined): number {
 }
 
 /** Reads wrk's `--latency` report. */
-export function parseWrk(output: string): LoadResult {
+export function parseWrk(output: string): Omit<LoadResult, 'generatorCpuSeconds'> {
   const done = /(\d+) requests in ([\d.]+)(us|ms|s|m),/.exec(output);
   const requests = Number(done?.[1] ?? Number.NaN);
   const seconds = durationMs(`${done?.[2]}${done?.[3]}`) / 1000;
@@ -71,16 +73,16 @@ interface AutocannonJson {
  */
 export async function httpLoad(url: string, connections: number, seconds: number): Promise<LoadResult> {
   if (await hasWrk()) {
-    const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(), url], { maxBuffer: 1 << 20 });
-    return parseWrk(stdout);
+    const { stdout, cpuSeconds } = await runTimed('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(), url]);
+    return { ...parseWrk(stdout), generatorCpuSeconds: cpuSeconds };
   }
-  const { stdout } = await run(
+  const { stdout, cpuSeconds } = await runTimed(
     process.execPath,
     [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), '-H', 'Content-Type=text/plain', '-b', BENCH_BODY, url],
-    { maxBuffer: 16 << 20 },
   );
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
+    generatorCpuSeconds: cpuSeconds,
     requests: result.requests.total,
     seconds: result.duration,
     rps: result.requests.total / result.duration,
@@ -88,6 +90,15 @@ export async function httpLoad(url: string, connections: number, seconds: number
     p99Ms: result.latency.p99,
     failed: result.non2xx + result.errors + result.timeouts,
   };
+}
+
+/** Runs `command` to its end under bash, whose `times` then reports the CPU its child used. */
+async function runTimed(command: string, args: readonly string[]): Promise<{ stdout: string; cpuSeconds: number }> {
+  const { stdout, stderr } = await run('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', command, ...args], { maxBuffer: 16 << 20 });
+  // `times` prints the shell's own user/system times, then its children's: "0m0.219s 0m1.108s".
+  const children = stderr.trim().split('\n').at(-1) ?? '';
+  const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { stdout, cpuSeconds };
 }
 
 /** Which load generator {@link httpLoad} uses. */

@@ -1,5 +1,5 @@
 import type { ProducerBenchResult, ProducerRow, TargetFigures } from './producer-bench.js';
-import { RAW_BATCH } from './producer-bench.js';
+import { RAW_BATCH, TARGETS, type TargetName } from './producer-bench.js';
 
 const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const rate = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
@@ -32,31 +32,81 @@ export function producerTargets(result: ProducerBenchResult): TargetCheck[] {
   return checks;
 }
 
+/**
+ * What the same run says about the targets' reach: the 1-connection floor of express + kafkajs,
+ * and the most requests/s this machine's CPUs allow at 128 connections when every request costs
+ * the app's, the broker's and the load generator's CPU as measured.
+ */
+export function producerCeilings(result: ProducerBenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const one = result.rows.find((r) => r.connections === 1);
+  if (one) {
+    const limit = one.targets.expressEcho.p50Ms + one.rawSingle.p50Ms + 0.05;
+    checks.push({ what: '1 connection: express + kafkajs floor p50 against the same limit', value: `${n(one.targets.expressKafkajs.p50Ms, 3)} ms`, limit: `${n(limit, 3)} ms`, met: one.targets.expressKafkajs.p50Ms <= limit });
+  }
+  const many = result.rows.find((r) => r.connections === 128);
+  if (many) {
+    const { producerWorkers, expressEcho } = many.targets;
+    const shared = producerWorkers.brokerCpuMsPerRequest + producerWorkers.generatorCpuMsPerRequest;
+    const ceiling = (appMs: number): number => (result.cores * 1000) / (appMs + shared);
+    const atProducer = ceiling(producerWorkers.cpuMsPerRequest);
+    const atEcho = ceiling(expressEcho.cpuMsPerRequest);
+    checks.push({ what: `128 connections: ${result.cores} CPUs / (producer + broker + load generator CPU per POST), as a ratio to express echo`, value: `${n(atProducer / expressEcho.rps, 2)}x`, limit: '1.4x', met: atProducer >= 1.4 * expressEcho.rps });
+    checks.push({ what: `the same ceiling if each POST cost the app no more than the bare express echo's CPU`, value: `${n(atEcho / expressEcho.rps, 2)}x`, limit: '1.4x', met: atEcho >= 1.4 * expressEcho.rps });
+  }
+  return checks;
+}
+
+/** Where the machine's CPUs went at the highest concurrency: per request, and what stayed idle. */
+function machineTable(result: ProducerBenchResult): string[] {
+  const row = result.rows.at(-1);
+  if (!row) return [];
+  const names: Record<TargetName, string> = { nodeEcho: 'bare Node echo', expressEcho: 'bare express echo', expressKafkajs: 'express + kafkajs', producer: 'producer, 1 worker', producerWorkers: `producer, ${result.defaultWorkers} workers` };
+  return [
+    `**Producer on ${result.node}: where the ${result.cores} CPUs went at ${row.connections} connections** (CPU ms per request; idle CPUs)`,
+    '',
+    '| server | requests/s | server | broker | load generator | idle CPUs |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...TARGETS.map((t) => {
+      const f = row.targets[t];
+      return `| ${names[t]} | ${rate(f.rps)} | ${n(f.cpuMsPerRequest, 3)} | ${n(f.brokerCpuMsPerRequest, 3)} | ${n(f.generatorCpuMsPerRequest, 3)} | ${n(f.idleCores, 2)} |`;
+    }),
+    '',
+  ];
+}
+
 /** The producer section of the bench's printout, as Markdown tables. */
 export function formatProducerBench(result: ProducerBenchResult): string {
   const w = result.defaultWorkers;
   const lines = [
     `**Producer on ${result.node}: acknowledged POST /messages per second, p50 / p99 latency**`,
     '',
-    `| connections | bare Node echo | bare express echo | producer, 1 worker | producer, ${w} workers | raw kafkajs, 1 per send() | raw kafkajs, ${RAW_BATCH} per send() |`,
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| connections | bare Node echo | bare express echo | express + kafkajs | producer, 1 worker | producer, ${w} workers | raw kafkajs, 1 per send() | raw kafkajs, ${RAW_BATCH} per send() |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.rows.map((r) =>
-      `| ${r.connections} | ${cell(r.targets.nodeEcho)} | ${cell(r.targets.expressEcho)} | ${cell(r.targets.producer)} | ${cell(r.targets.producerWorkers)} | ${rate(r.rawSingle.messagesPerSecond)} msg/s, ${n(r.rawSingle.p50Ms, 2)} / ${n(r.rawSingle.p99Ms, 2)} ms | ${rate(r.rawBatched.messagesPerSecond)} msg/s |`),
+      `| ${r.connections} | ${cell(r.targets.nodeEcho)} | ${cell(r.targets.expressEcho)} | ${cell(r.targets.expressKafkajs)} | ${cell(r.targets.producer)} | ${cell(r.targets.producerWorkers)} | ${rate(r.rawSingle.messagesPerSecond)} msg/s, ${n(r.rawSingle.p50Ms, 2)} / ${n(r.rawSingle.p99Ms, 2)} ms | ${rate(r.rawBatched.messagesPerSecond)} msg/s |`),
     '',
     `**Producer on ${result.node}: CPU ms per acknowledged request (every process of the server)**`,
     '',
-    `| connections | bare Node echo | bare express echo | producer, 1 worker | ratio to express | producer, ${w} workers |`,
-    '|---:|---:|---:|---:|---:|---:|',
+    `| connections | bare Node echo | bare express echo | express + kafkajs | producer, 1 worker | ratio to express echo | producer, ${w} workers |`,
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...result.rows.map((r) => {
       const t = r.targets;
-      return `| ${r.connections} | ${n(t.nodeEcho.cpuMsPerRequest, 3)} | ${n(t.expressEcho.cpuMsPerRequest, 3)} | ${n(t.producer.cpuMsPerRequest, 3)} | ${n(t.producer.cpuMsPerRequest / t.expressEcho.cpuMsPerRequest, 2)}x | ${n(t.producerWorkers.cpuMsPerRequest, 3)} |`;
+      return `| ${r.connections} | ${n(t.nodeEcho.cpuMsPerRequest, 3)} | ${n(t.expressEcho.cpuMsPerRequest, 3)} | ${n(t.expressKafkajs.cpuMsPerRequest, 3)} | ${n(t.producer.cpuMsPerRequest, 3)} | ${n(t.producer.cpuMsPerRequest / t.expressEcho.cpuMsPerRequest, 2)}x | ${n(t.producerWorkers.cpuMsPerRequest, 3)} |`;
     }),
     '',
+    ...machineTable(result),
     `**Targets on ${result.node}** (same run)`,
     '',
     '| target | measured | limit | |',
     '|---|---:|---:|---|',
     ...producerTargets(result).map((c) => `| ${c.what} | ${c.value} | ${c.limit} | ${c.met ? 'met' : 'MISSED'} |`),
+    '',
+    `**What the same run allows on ${result.node}**`,
+    '',
+    '| bound | value | target | |',
+    '|---|---:|---:|---|',
+    ...producerCeilings(result).map((c) => `| ${c.what} | ${c.value} | ${c.limit} | ${c.met ? 'reachable' : 'out of reach'} |`),
   ];
   return lines.join('\n');
 }

@@ -162,6 +162,9 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     caPem: tls.caPem,
     logFile: all[0]?.logFile ?? '',
     dataDir,
+    get pid() {
+      return all[0]?.pid;
+    },
     nodes: all,
     node: (nodeId) => {
       const node = all.find((n) => n.id === nodeId);

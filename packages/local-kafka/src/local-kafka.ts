@@ -66,6 +66,8 @@ export interface LocalKafka {
   readonly caPem: string;
   readonly logFile: string;
   readonly dataDir: string;
+  /** The (first) broker JVM's process id while it runs (the bench reads its CPU time). */
+  readonly pid: number | undefined;
   /** Writes a binding directory for another format, security mode or user of this broker. */
   writeBinding(dir: string, request: BindingRequest): void;
   /** Stops the broker cleanly and starts it again with the same data, ports and users. */
@@ -166,6 +168,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     caPem: tls.caPem,
     logFile,
     dataDir,
+    get pid() {
+      return jvm?.pid;
+    },
     restart: async () => {
       await halt('SIGTERM');
       await boot();
