@@ -1,4 +1,8 @@
 import kafkajs from 'kafkajs';
+import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
+
+// Before any client exists: every connection of this process then gets the fix (see its file).
+fixRequestQueueTimerLoop();
 
 // kafkajs is CommonJS and Node's ESM loader cannot see its named exports: take them from the
 // default export once, here, so the rest of the code imports them by name.
