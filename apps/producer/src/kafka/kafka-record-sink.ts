@@ -26,6 +26,10 @@ export interface KafkaRecordSinkOptions {
   readonly batchMaxBytes: number;
 }
 
+/** Where our partitioner wrapper records the partition kafkajs chose for a message (cheaper than a WeakMap). */
+const CHOSEN_PARTITION = Symbol('chosen partition');
+type RoutedMessage = Message & { [CHOSEN_PARTITION]?: number };
+
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
 interface Clients {
   readonly binding: KafkaBinding;
@@ -129,11 +133,11 @@ export class KafkaRecordSink implements RecordSink {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Kafka reports one base offset per partition; knowing where each message went gives each
-      // its own offset. The choice is kept on the message (kafkajs' partitioners honour a set
-      // `partition`), so a retried batch also goes where it went first.
+      // its own offset. kafkajs partitions again on each retry (a record without a key then
+      // avoids a partition that lost its leader), so the last choice is the one kept.
       createPartitioner: () => {
         const choose = Partitioners.DefaultPartitioner();
-        return (args) => (args.message.partition ??= choose(args));
+        return (args) => ((args.message as RoutedMessage)[CHOSEN_PARTITION] = choose(args));
       },
     });
     return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), connected: false, stale: false };
@@ -201,7 +205,7 @@ export class KafkaRecordSink implements RecordSink {
     const { metrics } = this.options;
     metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
     metrics.recordsProduced.inc(messages.length);
-    const partitions = messages.map((message) => message.partition ?? results[0]?.partition ?? 0);
+    const partitions = messages.map((message) => (message as RoutedMessage)[CHOSEN_PARTITION] ?? results[0]?.partition ?? 0);
     const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
     return messages.map((message, i) => ({
       topic: binding.topic,
