@@ -33,6 +33,8 @@ export interface RawKafkaFigures {
   readonly messagesPerSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU of the raw kafkajs process per send(), in ms. */
+  readonly cpuMsPerSend: number;
 }
 
 export interface ProducerRow {
@@ -40,6 +42,8 @@ export interface ProducerRow {
   readonly targets: Record<TargetName, TargetFigures>;
   readonly rawSingle: RawKafkaFigures;
   readonly rawBatched: RawKafkaFigures;
+  /** One connection only: single sends 1 ms apart, so the process sleeps between them as a server does between requests. */
+  readonly rawSinglePaused?: RawKafkaFigures;
 }
 
 export interface ProducerBenchResult {
@@ -63,8 +67,8 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 
-async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, perSend: number, concurrency: number, seconds: number): Promise<RawKafkaFigures> {
-  const { stdout } = await run(node.path, [...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'), bindingDir, topic, String(perSend), String(concurrency), String(seconds)], { cwd: repo });
+async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, perSend: number, concurrency: number, seconds: number, pauseMs = 0): Promise<RawKafkaFigures> {
+  const { stdout } = await run(node.path, [...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'), bindingDir, topic, String(perSend), String(concurrency), String(seconds), String(pauseMs)], { cwd: repo });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
 }
 
@@ -123,6 +127,7 @@ export async function producerBench(options: {
       const samples = new Map<TargetName, Sample[]>(TARGETS.map((t) => [t, []]));
       const single: RawKafkaFigures[] = [];
       const batched: RawKafkaFigures[] = [];
+      const paused: RawKafkaFigures[] = [];
       // Warm-up: JIT and connections, not counted.
       for (const target of TARGETS) await httpLoad(`${servers[target]?.url}/messages`, connections, 1);
       for (let repeat = 0; repeat < options.repeats; repeat++) {
@@ -134,6 +139,7 @@ export async function producerBench(options: {
         }
         single.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, connections, seconds));
         batched.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, RAW_BATCH, Math.min(connections, 16), seconds));
+        if (connections === 1) paused.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, 1, seconds, 1));
       }
       const perRequest = (list: readonly Sample[], seconds: (s: Sample) => number): number => median(list.map((s) => (seconds(s) * 1000) / (s.requests - s.failed)));
       const figures = (list: readonly Sample[]): TargetFigures => ({
@@ -150,12 +156,14 @@ export async function producerBench(options: {
         messagesPerSecond: median(list.map((r) => r.messagesPerSecond)),
         p50Ms: median(list.map((r) => r.p50Ms)),
         p99Ms: median(list.map((r) => r.p99Ms)),
+        cpuMsPerSend: median(list.map((r) => r.cpuMsPerSend)),
       });
       rows.push({
         connections,
         targets: Object.fromEntries(TARGETS.map((t) => [t, figures(samples.get(t) ?? [])])) as Record<TargetName, TargetFigures>,
         rawSingle: raw(single),
         rawBatched: raw(batched),
+        ...(paused.length > 0 ? { rawSinglePaused: raw(paused) } : {}),
       });
     }
     return { node: node.label, defaultWorkers, cores: availableParallelism(), rows };

@@ -43,6 +43,11 @@ export function producerCeilings(result: ProducerBenchResult): TargetCheck[] {
   if (one) {
     const limit = one.targets.expressEcho.p50Ms + one.rawSingle.p50Ms + 0.05;
     checks.push({ what: '1 connection: express + kafkajs floor p50 against the same limit', value: `${n(one.targets.expressKafkajs.p50Ms, 3)} ms`, limit: `${n(limit, 3)} ms`, met: one.targets.expressKafkajs.p50Ms <= limit });
+    const paused = one.rawSinglePaused;
+    if (paused) {
+      const limitPaused = one.targets.expressEcho.p50Ms + paused.p50Ms + 0.05;
+      checks.push({ what: `1 connection: the same limit with raw kafkajs measured 1 ms apart, as a server's sends are (p50 ${n(paused.p50Ms, 3)} ms, CPU ${n(paused.cpuMsPerSend, 3)} ms per send; back to back ${n(one.rawSingle.p50Ms, 3)} / ${n(one.rawSingle.cpuMsPerSend, 3)} ms)`, value: `${n(one.targets.producer.p50Ms, 3)} ms`, limit: `${n(limitPaused, 3)} ms`, met: one.targets.producer.p50Ms <= limitPaused });
+    }
   }
   const many = result.rows.find((r) => r.connections === 128);
   if (many) {

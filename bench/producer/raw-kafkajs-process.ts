@@ -1,15 +1,16 @@
 /**
  * The Kafka path's baselines, run as their own process (so their CPU is nobody else's):
- * `concurrency` loops each awaiting one kafkajs `send()` (acks=all) of `perSend` messages.
- * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds>;
- * prints `{ messagesPerSecond, p50Ms, p99Ms }` (latency of each send) as JSON.
+ * `concurrency` loops each awaiting one kafkajs `send()` (acks=all) of `perSend` messages, and
+ * pausing `pauseMs` between sends if given (0: back to back).
+ * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds> [pauseMs];
+ * prints `{ messagesPerSecond, p50Ms, p99Ms, cpuMsPerSend }` (latency of each send) as JSON.
  */
 import { Kafka, logLevel } from '@demo-kafka/app-kit';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { BENCH_BODY } from './http-load.js';
 import { percentile } from '../stats.js';
 
-const [bindingDir = '', topic = '', perSend = '1', concurrency = '1', seconds = '5'] = process.argv.slice(2);
+const [bindingDir = '', topic = '', perSend = '1', concurrency = '1', seconds = '5', pauseMs = '0'] = process.argv.slice(2);
 const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' });
 const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
 await producer.connect();
@@ -24,10 +25,13 @@ const loop = async (): Promise<void> => {
     const started = performance.now();
     await send();
     latencies.push(performance.now() - started);
+    if (Number(pauseMs) > 0) await new Promise((resolve) => setTimeout(resolve, Number(pauseMs)));
   }
 };
+const cpu = process.cpuUsage();
 const started = performance.now();
 await Promise.all(Array.from({ length: Number(concurrency) }, loop));
 const elapsed = (performance.now() - started) / 1000;
+const { user, system } = process.cpuUsage(cpu);
 await producer.disconnect();
-console.log(JSON.stringify({ messagesPerSecond: (latencies.length * messages.length) / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) }));
+console.log(JSON.stringify({ messagesPerSecond: (latencies.length * messages.length) / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerSend: (user + system) / 1000 / latencies.length }));
