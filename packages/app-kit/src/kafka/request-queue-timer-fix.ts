@@ -18,9 +18,9 @@ interface RequestQueueState {
  * kafkajs 2.2.4 re-arms a timer after every response on every broker connection, for ever,
  * even when no request waits: `throttledUntil - Date.now()` is negative when nothing throttles,
  * which Node turns into 1 ms (tulios/kafkajs#1556, #1704; on Node 24 and later it also prints a
- * TimeoutNegativeWarning, #1751). So each connection wakes the process a thousand times a second
- * while idle, and under load the timer churn was a fifth of the producer's CPU per request.
- * This replaces the method with the change proposed upstream (tulios/kafkajs#1667): a check is
+ * TimeoutNegativeWarning, #1751). So each connection wakes the process a thousand times a
+ * second while idle, and under load the timer churn was nearly a third of the producer's user
+ * CPU per request. This replaces the method with the change proposed upstream (#1667): a check is
  * scheduled only while requests wait, at the end of the throttle or every 10 ms as before.
  * kafkajs has no option for it and no release will fix it, so the class is patched in place,
  * only for the version read here. Returns whether it patched (false for another version).
