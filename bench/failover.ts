@@ -1,17 +1,16 @@
 /**
  * The failover figure of `npm run bench`: POST latency and 503s at a steady 1,000 POSTs/s on a
  * three-broker cluster, over a window in which the topic's partition leader is SIGKILLed,
- * beside the same window with no fault, measured in the same run. Runs alone too:
+ * beside the same window with no fault, measured in the same run. The producer runs built, as in
+ * production. Runs alone too, after `npm run build`:
  * `tsx --conditions=source bench/failover.ts` (BENCH_SECONDS sets the fault window's length).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freePort, startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
-import { sourceProcessArgs } from '../scripts/source-process.js';
+import { pathToFileURL } from 'node:url';
+import { startLocalKafkaCluster } from '@demo-kafka/local-kafka';
+import { producerEntryPoint, startServer } from './server-process.js';
 import { percentile, sleep } from './stats.js';
 
-const repo = fileURLToPath(new URL('../', import.meta.url));
 const RATE = 1_000;
 const TOPIC = 'failover-bench';
 
@@ -80,29 +79,18 @@ async function postWindow(url: string, rate: number, seconds: number, at?: { sec
   };
 }
 
-async function startProducer(cluster: LocalKafkaCluster, children: ChildProcess[]): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, sourceProcessArgs('apps/producer/src/main.ts'), {
-    cwd: repo,
-    env: { ...process.env, LOG_LEVEL: 'warn', KAFKA_BINDING_DIR: cluster.bindingDir, TOPIC, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return url;
-    await sleep(100);
-  }
-  throw new Error('the producer was not ready within 60 s');
-}
-
 /** Starts a three-broker cluster and the producer (default settings), measures both windows, stops everything. */
 export async function failoverBench(log: (line: string) => void, seconds = 20): Promise<FailoverResult> {
   const cluster = await startLocalKafkaCluster({ brokers: 3, log });
-  const children: ChildProcess[] = [];
+  let producer: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
-    const producer = await startProducer(cluster, children);
-    const url = `${producer}/messages`;
+    producer = await startServer({
+      name: 'producer',
+      entryPoint: producerEntryPoint(),
+      env: { LOG_LEVEL: 'warn', KAFKA_BINDING_DIR: cluster.bindingDir, TOPIC },
+      readyPath: '/readyz',
+    });
+    const url = `${producer.url}/messages`;
     log(`failover: warm-up and a steady window at ${RATE} POST/s ...`);
     await postWindow(url, RATE, 3);
     const steady = await postWindow(url, RATE, seconds);
@@ -114,7 +102,7 @@ export async function failoverBench(log: (line: string) => void, seconds = 20): 
     });
     return { rate: RATE, seconds, steady, leaderKilled: { ...leaderKilled, killedAtSecond } };
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await producer?.stop();
     await cluster.stop();
   }
 }
