@@ -46,6 +46,6 @@ export function createApp(deps: ProducerAppDeps): Express {
   }
   app.use(deps.metrics.router);
   app.use(notFound());
-  app.use(problemHandler());
+  app.use(problemHandler(deps.logger));
   return app;
 }

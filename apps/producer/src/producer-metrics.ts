@@ -31,7 +31,7 @@ export function createProducerMetrics(registry: Registry): ProducerMetrics {
     // Per POST, the time to Kafka's acknowledgement is http_request_duration_seconds.
     produceRequestSeconds: new Histogram({
       name: 'kafka_produce_request_duration_seconds',
-      help: 'Time Kafka took to acknowledge one produce request (a batch of records)',
+      help: 'Time one produce request (a batch of records) took, acknowledged or failed',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),

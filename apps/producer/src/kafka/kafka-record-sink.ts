@@ -26,7 +26,7 @@ export interface KafkaRecordSinkOptions {
   readonly batchMaxBytes: number;
 }
 
-/** Where our partitioner wrapper records the partition kafkajs chose for a message (cheaper than a WeakMap). */
+/** Where our partitioner wrapper records the partition chosen for a message (cheaper than a WeakMap). */
 const CHOSEN_PARTITION = Symbol('chosen partition');
 type RoutedMessage = Message & { [CHOSEN_PARTITION]?: number };
 
@@ -133,11 +133,12 @@ export class KafkaRecordSink implements RecordSink {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Kafka reports one base offset per partition; knowing where each message went gives each
-      // its own offset. kafkajs partitions again on each retry (a record without a key then
-      // avoids a partition that lost its leader), so the last choice is the one kept.
+      // its own offset. The first choice is kept for the retries: kafkajs partitions the whole
+      // batch again on each retry but resends only to the brokers that had not answered, so a
+      // record moved to another partition would be either never sent or written twice.
       createPartitioner: () => {
         const choose = Partitioners.DefaultPartitioner();
-        return (args) => ((args.message as RoutedMessage)[CHOSEN_PARTITION] = choose(args));
+        return (args) => ((args.message as RoutedMessage)[CHOSEN_PARTITION] ??= choose(args));
       },
     });
     return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), connected: false, stale: false };
@@ -200,10 +201,15 @@ export class KafkaRecordSink implements RecordSink {
 
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding } = clients;
-    const started = performance.now();
-    const results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
     const { metrics } = this.options;
-    metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+    const started = performance.now();
+    let results;
+    try {
+      results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
+    } finally {
+      // Failed and timed-out requests too: they are the slow ones.
+      metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+    }
     metrics.recordsProduced.inc(messages.length);
     const partitions = messages.map((message) => (message as RoutedMessage)[CHOSEN_PARTITION] ?? results[0]?.partition ?? 0);
     const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
