@@ -173,7 +173,8 @@ async function heapSnapshot(pid: number, log: (line: string) => void): Promise<v
   const started = performance.now();
   // The snapshot blocks the process; the next CPU reading moving little tells it is done.
   let last = cpuSeconds(pid);
-  for (;;) {
+  // A server that stays busy for other reasons must not hold the bench for ever.
+  for (let waited = 0; waited < 120; waited++) {
     await sleep(1000);
     const now = cpuSeconds(pid);
     if (now - last < 0.5) break;
@@ -191,9 +192,10 @@ async function replayConnect(target: Target, count: number, clientsCount: number
   const clients = startFanOutClients();
   try {
     // Until the consumer holds all of them (a replay then has `count` events).
-    for (let tries = 0; tries < 300; tries++) {
+    for (let tries = 0; ; tries++) {
       const text = await (await fetch(`${target.server.url}/metrics`)).text();
       if (Number(/^sse_replay_buffer_records (\d+)/m.exec(text)?.[1] ?? 0) >= count) break;
+      if (tries >= 300) throw new Error(`${target.server.name}: the consumer did not hold ${count} records within 30 s`);
       await sleep(100);
     }
     const opened = await clients.open(target.streamUrl, clientsCount, { replayEvents: count });

@@ -52,6 +52,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.race([exited, sleep(30_000)]);
+    // A server whose shutdown hangs (a Kafka client waiting on a gone broker) must not outlive the bench.
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
   };
   const { readyPath } = options;
   for (let i = 0; i < 600; i++) {

@@ -5,7 +5,7 @@ import { buildProducer, type TestProducer } from '../apps/producer/test/build-pr
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { listen, type Listening } from './support/listen.js';
 import { openStream, type SseStream } from './support/sse-client.js';
-import { steadyPosts } from './support/steady-posts.js';
+import { steadyPosts, type PostOutcome } from './support/steady-posts.js';
 import { waitFor } from './support/wait-for.js';
 
 const PRODUCE_TIMEOUT_MS = Number(producerSettingsSpec.PRODUCE_TIMEOUT_MS.default);
@@ -46,28 +46,36 @@ describe('the only broker is frozen for a while under a steady stream of POSTs, 
     let liveEnded = false;
     void live.ended.then(() => (liveEnded = true));
     const load = steadyPosts(`${producerServer.url}/messages`, 'freeze', 20, PRODUCE_TIMEOUT_MS + 5_000);
-    await waitFor(() => load.acknowledged().length >= 10, 15_000, () => 'nothing acknowledged before the freeze');
-
     const node = kafka.node(1);
-    node.freeze();
-    const frozenAt = Date.now();
-    await waitFor(() => !producer.sink.readiness().ready && !consumer.source.readiness().ready, PRODUCE_TIMEOUT_MS + 10_000, () =>
-      `still ready: producer ${JSON.stringify(producer.sink.readiness())}, consumer ${JSON.stringify(consumer.source.readiness())}`);
-    const producerReady = await readyz(producerServer.url);
-    const consumerReady = await readyz(consumer.url);
-    expect(producerReady).toEqual({ status: 503, reason: expect.stringMatching(/^Kafka did not answer in time/) });
-    expect(consumerReady).toEqual({ status: 503, reason: expect.stringMatching(/^Kafka did not answer in time/) });
-    // Frozen for longer than the produce timeout, so POSTs meet the freeze from start to end.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, frozenAt + PRODUCE_TIMEOUT_MS + 2_000 - Date.now())));
-    node.thaw();
-    const thawedAt = Date.now();
+    let readyMs = 0;
+    let thawedAt = 0;
+    let outcomes: PostOutcome[] = [];
+    try {
+      await waitFor(() => load.acknowledged().length >= 10, 15_000, () => 'nothing acknowledged before the freeze');
 
-    await waitFor(() => producer.sink.readiness().ready && consumer.source.readiness().ready, 15_000, () =>
-      `${producer.sink.readiness().reason} / ${consumer.source.readiness().reason}`);
-    const readyMs = Date.now() - thawedAt;
-    const ackedBefore = load.acknowledged().length;
-    await waitFor(() => load.acknowledged().length >= ackedBefore + 20, 15_000, () => 'no POST acknowledged after the thaw');
-    const outcomes = await load.stop();
+      node.freeze();
+      const frozenAt = Date.now();
+      await waitFor(() => !producer.sink.readiness().ready && !consumer.source.readiness().ready, PRODUCE_TIMEOUT_MS + 10_000, () =>
+        `still ready: producer ${JSON.stringify(producer.sink.readiness())}, consumer ${JSON.stringify(consumer.source.readiness())}`);
+      const producerReady = await readyz(producerServer.url);
+      const consumerReady = await readyz(consumer.url);
+      expect(producerReady).toEqual({ status: 503, reason: expect.stringMatching(/^Kafka did not answer in time/) });
+      expect(consumerReady).toEqual({ status: 503, reason: expect.stringMatching(/^Kafka did not answer in time/) });
+      // Frozen for longer than the produce timeout, so POSTs meet the freeze from start to end.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, frozenAt + PRODUCE_TIMEOUT_MS + 2_000 - Date.now())));
+      node.thaw();
+      thawedAt = Date.now();
+
+      await waitFor(() => producer.sink.readiness().ready && consumer.source.readiness().ready, 15_000, () =>
+        `${producer.sink.readiness().reason} / ${consumer.source.readiness().reason}`);
+      readyMs = Date.now() - thawedAt;
+      const ackedBefore = load.acknowledged().length;
+      await waitFor(() => load.acknowledged().length >= ackedBefore + 20, 15_000, () => 'no POST acknowledged after the thaw');
+    } finally {
+      // Also when a step failed: no frozen broker and no POSTs left for the next test.
+      node.thaw();
+      outcomes = await load.stop();
+    }
 
     const acknowledged = outcomes.filter((o) => o.status === 200).map((o) => o.value);
     const afterThaw = outcomes.filter((o) => o.status === 200 && o.startedAt > thawedAt + readyMs).map((o) => o.value);

@@ -48,8 +48,21 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     expect(report.slowestMs).toBeLessThan(PRODUCE_TIMEOUT_MS + SLACK_MS);
     expect(report.notExactlyOnce, 'acknowledged values not streamed exactly once').toEqual([]);
     expect(report.duplicates).toEqual([]);
-    expect(report.readyAfterWholeMs).toBeLessThan(15_000);
+    // (Both apps ready within 15 s of the cluster being whole: faultWindow fails the run otherwise.)
     expect(report.ok).toBeGreaterThan(20);
+  };
+
+  /**
+   * A leader killed or frozen: most runs see no 503. The cluster keeps that leader in its metadata
+   * until it fences it, and kafkajs counts its retries rather than timing them, so on a loaded
+   * machine the retries can run out first and the POSTs of that stretch get 503 (seen once each in
+   * CI: a kill, 427 over 8.7 s; a freeze, 15 over 318 ms). Their span, first to last, stays within
+   * the fencing plus one produce timeout; the run's report line gives the count.
+   */
+  const expectOnlyWhileFenced = (report: FaultReport): void => {
+    expectNothingLostTwiceOrHung(report);
+    expect(report.reconnects).toBe(0);
+    expect(report.unavailableWindowMs).toBeLessThan(BROKER_SESSION_TIMEOUT_MS + PRODUCE_TIMEOUT_MS);
   };
 
   beforeAll(async () => {
@@ -103,14 +116,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await leader.start();
     });
-    expectNothingLostTwiceOrHung(report);
-    expect(report.reconnects).toBe(0);
-    // Most runs see none. The cluster keeps the dead leader in its metadata until it fences it; on
-    // a loaded machine that can outlast the producer's retries, and the POSTs of that stretch get
-    // 503 (seen once in a CI run: 427 over 8.7 s). Never more than one stretch, never longer than
-    // the fencing plus one produce timeout.
-    if (report.unavailable > 0) console.log(`[failover] leader-kill: ${report.unavailable} x 503 over ${report.unavailableWindowMs} ms`);
-    expect(report.unavailableWindowMs).toBeLessThan(BROKER_SESSION_TIMEOUT_MS + PRODUCE_TIMEOUT_MS);
+    expectOnlyWhileFenced(report);
   }, 300_000);
 
   it('the active controller is SIGKILLed: no 503', async () => {
@@ -135,13 +141,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
       await new Promise((resolve) => setTimeout(resolve, 20_000));
       leader.thaw();
     });
-    expectNothingLostTwiceOrHung(report);
-    expect(report.reconnects).toBe(0);
-    // As with a killed leader: most runs see none, but kafkajs counts its retries rather than
-    // timing them, and once they ran out before the frozen leader was fenced (a CI run on Node 26:
-    // 15 fast 503s over 318 ms while a fresh idempotent producer connected).
-    if (report.unavailable > 0) console.log(`[failover] leader-freeze: ${report.unavailable} x 503 over ${report.unavailableWindowMs} ms`);
-    expect(report.unavailableWindowMs).toBeLessThan(BROKER_SESSION_TIMEOUT_MS + PRODUCE_TIMEOUT_MS);
+    expectOnlyWhileFenced(report);
   }, 300_000);
 
   it('two of three brokers stopped (min.insync.replicas unmet): prompt 503s, never a hang or a 200; service resumes when one returns', async () => {

@@ -51,15 +51,21 @@ export async function faultWindow(options: FaultWindowOptions): Promise<FaultRep
   const { name, stream } = options;
   const reconnectsBefore = stream.reconnects();
   const load = steadyPosts(`${options.producerUrl}/messages`, name, options.intervalMs, options.produceTimeoutMs + 5_000);
-  await waitFor(() => load.acknowledged().length >= 10, 15_000, () => `no POST of ${name} acknowledged before the fault`);
-  await options.fault();
-  await options.whole();
-  const whole = Date.now();
-  await waitFor(options.ready, 15_000, () => 'the apps were not ready within 15 s of the cluster being whole');
-  const readyAfterWholeMs = Date.now() - whole;
-  const ackedBefore = load.acknowledged().length;
-  await waitFor(() => load.acknowledged().length >= ackedBefore + 10, 15_000, () => `POSTs of ${name} not acknowledged after the cluster was whole`);
-  const outcomes = await load.stop();
+  let readyAfterWholeMs = 0;
+  let outcomes: PostOutcome[] = [];
+  try {
+    await waitFor(() => load.acknowledged().length >= 10, 15_000, () => `no POST of ${name} acknowledged before the fault`);
+    await options.fault();
+    await options.whole();
+    const whole = Date.now();
+    await waitFor(options.ready, 15_000, () => 'the apps were not ready within 15 s of the cluster being whole');
+    readyAfterWholeMs = Date.now() - whole;
+    const ackedBefore = load.acknowledged().length;
+    await waitFor(() => load.acknowledged().length >= ackedBefore + 10, 15_000, () => `POSTs of ${name} not acknowledged after the cluster was whole`);
+  } finally {
+    // Also when a step failed: the POSTs must not go on into the next scenario.
+    outcomes = await load.stop();
+  }
 
   const acknowledged = outcomes.filter((o) => o.status === 200).map((o) => o.value);
   const ours = (): string[] => stream.events().map((e) => e.data).filter((d) => d.startsWith(`${name}-`));

@@ -9,8 +9,6 @@ export interface PostOutcome {
 
 /** A steady stream of POSTs running in the background. */
 export interface SteadyPosts {
-  /** Outcomes so far (requests still waiting are not in it). */
-  outcomes(): readonly PostOutcome[];
   acknowledged(): string[];
   /** Stops sending and resolves with every outcome once the last request has ended. */
   stop(): Promise<PostOutcome[]>;
@@ -44,7 +42,6 @@ export function steadyPosts(url: string, prefix: string, intervalMs: number, giv
     void request.finally(() => waiting.delete(request));
   }, intervalMs);
   return {
-    outcomes: () => done,
     acknowledged: () => done.filter((o) => o.status === 200).map((o) => o.value),
     stop: async () => {
       clearInterval(timer);

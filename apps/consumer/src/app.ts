@@ -23,7 +23,7 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
   // First, and without per-request logging and timing: a connect is most of what this app serves
   // (a reconnect storm is thousands at once), and a stream lives until the client leaves. The
-  // sse_* metrics count streams instead; errors still reach the problem handler.
+  // sse_* metrics count streams instead; errors still reach the problem handler, which logs them.
   app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
   app.use(deps.metrics.middleware);
   app.use(requestLogging(deps.logger));
@@ -31,6 +31,6 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.use(deps.metrics.router);
   app.use(pageRoute(deps.page));
   app.use(notFound());
-  app.use(problemHandler());
+  app.use(problemHandler(deps.logger));
   return app;
 }

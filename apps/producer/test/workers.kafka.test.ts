@@ -33,7 +33,13 @@ function readyzAlone(url: string): Promise<{ status: string; reason?: string }> 
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve(JSON.parse(text) as { status: string; reason?: string }));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(text) as { status: string; reason?: string });
+        } catch {
+          resolve({ status: 'no answer', reason: `not JSON: ${text.slice(0, 80)}` });
+        }
+      });
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 300 ms')));
     req.on('error', (error) => resolve({ status: 'no answer', reason: error.message }));

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { cors } from '../src/http/cors.js';
 import { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler } from '../src/http/problem.js';
+import { createLogger } from '../src/logger.js';
 
 const SECRET = 'hunter2-db-password';
 
@@ -55,6 +56,20 @@ describe('problemHandler', () => {
     expect(res.text).not.toContain(SECRET);
     expect(res.text).not.toContain('postgres');
     expect(res.text).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('logs an unexpected error with its own logger when the request has none (routes before request logging)', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (line: string) => void lines.push(line) });
+    const app = express();
+    app.get('/stream', () => {
+      throw new Error('session set-up failed');
+    });
+    app.use(problemHandler(logger));
+    const res = await request(app).get('/stream');
+    expect(res.status).toBe(500);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 50, msg: 'request failed', err: { message: 'session set-up failed' } });
   });
 
   it('answers a thrown non-Error with a bare 500', async () => {

@@ -47,11 +47,6 @@ export class KafkaNode {
     return `127.0.0.1:${this.layout.adminPort}`;
   }
 
-  /** The controller listener's address, as `controller.quorum.voters` names it. */
-  get controllerAddress(): string {
-    return `127.0.0.1:${this.layout.controllerPort}`;
-  }
-
   get logFile(): string {
     return this.layout.launch.logFile;
   }

@@ -143,7 +143,8 @@ export class StreamHub {
    * meanwhile is skipped when they join.
    */
   publish(records: readonly StreamRecord[]): void {
-    this.#pending.push(...records);
+    // Not push(...records): a batch of many records would overflow the call's argument list.
+    for (const record of records) this.#pending.push(record);
     this.#fanOut.request();
   }
 

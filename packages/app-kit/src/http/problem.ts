@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
+import type { Logger } from '../logger.js';
 
 /**
  * An error a client can act on, sent as RFC 9457 `application/problem+json`. The detail is
@@ -38,11 +39,15 @@ export function problemFor(error: unknown): HttpProblem {
   return new HttpProblem(500, 'Internal Server Error');
 }
 
-/** The last middleware: every error becomes problem+json; unexpected ones are logged, not shown. */
-export function problemHandler(): ErrorRequestHandler {
+/**
+ * The last middleware: every error becomes problem+json; unexpected ones are logged, not shown.
+ * `logger` serves the routes mounted before request logging (the consumer's stream), whose
+ * requests carry no logger of their own.
+ */
+export function problemHandler(logger?: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = problemFor(error);
-    if (problem.status >= 500) req.log?.error({ err: error, reqId: req.id }, 'request failed');
+    if (problem.status >= 500) (req.log ?? logger)?.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
