@@ -73,7 +73,8 @@ describe('ConnectionSupervisor', () => {
       ['Kafka is not ready', 'Kafka is not reachable'],
       ['Kafka is ready', undefined],
     ]));
-    expect(calls).toBe(6);
+    // Healthy passes go on every 20 ms, so a loaded machine may have probed again by now.
+    expect(calls).toBeGreaterThanOrEqual(6);
   });
 
   it('turns not ready, saying why, while a probe hangs past probeTimeoutMs, and ready once it passes', async () => {
