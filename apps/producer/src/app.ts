@@ -1,6 +1,7 @@
-import { HEALTH_PATHS, HttpProblem, cors, healthRoutes, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import { API_DOCUMENT_PATHS, HEALTH_PATHS, HttpProblem, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
+import { producerOpenApi } from './http/producer-openapi.js';
 import { ClusterMetricsUnavailable, type ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
 
@@ -45,6 +46,7 @@ export function createApp(deps: ProducerAppDeps): Express {
     });
   }
   app.use(deps.metrics.router);
+  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, producerOpenApi({ maxMessageBytes: deps.maxMessageBytes, tokenRequired: deps.token !== '', clustered: cluster !== undefined })));
   app.use(notFound());
   app.use(problemHandler(deps.logger));
   return app;

@@ -2,12 +2,12 @@ import { HttpProblem, methodNotAllowed, recordId } from '@demo-kafka/app-kit';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { SinkError, type RecordSink } from '../kafka/record-sink.js';
 import { requireBearerToken } from './bearer-token.js';
+import { KEY_HEADER, KEY_QUERY } from './messages-parameters.js';
 
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
 export const MESSAGES_PATH = '/messages';
 
-/** The record key header, as an alternative to `?key=`. */
-export const KEY_HEADER = 'kafka-key';
+export { KEY_HEADER };
 
 export interface MessagesRouteOptions {
   readonly sink: RecordSink;
@@ -62,7 +62,7 @@ function wantsJson(req: Request): boolean {
 
 function keyOf(req: Request): string | undefined {
   // req.query parses the query string: only when there is one.
-  const fromQuery = req.url.includes('?') && typeof req.query.key === 'string' ? req.query.key : undefined;
+  const fromQuery = req.url.includes('?') && typeof req.query[KEY_QUERY] === 'string' ? req.query[KEY_QUERY] : undefined;
   const fromHeader = req.get(KEY_HEADER);
   const key = fromQuery ?? fromHeader;
   return key === undefined || key === '' ? undefined : key;
