@@ -30,7 +30,7 @@ export interface ServerOptions {
   readonly cwd?: string;
   /**
    * Raise the open-files soft limit to the hard one first, as a user must for many SSE clients
-   * (see the README).
+   * (see docs/performance.md).
    */
   readonly raiseOpenFilesLimit?: boolean;
 }

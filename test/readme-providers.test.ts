@@ -1,7 +1,8 @@
 /**
- * README "Which Kafka do you have?": every provider's command, run the way kubectl would run it
- * against that provider's fixture, gives a binding the apps read as intended. So a command in
- * the README cannot drift from what the config package accepts.
+ * "Which Kafka do you have?" (docs/kafka-providers.md and its Japanese translation): every
+ * provider's command, run the way kubectl would run it against that provider's fixture, gives a
+ * binding the apps read as intended. So a command on the page cannot drift from what the config
+ * package accepts.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ const NAMES = { topic: 'default', groupId: 'consumer', clientId: 'readme-check' 
 /** The Secret k8s/base mounts into both apps. */
 const SECRET_NAME = 'demo-kafka-secret';
 
-/** The files the README's commands name, as the provider's fixture holds them. */
+/** The files the page's commands name, as the provider's fixture holds them. */
 const LOCAL_FILES: Readonly<Record<string, string>> = {
   'client.properties': join(FIXTURES, 'confluent-cloud', 'client.properties'),
   'ca.pem': join(FIXTURES, 'aiven', 'ca'),
@@ -45,7 +46,7 @@ const PROVIDERS: Readonly<Record<string, Provider>> = {
   'msk-mtls': { fixture: 'msk-mtls', shape: 'walkthrough', auth: 'TLS (system CAs), client certificate' },
 };
 
-/** `<!-- provider: name -->` followed by a sh block, for each provider in a README. */
+/** `<!-- provider: name -->` followed by a sh block, for each provider in a page. */
 function providerCommands(readme: string): Map<string, string[][]> {
   const blocks = new Map<string, string[][]>();
   for (const match of readme.matchAll(/<!-- provider: (\S+) -->\n```sh\n([\s\S]*?)```/g)) {
@@ -56,7 +57,7 @@ function providerCommands(readme: string): Map<string, string[][]> {
   return blocks;
 }
 
-/** Splits a command line into words as sh does for the quoting the README uses (single quotes). */
+/** Splits a command line into words as sh does for the quoting the page uses (single quotes). */
 function shellWords(line: string): string[] {
   return [...line.matchAll(/(?:[^\s']+|'[^']*')+/g)].map(([word]) => word.replace(/'([^']*)'/g, '$1'));
 }
@@ -71,7 +72,7 @@ function createSecret(words: string[]): { name: string; dir: string } {
   const files: Record<string, string> = {};
   const local = (path: string): string => {
     const file = LOCAL_FILES[path];
-    if (!file) throw new Error(`the README names a file (${path}) the check has no fixture for`);
+    if (!file) throw new Error(`the page names a file (${path}) the check has no fixture for`);
     return readFileSync(file, 'utf8');
   };
   for (const option of options) {
@@ -106,12 +107,13 @@ function expectProvider(binding: KafkaBinding, provider: Provider): void {
   expect(binding.describe()).toContain(provider.auth);
 }
 
-const readmes = Object.fromEntries(['README.md', 'README.ja.md'].map((file) => [file, providerCommands(readFileSync(join(REPO, file), 'utf8'))]));
+const PAGES = ['docs/kafka-providers.md', 'docs/kafka-providers.ja.md'];
+const pages = Object.fromEntries(PAGES.map((file) => [file, providerCommands(readFileSync(join(REPO, file), 'utf8'))]));
 
-describe.each(Object.entries(readmes))('%s, "Which Kafka do you have?"', (_file, commands) => {
-  it('gives a command for every provider, and the same commands as the other README', () => {
+describe.each(Object.entries(pages))('%s, "Which Kafka do you have?"', (_file, commands) => {
+  it('gives a command for every provider, and the same commands as the other language', () => {
     expect([...commands.keys()].sort()).toEqual(Object.keys(PROVIDERS).sort());
-    expect(commands).toEqual(readmes['README.md']);
+    expect(commands).toEqual(pages[PAGES[0] ?? '']);
   });
 
   it.each(Object.entries(PROVIDERS))('%s: the command gives a binding the apps read as its fixture', (name, provider) => {

@@ -1,4 +1,4 @@
-import { API_DOCUMENT_PATHS, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
+import { API_DOCUMENT_PATHS, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestId, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { consumerAsyncApi } from './http/consumer-asyncapi.js';
@@ -25,11 +25,12 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
-  // First, and without per-request logging and timing: a connect is most of what this app serves
-  // (a reconnect storm is thousands at once), and a stream lives until the client leaves. The
-  // sse_* metrics count streams instead; errors still reach the problem handler, which logs them.
-  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
+  // Every request is counted and gets an id; the stream is mounted before request logging (a
+  // connect is most of what this app serves, and a stream lives until the client leaves): it logs
+  // its own open and close. Errors still reach the problem handler, which logs them.
   app.use(deps.metrics.middleware);
+  app.use(requestId(deps.logger));
+  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);

@@ -1,6 +1,7 @@
 export { HEALTH_PATHS, healthRoutes, type Readiness } from './http/health-routes.js';
 export { cors } from './http/cors.js';
 export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
+export { requestId } from './http/request-id.js';
 export { requestLogging } from './http/request-logging.js';
 export { createKafka } from './kafka/create-kafka.js';
 export { STALLED_CODE, stallDetectingSocketFactory } from './kafka/stall-detecting-socket.js';

@@ -36,7 +36,7 @@ function problemApp(): Express {
 }
 
 describe('problemHandler', () => {
-  it('answers a body over the limit with 413 problem+json', async () => {
+  it('answers a body over the limit with 413 problem+json that says the limit', async () => {
     const res = await request(problemApp()).post('/small').set('Content-Type', 'application/octet-stream').send(Buffer.alloc(100));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -44,7 +44,7 @@ describe('problemHandler', () => {
       type: 'about:blank',
       title: 'Payload Too Large',
       status: 413,
-      detail: 'the message is larger than the limit',
+      detail: 'the message is larger than the limit of 10 bytes',
     });
   });
 

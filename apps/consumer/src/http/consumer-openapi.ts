@@ -18,6 +18,19 @@ const STREAM_DESCRIPTION =
   'The stream opens with a `retry:` hint, and keep-alive comments keep idle connections open through proxies. ' +
   'A client that does not read what it is sent (more than MAX_CLIENT_BUFFER_BYTES unsent) is disconnected; it reconnects and resumes.';
 
+/** The live page, at `/` and `/index.html`. */
+function pagePath(operationId: string): JsonObject {
+  return {
+    get: {
+      operationId,
+      tags: ['page'],
+      summary: 'The live page',
+      description: 'Shows the stream live (EventSource) and posts to the producer. It loads nothing from elsewhere.',
+      responses: { 200: { description: 'The page.', headers: loggedHeaders(), content: { 'text/html': { schema: { type: 'string' } } } }, 500: INTERNAL_ERROR },
+    },
+  };
+}
+
 /** The consumer's OpenAPI document, as `GET /openapi.json` serves it. */
 export function consumerOpenApi(): JsonObject {
   return {
@@ -41,30 +54,27 @@ export function consumerOpenApi(): JsonObject {
           responses: {
             200: {
               description: 'The stream; it stays open until the client leaves or the consumer shuts down.',
+              headers: loggedHeaders({
+                'Cache-Control': { required: true, schema: { type: 'string', pattern: 'no-cache' } },
+                Pragma: { schema: { type: 'string', const: 'no-cache' } },
+                'X-Accel-Buffering': { description: 'Tells a proxy such as nginx to pass events on at once.', schema: { type: 'string', const: 'no' } },
+              }),
               content: { 'text/event-stream': { itemSchema: STREAM_ITEM_SCHEMA } },
             },
-            // Mounted before request logging (a stream is most of what this app serves): no X-Request-Id.
-            400: problemResponse('`since` is not a time, or `key` is given more than once.', { logged: false }),
-            500: problemResponse('An unexpected error; the app logged it.', { logged: false }),
-            503: problemResponse('Too many clients (MAX_CLIENTS) are connected: try again shortly.', { retryAfter: true, logged: false }),
+            400: problemResponse('`since` is not a time, or `key` is given more than once.'),
+            500: INTERNAL_ERROR,
+            503: problemResponse('Too many clients (MAX_CLIENTS) are connected: try again shortly.', { retryAfter: true }),
           },
         },
         head: {
           operationId: 'headMessages',
           tags: ['messages'],
           summary: 'The stream\'s headers, without opening it',
-          responses: { 200: { description: 'A stream would be served here.', content: { 'text/event-stream': {} } } },
+          responses: { 200: { description: 'A stream would be served here.', headers: loggedHeaders(), content: { 'text/event-stream': {} } } },
         },
       },
-      '/': {
-        get: {
-          operationId: 'getPage',
-          tags: ['page'],
-          summary: 'The live page',
-          description: 'Shows the stream live (EventSource) and posts to the producer. It loads nothing from elsewhere.',
-          responses: { 200: { description: 'The page.', headers: loggedHeaders(), content: { 'text/html': { schema: { type: 'string' } } } }, 500: INTERNAL_ERROR },
-        },
-      },
+      '/': pagePath('getPage'),
+      '/index.html': pagePath('getPageIndex'),
       '/page.js': {
         get: {
           operationId: 'getPageScript',

@@ -23,6 +23,9 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
     }
     const since = sinceOf(req.query.since);
     const key = keyOf(req.query.key);
+    const opened = performance.now();
+    res.once('close', () => req.log?.info({ reqId: req.id, seconds: Math.round(performance.now() - opened) / 1000 }, 'stream closed'));
+    req.log?.info({ reqId: req.id, ...(key !== undefined ? { key } : {}), resume: req.headers['last-event-id'] !== undefined || req.query.lastEventId !== undefined }, 'stream opened');
     await hub.connect(req, res, { ...(since !== undefined ? { since } : {}), ...(key !== undefined ? { key } : {}) });
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The live page's files (no build step: plain HTML and JavaScript). */
 const PAGE_DIR = fileURLToPath(new URL('../page/', import.meta.url));
 
+/** The page's files, as their URLs. */
+const PAGE_PATHS = ['/', '/index.html', '/page.js'];
+
 /** What the page needs to know; served as `/config.json`. */
 export interface PageConfig {
   /** Where the form posts; empty means this host on the producer's NodePort (30776). */
@@ -20,6 +23,8 @@ export function pageRoute(config: PageConfig): Router {
   router.get('/favicon.ico', (_req, res) => {
     res.status(204).end();
   });
-  router.use(serveStatic(PAGE_DIR, { index: 'index.html', maxAge: 0 }));
+  // As routes, not a catch-all middleware: /metrics counts the page under its own path.
+  const page = serveStatic(PAGE_DIR, { index: 'index.html', maxAge: 0 });
+  for (const path of PAGE_PATHS) router.get(path, page);
   return router;
 }

@@ -32,7 +32,10 @@ export function problemFor(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
   const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
   const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
-  if (type === 'entity.too.large') return new HttpProblem(413, 'Payload Too Large', 'the message is larger than the limit');
+  if (type === 'entity.too.large') {
+    const limit = typeof error === 'object' && error !== null && 'limit' in error && typeof error.limit === 'number' ? ` of ${error.limit} bytes` : '';
+    return new HttpProblem(413, 'Payload Too Large', `the message is larger than the limit${limit}`);
+  }
   if (type === 'request.aborted') return new HttpProblem(400, 'Bad Request', 'the request body was cut off before it ended');
   if (type === 'encoding.unsupported') return new HttpProblem(415, 'Unsupported Media Type', 'the body uses a content encoding this server does not accept');
   if (status >= 400 && status < 500) return new HttpProblem(status, 'Bad Request', 'the request could not be read');

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Level } from 'pino';
 import type { Logger } from '../logger.js';
+import { requestIds } from './request-id.js';
 
-const REQUEST_ID = 'x-request-id';
-const VALID_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /**
  * Query parameters whose values are credentials by their name. Our apps take a token only in
@@ -34,15 +32,6 @@ export function loggableUrl(url: string): string {
   return `${url.slice(0, query)}?${params.join('&')}`;
 }
 
-declare module 'node:http' {
-  interface IncomingMessage {
-    /** The request's id (from `X-Request-Id`, or made up), as logged and echoed. */
-    id?: string;
-    /** The app's logger, for errors met while handling the request (tag lines with `id`). */
-    log?: Logger;
-  }
-}
-
 export interface RequestLoggingOptions {
   /**
    * Level of the line for a request answered below 400 (4xx lines are `info`, 5xx `error`).
@@ -58,15 +47,9 @@ export interface RequestLoggingOptions {
  */
 export function requestLogging(logger: Logger, options: RequestLoggingOptions = {}): RequestHandler {
   const successLevel = options.successLevel ?? 'info';
-  // Unique per process: a random prefix and a counter are enough, and cost far less than a UUID each.
-  const prefix = randomBytes(6).toString('hex');
-  let sequence = 0;
+  const assign = requestIds();
   return (req, res, next) => {
-    const given = req.headers[REQUEST_ID];
-    const id = typeof given === 'string' && VALID_ID.test(given) ? given : `${prefix}-${(++sequence).toString(36)}`;
-    req.id = id;
-    req.log = logger; // not a child logger per request: most requests never log
-    res.setHeader(REQUEST_ID, id);
+    const id = assign(req, res, logger);
     if (QUIET_PATHS.has(req.path)) {
       next();
       return;

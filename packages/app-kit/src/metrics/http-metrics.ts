@@ -42,7 +42,10 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
   const timers = new Map<string, ReturnType<typeof duration.labels>>();
   const middleware: RequestHandler = (req, res, next) => {
     const started = performance.now();
-    res.on('finish', () => {
+    let counted = false;
+    const count = (): void => {
+      if (counted) return;
+      counted = true;
       // The matched route pattern, never the raw URL: unbounded label values would exhaust memory.
       const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
       const status = res.statusCode;
@@ -54,6 +57,11 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       let timer = timers.get(routeKey);
       if (!timer) timers.set(routeKey, (timer = duration.labels({ method: req.method, route })));
       timer.observe((performance.now() - started) / 1000);
+    };
+    res.once('finish', count);
+    // A stream the client leaves never finishes: it is counted when its connection closes.
+    res.once('close', () => {
+      if (res.headersSent) count();
     });
     next();
   };
