@@ -76,7 +76,7 @@ describe('CloudEvents from a POST', () => {
 
   it('binary mode: a missing required attribute, another version or a bad value is a 400 naming the attribute', () => {
     for (const missing of ['specversion', 'id', 'source', 'type']) {
-      const without = [];
+      const without: string[] = [];
       for (let i = 0; i < CE.length; i += 2) if (CE[i] !== `ce-${missing}`) without.push(CE[i] as string, CE[i + 1] as string);
       const problem = problemOf(() => requestRecordContext(without, BODY, LIMITS));
       expect(problem.status).toBe(400);
