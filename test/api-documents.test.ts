@@ -3,11 +3,14 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { consumerAsyncApi } from '../apps/consumer/src/http/consumer-asyncapi.js';
 import { consumerOpenApi } from '../apps/consumer/src/http/consumer-openapi.js';
+import { DEFAULT_RECORD_HEADER_LIMITS } from '../apps/producer/src/headers/record-header-limits.js';
+import { CORS_REQUEST_HEADERS } from '../apps/producer/src/headers/request-record-headers.js';
+import { RECORD_HEADER_PARAMETERS } from '../apps/producer/src/http/messages-parameters.js';
 import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
 
 const openApis = {
-  'producer (defaults)': producerOpenApi({ maxMessageBytes: 1024 * 1024, tokenRequired: false, clustered: true }),
-  'producer (token, one worker)': producerOpenApi({ maxMessageBytes: 4096, tokenRequired: true, clustered: false }),
+  'producer (defaults)': producerOpenApi({ maxMessageBytes: 1024 * 1024, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: false, clustered: true }),
+  'producer (token, one worker)': producerOpenApi({ maxMessageBytes: 4096, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: true, clustered: false }),
   consumer: consumerOpenApi(),
 };
 
@@ -29,5 +32,12 @@ describe('the AsyncAPI document', () => {
     expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     expect(document?.channels().all().map((c) => c.address())).toEqual(['demo-default', '/messages']);
+  });
+});
+
+describe('the documents and the routes name the same things', () => {
+  it('the producer document lists every request header a cross-origin page may send for its record', () => {
+    const listed = RECORD_HEADER_PARAMETERS.map((p) => p.name.toLowerCase());
+    expect([...listed].sort()).toEqual([...CORS_REQUEST_HEADERS].sort());
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { consumerOpenApi } from '../apps/consumer/src/http/consumer-openapi.js';
+import { DEFAULT_RECORD_HEADER_LIMITS } from '../apps/producer/src/headers/record-header-limits.js';
 import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
 import { OpenApiContract, type Exchange } from './support/openapi-contract.js';
 
-const producer = new OpenApiContract(producerOpenApi({ maxMessageBytes: 4096, tokenRequired: false, clustered: false }));
+const producer = new OpenApiContract(producerOpenApi({ maxMessageBytes: 4096, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: false, clustered: false }));
 const consumer = new OpenApiContract(consumerOpenApi());
 
 const ack = { topic: 'demo-default', partition: 0, offset: '41', timestamp: '2026-11-25T18:00:00.000Z', id: '0:41' };

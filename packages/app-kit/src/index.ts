@@ -31,3 +31,4 @@ export {
   type Json,
   type JsonObject,
 } from './api/openapi-parts.js';
+export { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN } from './api/cloudevent-schema.js';

@@ -1,15 +1,12 @@
-import type { JsonObject } from '@demo-kafka/app-kit';
+import { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN, type JsonObject } from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
-import { STREAM_EVENT_SCHEMAS } from './stream-events.js';
+import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS } from './stream-events.js';
 import { STREAM_PARAMETERS } from './stream-parameters.js';
 
 export interface ConsumerAsyncApiOptions {
   /** The topic the consumer reads (`topicPrefix + TOPIC`). */
   readonly topic: string;
 }
-
-/** W3C trace context, as OpenTelemetry's messaging conventions carry it in record headers. */
-const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$';
 
 /** The record headers the producer writes (Kafka headers are name/value pairs; a name may repeat). */
 const RECORD_HEADERS: JsonObject = {
@@ -30,25 +27,6 @@ const RECORD_HEADERS: JsonObject = {
     tracestate: { type: 'string', description: 'W3C trace context vendor state, from the request.' },
   },
   additionalProperties: { type: 'string', description: 'A `Kafka-Header-<name>` request header, or a CloudEvents extension attribute (`ce_<name>`).' },
-};
-
-/** A CloudEvent in JSON structured mode (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md). */
-const CLOUD_EVENT: JsonObject = {
-  type: 'object',
-  required: ['specversion', 'id', 'source', 'type'],
-  properties: {
-    specversion: { type: 'string', const: '1.0' },
-    id: { type: 'string', minLength: 1 },
-    source: { type: 'string', minLength: 1, format: 'uri-reference' },
-    type: { type: 'string', minLength: 1 },
-    datacontenttype: { type: 'string' },
-    dataschema: { type: 'string', format: 'uri' },
-    subject: { type: 'string' },
-    time: { type: 'string', format: 'date-time' },
-    data: {},
-    data_base64: { type: 'string', contentEncoding: 'base64' },
-  },
-  additionalProperties: { description: 'Extension attributes.' },
 };
 
 const message = (name: string, title: string, summary: string, payload: JsonObject, extra: JsonObject = {}): JsonObject => ({ name, title, summary, payload, ...extra });
@@ -100,6 +78,8 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         servers: [ref('#/servers/consumer')],
         messages: {
           record: ref('#/components/messages/RecordEvent'),
+          jsonRecord: ref('#/components/messages/JsonRecordEvent'),
+          cloudEventRecord: ref('#/components/messages/CloudEventRecordEvent'),
           gap: ref('#/components/messages/GapEvent'),
         },
       },
@@ -119,14 +99,14 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         channel: ref('#/channels/stream'),
         title: 'Stream every record to every client',
         description: 'The replay (the buffer, or what follows the client\'s Last-Event-ID or ?since=), then live records.',
-        messages: [ref('#/channels/stream/messages/record'), ref('#/channels/stream/messages/gap')],
+        messages: ['record', 'jsonRecord', 'cloudEventRecord', 'gap'].map((name) => ref(`#/channels/stream/messages/${name}`)),
         bindings: {
           http: {
             method: 'GET',
             query: {
               type: 'object',
               properties: Object.fromEntries(
-                [STREAM_PARAMETERS.lastEventIdQuery, STREAM_PARAMETERS.since, STREAM_PARAMETERS.key].map((p) => [p.name, { ...p.schema, description: p.description }]),
+                Object.values(STREAM_PARAMETERS).filter((p) => p.in === 'query').map((p) => [p.name, { ...p.schema, description: p.description }]),
               ),
             },
             bindingVersion: '0.3.0',
@@ -135,7 +115,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
       },
     },
     components: {
-      schemas: { ...STREAM_EVENT_SCHEMAS, RecordHeaders: RECORD_HEADERS, CloudEvent: CLOUD_EVENT },
+      schemas: { ...STREAM_EVENT_SCHEMAS, RecordHeaders: RECORD_HEADERS, CloudEvent: CLOUD_EVENT_SCHEMA, JsonRecord: JSON_RECORD_SCHEMA },
       messages: {
         KafkaRecord: message('record', 'A record', 'The body of one POST /messages, byte for byte.', { description: 'The value: any bytes (the `content-type` header says what they are).' }, {
           headers: ref('#/components/schemas/RecordHeaders'),
@@ -149,6 +129,16 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
           { contentType: 'application/cloudevents+json', headers: ref('#/components/schemas/RecordHeaders'), bindings: { kafka: kafkaKey } },
         ),
         RecordEvent: message('record', 'A record', 'One record: its value as text, its place in the topic as the id.', ref('#/components/schemas/RecordEvent'), { contentType: 'text/event-stream' }),
+        JsonRecordEvent: message('jsonRecord', 'A record (format=json)', 'With `?format=json`: the record as one line of JSON.', ref('#/components/schemas/JsonRecordEvent'), {
+          contentType: 'text/event-stream',
+        }),
+        CloudEventRecordEvent: message(
+          'cloudEventRecord',
+          'A record (format=cloudevents)',
+          'With `?format=cloudevents`: the record as a CloudEvent in JSON structured mode.',
+          ref('#/components/schemas/CloudEventRecordEvent'),
+          { contentType: 'text/event-stream' },
+        ),
         GapEvent: message('gap', 'A gap', 'Records the client missed are no longer buffered.', ref('#/components/schemas/GapEvent'), { contentType: 'text/event-stream' }),
       },
       securitySchemes: {

@@ -10,7 +10,8 @@ import {
   type JsonObject,
 } from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
-import { STREAM_EVENT_SCHEMAS, STREAM_ITEM_SCHEMA } from './stream-events.js';
+import { CLOUD_EVENT_SCHEMA } from '@demo-kafka/app-kit';
+import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS, STREAM_ITEM_SCHEMA } from './stream-events.js';
 import { STREAM_PARAMETERS } from './stream-parameters.js';
 
 const STREAM_DESCRIPTION =
@@ -50,7 +51,7 @@ export function consumerOpenApi(): JsonObject {
           tags: ['messages'],
           summary: 'Stream the topic',
           description: STREAM_DESCRIPTION,
-          parameters: [STREAM_PARAMETERS.lastEventIdHeader, STREAM_PARAMETERS.lastEventIdQuery, STREAM_PARAMETERS.since, STREAM_PARAMETERS.key],
+          parameters: Object.values(STREAM_PARAMETERS),
           responses: {
             200: {
               description: 'The stream; it stays open until the client leaves or the consumer shuts down.',
@@ -61,7 +62,7 @@ export function consumerOpenApi(): JsonObject {
               }),
               content: { 'text/event-stream': { itemSchema: STREAM_ITEM_SCHEMA } },
             },
-            400: problemResponse('`since` is not a time, or `key` is given more than once.'),
+            400: problemResponse('`since` is not a time, `format` is none of the formats, or `key` or `header` is given more than once or malformed.'),
             500: INTERNAL_ERROR,
             503: problemResponse('Too many clients (MAX_CLIENTS) are connected: try again shortly.', { retryAfter: true }),
           },
@@ -121,7 +122,7 @@ export function consumerOpenApi(): JsonObject {
     },
     components: {
       ...COMMON_COMPONENTS,
-      schemas: { ...COMMON_COMPONENTS.schemas, ...STREAM_EVENT_SCHEMAS },
+      schemas: { ...COMMON_COMPONENTS.schemas, ...STREAM_EVENT_SCHEMAS, JsonRecord: JSON_RECORD_SCHEMA, CloudEvent: CLOUD_EVENT_SCHEMA },
     },
   };
 }

@@ -1,4 +1,5 @@
 import { STREAM_POSITION_MAX_LENGTH, type JsonObject } from '@demo-kafka/app-kit';
+import { EVENT_FORMATS } from '../stream/event-format.js';
 
 /** `?since=` in milliseconds since the epoch (the other form is ISO 8601). */
 const SINCE_MS_SOURCE = '^\\d{1,15}$';
@@ -42,5 +43,23 @@ export const STREAM_PARAMETERS = {
     description: 'Only the records with this key (ids stay positions in the whole topic). One key per stream; empty counts as none.',
     schema: { type: 'string' },
     example: 'order-7',
+  },
+  header: {
+    name: 'header',
+    in: 'query',
+    required: false,
+    description:
+      'Only the records with this header value, as `<name>:<value>` (the first colon splits; the value may be empty or hold colons). Alone or with `key`; one per stream.',
+    schema: { type: 'string', pattern: '^[^:]+:' },
+    example: 'correlation-id:c-42',
+  },
+  format: {
+    name: 'format',
+    in: 'query',
+    required: false,
+    description:
+      "Each event's data: `text` (the default: the value itself), `json` (the record: topic, partition, offset, timestamp, key, headers and value), " +
+      'or `cloudevents` (a CloudEvent in JSON structured mode: the record\'s own event when it is one, else one built from it). Ids, replay and resume work the same in every format.',
+    schema: { type: 'string', enum: [...EVENT_FORMATS], default: 'text' },
   },
 } as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;

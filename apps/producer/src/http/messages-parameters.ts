@@ -1,4 +1,4 @@
-import type { JsonObject } from '@demo-kafka/app-kit';
+import { TRACEPARENT_PATTERN, type JsonObject } from '@demo-kafka/app-kit';
 
 /**
  * The parameters of `POST /messages`, defined once: the route reads them by these names and the
@@ -21,6 +21,38 @@ export const MESSAGE_PARAMETERS = {
     schema: { type: 'string' },
   },
 } as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;
+
+type HeaderParameter = JsonObject & { readonly name: string; readonly in: 'header' };
+
+const ceHeader = (attribute: string, description: string, schema: JsonObject = { type: 'string', minLength: 1 }): HeaderParameter => ({
+  name: `ce-${attribute}`,
+  in: 'header',
+  required: false,
+  description: `CloudEvents binary mode: becomes the record header \`ce_${attribute}\`. ${description}`,
+  schema,
+});
+
+/**
+ * The request headers that become record headers besides `Kafka-Header-<name>` (which OpenAPI
+ * cannot list by pattern; the operation describes it): CloudEvents binary mode and W3C trace context.
+ */
+export const RECORD_HEADER_PARAMETERS: readonly HeaderParameter[] = [
+  ceHeader('specversion', 'Required in binary mode; only `1.0`.', { type: 'string', const: '1.0' }),
+  ceHeader('id', 'Required in binary mode.'),
+  ceHeader('source', 'Required in binary mode (a URI reference).', { type: 'string', minLength: 1, format: 'uri-reference' }),
+  ceHeader('type', 'Required in binary mode.'),
+  ceHeader('subject', 'Optional.', { type: 'string' }),
+  ceHeader('time', 'Optional; RFC 3339.', { type: 'string', format: 'date-time' }),
+  ceHeader('dataschema', 'Optional; a URI.', { type: 'string', format: 'uri' }),
+  {
+    name: 'traceparent',
+    in: 'header',
+    required: false,
+    description: 'W3C trace context: carried into the record header `traceparent`, whether or not tracing is exported.',
+    schema: { type: 'string', pattern: TRACEPARENT_PATTERN },
+  },
+  { name: 'tracestate', in: 'header', required: false, description: 'W3C trace context: carried into the record header `tracestate`.', schema: { type: 'string' } },
+];
 
 /** The record key header as express reads it (lower case). */
 export const KEY_HEADER = MESSAGE_PARAMETERS.keyHeader.name.toLowerCase();

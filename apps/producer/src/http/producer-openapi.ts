@@ -1,5 +1,6 @@
 import {
   API_DOCUMENT_PATHS,
+  CLOUD_EVENT_SCHEMA,
   COMMON_COMPONENTS,
   INTERNAL_ERROR,
   OPENAPI_VERSION,
@@ -10,11 +11,13 @@ import {
   problemResponse,
   type JsonObject,
 } from '@demo-kafka/app-kit';
-import { MESSAGE_PARAMETERS } from './messages-parameters.js';
+import { MESSAGE_PARAMETERS, RECORD_HEADER_PARAMETERS } from './messages-parameters.js';
 import { MESSAGES_PATH } from './messages-route.js';
 
 export interface ProducerApiOptions {
   readonly maxMessageBytes: number;
+  /** MAX_RECORD_HEADERS and MAX_RECORD_HEADER_BYTES. */
+  readonly recordHeaderLimits: { readonly maxCount: number; readonly maxBytes: number };
   /** Whether `POST /messages` needs `Authorization: Bearer <token>`. */
   readonly tokenRequired: boolean;
   /** Several workers: `/metrics` may answer 503 while one restarts. */
@@ -55,13 +58,20 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
           description:
             'The raw request body is the record value, byte for byte, whatever its content type (`curl -d` sends `application/x-www-form-urlencoded`). ' +
             'The answer comes after Kafka acknowledged the write with acks=all: the body echoed as text, or where it was stored as JSON when the client asks for JSON (`Accept: application/json`). ' +
-            'A 503 means the record was not written, or (if Kafka answered after the timeout) may have been; a 200 is always true.',
-          parameters: [MESSAGE_PARAMETERS.keyQuery, MESSAGE_PARAMETERS.keyHeader],
+            'A 503 means the record was not written, or (if Kafka answered after the timeout) may have been; a 200 is always true.\n\n' +
+            'Record headers: every `Kafka-Header-<name>: <value>` request header becomes the record header `<name>` in lower case (repeated headers stay repeated, in order; values are UTF-8 text); ' +
+            'the request\'s `Content-Type` is recorded as `content-type`; CloudEvents in binary mode (`ce-*` headers) become `ce_*` headers, and in structured mode ' +
+            '(`Content-Type: application/cloudevents+json`) the body is the event, stored as posted (CloudEvents Kafka protocol binding); `traceparent` and `tracestate` are carried over. ' +
+            `At most ${options.recordHeaderLimits.maxCount} headers and ${options.recordHeaderLimits.maxBytes} bytes of names and values per record (431 above them; nothing is written).`,
+          parameters: [MESSAGE_PARAMETERS.keyQuery, MESSAGE_PARAMETERS.keyHeader, ...RECORD_HEADER_PARAMETERS],
           ...(options.tokenRequired ? { security: [{ bearer: [] }] } : {}),
           requestBody: {
             required: true,
             description: `The record value: any bytes, 1 to ${options.maxMessageBytes}.`,
-            content: { '*/*': { schema: { description: 'Any bytes.' } } },
+            content: {
+              'application/cloudevents+json': { schema: { $ref: '#/components/schemas/CloudEvent' } },
+              '*/*': { schema: { description: 'Any bytes.' } },
+            },
           },
           responses: {
             200: {
@@ -72,12 +82,15 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
                 'application/json': { schema: { $ref: '#/components/schemas/Ack' } },
               },
             },
-            400: problemResponse('The body is empty, or the request could not be read.'),
+            400: problemResponse(
+              'The body is empty; a CloudEvent is incomplete or invalid (the detail names the attribute); a `Kafka-Header-*` names no header, one set otherwise, or holds no UTF-8 text; or the request could not be read.',
+            ),
             ...(options.tokenRequired
               ? { 401: { ...problemResponse('No `Authorization: Bearer <token>`, or another token.'), headers: { ...loggedHeaders(), 'WWW-Authenticate': { schema: { type: 'string', const: 'Bearer' } } } } }
               : {}),
             413: problemResponse(`The body is larger than ${options.maxMessageBytes} bytes, or than the topic accepts.`),
-            415: problemResponse('The body uses a `Content-Encoding` this server does not accept.'),
+            415: problemResponse('A CloudEvents format other than `application/cloudevents+json` (one event), or a `Content-Encoding` this server does not accept.'),
+            431: problemResponse('The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS / MAX_RECORD_HEADER_BYTES allow.'),
             500: INTERNAL_ERROR,
             503: problemResponse('Kafka is unreachable, refused the credentials or the topic, or is not ready yet.', { retryAfter: true }),
           },
@@ -88,7 +101,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
     },
     components: {
       ...COMMON_COMPONENTS,
-      schemas: { ...COMMON_COMPONENTS.schemas, Ack: ACK_SCHEMA },
+      schemas: { ...COMMON_COMPONENTS.schemas, Ack: ACK_SCHEMA, CloudEvent: CLOUD_EVENT_SCHEMA },
       ...(options.tokenRequired ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The PRODUCER_TOKEN setting.' } } } : {}),
     },
   };
