@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readTopic, type ReadRecord } from '../../../test/support/read-topic.js';
 import { buildProducer, type TestProducer } from './build-producer.js';
@@ -32,7 +31,7 @@ describe('record headers through a real broker', () => {
     const value = `with headers ${randomUUID()}`;
     // A value shaped like the tokens the run's log scan looks for: it must appear in no log line.
     const token = `tok-${randomUUID().slice(0, 13)}`;
-    const res = await request(producer.app)
+    const res = await producer.api
       .post('/messages?key=k-1')
       .set('Accept', 'application/json')
       .set('Content-Type', 'text/plain; charset=utf-8')
@@ -57,14 +56,14 @@ describe('record headers through a real broker', () => {
     const value = `repeated ${randomUUID()}`;
     // Node sends an array as one header line per value; supertest's types allow arrays only for Cookie.
     const values = ['first', 'second', 'third'] as unknown as string;
-    const res = await request(producer.app).post('/messages').type('text').set('Kafka-Header-Tag', values).send(value);
+    const res = await producer.api.post('/messages').type('text').set('Kafka-Header-Tag', values).send(value);
     expect(res.status).toBe(200);
     expect(text((await recordOf(value)).headers, 'tag')).toEqual(['first', 'second', 'third']);
   });
 
   it('writes a binary-mode CloudEvent as ce_* headers and a structured one as its body, key from partitionkey', async () => {
     const binaryValue = JSON.stringify({ order: randomUUID() });
-    const binary = await request(producer.app)
+    const binary = await producer.api
       .post('/messages')
       .set('Content-Type', 'application/json')
       .set('ce-specversion', '1.0')
@@ -81,7 +80,7 @@ describe('record headers through a real broker', () => {
     expect(text(record.headers, 'ce_type')).toBe('com.example.order.created');
 
     const structuredValue = JSON.stringify({ specversion: '1.0', id: randomUUID(), source: '/shop', type: 'com.example.x', data: { a: 1 } }, null, 2);
-    const structured = await request(producer.app).post('/messages').set('Content-Type', 'application/cloudevents+json; charset=utf-8').send(structuredValue);
+    const structured = await producer.api.post('/messages').set('Content-Type', 'application/cloudevents+json; charset=utf-8').send(structuredValue);
     expect(structured.status).toBe(200);
     const stored = await recordOf(structuredValue);
     expect(stored.value?.toString()).toBe(structuredValue);
@@ -91,18 +90,18 @@ describe('record headers through a real broker', () => {
 
   it('refuses an invalid CloudEvent and too many headers with problem+json, and writes nothing', async () => {
     const marker = `refused ${randomUUID()}`;
-    const invalid = await request(producer.app).post('/messages').type('text').set('ce-specversion', '1.0').set('ce-id', '1').set('ce-type', 't').send(marker);
+    const invalid = await producer.api.post('/messages').type('text').set('ce-specversion', '1.0').set('ce-id', '1').set('ce-type', 't').send(marker);
     expect(invalid.status).toBe(400);
     expect(invalid.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(invalid.text).detail).toContain('"source"');
-    const tooMany = request(producer.app).post('/messages').type('text');
+    const tooMany = producer.api.post('/messages').type('text');
     for (let i = 0; i < 6; i++) void tooMany.set(`Kafka-Header-h${i}`, 'v');
     const refused = await tooMany.send(marker);
     expect(refused.status).toBe(431);
     expect(JSON.parse(refused.text).detail).toMatch(/at most 6 headers/);
     // Then one that is accepted: it is read back, and nothing of the refused ones was written before it.
     const after = `accepted ${randomUUID()}`;
-    expect((await request(producer.app).post('/messages').type('text').send(after)).status).toBe(200);
+    expect((await producer.api.post('/messages').type('text').send(after)).status).toBe(200);
     const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.some((r) => r.value?.toString() === after));
     expect(records.filter((r) => r.value?.toString() === marker)).toEqual([]);
   });
