@@ -29,8 +29,9 @@ const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
 const USAGE =
-  `Usage: npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}\n` +
-  'Runs a fresh local Kafka (one broker, or a cluster of N) and both apps until Ctrl-C, bound through a binding directory of the given shape and security mode.';
+  `Usage: [PRODUCER_PORT=N] [CONSUMER_PORT=N] [LOG_LEVEL=L] npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}\n` +
+  'Runs a fresh local Kafka (one broker, or a cluster of N) and both apps until Ctrl-C, bound through a binding directory of the given shape and security mode.\n' +
+  `PRODUCER_PORT and CONSUMER_PORT are the apps' ports (default ${NODE_PORTS.producer} and ${NODE_PORTS.consumer}); LOG_LEVEL is the apps' log level (default warn).`;
 const { choice, brokers } = (() => {
   try {
     const { values } = parseArgs({ options: { ...BINDING_OPTIONS, ...BROKERS_OPTION, help: { type: 'boolean', short: 'h' } } });
@@ -83,6 +84,7 @@ function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka
       ...withoutBindingVariables(process.env),
       ...appSettingsFor(choice.bindingFormat, kafka.user.topicPrefix),
       KAFKA_BINDING_DIR: kafka.bindingDir,
+      ...(name === 'consumer' ? pageSettings() : {}),
       PORT: String(port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
@@ -99,6 +101,14 @@ function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka
   });
   apps.push(child);
   return child;
+}
+
+/**
+ * Where the consumer's page posts: by default the page's own host on the producer's NodePort, so
+ * another producer port has to be told (as localhost, where the banner sends the user).
+ */
+function pageSettings(): Record<string, string> {
+  return producerPort === NODE_PORTS.producer || process.env.PRODUCER_URL ? {} : { PRODUCER_URL: `http://localhost:${producerPort}` };
 }
 
 /**

@@ -17,6 +17,13 @@ function processesWith(needle: string): string[] {
     .filter((line) => line.includes(needle) && !line.includes('ps -eo'));
 }
 
+/** Processes of the process group `group`: what one test started, not a demo someone runs beside it. */
+function processesOfGroup(group: number): string[] {
+  return execFileSync('ps', ['-eo', 'pgid=,pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.trim().split(/\s+/)[0] === String(group));
+}
+
 const afterAllOutputs: Array<() => string> = [];
 
 describe('npm run demo', () => {
@@ -29,7 +36,7 @@ describe('npm run demo', () => {
   it.each([
     ['the walkthrough Secret', []],
     ['a Strimzi Access Operator Secret with mutual TLS', ['--binding-format', 'strimzi-access', '--security', 'mtls']],
-  ])('starts Kafka and both apps bound by %s, moves the walkthrough message with curl, and Ctrl-C leaves no process', async (_shape, args) => {
+  ])('starts Kafka and both apps bound by %s, cleanly, moves the walkthrough message with curl and from the page, and Ctrl-C leaves no process', async (_shape, args) => {
     const [producerPort, consumerPort] = [await freePort(), await freePort()];
     const child = spawn('npm', ['run', '-s', 'demo', ...(args.length > 0 ? ['--', ...args] : [])], {
       cwd: repo,
@@ -56,6 +63,21 @@ describe('npm run demo', () => {
     expect(printed, 'the demo prints its binding directory').not.toBeNull();
     const dataDir = printed?.[1] ?? '';
 
+    // What a newcomer reads: no warning, no error-level line, the binding directory once, and
+    // the one Kafka address the banner gives among those the launcher said it listens on.
+    expect(output).not.toMatch(/Warning|"level":(40|50|60)/);
+    expect(output.match(/KAFKA_BINDING_DIR=/g)).toHaveLength(1);
+    const banner = /^Kafka (\S+) \((\S+),/m.exec(output);
+    const listening = /Starting Kafka: SASL_SSL on (\S+), mutual TLS on (\S+) /.exec(output);
+    expect(banner?.[1]).toBe(banner?.[2] === 'mtls' ? listening?.[2] : listening?.[1]);
+
+    // The page posts where the demo's producer is, also when PRODUCER_PORT moved it.
+    const pageOrigin = `http://localhost:${consumerPort}`;
+    const { producerUrl } = (await (await fetch(`${pageOrigin}/config.json`)).json()) as { producerUrl: string };
+    expect(producerUrl).toBe(`http://localhost:${producerPort}`);
+    const fromPage = await fetch(`${producerUrl}/messages`, { method: 'POST', headers: { Origin: pageOrigin, 'Content-Type': 'text/plain' }, body: 'from the page' });
+    expect(fromPage.status).toBe(200);
+
     // The walkthrough, with curl's own defaults (form content type, Accept */*); each answer is
     // also held to the app's own OpenAPI document (-v shows the request and the answer's head).
     const contractOf = async (port: number): Promise<OpenApiContract> =>
@@ -77,11 +99,11 @@ describe('npm run demo', () => {
     // npm passes Ctrl-C on and ends by the signal, as in a terminal; the demo itself stops cleanly.
     expect(['0', 'SIGINT']).toContain(await exited);
     await expect.poll(() => output, { timeout: 30_000 }).toContain('[demo] stopped');
-    await expect.poll(() => processesWith('scripts/demo.ts'), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => processesOfGroup(child.pid ?? 0), { timeout: 10_000 }).toEqual([]);
     expect(processesWith(dataDir)).toEqual([]);
     // Nothing answers on the apps' ports any more: both processes are gone, not just detached.
     for (const port of [producerPort, consumerPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
     }
-  });
+  }, 180_000);
 });

@@ -153,6 +153,15 @@ describe.each(Object.entries(readmes))('%s agrees with the code', (file, readme)
   });
 });
 
+describe('npm run demo -- --help', () => {
+  it('names the variables the README gives the demo', () => {
+    for (const name of ['PRODUCER_PORT', 'CONSUMER_PORT', 'LOG_LEVEL']) {
+      expect(helpOf('demo'), name).toContain(name);
+      for (const readme of Object.values(readmes)) expect(readme, name).toMatch(new RegExp(`${name}=… .*npm run demo|${name}=info`));
+    }
+  });
+});
+
 describe.each(Object.entries(pages))('%s', (file, page) => {
   it('shows only commands that run as shown', () => {
     for (const words of commandsOf(page)) checkCommand(words, file);

@@ -24,12 +24,12 @@ export function createApp(deps: ConsumerAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
   // Every request is counted and gets an id; the stream is mounted before request logging (a
   // connect is most of what this app serves, and a stream lives until the client leaves): it logs
   // its own open and close. Errors still reach the problem handler, which logs them.
   app.use(deps.metrics.middleware);
   app.use(requestId(deps.logger));
+  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
   app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(deps.readiness));

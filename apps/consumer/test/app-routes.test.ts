@@ -118,6 +118,8 @@ describe('the consumer app', () => {
       expect(res.headers['x-request-id'], path).toMatch(/^[\w.:-]+$/);
     }
     expect((await api.get('/messages?since=bogus').set('X-Request-Id', 'given-7')).headers['x-request-id']).toBe('given-7');
+    const preflight = await api.options('/messages').set('Origin', 'http://page.example').set('Access-Control-Request-Method', 'GET');
+    expect(preflight.headers['x-request-id']).toMatch(/^[\w.:-]+$/);
     const server = await listen(app);
     try {
       const stream = await openStream(server.url, { 'X-Request-Id': 'stream-1' });

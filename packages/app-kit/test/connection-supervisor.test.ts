@@ -131,6 +131,39 @@ describe('ConnectionSupervisor', () => {
     ]);
   });
 
+  it('logs a retriable failure of its start-up at info, and a refusal, a late start or a lost connection at warn', async () => {
+    const levels = async (fail: Error[], options: Partial<SupervisorOptions>, lose = false): Promise<Array<[number, string]>> => {
+      const script = scriptedProbe(fail);
+      const logs: LogLine[] = [];
+      const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000, ...options }, logs);
+      supervisor.start();
+      await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+      if (lose) {
+        supervisor.reportFailure(refused());
+        await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
+      }
+      return logs.map((l) => [l.level, l.msg]);
+    };
+    const [INFO, WARN] = [30, 40];
+    expect(await levels([refused(), refused()], {})).toEqual([
+      [INFO, 'Kafka is not ready'],
+      [INFO, 'Kafka is ready'],
+    ]);
+    expect(await levels([new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed')], {})).toEqual([
+      [WARN, 'Kafka is not ready'],
+      [INFO, 'Kafka is ready'],
+    ]);
+    expect(await levels([refused()], { startupGraceMs: 0 })).toEqual([
+      [WARN, 'Kafka is not ready'],
+      [INFO, 'Kafka is ready'],
+    ]);
+    expect(await levels([], {}, true)).toEqual([
+      [INFO, 'Kafka is ready'],
+      [WARN, 'Kafka is not ready'],
+      [INFO, 'Kafka is ready'],
+    ]);
+  });
+
   it('doubles the wait after each failure up to maxBackoffMs, and starts over after a success', async () => {
     vi.useFakeTimers();
     const script = scriptedProbe(Array.from({ length: 5 }, () => refused()));

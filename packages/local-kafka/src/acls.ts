@@ -1,4 +1,4 @@
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.js';
 
 // kafkajs is CommonJS and its named exports are not visible to Node's ESM loader.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } = kafkajs;

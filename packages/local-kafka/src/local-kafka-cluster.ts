@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.js';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
 import type { JavaLaunch } from './broker-process.js';
 import { formatStorage, freshDataDir, grantEveryUserAcls, initialBindingRequest, issueClientCertificates } from './broker-setup.js';
@@ -140,7 +140,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     return new Kafka({ clientId: 'local-kafka-cluster', brokers: running.length > 0 ? running : adminBrokers, logLevel: logLevel.NOTHING, requestTimeout: 3_000, retry: { retries: 1 } }).admin();
   };
 
-  log(`Starting ${size} Kafka nodes on ${brokers.join(',')} (logs: ${dataDir}/node-*/broker.log) ...`);
+  log(`Starting ${size} Kafka nodes: SASL_SSL on ${brokers.join(',')}, mutual TLS on ${mtlsBrokers.join(',')} (logs: ${dataDir}/node-*/broker.log) ...`);
   try {
     await startAll();
     await grantEveryUserAcls(adminBrokers[0] ?? '', users);
@@ -149,7 +149,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     process.off('exit', killOnExit);
     throw error instanceof LocalKafkaError ? error : new LocalKafkaError(`the cluster did not become usable: ${String(error)}`, all[0]?.logFile);
   }
-  log(`Kafka (${size} brokers) is ready: KAFKA_BINDING_DIR=${bindingDir}`);
+  log(`Kafka (${size} brokers) is ready`);
 
   const cluster: LocalKafkaCluster = {
     bindingDir,

@@ -130,7 +130,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   process.on('exit', killOnExit);
 
   const boot = async (): Promise<void> => {
-    log(`Starting Kafka on ${brokers.join(',')} (log: ${logFile}) ...`);
+    // Both listeners, named: which one a binding uses depends on its security mode.
+    log(`Starting Kafka: SASL_SSL on ${brokers.join(',')}, mutual TLS on ${mtlsBrokers.join(',')} (log: ${logFile}) ...`);
     const from = logSize(logFile);
     jvm = startBrokerJvm(launch, propertiesFile);
     const started = jvm;
@@ -155,7 +156,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
     process.off('exit', killOnExit);
     throw error instanceof LocalKafkaError ? error : new LocalKafkaError(`the broker did not become usable: ${String(error)}`, logFile);
   }
-  log(`Kafka is ready: KAFKA_BINDING_DIR=${bindingDir}`);
+  // The caller prints KAFKA_BINDING_DIR=, once, where a user copies it from.
+  log('Kafka is ready');
 
   return {
     bindingDir,

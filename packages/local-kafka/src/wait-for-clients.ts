@@ -1,5 +1,5 @@
 import { loadKafkaBinding } from '@demo-kafka/config';
-import kafkajs from 'kafkajs';
+import kafkajs from './kafkajs.js';
 import { LocalKafkaError } from './errors.js';
 
 const { Kafka, logLevel } = kafkajs;

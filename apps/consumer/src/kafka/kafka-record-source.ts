@@ -1,5 +1,6 @@
 import {
   ConnectionSupervisor,
+  classifyKafkaError,
   createKafka,
   ensureTopic,
   type Admin,
@@ -103,6 +104,9 @@ export class KafkaRecordSource {
       // restart: kafkajs rejoins by itself, and GROUP_JOIN seeks back into place; otherwise the
       // probe starts this consumer again. Either way, not ready until it has rejoined.
       if (!payload.restart) clients.running = false;
+      // kafkajs' own crash lines are at debug; what it cannot mend by retrying and no reason of
+      // readiness explains is a fault worth its stack.
+      if (!payload.restart && classifyKafkaError(payload.error).kind === 'other') this.options.logger.error({ err: payload.error }, 'the Kafka consumer crashed; starting it again');
       this.#supervisor.reportFailure(payload.error);
     });
     return clients;

@@ -19,6 +19,12 @@ export interface SupervisorOptions {
    * and kafkajs waits out its own timeouts and retries); the probe is still awaited.
    */
   readonly probeTimeoutMs?: number;
+  /**
+   * Until the first pass, and for this long after start(), a failure that trying again can mend
+   * (a broker still starting, a coordinator still loading) is logged at info, not warn: it is how
+   * every start against a fresh Kafka goes. A refusal, or a start that takes longer, warns.
+   */
+  readonly startupGraceMs?: number;
 }
 
 /**
@@ -33,12 +39,16 @@ export class ConnectionSupervisor {
   /** Set when asked to probe again while a probe was running: the next sleep is skipped. */
   #again = false;
   #loop: Promise<void> | undefined;
+  #startedAt = 0;
+  #everReady = false;
 
   constructor(private readonly options: SupervisorOptions) {}
 
   /** Starts probing in the background. */
   start(): void {
-    this.#loop ??= this.#run();
+    if (this.#loop) return;
+    this.#startedAt = performance.now();
+    this.#loop = this.#run();
   }
 
   readiness(): Readiness {
@@ -47,7 +57,7 @@ export class ConnectionSupervisor {
 
   /** A send or fetch failed: mark not ready (with why) and probe again at once. */
   reportFailure(error: unknown): void {
-    this.#set({ ready: false, reason: describeKafkaError(error) });
+    this.#set({ ready: false, reason: describeKafkaError(error) }, classifyKafkaError(error).retriable);
     this.#probeAgain();
   }
 
@@ -85,7 +95,7 @@ export class ConnectionSupervisor {
     let confirming = false;
     while (!this.#stopped) {
       this.#again = false;
-      const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }), probeTimeoutMs);
+      const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }, true), probeTimeoutMs);
       try {
         await this.options.probe().finally(() => clearTimeout(slow));
         if (this.#stopped) break;
@@ -105,19 +115,26 @@ export class ConnectionSupervisor {
         }
         confirming = false;
         failures += 1;
-        this.#set({ ready: false, reason: describeKafkaError(error) });
+        this.#set({ ready: false, reason: describeKafkaError(error) }, classifyKafkaError(error).retriable);
         await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
       }
     }
   }
 
-  #set(next: Readiness): void {
+  /** `retriable`: trying again can mend what made it not ready (see startupGraceMs). */
+  #set(next: Readiness, retriable = false): void {
     const previous = this.#state;
     this.#state = next;
     if (previous.ready !== next.ready || previous.reason !== next.reason) {
       if (next.ready) this.options.logger.info('Kafka is ready');
+      else if (retriable && this.#startingUp()) this.options.logger.info({ reason: next.reason }, 'Kafka is not ready');
       else this.options.logger.warn({ reason: next.reason }, 'Kafka is not ready');
     }
+    if (next.ready) this.#everReady = true;
+  }
+
+  #startingUp(): boolean {
+    return !this.#everReady && performance.now() - this.#startedAt < (this.options.startupGraceMs ?? 30_000);
   }
 
   #sleep(ms: number): Promise<void> {
