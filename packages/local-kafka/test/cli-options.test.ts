@@ -19,10 +19,11 @@ describe('npm run kafka options', () => {
     expect(result.stdout).toContain('[--brokers N]');
   }, 30_000);
 
-  it('npm run demo lists the same options in its help', () => {
+  it('npm run demo lists the same options in its help, and the variables it reads', () => {
     const result = kafkaCli(['--help'], DEMO);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Usage: npm run demo -- [--brokers N] [--binding-format walkthrough|strimzi-access|strimzi-user] [--security');
+    expect(result.stdout).toContain('npm run demo -- [--brokers N] [--binding-format walkthrough|strimzi-access|strimzi-user] [--security');
+    expect(result.stdout).toContain('Usage: [PRODUCER_PORT=N] [CONSUMER_PORT=N] [LOG_LEVEL=L] npm run demo');
   }, 30_000);
 
   it.each([
