@@ -32,7 +32,12 @@ describe('the AsyncAPI document', () => {
     expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document?.version()).toBe('3.0.0');
     expect(document?.channels().all().map((c) => c.address())).toEqual(['demo-default', '/messages']);
-  });
+    const stream = document?.channels().all().find((c) => c.address() === '/messages');
+    expect(stream?.messages().all().map((m) => m.name())).toEqual(['record', 'jsonRecord', 'cloudEventRecord', 'gap']);
+    const record = document?.channels().all()[0]?.messages().all().find((m) => m.name() === 'record');
+    const headers = Object.keys(record?.headers()?.properties() ?? {});
+    for (const name of ['content-type', 'ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'traceparent', 'tracestate']) expect(headers).toContain(name);
+  }, 60_000); // the parser loads and runs Spectral's rule set: seconds on a busy machine
 });
 
 describe('the documents and the routes name the same things', () => {
