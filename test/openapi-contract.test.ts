@@ -67,5 +67,7 @@ describe('the OpenAPI contract check', () => {
     const wrongMethod = { ...notFound, url: '/messages', status: 405, body: problem(405) };
     expect(producer.check({ ...wrongMethod, responseHeaders: { ...wrongMethod.responseHeaders, allow: 'POST' } })).toEqual([]);
     expect(consumer.check({ ...wrongMethod, method: 'POST', responseHeaders: { ...wrongMethod.responseHeaders, allow: 'GET' } }).join()).toContain('the document has GET, HEAD');
+    expect(producer.check({ ...notFound, method: 'POST', url: '/healthz', status: 404 })).toEqual([]);
+    expect(producer.check({ ...notFound, method: 'POST', url: '/healthz', status: 200, body: '{}' }).join()).toContain('expected 404');
   });
 });

@@ -90,6 +90,9 @@ export class OpenApiContract {
     if (method === 'options' && headerValue(exchange.requestHeaders, 'origin') !== undefined) return []; // CORS preflight
     const operation = found.item[method];
     if (!isObj(operation)) {
+      // A method the path does not have: 405 with the documented methods in Allow, or (where the
+      // app has no handler for other methods) 404, as for any path not in the document.
+      if (exchange.status !== 405) return this.#expectProblem(exchange, 404, `${where}: the document has no ${exchange.method} here`);
       const failures = this.#expectProblem(exchange, 405, `${where}: the document has no ${exchange.method} here`);
       const documented = METHODS.filter((m) => isObj(found.item[m])).map((m) => m.toUpperCase());
       const allow = (headerValue(exchange.responseHeaders, 'allow') ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
