@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@demo-kafka/local-kafka';
 import { afterAll, describe, expect, it } from 'vitest';
+import { curlExchange } from './support/curl-exchange.js';
+import { OpenApiContract } from './support/openapi-contract.js';
 import { keepForSecretScan } from './support/test-logger.js';
 
 const run = promisify(execFile);
@@ -76,16 +78,21 @@ describe('npm run demo', () => {
     const fromPage = await fetch(`${producerUrl}/messages`, { method: 'POST', headers: { Origin: pageOrigin, 'Content-Type': 'text/plain' }, body: 'from the page' });
     expect(fromPage.status).toBe(200);
 
-    // The walkthrough, with curl's own defaults (form content type, Accept */*).
-    const posted = await run('curl', ['-sS', `localhost:${producerPort}/messages`, '-d', 'Hello']);
+    // The walkthrough, with curl's own defaults (form content type, Accept */*); each answer is
+    // also held to the app's own OpenAPI document (-v shows the request and the answer's head).
+    const contractOf = async (port: number): Promise<OpenApiContract> =>
+      new OpenApiContract((await (await fetch(`http://127.0.0.1:${port}/openapi.json`)).json()) as Record<string, unknown>);
+    const posted = await run('curl', ['-sS', '-v', `localhost:${producerPort}/messages`, '-d', 'Hello']);
     expect(posted.stdout).toBe('Hello');
-    const streamed = await run('curl', ['-sS', '-N', '--max-time', '2', `localhost:${consumerPort}/messages`]).catch(
-      (error: { stdout?: string; code?: number }) => {
+    (await contractOf(producerPort)).assert(curlExchange(posted.stderr, posted.stdout));
+    const streamed = await run('curl', ['-sS', '-v', '-N', '--max-time', '2', `localhost:${consumerPort}/messages`]).catch(
+      (error: { stdout?: string; stderr?: string; code?: number }) => {
         // curl exits 28 when --max-time ends the (endless) stream: that is the expected way out.
         expect(error.code).toBe(28);
-        return { stdout: error.stdout ?? '' };
+        return { stdout: error.stdout ?? '', stderr: error.stderr ?? '' };
       },
     );
+    (await contractOf(consumerPort)).assert(curlExchange(streamed.stderr, streamed.stdout));
     expect(streamed.stdout).toMatch(/^data: ?Hello$/m);
 
     process.kill(-(child.pid ?? 0), 'SIGINT');

@@ -39,14 +39,26 @@ describe('the Node the images run is the Node the tests and the bench also run',
 function admits(range: string, version: readonly number[]): boolean {
   const at = (parts: readonly number[]): number => (parts[0] ?? 0) * 1e6 + (parts[1] ?? 0) * 1e3 + (parts[2] ?? 0);
   const numbers = (text: string): number[] => text.split('.').filter((part) => /^\d+$/.test(part)).map(Number);
-  return range.split('||').some((alternative) => {
-    const [, op = '', text = ''] = /^\s*(>=|\^)?\s*v?([\d.x*]+)\s*$/.exec(alternative) ?? [];
-    const bound = numbers(text);
-    if (bound.length === 0) return false;
-    if (op === '>=') return at(version) >= at(bound);
-    // `^X.Y.Z` and `X.*` both keep the major.
-    return version[0] === bound[0] && at(version) >= at(bound);
-  });
+  // Each alternative is a set of comparators that must all hold (`>=20 <=24`); `*` admits any.
+  return range.split('||').some((alternative) =>
+    alternative
+      .replace(/(>=|<=|>|<|\^)\s+/g, '$1')
+      .trim()
+      .split(/\s+/)
+      .every((comparator) => {
+        if (comparator === '*' || comparator === '') return true;
+        const [, op = '', text = ''] = /^(>=|<=|>|<|\^)?v?([\d.x*]+)$/.exec(comparator) ?? [];
+        const bound = numbers(text);
+        if (bound.length === 0) return false;
+        if (op === '>=') return at(version) >= at(bound);
+        // An upper bound on a major (`<=24`) admits all of that major.
+        if (op === '<=') return bound.length === 1 ? (version[0] ?? 0) <= (bound[0] ?? 0) : at(version) <= at(bound);
+        if (op === '>') return at(version) > at(bound);
+        if (op === '<') return at(version) < at(bound);
+        // `^X.Y.Z` and `X.*` both keep the major.
+        return version[0] === bound[0] && at(version) >= at(bound);
+      }),
+  );
 }
 
 describe('npm ci on the oldest Node the project admits', () => {
@@ -59,5 +71,7 @@ describe('npm ci on the oldest Node the project admits', () => {
       .filter((pair): pair is readonly [string, string] => pair[1] !== undefined && !admits(pair[1], oldest));
     expect(refusing).toEqual([]);
     expect(admits('>=22', [20, 19, 0])).toBe(false); // the check itself can refuse
+    expect(admits('>=20 <=24', [20, 19, 0])).toBe(true);
+    expect(admits('>=20 <=18', [20, 19, 0])).toBe(false);
   });
 });

@@ -113,7 +113,8 @@ function checkCommand(words: string[], where: string): void {
 
 describe.each(Object.entries(readmes))('%s agrees with the code', (file, readme) => {
   it('stays short enough to read in two minutes', () => {
-    expect(readme.split('\n').length).toBeLessThan(250);
+    // 260: the API reference names every parameter and status the OpenAPI documents have (readme-api.test.ts).
+    expect(readme.split('\n').length).toBeLessThan(260);
   });
 
   it('documents every variable the apps read', () => {

@@ -1,6 +1,8 @@
-import { cors, healthRoutes, notFound, problemHandler, requestId, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
+import { API_DOCUMENT_PATHS, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestId, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import type { ConsumerMetrics } from './consumer-metrics.js';
+import { consumerAsyncApi } from './http/consumer-asyncapi.js';
+import { consumerOpenApi } from './http/consumer-openapi.js';
 import { messagesStreamRoute } from './http/messages-stream-route.js';
 import { pageRoute, type PageConfig } from './http/page-route.js';
 import type { StreamHub } from './stream/stream-hub.js';
@@ -13,6 +15,8 @@ export interface ConsumerAppDeps {
   readonly consumerMetrics: ConsumerMetrics;
   readonly corsOrigins: string;
   readonly page: PageConfig;
+  /** The topic read (`topicPrefix + TOPIC`), named in the AsyncAPI document. */
+  readonly topic: string;
 }
 
 /** Builds the consumer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -30,6 +34,8 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);
+  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, consumerOpenApi()));
+  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.asyncapi, consumerAsyncApi({ topic: deps.topic })));
   app.use(pageRoute(deps.page));
   app.use(notFound());
   app.use(problemHandler(deps.logger));

@@ -49,6 +49,7 @@ export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, 
     consumerMetrics,
     corsOrigins: settings.CORS_ORIGINS,
     page: { producerUrl: settings.PRODUCER_URL },
+    topic: binding.topic,
   });
   let watch: { close(): void } | undefined;
   return {

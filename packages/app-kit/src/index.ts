@@ -16,4 +16,19 @@ export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';
 export { applyServerTimeouts, serve, type RunningServer, type ServeOptions } from './lifecycle/serve.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';
-export { formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from './stream-position.js';
+export { STREAM_POSITION_MAX_LENGTH, STREAM_POSITION_PATTERN, formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from './stream-position.js';
+export { jsonDocumentRoute } from './http/json-document-route.js';
+export {
+  API_DOCUMENT_PATHS,
+  COMMON_COMPONENTS,
+  INTERNAL_ERROR,
+  OPENAPI_VERSION,
+  PROBLEM_SCHEMA,
+  documentPath,
+  healthPaths,
+  loggedHeaders,
+  problemResponse,
+  type Json,
+  type JsonObject,
+} from './api/openapi-parts.js';
+export { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN } from './api/cloudevent-schema.js';

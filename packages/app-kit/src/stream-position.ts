@@ -7,7 +7,13 @@
 export type StreamPosition = ReadonlyMap<number, bigint>;
 
 const MAX_ID_LENGTH = 4096;
-const PAIR = /^(\d{1,6}):(\d{1,19})$/;
+const PAIR_SOURCE = '(\\d{1,6}):(\\d{1,19})';
+const PAIR = new RegExp(`^${PAIR_SOURCE}$`);
+
+/** A well-formed id as a JSON Schema pattern (the API documents use it; `parseStreamPosition` reads the same pairs). */
+export const STREAM_POSITION_PATTERN = `^${PAIR_SOURCE}(,${PAIR_SOURCE})*$`;
+/** The longest id `parseStreamPosition` reads. */
+export const STREAM_POSITION_MAX_LENGTH = MAX_ID_LENGTH;
 
 /** Formats a position; `first` (the event's own partition) leads. */
 export function formatStreamPosition(position: StreamPosition, first?: number): string {

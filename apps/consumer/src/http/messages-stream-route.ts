@@ -1,14 +1,18 @@
 import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
 import { Router } from 'express';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
+import { EVENT_FORMATS, isEventFormat, type EventFormat } from '../stream/event-format.js';
+import type { HeaderMatch } from '../stream/record-filter.js';
 import type { StreamHub } from '../stream/stream-hub.js';
+import { SINCE_MS, STREAM_PARAMETERS } from './stream-parameters.js';
 
 /** Where users read: `curl <host>:31876/messages`. */
 export const STREAM_PATH = '/messages';
 
 /**
  * `GET /messages`: the topic as Server-Sent Events, replay first, then live; `?key=` keeps only
- * the records with that key (as the producer's `?key=` writes them).
+ * the records with that key (as the producer's `?key=` writes them), `?header=<name>:<value>`
+ * those with that header value, and `?format=json|cloudevents` sends each record as JSON.
  */
 export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
   const router = Router();
@@ -21,12 +25,15 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       metrics.rejectedClients.inc();
       throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
     }
-    const since = sinceOf(req.query.since);
-    const key = keyOf(req.query.key);
+    const { query } = req;
+    const since = sinceOf(query[STREAM_PARAMETERS.since.name]);
+    const key = keyOf(query[STREAM_PARAMETERS.key.name]);
+    const header = headerOf(query[STREAM_PARAMETERS.header.name]);
+    const format = formatOf(query[STREAM_PARAMETERS.format.name]);
     const opened = performance.now();
     res.once('close', () => req.log?.info({ reqId: req.id, seconds: Math.round(performance.now() - opened) / 1000 }, 'stream closed'));
-    req.log?.info({ reqId: req.id, ...(key !== undefined ? { key } : {}), resume: req.headers['last-event-id'] !== undefined || req.query.lastEventId !== undefined }, 'stream opened');
-    await hub.connect(req, res, { ...(since !== undefined ? { since } : {}), ...(key !== undefined ? { key } : {}) });
+    req.log?.info({ reqId: req.id, ...(key !== undefined ? { key } : {}), resume: req.headers['last-event-id'] !== undefined || query.lastEventId !== undefined }, 'stream opened');
+    await hub.connect(req, res, { since, key, header, format });
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -39,11 +46,27 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
 function sinceOf(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   const text = typeof value === 'string' ? value : '';
-  const ms = /^\d{1,15}$/.test(text) ? Number(text) : Date.parse(text);
+  const ms = SINCE_MS.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(ms)) {
     throw new HttpProblem(400, 'Bad Request', 'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)');
   }
   return ms;
+}
+
+/** `?format=`: one of EVENT_FORMATS; none (or empty) is the value as text, as ever. */
+function formatOf(value: unknown): EventFormat {
+  if (value === undefined || value === '') return 'text';
+  if (typeof value === 'string' && isEventFormat(value)) return value;
+  throw new HttpProblem(400, 'Bad Request', `format must be one of ${EVENT_FORMATS.join(', ')} (e.g. ?format=json)`);
+}
+
+/** `?header=<name>:<value>`: one header equality; the value may be empty and may hold colons. */
+function headerOf(value: unknown): HeaderMatch | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : '';
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new HttpProblem(400, 'Bad Request', 'header must be given once, as <name>:<value> (e.g. ?header=correlation-id:c-42)');
+  return { name: text.slice(0, colon), value: text.slice(colon + 1) };
 }
 
 /** `?key=`: one key to filter by; empty counts as none (as the producer's), several are refused. */

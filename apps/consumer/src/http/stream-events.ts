@@ -1,0 +1,88 @@
+import { STREAM_POSITION_PATTERN, type JsonObject } from '@demo-kafka/app-kit';
+import { RECORD_EVENT_TYPE } from '../stream/cloud-event-of.js';
+import { GAP_EVENT } from '../stream/stream-hub.js';
+
+/**
+ * The events of `GET /messages`, each as a Server-Sent Event's fields (`id`, `event`, `data`;
+ * several `data:` lines joined by newlines, as an EventSource joins them). Defined once for both
+ * documents: the OpenAPI `itemSchema` of the stream and the AsyncAPI messages of its channel.
+ */
+export const STREAM_EVENT_SCHEMAS = {
+  RecordEvent: {
+    type: 'object',
+    title: 'record',
+    description:
+      'One Kafka record. `data` is its value as UTF-8 text; `id` is where the client is in the topic: `partition:offset` pairs, the record\'s own partition first.',
+    required: ['id', 'data'],
+    properties: {
+      id: { type: 'string', pattern: STREAM_POSITION_PATTERN, examples: ['0:41', '2:17,0:41,1:8'] },
+      data: { type: 'string' },
+    },
+    additionalProperties: false,
+  },
+  JsonRecordEvent: {
+    type: 'object',
+    title: 'record (format=json)',
+    description: 'One Kafka record with `?format=json`: `data` is one line of JSON.',
+    required: ['id', 'data'],
+    properties: {
+      id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
+      data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/JsonRecord' } },
+    },
+    additionalProperties: false,
+  },
+  CloudEventRecordEvent: {
+    type: 'object',
+    title: 'record (format=cloudevents)',
+    description:
+      "One Kafka record with `?format=cloudevents`: `data` is a CloudEvent in JSON structured mode. A record that is a CloudEvent (either mode) gives its own event; " +
+      `any other gives one built from it: id \`<partition>:<offset>\`, source \`/topics/<topic>\`, type \`${RECORD_EVENT_TYPE}\`, time the record's timestamp, the key as \`partitionkey\`.`,
+    required: ['id', 'data'],
+    properties: {
+      id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
+      data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/CloudEvent' } },
+    },
+    additionalProperties: false,
+  },
+  GapEvent: {
+    type: 'object',
+    title: GAP_EVENT,
+    description:
+      'Sent first to a resuming client (`Last-Event-ID` or `?since=`) whose missed records are no longer buffered; the stream goes on from the oldest one kept. It carries no id.',
+    required: ['event', 'data'],
+    properties: {
+      event: { type: 'string', const: GAP_EVENT },
+      data: { type: 'string', description: 'What happened, for a person.' },
+    },
+    additionalProperties: false,
+  },
+} as const satisfies Record<string, JsonObject>;
+
+/** A record as `?format=json` sends it (see json-event-of.ts). */
+export const JSON_RECORD_SCHEMA: JsonObject = {
+  type: 'object',
+  required: ['topic', 'partition', 'offset', 'timestamp', 'key', 'headers', 'valueEncoding', 'value'],
+  properties: {
+    topic: { type: 'string' },
+    partition: { type: 'integer', minimum: 0 },
+    offset: { type: 'string', pattern: '^\\d+$', description: 'A decimal string: offsets pass 2^53.' },
+    timestamp: { type: 'string', format: 'date-time' },
+    key: { type: ['string', 'null'] },
+    headers: {
+      type: 'object',
+      description: 'Name -> values in the order of the record (a name may repeat); `{}` when it has none.',
+      additionalProperties: { type: 'array', items: { type: 'string' } },
+    },
+    valueEncoding: { type: 'string', enum: ['utf8', 'base64'], description: '`base64` when the bytes are not UTF-8 text.' },
+    value: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+/**
+ * The stream's item: one of the events above. `anyOf`, not `oneOf`: a JSON format's data is also
+ * text, and which format a stream has is chosen by `?format=`.
+ */
+export const STREAM_ITEM_SCHEMA: JsonObject = {
+  anyOf: Object.keys(STREAM_EVENT_SCHEMAS).map((name) => ({ $ref: `#/components/schemas/${name}` })),
+};

@@ -1,0 +1,65 @@
+import { STREAM_POSITION_MAX_LENGTH, type JsonObject } from '@demo-kafka/app-kit';
+import { EVENT_FORMATS } from '../stream/event-format.js';
+
+/** `?since=` in milliseconds since the epoch (the other form is ISO 8601). */
+const SINCE_MS_SOURCE = '^\\d{1,15}$';
+/** `?since=` in milliseconds since the epoch, as the route reads it. */
+export const SINCE_MS = new RegExp(SINCE_MS_SOURCE);
+
+/**
+ * The parameters of `GET /messages`, defined once: the route reads them by these names and
+ * rules, and the OpenAPI document lists them from here.
+ */
+export const STREAM_PARAMETERS = {
+  lastEventIdHeader: {
+    name: 'Last-Event-ID',
+    in: 'header',
+    required: false,
+    description:
+      'Resume right after this event id (browsers send it by themselves when they reconnect): no gap, no duplicate, also across a restart or another replica. ' +
+      'A malformed id counts as none (the whole replay buffer is sent).',
+    schema: { type: 'string', maxLength: STREAM_POSITION_MAX_LENGTH },
+    example: '0:41',
+  },
+  lastEventIdQuery: {
+    name: 'lastEventId',
+    in: 'query',
+    required: false,
+    description: 'As `Last-Event-ID`, for clients that cannot set headers.',
+    schema: { type: 'string' },
+  },
+  since: {
+    name: 'since',
+    in: 'query',
+    required: false,
+    description: 'Without an event id: resume by time, from the buffered records stamped at or after it (milliseconds since the epoch, or ISO 8601).',
+    schema: { anyOf: [{ type: 'string', pattern: SINCE_MS_SOURCE }, { type: 'string', format: 'date-time' }, { type: 'string', format: 'date' }] },
+    example: '2026-11-25T18:00:00Z',
+  },
+  key: {
+    name: 'key',
+    in: 'query',
+    required: false,
+    description: 'Only the records with this key (ids stay positions in the whole topic). One key per stream; empty counts as none.',
+    schema: { type: 'string' },
+    example: 'order-7',
+  },
+  header: {
+    name: 'header',
+    in: 'query',
+    required: false,
+    description:
+      'Only the records with this header value, as `<name>:<value>` (the first colon splits; the value may be empty or hold colons). Alone or with `key`; one per stream.',
+    schema: { type: 'string', pattern: '^[^:]+:' },
+    example: 'correlation-id:c-42',
+  },
+  format: {
+    name: 'format',
+    in: 'query',
+    required: false,
+    description:
+      "Each event's data: `text` (the default: the value itself), `json` (the record: topic, partition, offset, timestamp, key, headers and value), " +
+      'or `cloudevents` (a CloudEvent in JSON structured mode: the record\'s own event when it is one, else one built from it). Ids, replay and resume work the same in every format.',
+    schema: { type: 'string', enum: [...EVENT_FORMATS], default: 'text' },
+  },
+} as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;
