@@ -16,3 +16,7 @@ export { applyServerTimeouts, serve, type RunningServer, type ServeOptions } fro
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';
 export { formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from './stream-position.js';
+export { ERROR_TYPE, KAFKA_SYSTEM, MESSAGING } from './tracing/messaging-attributes.js';
+export { startTracing, type Tracing, type TracingOptions } from './tracing/start-tracing.js';
+export { TRACING_SWITCHES, tracingRequested } from './tracing/tracing-requested.js';
+export { traceContextOf, withTraceContext, type HeaderPairs } from './tracing/record-trace-context.js';

@@ -4,6 +4,8 @@ import type { Readiness } from '@demo-kafka/app-kit';
 export interface OutgoingRecord {
   readonly value: Buffer;
   readonly key?: string;
+  /** Record headers, in order (a name may repeat). */
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
 }
 
 /** Where Kafka put a record. */
