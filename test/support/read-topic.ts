@@ -9,6 +9,8 @@ export interface ReadRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly timestamp: string;
+  /** As kafkajs decodes them: a repeated name gives an array, in order. */
+  readonly headers: KafkaMessage['headers'];
 }
 
 /**
@@ -32,7 +34,7 @@ export async function readTopic(
       const timer = setTimeout(() => reject(new Error(`read ${records.length} records of ${topic} in ${timeoutMs} ms, not what the test waits for`)), timeoutMs);
       void consumer.run({
         eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
-          records.push({ partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp });
+          records.push({ partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers: message.headers });
           if (done(records)) {
             clearTimeout(timer);
             resolve();

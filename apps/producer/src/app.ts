@@ -3,12 +3,16 @@ import express, { type Express } from 'express';
 import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
 import { ClusterMetricsUnavailable, type ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
+import { DEFAULT_RECORD_HEADER_LIMITS, type RecordHeaderLimits } from './headers/record-header-limits.js';
+import { CORS_REQUEST_HEADERS } from './headers/request-record-headers.js';
 
 export interface ProducerAppDeps {
   readonly sink: RecordSink;
   readonly logger: Logger;
   readonly metrics: AppMetrics;
   readonly maxMessageBytes: number;
+  /** Default: {@link DEFAULT_RECORD_HEADER_LIMITS}. */
+  readonly recordHeaderLimits?: RecordHeaderLimits;
   readonly produceTimeoutMs: number;
   /** Empty: no token needed. */
   readonly token: string;
@@ -26,9 +30,15 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.use(deps.metrics.middleware);
   // Thousands of POSTs a second: a line each only at debug; errors are still logged at warn/error.
   app.use(requestLogging(deps.logger, { successLevel: 'debug' }));
-  app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER]));
+  app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER, ...CORS_REQUEST_HEADERS]));
   // The hot route first, so a POST does not walk the other routers.
-  app.use(messagesRoute({ sink: deps.sink, maxMessageBytes: deps.maxMessageBytes, token: deps.token, produceTimeoutMs: deps.produceTimeoutMs }));
+  app.use(messagesRoute({
+    sink: deps.sink,
+    maxMessageBytes: deps.maxMessageBytes,
+    recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
+    token: deps.token,
+    produceTimeoutMs: deps.produceTimeoutMs,
+  }));
   const { cluster } = deps;
   app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
   if (cluster) {

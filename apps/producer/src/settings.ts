@@ -1,6 +1,7 @@
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
 import { EnvError, makeValidator, num, str } from 'envalid';
 import { defaultWorkers } from './cluster/default-workers.js';
+import { DEFAULT_RECORD_HEADER_LIMITS } from './headers/record-header-limits.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +20,8 @@ export const producerSettingsSpec = {
   BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
   CORS_ORIGINS: str({ default: '*', desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list' }),
   WORKERS: workerCount({ default: defaultWorkers(), desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use, at most 4' }),
+  MAX_RECORD_HEADERS: num({ default: DEFAULT_RECORD_HEADER_LIMITS.maxCount, desc: 'most headers on one record (Kafka-Header-*, content-type, ce_*, traceparent, tracestate; 431 above it)' }),
+  MAX_RECORD_HEADER_BYTES: num({ default: DEFAULT_RECORD_HEADER_LIMITS.maxBytes, desc: 'most bytes of header names and values on one record (431 above it)' }),
   PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
 };
 

@@ -19,4 +19,4 @@ export { formatStreamPosition, parseStreamPosition, recordId, type StreamPositio
 export { ERROR_TYPE, KAFKA_SYSTEM, MESSAGING } from './tracing/messaging-attributes.js';
 export { startTracing, type Tracing, type TracingOptions } from './tracing/start-tracing.js';
 export { TRACING_SWITCHES, tracingRequested } from './tracing/tracing-requested.js';
-export { traceContextOf, withTraceContext, type HeaderPairs } from './tracing/record-trace-context.js';
+export { traceContextOf, withTraceContext, type TraceCarrierHeaders } from './tracing/record-trace-context.js';

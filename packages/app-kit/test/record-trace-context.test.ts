@@ -5,6 +5,7 @@ import { traceContextOf, withTraceContext } from '../src/tracing/record-trace-co
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const SPAN_ID = 'b7ad6b7169203331';
+const OTHER = '00-11111111111111111111111111111111-2222222222222222-01';
 
 describe('trace context in record headers', () => {
   beforeAll(() => propagation.setGlobalPropagator(new W3CTraceContextPropagator()));
@@ -12,20 +13,24 @@ describe('trace context in record headers', () => {
 
   const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED, isRemote: false });
 
-  it("replaces the headers' own traceparent and tracestate, keeping the others in order", () => {
-    const headers = withTraceContext(
-      [['a', '1'], ['traceparent', '00-11111111111111111111111111111111-2222222222222222-01'], ['Tracestate', 'x=y'], ['a', '2']],
-      context,
-    );
-    expect(headers).toEqual([['a', '1'], ['a', '2'], ['traceparent', `00-${TRACE_ID}-${SPAN_ID}-01`]]);
+  it("replaces the headers' own traceparent and tracestate in a copy, keeping the others in order", () => {
+    const shared = Object.freeze({ a: ['1', '2'], traceparent: OTHER, Tracestate: 'x=y', 'content-type': 'text/plain' });
+    const headers = withTraceContext(shared, context);
+    expect(Object.entries(headers)).toEqual([['a', ['1', '2']], ['content-type', 'text/plain'], ['traceparent', `00-${TRACE_ID}-${SPAN_ID}-01`]]);
+    expect(shared.traceparent).toBe(OTHER);
   });
 
-  it('reads the trace context back from the headers (any case), the first of a repeated one', () => {
-    const read = traceContextOf([['TraceParent', `00-${TRACE_ID}-${SPAN_ID}-01`], ['traceparent', '00-11111111111111111111111111111111-2222222222222222-01']]);
+  it('gives a record without headers just the trace context', () => {
+    expect({ ...withTraceContext(undefined, context) }).toEqual({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01` });
+  });
+
+  it('reads the trace context back from the headers, in any case, the first of a repeated one', () => {
+    const read = traceContextOf({ TraceParent: [`00-${TRACE_ID}-${SPAN_ID}-01`, OTHER] });
     expect(trace.getSpanContext(read)).toMatchObject({ traceId: TRACE_ID, spanId: SPAN_ID, isRemote: true });
   });
 
   it('is the root context for headers without one', () => {
-    expect(trace.getSpanContext(traceContextOf([['a', '1']]))).toBeUndefined();
+    expect(trace.getSpanContext(traceContextOf({ a: ['1'] }))).toBeUndefined();
+    expect(traceContextOf(undefined)).toBe(ROOT_CONTEXT);
   });
 });

@@ -10,6 +10,7 @@ import {
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { ResumePoints } from '../stream/resume-points.js';
 import type { StreamRecord } from '../stream/stream-record.js';
+import { streamRecordOf } from './stream-record-of.js';
 
 export interface KafkaRecordSourceOptions {
   readonly binding: KafkaBinding;
@@ -134,15 +135,7 @@ export class KafkaRecordSource {
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
-        this.options.onRecords(
-          batch.messages.map((message) => ({
-            partition: batch.partition,
-            offset: BigInt(message.offset),
-            key: message.key?.toString('utf8') ?? null,
-            value: message.value?.toString('utf8') ?? '',
-            timestamp: Number(message.timestamp),
-          })),
-        );
+        this.options.onRecords(batch.messages.map((message) => streamRecordOf(batch.partition, message)));
       },
     });
   }

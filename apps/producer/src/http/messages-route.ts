@@ -1,6 +1,8 @@
 import { HttpProblem, methodNotAllowed, recordId } from '@demo-kafka/app-kit';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { SinkError, type RecordSink } from '../kafka/record-sink.js';
+import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
+import { requestRecordContext } from '../headers/request-record-headers.js';
 import { requireBearerToken } from './bearer-token.js';
 
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
@@ -12,12 +14,14 @@ export const KEY_HEADER = 'kafka-key';
 export interface MessagesRouteOptions {
   readonly sink: RecordSink;
   readonly maxMessageBytes: number;
+  readonly recordHeaderLimits: RecordHeaderLimits;
   readonly token: string;
   readonly produceTimeoutMs: number;
 }
 
 /**
- * `POST /messages`: the raw body, whatever its content type, becomes the record value. Answers
+ * `POST /messages`: the raw body, whatever its content type, becomes the record value, and
+ * `Kafka-Header-*`, the content type, CloudEvents attributes and trace context its headers. Answers
  * after Kafka acknowledged it: the message as text, or `{topic, partition, offset, timestamp, id}`
  * for a client that asks for JSON.
  */
@@ -30,10 +34,12 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
   const produce: RequestHandler = async (req, res) => {
     const value = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (value.length === 0) throw new HttpProblem(400, 'Bad Request', 'the message is empty: send it as the request body, e.g. curl -d Hello');
-    const key = keyOf(req);
+    // Read and checked before anything is written: a bad header loses nothing but this request.
+    const context = requestRecordContext(req.rawHeaders, value, options.recordHeaderLimits);
+    const key = keyOf(req) ?? context.partitionKey;
     let ack;
     try {
-      ack = await options.sink.write({ value, ...(key !== undefined ? { key } : {}) });
+      ack = await options.sink.write({ value, key, headers: context.headers });
     } catch (error) {
       if (error instanceof SinkError && error.kind === 'too-large') throw new HttpProblem(413, 'Payload Too Large', error.message);
       if (error instanceof SinkError) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': retryAfter });

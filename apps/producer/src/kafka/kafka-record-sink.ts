@@ -15,7 +15,7 @@ import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
 import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
-import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
+import { SinkError, type OutgoingRecord, type RecordAck, type RecordHeaders, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
   readonly binding: KafkaBinding;
@@ -89,10 +89,13 @@ export class KafkaRecordSink implements RecordSink {
   write(record: OutgoingRecord): Promise<RecordAck> {
     const state = this.#supervisor.readiness();
     if (!state.ready) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
-    const message: Message = { value: record.value, timestamp: String(Date.now()), ...(record.key !== undefined ? { key: record.key } : {}) };
+    const { key, headers } = record;
+    // kafkajs reads no field it is not given; its header type wants mutable arrays, which it never changes.
+    const message: Message = { value: record.value, timestamp: String(Date.now()), key, headers: headers as Message['headers'] };
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
-    return this.#sender.send(message, record.value.length + (record.key?.length ?? 0)).catch((error: unknown) => {
+    const bytes = record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
+    return this.#sender.send(message, bytes).catch((error: unknown) => {
       const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
       this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
       throw sinkError;
@@ -229,4 +232,15 @@ export class KafkaRecordSink implements RecordSink {
   async #disconnect(clients: Clients): Promise<void> {
     await Promise.allSettled([clients.producer.disconnect(), clients.admin.disconnect()]);
   }
+}
+
+/** About the bytes the headers add to a batch (names and values; Kafka adds a few per header). */
+function headerBytes(headers: RecordHeaders): number {
+  let bytes = 0;
+  for (const name in headers) {
+    const value = headers[name];
+    if (typeof value === 'string') bytes += name.length + value.length;
+    else for (const each of value ?? []) bytes += name.length + each.length;
+  }
+  return bytes;
 }

@@ -1,11 +1,16 @@
 import type { Readiness } from '@demo-kafka/app-kit';
 
+/**
+ * Record headers: name -> value, or the values in order for a repeated name (UTF-8 text).
+ * One object may be shared by many records: copy it to change it, never mutate it.
+ */
+export type RecordHeaders = Readonly<Record<string, string | readonly string[]>>;
+
 /** A message to write, as the HTTP layer hands it over. */
 export interface OutgoingRecord {
   readonly value: Buffer;
-  readonly key?: string;
-  /** Record headers, in order (a name may repeat). */
-  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly key?: string | undefined;
+  readonly headers?: RecordHeaders | undefined;
 }
 
 /** Where Kafka put a record. */

@@ -41,7 +41,7 @@ export class TracedRecordSink implements RecordSink {
       },
       parent,
     );
-    const headers = withTraceContext(record.headers ?? [], trace.setSpan(parent, span));
+    const headers = withTraceContext(record.headers, trace.setSpan(parent, span));
     return this.inner.write({ ...record, headers }).then(
       (ack) => {
         span.setAttributes({ [MESSAGING.partitionId]: String(ack.partition), [MESSAGING.kafkaOffset]: Number(ack.offset) });

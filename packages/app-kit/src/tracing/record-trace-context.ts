@@ -1,26 +1,37 @@
 import { propagation, ROOT_CONTEXT, type Context, type TextMapGetter } from '@opentelemetry/api';
 
-/** Record headers as ordered name/value pairs (a name may repeat). */
-export type HeaderPairs = ReadonlyArray<readonly [string, string]>;
+/** Record headers as both apps hold them: name -> value, or the values in order for a repeated name. */
+export type TraceCarrierHeaders = Readonly<Record<string, string | readonly string[]>>;
 
 /**
- * `headers` with the trace context of `context` in place of any it carried (W3C `traceparent`
- * and `tracestate` by default; whatever `OTEL_PROPAGATORS` names otherwise), appended last.
+ * A copy of `headers` with the trace context of `context` in place of any it carried (W3C
+ * `traceparent` and `tracestate` by default; whatever `OTEL_PROPAGATORS` names otherwise), last.
+ * The input is never changed: one headers object may be shared by many records.
  */
-export function withTraceContext(headers: HeaderPairs, context: Context): Array<readonly [string, string]> {
+export function withTraceContext(headers: TraceCarrierHeaders | undefined, context: Context): Record<string, string | readonly string[]> {
   const injected: Record<string, string> = {};
   propagation.inject(context, injected);
   const replaced = new Set([...propagation.fields(), ...Object.keys(injected)].map((name) => name.toLowerCase()));
-  return [...headers.filter(([name]) => !replaced.has(name.toLowerCase())), ...Object.entries(injected)];
+  const copy: Record<string, string | readonly string[]> = Object.create(null) as Record<string, string | readonly string[]>;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !replaced.has(name.toLowerCase())) copy[name] = value;
+  }
+  return Object.assign(copy, injected);
 }
 
-const pairsGetter: TextMapGetter<HeaderPairs> = {
-  keys: (headers) => headers.map(([name]) => name),
-  // The first value of a repeated header, as an HTTP server reads a repeated traceparent.
-  get: (headers, key) => headers.find(([name]) => name.toLowerCase() === key)?.[1],
+const headersGetter: TextMapGetter<TraceCarrierHeaders> = {
+  keys: (headers) => Object.keys(headers),
+  get: (headers, key) => {
+    // Written in lower case by the producer and by OpenTelemetry's other SDKs; any case is read.
+    const exact = headers[key];
+    if (exact !== undefined) return exact as string | string[];
+    for (const name in headers) if (name.toLowerCase() === key) return headers[name] as string | string[];
+    return undefined;
+  },
 };
 
 /** The trace context a record's headers carry (the root context when they carry none). */
-export function traceContextOf(headers: HeaderPairs): Context {
-  return propagation.extract(ROOT_CONTEXT, headers, pairsGetter);
+export function traceContextOf(headers: TraceCarrierHeaders | undefined): Context {
+  return headers === undefined ? ROOT_CONTEXT : propagation.extract(ROOT_CONTEXT, headers, headersGetter);
 }

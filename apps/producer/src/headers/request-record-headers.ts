@@ -1,0 +1,146 @@
+import { HttpProblem } from '@demo-kafka/app-kit';
+import type { RecordHeaders } from '../kafka/record-sink.js';
+import { binaryModeEvent, HTTP_CE_PREFIX, KAFKA_CE_PREFIX, STRUCTURED_CONTENT_TYPE, structuredModeEvent, type RecordCloudEvent } from './cloudevent-headers.js';
+import type { RecordHeaderLimits } from './record-header-limits.js';
+
+/** `Kafka-Header-<name>: <value>` becomes the record header `<name>` (lower case, as HTTP names are case-insensitive). */
+export const KAFKA_HEADER_PREFIX = 'kafka-header-';
+/** Record headers this app sets from their own request headers, so never from `Kafka-Header-*`. */
+export const CONTENT_TYPE_HEADER = 'content-type';
+export const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
+/** Request headers a page on another origin may send (Kafka-Header-* cannot be listed ahead: name them in the preflight's list). */
+export const CORS_REQUEST_HEADERS = [...TRACE_HEADERS, 'ce-specversion', 'ce-id', 'ce-source', 'ce-type', 'ce-subject', 'ce-time', 'ce-dataschema'] as const;
+
+/** What a request adds to its record beyond the body. */
+export interface RequestRecordContext {
+  readonly headers: RecordHeaders | undefined;
+  /** A CloudEvent's `partitionkey`: the record key when the request sets none. */
+  readonly partitionKey: string | undefined;
+}
+
+type Pair = readonly [string, string];
+
+/** The usual case, one content type and nothing else: one frozen context per type, shared by every record. */
+const contentTypeOnly = new Map<string, RequestRecordContext>();
+const MAX_CACHED_CONTENT_TYPES = 64;
+const NONE: RequestRecordContext = Object.freeze({ headers: undefined, partitionKey: undefined });
+
+/**
+ * Reads the record headers a POST asks for from its raw headers (in order, repeats kept):
+ * `Kafka-Header-*`, `Content-Type`, CloudEvents (`ce-*` or a structured body) and the W3C trace
+ * context. Throws an {@link HttpProblem} (400, 415 or 431) for what cannot be written, so
+ * nothing is. Allocates nothing for a request with only a (common) content type.
+ */
+export function requestRecordContext(rawHeaders: readonly string[], body: Buffer, limits: RecordHeaderLimits): RequestRecordContext {
+  let contentType: string | undefined;
+  let user: Pair[] | undefined;
+  let ce: Pair[] | undefined;
+  let trace: Pair[] | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    // First letters only, so the common headers cost a character test each.
+    const first = name.charCodeAt(0) | 0x20;
+    if (first === 0x63 /* c */) {
+      if (name.length === 12 && contentType === undefined && name.toLowerCase() === CONTENT_TYPE_HEADER) contentType = rawHeaders[i + 1] as string;
+      else if (name.length > 3 && name.charCodeAt(2) === 0x2d && (name.charCodeAt(1) | 0x20) === 0x65) (ce ??= []).push([name.toLowerCase(), utf8(name, rawHeaders[i + 1] as string)]);
+    } else if (first === 0x6b /* k */) {
+      if (name.length >= KAFKA_HEADER_PREFIX.length && name.slice(0, KAFKA_HEADER_PREFIX.length).toLowerCase() === KAFKA_HEADER_PREFIX) {
+        (user ??= []).push([userHeaderName(name), utf8(name, rawHeaders[i + 1] as string)]);
+      }
+    } else if (first === 0x74 /* t */) {
+      if (name.length === 11 || name.length === 10) {
+        const lower = name.toLowerCase();
+        if (lower === 'traceparent' || lower === 'tracestate') (trace ??= []).push([lower, utf8(name, rawHeaders[i + 1] as string)]);
+      }
+    }
+  }
+  if (user === undefined && ce === undefined && trace === undefined) {
+    if (contentType === undefined) return NONE;
+    const cached = contentTypeOnly.get(contentType);
+    if (cached !== undefined) return cached;
+    if (!isCloudEventsType(contentType)) return contentTypeOnlyContext(contentType);
+  }
+  const structured = contentType !== undefined && isCloudEventsType(contentType);
+
+  let event: RecordCloudEvent | undefined;
+  if (structured) {
+    if (ce !== undefined) throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`);
+    event = structuredModeEvent(body);
+  } else if (ce !== undefined) {
+    event = binaryModeEvent(ce, contentType);
+  }
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const limit = new Tally(limits);
+  if (contentType !== undefined) add(headers, limit, CONTENT_TYPE_HEADER, contentType);
+  for (const [name, value] of event?.headers ?? []) add(headers, limit, name, value);
+  for (const [name, value] of user ?? []) add(headers, limit, name, value);
+  // One traceparent (the first); tracestate may be split over several lines, which mean one list.
+  const traceparent = trace?.find(([name]) => name === 'traceparent');
+  if (traceparent) add(headers, limit, 'traceparent', traceparent[1]);
+  const tracestate = trace?.filter(([name]) => name === 'tracestate').map(([, value]) => value);
+  if (tracestate !== undefined && tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
+  return { headers, partitionKey: event?.partitionKey };
+}
+
+function contentTypeOnlyContext(contentType: string): RequestRecordContext {
+  const context = Object.freeze({ headers: Object.freeze({ [CONTENT_TYPE_HEADER]: utf8('Content-Type', contentType) }), partitionKey: undefined });
+  // Clients choose the type: bounded so a stream of odd types cannot grow the cache.
+  if (contentTypeOnly.size < MAX_CACHED_CONTENT_TYPES) contentTypeOnly.set(contentType, context);
+  return context;
+}
+
+function isCloudEventsType(contentType: string): boolean {
+  const type = contentType.trimStart().toLowerCase();
+  if (!type.startsWith('application/cloudevents')) return false;
+  if (type.startsWith(STRUCTURED_CONTENT_TYPE) && /^application\/cloudevents\+json\s*(;|$)/.test(type)) return true;
+  throw new HttpProblem(415, 'Unsupported Media Type', `of the CloudEvents formats only ${STRUCTURED_CONTENT_TYPE} (one event) is accepted`);
+}
+
+function userHeaderName(httpName: string): string {
+  const name = httpName.slice(KAFKA_HEADER_PREFIX.length).toLowerCase();
+  if (name === '') throw new HttpProblem(400, 'Bad Request', `${httpName} names no record header: send Kafka-Header-<name>: <value>`);
+  if (name === CONTENT_TYPE_HEADER || (TRACE_HEADERS as readonly string[]).includes(name) || name.startsWith(KAFKA_CE_PREFIX)) {
+    throw new HttpProblem(400, 'Bad Request', `the record header "${name}" is set from its own request header (${name.startsWith(KAFKA_CE_PREFIX) ? `${HTTP_CE_PREFIX}<attribute>` : name}), not from ${httpName}`);
+  }
+  return name;
+}
+
+/** Node reads header values as Latin-1, one character per byte: the bytes are UTF-8 text. */
+function utf8(name: string, latin1: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
+  const bytes = Buffer.from(latin1, 'latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HttpProblem(400, 'Bad Request', `the value of ${name} is not UTF-8 text`);
+  }
+}
+
+/** Counts a record's headers against the limits as they are added. */
+class Tally {
+  #count = 0;
+  #bytes = 0;
+
+  constructor(private readonly limits: RecordHeaderLimits) {}
+
+  take(name: string, value: string): void {
+    this.#count += 1;
+    this.#bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (this.#count > this.limits.maxCount) {
+      throw new HttpProblem(431, 'Request Header Fields Too Large', `a record carries at most ${this.limits.maxCount} headers (MAX_RECORD_HEADERS)`);
+    }
+    if (this.#bytes > this.limits.maxBytes) {
+      throw new HttpProblem(431, 'Request Header Fields Too Large', `a record's header names and values hold at most ${this.limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`);
+    }
+  }
+}
+
+/** A repeated name keeps every value, in order (Kafka allows repeated header keys). */
+function add(headers: Record<string, string | string[]>, tally: Tally, name: string, value: string): void {
+  tally.take(name, value);
+  const existing = headers[name];
+  if (existing === undefined) headers[name] = value;
+  else if (typeof existing === 'string') headers[name] = [existing, value];
+  else existing.push(value);
+}
