@@ -60,7 +60,8 @@ export type TargetName = (typeof TARGETS)[number];
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
 
-const median = (values: readonly number[]): number => {
+/** The median of the finite values; NaN for none. */
+export const median = (values: readonly number[]): number => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -72,13 +73,15 @@ async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, p
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
 }
 
-interface Sample extends LoadResult {
+/** One load run against one server, with the CPU it cost. */
+export interface Sample extends LoadResult {
   readonly cpuSeconds: number;
   readonly brokerCpuSeconds: number;
   readonly idleCores: number;
 }
 
-async function measure(server: ServerProcess, path: string, connections: number, seconds: number, brokerPid: () => number | undefined): Promise<Sample> {
+/** Loads `server` for `seconds` and counts its processes' CPU, the broker's and the machine's idle time meanwhile. */
+export async function measure(server: ServerProcess, path: string, connections: number, seconds: number, brokerPid: () => number | undefined): Promise<Sample> {
   const brokerCpu = (): number => {
     const pid = brokerPid();
     return pid === undefined ? Number.NaN : cpuSeconds(pid);
