@@ -58,13 +58,14 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
   const spansOf = (traceId: string): ReceivedSpan[] => receiver.spans().filter((s) => s.traceId === traceId);
 
   /** Posts `value`, waits until the stream delivered it, and returns the record's traceparent header as Kafka holds it. */
-  async function postAndStream(value: string, headers: Record<string, string> = {}): Promise<{ partition: number; offset: string; traceparent: string }> {
+  async function postAndStream(value: string, headers: Record<string, string> = {}): Promise<{ partition: number; offset: string; traceparent: string; tracestate: string | undefined }> {
     const res = await fetch(`${producer.url}/messages`, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain', Accept: 'application/json', ...headers } });
     expect(res.status).toBe(200);
     const ack = (await res.json()) as { partition: number; offset: string };
     await waitFor(() => stream.events().some((e) => e.data === value), 15_000, () => stream.raw());
     const [record] = (await readTopic(kafka.bindingDir, topic, (rs) => rs.some((r) => r.value?.toString() === value))).filter((r) => r.value?.toString() === value);
-    return { ...ack, traceparent: String(record?.headers?.traceparent ?? '') };
+    const tracestate = record?.headers?.tracestate;
+    return { ...ack, traceparent: String(record?.headers?.traceparent ?? ''), tracestate: tracestate === undefined ? undefined : String(tracestate) };
   }
 
   /** The trace's server, producer and consumer spans, once all three were exported. */
@@ -90,8 +91,9 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
       'messaging.destination.partition.id': String(ack.partition),
       'messaging.kafka.offset': Number(ack.offset),
     });
-    // The record carries the producer span's context, not the caller's.
+    // The record carries the producer span's context, not the caller's, and the caller's tracestate.
     expect(ack.traceparent).toBe(`00-${traceId}-${send.spanId}-01`);
+    expect(ack.tracestate).toBe('vendor=1');
     expect(process).toMatchObject({ service: CONSUMER, parentSpanId: send.spanId, name: `process ${topic}` });
     expect(process.attributes).toMatchObject({
       'messaging.system': 'kafka',
