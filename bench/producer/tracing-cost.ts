@@ -17,16 +17,17 @@ export interface TracingCostRow {
   readonly exportBytesPerRequest: number;
 }
 
-/** Where the traced producer's CPU goes, by package (self time of a CPU profile under load). */
-export interface TracingProfileShare {
+/** Where the producer's CPU goes, by package: self time of a CPU profile under load, per POST, off and on. */
+export interface TracingProfileRow {
   readonly where: string;
-  readonly share: number;
+  readonly offUsPerRequest: number;
+  readonly onUsPerRequest: number;
 }
 
 export interface TracingCostResult {
   readonly node: string;
   readonly rows: readonly TracingCostRow[];
-  readonly profile: readonly TracingProfileShare[];
+  readonly profile: readonly TracingProfileRow[];
   readonly profileConnections: number;
 }
 
@@ -35,11 +36,14 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string };
 }
 
-/** Self time by where the code lives: each @opentelemetry package, other packages, the app, Node itself. */
-function sharesByPackage(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): TracingProfileShare[] {
+/** Self time in µs by where the code lives (each package, our code, Node itself, GC; idle left out), between `fromUs` and `toUs` into the profile. */
+function selfTimeByPackage(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, fromUs: number, toUs: number): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
+  let at = 0;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < fromUs || at > toUs) return;
     const frame = byId.get(id)?.callFrame;
     const url = frame?.url ?? '';
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
@@ -47,8 +51,7 @@ function sharesByPackage(profile: { nodes: ProfileNode[]; samples: number[]; tim
     self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   self.delete('(idle)');
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).map(([where, t]) => ({ where, share: t / total }));
+  return self;
 }
 
 /**
@@ -111,22 +114,34 @@ export async function tracingCost(options: {
       rows.push({ connections, off: figures(samples.off), on: figures(samples.on), receiverCpuMsPerRequest: median(receiverMs), exportBytesPerRequest: median(bytes) });
     }
 
-    // Where the traced producer's CPU goes: a profile of its own, so the figures above are not profiled.
+    // Where the CPU goes, off and on: processes of their own, so the figures above are not profiled.
     const profileConnections = Math.max(...options.connections);
-    const dir = mkdtempSync(join(tmpdir(), 'producer-tracing-profile-'));
-    const profiled = await startServer({
-      name: 'producer (tracing on, profiled)',
-      node: node.path,
-      entryPoint: producerEntryPoint(),
-      env: { ...appEnv, ...otel },
-      readyPath: '/readyz',
-      nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-    });
-    await httpLoad(`${profiled.url}/messages`, profileConnections, 1);
-    await httpLoad(`${profiled.url}/messages`, profileConnections, seconds);
-    await profiled.stop();
-    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    const profile = file ? sharesByPackage(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof sharesByPackage>[0]) : [];
+    const profileOf = async (env: Record<string, string>): Promise<Map<string, number>> => {
+      const dir = mkdtempSync(join(tmpdir(), 'producer-tracing-profile-'));
+      const spawned = performance.now();
+      const profiled = await startServer({ name: 'producer (profiled)', node: node.path, entryPoint: producerEntryPoint(), env, readyPath: '/readyz', nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+      try {
+        await httpLoad(`${profiled.url}/messages`, profileConnections, 2);
+        // Start-up (loading the SDK included) and warm-up left out: the profile from here on.
+        const fromUs = (performance.now() - spawned) * 1000;
+        const load = await httpLoad(`${profiled.url}/messages`, profileConnections, seconds);
+        const toUs = (performance.now() - spawned) * 1000;
+        await profiled.stop();
+        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+        if (!file) return new Map();
+        const requests = load.requests - load.failed;
+        const self = selfTimeByPackage(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof selfTimeByPackage>[0], fromUs, toUs);
+        return new Map([...self].map(([where, us]) => [where, us / requests]));
+      } finally {
+        await profiled.stop();
+      }
+    };
+    options.log(`${node.label}: tracing cost, CPU profiles at ${profileConnections} connections`);
+    const offProfile = await profileOf(appEnv);
+    const onProfile = await profileOf({ ...appEnv, ...otel });
+    const profile = [...new Set([...offProfile.keys(), ...onProfile.keys()])]
+      .map((where) => ({ where, offUsPerRequest: offProfile.get(where) ?? 0, onUsPerRequest: onProfile.get(where) ?? 0 }))
+      .sort((a, b) => b.onUsPerRequest - b.offUsPerRequest - (a.onUsPerRequest - a.offUsPerRequest));
     return { node: node.label, rows, profile, profileConnections };
   } finally {
     await Promise.all(started.map((s) => s.stop()));
@@ -135,10 +150,10 @@ export async function tracingCost(options: {
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-/** The tracing table, and the traced producer's CPU by package. */
+/** The tracing table, and where the added CPU goes by package. */
 export function formatTracingCost(result: TracingCostResult, seconds: number, repeats: number): string {
-  const otel = result.profile.filter((p) => p.where.startsWith('@opentelemetry/') || p.where === 'protobufjs');
-  const otelShare = otel.reduce((sum, p) => sum + p.share, 0);
+  const sum = (pick: (r: TracingProfileRow) => number): number => result.profile.reduce((total, r) => total + pick(r), 0);
+  const otel = result.profile.filter((r) => r.where.startsWith('@opentelemetry/') || r.where === 'protobufjs');
   return [
     `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process) beside tracing off, 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} alternating rounds`,
     '| connections | POST/s off | POST/s on | ratio | p99 ms off | p99 ms on | CPU ms/POST off | CPU ms/POST on | tracing cost, CPU µs/POST | receiver CPU µs/POST | OTLP bytes/POST |',
@@ -148,7 +163,10 @@ export function formatTracingCost(result: TracingCostResult, seconds: number, re
         `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${fmt(r.on.rps / r.off.rps, 2)}x | ${fmt(r.off.p99Ms, 1)} | ${fmt(r.on.p99Ms, 1)} | ${fmt(r.off.cpuMsPerRequest, 3)} | ${fmt(r.on.cpuMsPerRequest, 3)} | ${fmt((r.on.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
     ),
     '',
-    `Traced producer's CPU at ${result.profileConnections} connections by package (self time): OpenTelemetry ${(otelShare * 100).toFixed(1)}% in all`,
-    ...result.profile.slice(0, 12).map((p) => `  ${(p.share * 100).toFixed(1).padStart(5)}%  ${p.where}`),
+    `Where the CPU goes at ${result.profileConnections} connections (CPU profiles, self time per POST; off and on profiled one after the other): ` +
+      `${fmt(sum((r) => r.offUsPerRequest))} µs off, ${fmt(sum((r) => r.onUsPerRequest))} µs on, of which OpenTelemetry's own packages ${fmt(otel.reduce((t, r) => t + r.onUsPerRequest, 0))} µs`,
+    '| where | µs/POST off | µs/POST on | added |',
+    '|---|---:|---:|---:|',
+    ...result.profile.slice(0, 14).map((r) => `| ${r.where} | ${fmt(r.offUsPerRequest)} | ${fmt(r.onUsPerRequest)} | ${fmt(r.onUsPerRequest - r.offUsPerRequest)} |`),
   ].join('\n');
 }
