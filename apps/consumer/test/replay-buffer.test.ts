@@ -4,6 +4,7 @@ import { ReplayBuffer } from '../src/stream/replay-buffer.js';
 import type { BufferedEvent, StreamRecord } from '../src/stream/stream-record.js';
 
 const rec = (partition: number, offset: number | bigint, value = `p${partition}@${offset}`): StreamRecord => ({
+  topic: 't',
   partition,
   offset: BigInt(offset),
   key: null,
@@ -76,7 +77,7 @@ describe('ReplayBuffer.append', () => {
   it('keeps the value and position of each record on its event', () => {
     const buffer = new ReplayBuffer(10);
     const [event] = buffer.append([{ ...rec(4, 12, 'Hello'), key: 'order-7' }]);
-    expect(event).toEqual({ partition: 4, offset: 12n, key: 'order-7', value: 'Hello', timestamp: 12, id: '4:12' });
+    expect(event).toEqual({ topic: 't', partition: 4, offset: 12n, key: 'order-7', value: 'Hello', timestamp: 12, id: '4:12' });
   });
 
   it('answers where the source resumes: just after the newest record of each partition, none before any', () => {
@@ -93,13 +94,14 @@ describe('ReplayBuffer.append', () => {
     const buffer = new ReplayBuffer(10);
     const keyed = (partition: number, offset: number, key: string | null): StreamRecord => ({ ...rec(partition, offset), key });
     buffer.append([keyed(0, 0, 'a'), keyed(1, 0, 'b'), keyed(0, 1, null), keyed(1, 1, 'a'), keyed(0, 2, 'a')]);
-    expect(buffer.after(undefined, 'a').events.map((e) => e.id)).toEqual(['0:0', '1:1,0:1', '0:2,1:1']);
+    const a = (e: StreamRecord): boolean => e.key === 'a';
+    expect(buffer.after(undefined, a).events.map((e) => e.id)).toEqual(['0:0', '1:1,0:1', '0:2,1:1']);
     // Resuming from the id of the first "a": the later "a"s, nothing of other keys.
-    const resumed = buffer.after(parseStreamPosition('0:0'), 'a');
+    const resumed = buffer.after(parseStreamPosition('0:0'), a);
     expect(resumed.events.map((e) => e.id)).toEqual(['1:1,0:1', '0:2,1:1']);
     expect(resumed.gap).toBe(false);
-    expect(buffer.after(undefined, 'none').events).toEqual([]);
-    expect(buffer.since(1, 'a').events.map((e) => e.offset)).toEqual([1n, 2n]);
+    expect(buffer.after(undefined, () => false).events).toEqual([]);
+    expect(buffer.since(1, a).events.map((e) => e.offset)).toEqual([1n, 2n]);
   });
 
   it('skips redelivered offsets (at or below the head) and does not return them', () => {

@@ -4,7 +4,7 @@ import type { BufferedEvent } from '../src/stream/stream-record.js';
 
 const event = (id: string, value: string): BufferedEvent => {
   const [partition = '0', offset = '0'] = id.split(',')[0]?.split(':') ?? [];
-  return { partition: Number(partition), offset: BigInt(offset), key: null, value, timestamp: 0, id };
+  return { topic: 't', partition: Number(partition), offset: BigInt(offset), key: null, value, timestamp: 0, id };
 };
 
 /**

@@ -11,6 +11,7 @@ import type { StreamRecord } from '../src/stream/stream-record.js';
 const RETRY_MS = 1234;
 
 const rec = (partition: number, offset: number, value = `p${partition}@${offset}`): StreamRecord => ({
+  topic: 't',
   partition,
   offset: BigInt(offset),
   key: null,
@@ -89,8 +90,14 @@ async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'log
     logger: createLogger('t', 'silent'),
   });
   const server = http.createServer((req, res) => {
-    const key = new URL(req.url ?? '/', 'http://x').searchParams.get('key');
-    void hub.connect(req, res, key === null ? {} : { key });
+    const params = new URL(req.url ?? '/', 'http://x').searchParams;
+    const header = params.get('header')?.split(':');
+    const format = params.get('format');
+    void hub.connect(req, res, {
+      key: params.get('key') ?? undefined,
+      header: header ? { name: header[0] ?? '', value: header.slice(1).join(':') } : undefined,
+      format: format === 'json' || format === 'cloudevents' ? format : undefined,
+    });
     afterConnect?.(hub);
   });
   server.listen(0, '127.0.0.1');
@@ -290,6 +297,56 @@ describe('StreamHub', () => {
       await settle(h.hub, streams, keyed(0, 2, 'k', 'z'));
       expect(streams[0]?.events().map((e) => e.data)).toEqual(['x', 'z']);
       expect(streams[1]?.events().map((e) => e.data)).toEqual(['x', 'y', 'z']);
+    });
+  });
+
+  describe('filtered by header, and in other formats', () => {
+    const headed = (offset: number, key: string | null, headers: StreamRecord['headers'], value: string): StreamRecord => ({ ...rec(0, offset, value), key, headers });
+
+    it('streams, replays and resumes by header equality, alone or with a key, names in any case', async () => {
+      const h = await startHub();
+      h.hub.publish([headed(0, 'a', { tenant: ['t1'] }, 'one'), headed(1, 'b', { Tenant: ['t2', 't1'] }, 'two'), headed(2, 'a', { tenant: ['t2'] }, 'three')]);
+      const byHeader = await h.connect('/messages?header=TENANT:t1');
+      const both = await h.connect('/messages?header=tenant:t1&key=a');
+      const all = await h.connect();
+      h.hub.publish([headed(3, 'a', undefined, 'four'), headed(4, 'a', { tenant: ['t1'] }, 'five')]);
+      await settle(h.hub, [all], headed(5, 'a', { tenant: ['t1'] }, 'end'));
+      await vi.waitFor(() => expect(both.text).toContain('data:end\n'));
+      await vi.waitFor(() => expect(byHeader.text).toContain('data:end\n'));
+      expect(byHeader.events().map((e) => e.data)).toEqual(['one', 'two', 'five', 'end']);
+      expect(both.events().map((e) => e.data)).toEqual(['one', 'five', 'end']);
+      const resumed = await h.connect('/messages?header=tenant:t1', { 'Last-Event-ID': '0:1' });
+      await vi.waitFor(() => expect(resumed.text).toContain('data:end\n'));
+      expect(resumed.events().map((e) => e.data)).toEqual(['five', 'end']);
+    });
+
+    it('sends ?format=json and ?format=cloudevents events with the same ids, one encoding per filter and format', async () => {
+      const h = await startHub();
+      h.hub.publish([headed(0, 'k', { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] }, 'multi\nline')]);
+      const streams: Stream[] = [];
+      for (const path of ['/messages?format=json', '/messages?format=json', '/messages?format=cloudevents', '/messages']) streams.push(await h.connect(path));
+      const writes: unknown[] = [];
+      const write = net.Socket.prototype.write;
+      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<typeof write>) {
+        writes.push(args[0]);
+        return write.apply(this, args);
+      });
+      h.hub.publish([headed(1, null, undefined, 'second')]);
+      spy.mockRestore();
+      expect(writes).toHaveLength(4);
+      expect(new Set(writes).size).toBe(3);
+      h.hub.publish([headed(2, null, undefined, 'end')]);
+      await vi.waitFor(() => expect(streams.every((s) => s.events().at(-1)?.id === '0:2')).toBe(true));
+      const [json, json2, ce, text] = streams.map((s) => s.events());
+      expect(json?.map((e) => e.id)).toEqual(text?.map((e) => e.id));
+      expect(ce?.map((e) => e.id)).toEqual(text?.map((e) => e.id));
+      expect(json2?.map((e) => e.data)).toEqual(json?.map((e) => e.data));
+      expect(JSON.parse(json?.[0]?.data ?? '')).toEqual({
+        topic: 't', partition: 0, offset: '0', timestamp: new Date(0).toISOString(), key: 'k',
+        headers: { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] }, valueEncoding: 'utf8', value: 'multi\nline',
+      });
+      expect(JSON.parse(ce?.[0]?.data ?? '')).toMatchObject({ specversion: '1.0', id: '0:0', source: '/topics/t', type: 'demo-kafka.record', partitionkey: 'k', traceparent: '00-aa-bb-01', datacontenttype: 'text/plain', data: 'multi\nline' });
+      expect(text?.[0]?.data).toBe('multi\nline');
     });
   });
 

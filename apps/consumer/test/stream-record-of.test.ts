@@ -7,18 +7,18 @@ const message = (value: Buffer | null, headers: KafkaMessage['headers'] = {}): K
 
 describe('a consumed record as the stream holds it', () => {
   it('keeps headers as text, a repeated name as its values in order, none as absent', () => {
-    const record = streamRecordOf(2, message(Buffer.from('v'), { traceparent: Buffer.from('00-abc'), tag: [Buffer.from('a'), Buffer.from('b')] }));
+    const record = streamRecordOf('t', 2, message(Buffer.from('v'), { traceparent: Buffer.from('00-abc'), tag: [Buffer.from('a'), Buffer.from('b')] }));
     expect(record).toMatchObject({ partition: 2, offset: 7n, key: 'k', value: 'v', timestamp: 1700000000000 });
     expect(record.headers).toEqual({ traceparent: ['00-abc'], tag: ['a', 'b'] });
     expect(record.binaryValue).toBeUndefined();
-    expect(streamRecordOf(0, message(Buffer.from('v'))).headers).toBeUndefined();
+    expect(streamRecordOf('t', 0, message(Buffer.from('v'))).headers).toBeUndefined();
   });
 
   it('keeps the bytes of a value that is not UTF-8, and only then', () => {
     const bytes = Buffer.from([0xff, 0x00, 0xc3]);
-    const record = streamRecordOf(0, message(bytes));
+    const record = streamRecordOf('t', 0, message(bytes));
     expect(record.binaryValue?.equals(bytes)).toBe(true);
-    expect(streamRecordOf(0, message(Buffer.from('Grüße'))).binaryValue).toBeUndefined();
-    expect(streamRecordOf(0, message(null))).toMatchObject({ value: '', binaryValue: undefined });
+    expect(streamRecordOf('t', 0, message(Buffer.from('Grüße'))).binaryValue).toBeUndefined();
+    expect(streamRecordOf('t', 0, message(null))).toMatchObject({ value: '', binaryValue: undefined });
   });
 });

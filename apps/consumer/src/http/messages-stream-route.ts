@@ -1,6 +1,8 @@
 import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
 import { Router } from 'express';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
+import { EVENT_FORMATS, isEventFormat, type EventFormat } from '../stream/event-format.js';
+import type { HeaderMatch } from '../stream/record-filter.js';
 import type { StreamHub } from '../stream/stream-hub.js';
 
 /** Where users read: `curl <host>:31876/messages`. */
@@ -8,7 +10,8 @@ export const STREAM_PATH = '/messages';
 
 /**
  * `GET /messages`: the topic as Server-Sent Events, replay first, then live; `?key=` keeps only
- * the records with that key (as the producer's `?key=` writes them).
+ * the records with that key (as the producer's `?key=` writes them), `?header=<name>:<value>`
+ * those with that header value, and `?format=json|cloudevents` sends each record as JSON.
  */
 export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
   const router = Router();
@@ -21,9 +24,8 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       metrics.rejectedClients.inc();
       throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
     }
-    const since = sinceOf(req.query.since);
-    const key = keyOf(req.query.key);
-    await hub.connect(req, res, { ...(since !== undefined ? { since } : {}), ...(key !== undefined ? { key } : {}) });
+    const { query } = req;
+    await hub.connect(req, res, { since: sinceOf(query.since), key: keyOf(query.key), header: headerOf(query.header), format: formatOf(query.format) });
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;
@@ -41,6 +43,22 @@ function sinceOf(value: unknown): number | undefined {
     throw new HttpProblem(400, 'Bad Request', 'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)');
   }
   return ms;
+}
+
+/** `?format=`: one of EVENT_FORMATS; none (or empty) is the value as text, as ever. */
+function formatOf(value: unknown): EventFormat {
+  if (value === undefined || value === '') return 'text';
+  if (typeof value === 'string' && isEventFormat(value)) return value;
+  throw new HttpProblem(400, 'Bad Request', `format must be one of ${EVENT_FORMATS.join(', ')} (e.g. ?format=json)`);
+}
+
+/** `?header=<name>:<value>`: one header equality; the value may be empty and may hold colons. */
+function headerOf(value: unknown): HeaderMatch | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : '';
+  const colon = text.indexOf(':');
+  if (colon <= 0) throw new HttpProblem(400, 'Bad Request', 'header must be given once, as <name>:<value> (e.g. ?header=correlation-id:c-42)');
+  return { name: text.slice(0, colon), value: text.slice(colon + 1) };
 }
 
 /** `?key=`: one key to filter by; empty counts as none (as the producer's), several are refused. */

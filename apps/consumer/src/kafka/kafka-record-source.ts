@@ -135,7 +135,7 @@ export class KafkaRecordSource {
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
-        this.options.onRecords(batch.messages.map((message) => streamRecordOf(batch.partition, message)));
+        this.options.onRecords(batch.messages.map((message) => streamRecordOf(batch.topic, batch.partition, message)));
       },
     });
   }

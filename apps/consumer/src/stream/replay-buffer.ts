@@ -9,9 +9,8 @@ export interface Replay {
   readonly gap: boolean;
 }
 
-/** Keeps the events of one key (`undefined`: all of them). */
-const ofKey = (events: readonly BufferedEvent[], key: string | undefined): BufferedEvent[] =>
-  key === undefined ? [...events] : events.filter((e) => e.key === key);
+/** Which records a filtered client gets (`undefined`: all of them). */
+export type EventPredicate = (event: BufferedEvent) => boolean;
 
 /**
  * The last `capacity` records, in the order they were consumed, each with the event id that
@@ -71,10 +70,10 @@ export class ReplayBuffer implements ResumePoints {
 
   /**
    * Everything stamped at or after `since` (ms), for a client resuming by time; a gap when the
-   * buffer no longer reaches back that far. With `key`, only the events of that key.
+   * buffer no longer reaches back that far. With `matches`, only the events it keeps.
    */
-  since(since: number, key?: string): Replay {
-    const events = this.#events.filter((e) => e.timestamp >= since && (key === undefined || e.key === key));
+  since(since: number, matches?: EventPredicate): Replay {
+    const events = this.#events.filter((e) => e.timestamp >= since && (matches === undefined || matches(e)));
     const oldest = this.#events[0];
     const somethingOlderIsGone = this.#evicted.size > 0 || [...this.#floor.values()].some((offset) => offset >= 0n);
     return { events, gap: somethingOlderIsGone && (oldest === undefined || oldest.timestamp > since) };
@@ -82,12 +81,12 @@ export class ReplayBuffer implements ResumePoints {
 
   /**
    * Everything after `position` (everything, for a new client), and whether some of it is gone.
-   * With `key`, only the events of that key; the gap is judged on the whole topic (a filtered
+   * With `matches`, only the events it keeps; the gap is judged on the whole topic (a filtered
    * client may be told of a gap that held none of its records).
    */
-  after(position: StreamPosition | undefined, key?: string): Replay {
-    if (!position) return { events: ofKey(this.#events, key), gap: false };
-    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n) && (key === undefined || e.key === key));
+  after(position: StreamPosition | undefined, matches?: EventPredicate): Replay {
+    if (!position) return { events: matches === undefined ? [...this.#events] : this.#events.filter(matches), gap: false };
+    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n) && (matches === undefined || matches(e)));
     const missing = (partition: number, offset: bigint): boolean =>
       (this.#floor.get(partition) ?? -1n) > offset || (this.#evicted.get(partition) ?? -1n) > offset;
     // A partition the position does not name was never received: an eviction there lost records

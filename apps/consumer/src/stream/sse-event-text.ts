@@ -1,4 +1,5 @@
 import { createEventBuffer, type EventBuffer } from 'better-sse';
+import { eventData, type EventFormat } from './event-format.js';
 import type { BufferedEvent } from './stream-record.js';
 
 /** The value is already text: better-sse's default JSON serializer would send `"Hello"`. */
@@ -9,20 +10,21 @@ const asText = (data: unknown): string => String(data);
  * value becomes its own `data:` field, which an EventSource joins back with newlines; one field
  * holding a newline would end the event early.
  */
-export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: string; text: string }): EventBuffer {
+export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: string; text: string }, format: EventFormat = 'text'): EventBuffer {
   const buffer = createEventBuffer({ serializer: asText });
   if (notice) buffer.event(notice.event).data(notice.text).dispatch();
   for (const event of events) {
     buffer.id(event.id);
     // An EventSource drops one space after "data:"; better-sse writes none, so a line that starts
     // with a space gets one more to keep its own.
-    for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line.startsWith(' ') ? ` ${line}` : line);
+    if (format !== 'text') buffer.data(eventData(event, format));
+    else for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line.startsWith(' ') ? ` ${line}` : line);
     buffer.dispatch();
   }
   return buffer;
 }
 
 /** The events as bytes, encoded once and written as the same Buffer to every client. */
-export function eventBytes(events: readonly BufferedEvent[], notice?: { event: string; text: string }): Buffer {
-  return Buffer.from(eventBuffer(events, notice).read());
+export function eventBytes(events: readonly BufferedEvent[], notice?: { event: string; text: string }, format: EventFormat = 'text'): Buffer {
+  return Buffer.from(eventBuffer(events, notice, format).read());
 }

@@ -7,6 +7,8 @@ import { NodeStreamConnection } from './node-stream-connection.js';
 import { PacedPass } from './paced-pass.js';
 import { ReplayBuffer, type Replay } from './replay-buffer.js';
 import type { ResumePoints } from './resume-points.js';
+import type { EventFormat } from './event-format.js';
+import { recordFilter, type HeaderMatch, type RecordFilter } from './record-filter.js';
 import { eventBytes } from './sse-event-text.js';
 import type { BufferedEvent, StreamRecord } from './stream-record.js';
 
@@ -36,12 +38,18 @@ export interface StreamRequest {
   /** Resume by time (ms since the epoch) when there is no Last-Event-ID. */
   readonly since?: number;
   /** Only records with this key (ids stay positions in the whole topic). */
-  readonly key?: string;
+  readonly key?: string | undefined;
+  /** Only records with this header value (with `key`: both). */
+  readonly header?: HeaderMatch | undefined;
+  /** What each event's data is (default: the value as text). */
+  readonly format?: EventFormat | undefined;
 }
 
-/** Clients that get the same events: all of them, or those filtered by one key. */
+/** Clients that get the same bytes: the same filter (or none) and the same format. */
 interface Group {
-  readonly key: string | undefined;
+  readonly id: string;
+  readonly filter: RecordFilter | undefined;
+  readonly format: EventFormat;
   readonly clients: Set<Client>;
 }
 
@@ -104,8 +112,8 @@ export const MAX_CACHED_REPLAY_BYTES = 32 * 1024 * 1024;
  */
 export class StreamHub {
   readonly #buffer: ReplayBuffer;
-  readonly #groups = new Map<string | undefined, Group>();
-  /** Encoded replays by key and position, valid until the next batch. */
+  readonly #groups = new Map<string, Group>();
+  /** Encoded replays by group and position, valid until the next batch. */
   readonly #replays = new Map<string, EncodedReplay>();
   #replayBytes = 0;
   #clientCount = 0;
@@ -169,7 +177,8 @@ export class StreamHub {
     this.#clearReplays();
     let sent = 0;
     for (const group of this.#groups.values()) {
-      const events = group.key === undefined ? added : added.filter((e) => e.key === group.key);
+      const { filter, format } = group;
+      const events = filter === undefined ? added : added.filter(filter.matches);
       if (events.length === 0) continue;
       // Encoded once, written as the same Buffer to every client in step with the stream: a
       // client whose socket is full holds a reference to it, not a copy.
@@ -178,11 +187,11 @@ export class StreamHub {
       for (const client of group.clients) {
         if (client.aheadOf) {
           const own = this.#forClientAhead(client, events);
-          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own)))) {
+          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own, undefined, format)))) {
             sent += own.length;
             deliveries?.delivered(own, 1);
           }
-        } else if (this.#send(client, (shared ??= new Frames(eventBytes(events))))) {
+        } else if (this.#send(client, (shared ??= new Frames(eventBytes(events, undefined, format))))) {
           sent += events.length;
           inStep++;
         }
@@ -195,7 +204,8 @@ export class StreamHub {
 
   /**
    * Serves one `GET /messages`: replays (after its Last-Event-ID, else from `since` ms, else the
-   * whole buffer; only `key`'s records if given), then keeps the client for live events until it leaves.
+   * whole buffer; only the records of `key` and `header` if given, in `format`), then keeps the
+   * client for live events until it leaves.
    */
   async connect(req: IncomingMessage, res: ServerResponse, request: StreamRequest = {}): Promise<void> {
     // Listened for before the session exists: a client that leaves while it is being set up
@@ -221,12 +231,12 @@ export class StreamHub {
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
     const aheadOf = position && this.#isAhead(position) ? new Map(position) : undefined;
-    client = { res, socket: res.socket as Socket, chunked: res.chunkedEncoding, group: this.#groupOf(request.key), aheadOf };
+    client = { res, socket: res.socket as Socket, chunked: res.chunkedEncoding, group: this.#groupOf(request), aheadOf };
     client.group.clients.add(client);
     this.#clientCount++;
     this.options.metrics.clients.set(this.#clientCount);
     this.#keepAlive ??= setInterval(() => this.#sendKeepAlive(), this.options.keepAliveMs).unref();
-    const replay = aheadOf ? this.#replayAhead(client, position) : this.#replay(position, request);
+    const replay = aheadOf ? this.#replayAhead(client, position) : this.#replay(position, request.since, client.group);
     if (replay.bytes && this.#send(client, replay.bytes)) this.options.metrics.eventsSent.inc(replay.count);
   }
 
@@ -249,11 +259,14 @@ export class StreamHub {
     this.options.metrics.clients.set(0);
   }
 
-  #groupOf(key: string | undefined): Group {
-    let group = this.#groups.get(key);
+  #groupOf(request: StreamRequest): Group {
+    const filter = recordFilter(request.key, request.header);
+    const format = request.format ?? 'text';
+    const id = `${format}\n${filter?.id ?? ''}`;
+    let group = this.#groups.get(id);
     if (!group) {
-      group = { key, clients: new Set() };
-      this.#groups.set(key, group);
+      group = { id, filter, format, clients: new Set() };
+      this.#groups.set(id, group);
     }
     return group;
   }
@@ -261,19 +274,19 @@ export class StreamHub {
   #remove(client: Client): void {
     const { group } = client;
     if (!group.clients.delete(client)) return;
-    if (group.clients.size === 0 && this.#groups.get(group.key) === group) this.#groups.delete(group.key);
+    if (group.clients.size === 0 && this.#groups.get(group.id) === group) this.#groups.delete(group.id);
     this.#clientCount--;
     this.options.metrics.clients.set(this.#clientCount);
     if (this.#clientCount === 0) this.#stopKeepAlive();
   }
 
-  /** The replay of a client in step with (or behind) this process, encoded once per key and position until the next batch. */
-  #replay(position: StreamPosition | undefined, request: StreamRequest): EncodedReplay {
-    if (!position && request.since !== undefined) return this.#encodeReplay(this.#buffer.since(request.since, request.key), position);
-    const cacheKey = `${request.key ?? ''}\n${position ? formatStreamPosition(position) : ''}`;
+  /** The replay of a client in step with (or behind) this process, encoded once per group and position until the next batch. */
+  #replay(position: StreamPosition | undefined, since: number | undefined, group: Group): EncodedReplay {
+    if (!position && since !== undefined) return this.#encodeReplay(this.#buffer.since(since, group.filter?.matches), position, group.format);
+    const cacheKey = `${group.id}\n${position ? formatStreamPosition(position) : ''}`;
     let encoded = this.#replays.get(cacheKey);
     if (!encoded) {
-      encoded = this.#encodeReplay(this.#buffer.after(position, request.key), position);
+      encoded = this.#encodeReplay(this.#buffer.after(position, group.filter?.matches), position, group.format);
       const bytes = encoded.bytes?.raw.length ?? 0;
       if (this.#replays.size >= MAX_CACHED_REPLAYS || this.#replayBytes + bytes > MAX_CACHED_REPLAY_BYTES) this.#clearReplays();
       if (bytes <= MAX_CACHED_REPLAY_BYTES) {
@@ -285,16 +298,16 @@ export class StreamHub {
   }
 
   #replayAhead(client: Client, position: StreamPosition | undefined): EncodedReplay {
-    const replay = this.#buffer.after(position, client.group.key);
+    const replay = this.#buffer.after(position, client.group.filter?.matches);
     const events = this.#forClientAhead(client, replay.events);
-    return this.#encodeReplay({ events, gap: replay.gap }, position);
+    return this.#encodeReplay({ events, gap: replay.gap }, position, client.group.format);
   }
 
-  #encodeReplay(replay: Replay, position: StreamPosition | undefined): EncodedReplay {
+  #encodeReplay(replay: Replay, position: StreamPosition | undefined, format: EventFormat): EncodedReplay {
     const notice = replay.gap
       ? { event: GAP_EVENT, text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message` }
       : undefined;
-    return { bytes: notice || replay.events.length > 0 ? new Frames(eventBytes(replay.events, notice)) : undefined, count: replay.events.length };
+    return { bytes: notice || replay.events.length > 0 ? new Frames(eventBytes(replay.events, notice, format)) : undefined, count: replay.events.length };
   }
 
   /**

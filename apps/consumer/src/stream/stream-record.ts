@@ -3,6 +3,7 @@ export type StreamRecordHeaders = Readonly<Record<string, readonly string[]>>;
 
 /** A Kafka record as the stream needs it: where it is, its key, headers and value as text. */
 export interface StreamRecord {
+  readonly topic: string;
   readonly partition: number;
   readonly offset: bigint;
   /** The record's key as text (for `?key=`); null when it has none. */
