@@ -17,11 +17,15 @@ export interface TracingCostRow {
   readonly exportBytesPerRequest: number;
 }
 
-/** Where the producer's CPU goes, by package: self time of a CPU profile under load, per POST, off and on. */
+/**
+ * Where the producer's time goes, by package: shares of the self time of a CPU profile under
+ * load, off and on. Shares, not µs: the profiler samples wall-clock time, which on a busy
+ * machine includes time the process waited for a core (the CPU figures above are the process's own).
+ */
 export interface TracingProfileRow {
   readonly where: string;
-  readonly offUsPerRequest: number;
-  readonly onUsPerRequest: number;
+  readonly offShare: number;
+  readonly onShare: number;
 }
 
 export interface TracingCostResult {
@@ -47,7 +51,7 @@ function selfTimeByPackage(profile: { nodes: ProfileNode[]; samples: number[]; t
     const frame = byId.get(id)?.callFrame;
     const url = frame?.url ?? '';
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-    const where = pkg ?? (/\/(apps|packages)\//.test(url) ? 'our code' : url.startsWith('node:') ? 'Node (JS)' : frame?.functionName === '(garbage collector)' ? 'GC' : frame?.functionName === '(idle)' ? '(idle)' : 'Node (native)');
+    const where = pkg ?? (/\/(apps|packages)\//.test(url) ? 'our code' : url.startsWith('node:') ? url : frame?.functionName === '(garbage collector)' ? 'GC' : frame?.functionName === '(idle)' ? '(idle)' : 'Node (native)');
     self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   self.delete('(idle)');
@@ -129,9 +133,10 @@ export async function tracingCost(options: {
         await profiled.stop();
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (!file) return new Map();
-        const requests = load.requests - load.failed;
+        if (load.requests - load.failed === 0) return new Map();
         const self = selfTimeByPackage(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof selfTimeByPackage>[0], fromUs, toUs);
-        return new Map([...self].map(([where, us]) => [where, us / requests]));
+        const total = [...self.values()].reduce((a, b) => a + b, 0);
+        return new Map([...self].map(([where, us]) => [where, us / total]));
       } finally {
         await profiled.stop();
       }
@@ -140,8 +145,8 @@ export async function tracingCost(options: {
     const offProfile = await profileOf(appEnv);
     const onProfile = await profileOf({ ...appEnv, ...otel });
     const profile = [...new Set([...offProfile.keys(), ...onProfile.keys()])]
-      .map((where) => ({ where, offUsPerRequest: offProfile.get(where) ?? 0, onUsPerRequest: onProfile.get(where) ?? 0 }))
-      .sort((a, b) => b.onUsPerRequest - b.offUsPerRequest - (a.onUsPerRequest - a.offUsPerRequest));
+      .map((where) => ({ where, offShare: offProfile.get(where) ?? 0, onShare: onProfile.get(where) ?? 0 }))
+      .sort((a, b) => b.onShare - a.onShare);
     return { node: node.label, rows, profile, profileConnections };
   } finally {
     await Promise.all(started.map((s) => s.stop()));
@@ -152,8 +157,8 @@ const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(d
 
 /** The tracing table, and where the added CPU goes by package. */
 export function formatTracingCost(result: TracingCostResult, seconds: number, repeats: number): string {
-  const sum = (pick: (r: TracingProfileRow) => number): number => result.profile.reduce((total, r) => total + pick(r), 0);
-  const otel = result.profile.filter((r) => r.where.startsWith('@opentelemetry/') || r.where === 'protobufjs');
+  const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+  const otelShare = result.profile.filter((r) => r.where.startsWith('@opentelemetry/')).reduce((total, r) => total + r.onShare, 0);
   return [
     `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process) beside tracing off, 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} alternating rounds`,
     '| connections | POST/s off | POST/s on | ratio | p99 ms off | p99 ms on | CPU ms/POST off | CPU ms/POST on | tracing cost, CPU µs/POST | receiver CPU µs/POST | OTLP bytes/POST |',
@@ -163,10 +168,9 @@ export function formatTracingCost(result: TracingCostResult, seconds: number, re
         `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${fmt(r.on.rps / r.off.rps, 2)}x | ${fmt(r.off.p99Ms, 1)} | ${fmt(r.on.p99Ms, 1)} | ${fmt(r.off.cpuMsPerRequest, 3)} | ${fmt(r.on.cpuMsPerRequest, 3)} | ${fmt((r.on.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
     ),
     '',
-    `Where the CPU goes at ${result.profileConnections} connections (CPU profiles, self time per POST; off and on profiled one after the other): ` +
-      `${fmt(sum((r) => r.offUsPerRequest))} µs off, ${fmt(sum((r) => r.onUsPerRequest))} µs on, of which OpenTelemetry's own packages ${fmt(otel.reduce((t, r) => t + r.onUsPerRequest, 0))} µs`,
-    '| where | µs/POST off | µs/POST on | added |',
-    '|---|---:|---:|---:|',
-    ...result.profile.slice(0, 14).map((r) => `| ${r.where} | ${fmt(r.offUsPerRequest)} | ${fmt(r.onUsPerRequest)} | ${fmt(r.onUsPerRequest - r.offUsPerRequest)} |`),
+    `Where the time goes at ${result.profileConnections} connections (CPU profiles, self time by package, shares): OpenTelemetry's packages ${pct(otelShare)} of the traced producer's`,
+    '| where | share off | share on |',
+    '|---|---:|---:|',
+    ...result.profile.slice(0, 16).map((r) => `| ${r.where} | ${pct(r.offShare)} | ${pct(r.onShare)} |`),
   ].join('\n');
 }
