@@ -5,6 +5,9 @@
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
  * `producer,tracing,latency,fan-out,failover`; `tracing` is the producer with OpenTelemetry on). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
+ * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
+ * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
+ * section's targets (default all; `raw` for the raw kafkajs baselines).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
+import { baselineCheckout } from './producer/baseline-build.js';
 import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
@@ -51,9 +55,10 @@ interface Section<R> {
 /** The producer beside its baselines, on each Node binary (see bench/producer). */
 async function producerSection(bindingDir: string, topic: string, brokerPid: () => number | undefined): Promise<Section<ProducerBenchResult[]>> {
   const results: ProducerBenchResult[] = [];
+  const baselineDir = baselineCheckout(log);
   for (const node of nodeBinaries()) {
     log(`producer throughput on ${node.label} (${node.version}) ...`);
-    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, brokerPid, connections, seconds, repeats, log }));
+    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, brokerPid, connections, seconds, repeats, log, baselineDir }));
   }
   const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
   return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };

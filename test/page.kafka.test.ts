@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
@@ -74,6 +75,29 @@ describe('the live page in headless Chromium', () => {
     // Nothing but its key's two (the replay of the earlier unkeyed messages included).
     expect(await page.locator('#messages li').allTextContents()).toHaveLength(2);
     expect(new URL(page.url()).searchParams.get('key')).toBe(key);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a message\'s key and headers on demand', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${consumer.url}/`);
+    await expect.poll(() => page.textContent('#status')).toBe('connected');
+    const value = `with headers ${randomUUID()}`;
+    const posted = await request(producer.app).post('/messages?key=order-9').type('text').set('Kafka-Header-Tenant', 't1').set('Kafka-Header-Note', '<b>not html</b>').send(value);
+    expect(posted.status).toBe(200);
+    await expect.poll(() => page.locator('#messages li').first().textContent()).toContain(value);
+    // Off by default: the value alone, as ever.
+    expect(await page.locator('#messages li dl').count()).toBe(0);
+
+    await page.check('#show-meta');
+    await expect.poll(() => page.textContent('#stream-path')).toBe('GET /messages?format=json');
+    await expect.poll(() => page.locator('#messages li').first().evaluate((li) => li.firstChild?.textContent)).toBe(value);
+    const meta = page.locator('#messages li').first().locator('dl.record-meta');
+    expect(await meta.locator('dt').allTextContents()).toEqual(['key', 'content-type', 'tenant', 'note']);
+    expect(await meta.locator('dd').allTextContents()).toEqual(['order-9', 'text/plain', 't1', '<b>not html</b>']);
+    expect(new URL(page.url()).searchParams.get('meta')).toBe('1');
     expect(errors).toEqual([]);
   });
 });

@@ -22,14 +22,20 @@ export interface LoadResult {
 /** The body every load run posts: 24 bytes of text/plain, as the issue's figures. */
 export const BENCH_BODY = 'Hello from the benchmark';
 
-let script: string | undefined;
-function wrkScript(): string {
-  script ??= (() => {
-    const path = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'post.lua');
-    writeFileSync(path, `wrk.method = "POST"\nwrk.body = "${BENCH_BODY}"\nwrk.headers["Content-Type"] = "text/plain"\n`);
-    return path;
-  })();
-  return script;
+/** Request headers beyond Content-Type, name -> value (plain ASCII: written into a Lua string as is). */
+export type LoadHeaders = Readonly<Record<string, string>>;
+
+const scripts = new Map<string, string>();
+function wrkScript(headers: LoadHeaders): string {
+  const id = JSON.stringify(headers);
+  let path = scripts.get(id);
+  if (path === undefined) {
+    path = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'post.lua');
+    const extra = Object.entries(headers).map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`).join('');
+    writeFileSync(path, `wrk.method = "POST"\nwrk.body = "${BENCH_BODY}"\nwrk.headers["Content-Type"] = "text/plain"\n${extra}`);
+    scripts.set(id, path);
+  }
+  return path;
 }
 
 const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
@@ -71,14 +77,14 @@ interface AutocannonJson {
  * The load comes from wrk (Debian's package) in a process of its own, or from autocannon's CLI
  * in a child process where wrk is missing; never from the bench's own event loop.
  */
-export async function httpLoad(url: string, connections: number, seconds: number): Promise<LoadResult> {
+export async function httpLoad(url: string, connections: number, seconds: number, headers: LoadHeaders = {}): Promise<LoadResult> {
   if (await hasWrk()) {
-    const { stdout, cpuSeconds } = await runTimed('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(), url]);
+    const { stdout, cpuSeconds } = await runTimed('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(headers), url]);
     return { ...parseWrk(stdout), generatorCpuSeconds: cpuSeconds };
   }
   const { stdout, cpuSeconds } = await runTimed(
     process.execPath,
-    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), '-H', 'Content-Type=text/plain', '-b', BENCH_BODY, url],
+    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), '-H', 'Content-Type=text/plain', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]), '-b', BENCH_BODY, url],
   );
   const result = JSON.parse(stdout) as AutocannonJson;
   return {

@@ -66,18 +66,47 @@ export function producerCeilings(result: ProducerBenchResult): TargetCheck[] {
 function machineTable(result: ProducerBenchResult): string[] {
   const row = result.rows.at(-1);
   if (!row) return [];
-  const names: Record<TargetName, string> = { nodeEcho: 'bare Node echo', expressEcho: 'bare express echo', expressKafkajs: 'express + kafkajs', producer: 'producer, 1 worker', producerWorkers: `producer, ${result.defaultWorkers} workers` };
+  const names: Record<TargetName, string> = {
+    nodeEcho: 'bare Node echo',
+    expressEcho: 'bare express echo',
+    expressKafkajs: 'express + kafkajs',
+    producer: 'producer, 1 worker',
+    producerHeaders: 'producer, 1 worker, 3 Kafka-Header-*',
+    producerWorkers: `producer, ${result.defaultWorkers} workers`,
+    baseline: 'baseline build, 1 worker',
+  };
   return [
     `**Producer on ${result.node}: where the ${result.cores} CPUs went at ${row.connections} connections** (CPU ms per request; idle CPUs)`,
     '',
     '| server | requests/s | server | broker | load generator | idle CPUs |',
     '|---|---:|---:|---:|---:|---:|',
-    ...TARGETS.map((t) => {
+    ...TARGETS.filter((t) => Number.isFinite(row.targets[t].rps)).map((t) => {
       const f = row.targets[t];
       return `| ${names[t]} | ${rate(f.rps)} | ${n(f.cpuMsPerRequest, 3)} | ${n(f.brokerCpuMsPerRequest, 3)} | ${n(f.generatorCpuMsPerRequest, 3)} | ${n(f.idleCores, 2)} |`;
     }),
     '',
   ];
+}
+
+/**
+ * Record headers' cost and the change against the baseline build, as ratios of requests/s in
+ * the same run: three Kafka-Header-* headers within 10% of none, and this build without headers
+ * within 3% of the baseline's.
+ */
+export function headerChecks(result: ProducerBenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const row of result.rows) {
+    const { producer, producerHeaders, baseline } = row.targets;
+    if (Number.isFinite(producerHeaders.rps) && Number.isFinite(producer.rps)) {
+      const r = producerHeaders.rps / producer.rps;
+      checks.push({ what: `${row.connections} connections: 3 Kafka-Header-* per POST / none (${rate(producerHeaders.rps)} / ${rate(producer.rps)} POST/s; CPU ${n(producerHeaders.cpuMsPerRequest, 3)} / ${n(producer.cpuMsPerRequest, 3)} ms)`, value: `${n(r, 3)}x`, limit: '0.90x', met: r >= 0.9 });
+    }
+    if (Number.isFinite(baseline.rps) && Number.isFinite(producer.rps)) {
+      const r = producer.rps / baseline.rps;
+      checks.push({ what: `${row.connections} connections: this build / the baseline build, no headers (${rate(producer.rps)} / ${rate(baseline.rps)} POST/s; CPU ${n(producer.cpuMsPerRequest, 3)} / ${n(baseline.cpuMsPerRequest, 3)} ms)`, value: `${n(r, 3)}x`, limit: '0.97x', met: r >= 0.97 });
+    }
+  }
+  return checks;
 }
 
 /** The producer section of the bench's printout, as Markdown tables. */
@@ -101,6 +130,16 @@ export function formatProducerBench(result: ProducerBenchResult): string {
     }),
     '',
     ...machineTable(result),
+    ...(headerChecks(result).length > 0
+      ? [
+          `**Record headers and the baseline build on ${result.node}** (requests/s ratios, same run)`,
+          '',
+          '| comparison | measured | limit | |',
+          '|---|---:|---:|---|',
+          ...headerChecks(result).map((c) => `| ${c.what} | ${c.value} | ${c.limit} | ${c.met ? 'met' : 'MISSED'} |`),
+          '',
+        ]
+      : []),
     `**Targets on ${result.node}** (same run)`,
     '',
     '| target | measured | limit | |',

@@ -98,7 +98,7 @@ export async function tracingCost(options: {
         for (const which of repeat % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
           const server = which === 'on' ? on : off;
           const [cpu0, stats0] = [cpuSeconds(receiver.pid), await receiverStats()];
-          const sample = await measure(server, '/messages', connections, seconds, () => undefined);
+          const sample = await measure(server, '/messages', connections, seconds, () => undefined, {});
           samples[which].push(sample);
           if (which === 'on') {
             // The batch processor exports every 5 s: wait for this round's spans to arrive.

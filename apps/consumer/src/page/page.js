@@ -16,23 +16,61 @@ function setStatus(state, text) {
   statusEl.textContent = text;
 }
 
-function show(text, id) {
+/** `record` (a ?format=json event) adds the key and headers under the value. */
+function show(text, id, record) {
   const item = document.createElement('li');
   item.textContent = text;
   const meta = document.createElement('small');
   meta.textContent = `id ${id}`;
   item.append(meta);
+  if (record) item.append(details(record));
   listEl.prepend(item);
   while (listEl.children.length > MAX_SHOWN) listEl.lastElementChild.remove();
   countEl.textContent = String(++received);
 }
 
+/** The key and headers of a record, as a small definition list (text only: nothing is parsed as HTML). */
+function details(record) {
+  const list = document.createElement('dl');
+  list.className = 'record-meta';
+  const add = (name, value) => {
+    const term = document.createElement('dt');
+    term.textContent = name;
+    const definition = document.createElement('dd');
+    definition.textContent = value;
+    list.append(term, definition);
+  };
+  add('key', record.key ?? '(none)');
+  for (const [name, values] of Object.entries(record.headers)) for (const value of values) add(name, value);
+  return list;
+}
+
 const keyForm = document.getElementById('key-form');
 const keyInput = document.getElementById('key');
+const metaInput = document.getElementById('show-meta');
 const pathEl = document.getElementById('stream-path');
-let key = new URLSearchParams(location.search).get('key') ?? '';
+const params = new URLSearchParams(location.search);
+let key = params.get('key') ?? '';
 keyInput.value = key;
+// Key and headers on demand: the stream is then ?format=json, which carries them.
+let showMeta = params.get('meta') === '1';
+metaInput.checked = showMeta;
 const withKey = (path) => (key ? `${path}?key=${encodeURIComponent(key)}` : path);
+const streamPath = () => {
+  const query = new URLSearchParams();
+  if (key) query.set('key', key);
+  if (showMeta) query.set('format', 'json');
+  const text = query.toString();
+  return text ? `messages?${text}` : 'messages';
+};
+const pagePath = () => {
+  const query = new URLSearchParams();
+  if (key) query.set('key', key);
+  if (showMeta) query.set('meta', '1');
+  const text = query.toString();
+  return text ? `?${text}` : location.pathname;
+};
+const valueOf = (record) => (record.valueEncoding === 'base64' ? `(not text: ${record.value.length} base64 characters) ${record.value}` : record.value);
 
 // One stream at a time: a new key replaces it (the server filters, so ids stay topic positions).
 let stream;
@@ -41,12 +79,18 @@ function openStream() {
   listEl.replaceChildren();
   received = 0;
   countEl.textContent = '0';
-  pathEl.textContent = `GET /${withKey('messages')}`;
+  const path = streamPath();
+  pathEl.textContent = `GET /${path}`;
   setStatus('connecting', 'connecting');
-  const source = new EventSource(withKey('messages'));
+  const source = new EventSource(path);
+  const json = showMeta;
   source.onopen = () => setStatus('open', 'connected');
   source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? 'closed' : 'error', source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
-  source.onmessage = (event) => show(event.data, event.lastEventId);
+  source.onmessage = (event) => {
+    if (!json) return show(event.data, event.lastEventId);
+    const record = JSON.parse(event.data);
+    show(valueOf(record), event.lastEventId, record);
+  };
   source.addEventListener('gap', (event) => show(`(${event.data})`, 'gap'));
   stream = source;
 }
@@ -55,7 +99,13 @@ openStream();
 keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
   key = keyInput.value.trim();
-  history.replaceState(null, '', key ? `?key=${encodeURIComponent(key)}` : location.pathname);
+  history.replaceState(null, '', pagePath());
+  openStream();
+});
+
+metaInput.addEventListener('change', () => {
+  showMeta = metaInput.checked;
+  history.replaceState(null, '', pagePath());
   openStream();
 });
 
