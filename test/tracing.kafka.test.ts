@@ -21,6 +21,14 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
   const TOPIC = `traced-${randomUUID()}`;
   const topic = `${kafka.topicPrefix}${TOPIC}`;
 
+  /** Only standard variables: the exporter, its wire protocol and endpoint, a short export delay. */
+  const otelEnv = (): Record<string, string> => ({
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+  });
+
   async function waitUntilReady(app: SpawnedApp): Promise<void> {
     let status = '';
     const poll = setInterval(() => void readyz(app.url).then((r) => (status = r.status), () => {}), 100);
@@ -33,13 +41,7 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    // Only standard variables: the exporter, its wire protocol and endpoint, a short export delay.
-    const otel = {
-      OTEL_TRACES_EXPORTER: 'otlp',
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-      OTEL_BSP_SCHEDULE_DELAY: '50',
-    };
+    const otel = otelEnv();
     [producer, consumer] = await Promise.all([
       spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, WORKERS: '1', ...otel }),
       spawnApp('consumer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, ...otel }),
@@ -116,6 +118,26 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
     expect(receiver.spans().slice(0, before).some((s) => s.traceId === traceId)).toBe(false);
     expect(send.parentSpanId).toBe(server.spanId);
     expect(process.parentSpanId).toBe(send.spanId);
+  });
+
+  it('traces in every worker when the producer runs several (node:cluster)', async () => {
+    const workers = await spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, WORKERS: '2', ...otelEnv() });
+    try {
+      await waitUntilReady(workers);
+      const traceIds = Array.from({ length: 6 }, () => randomBytes(16).toString('hex'));
+      await Promise.all(
+        traceIds.map(async (traceId) => {
+          const res = await fetch(`${workers.url}/messages`, { method: 'POST', body: traceId, headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+          expect(res.status).toBe(200);
+        }),
+      );
+      await waitFor(() => traceIds.every((id) => spansOf(id).some((s) => s.kind === SPAN_KIND.producer)), 15_000, () => workers.output());
+      for (const id of traceIds) expect(spansOf(id).find((s) => s.kind === SPAN_KIND.producer)?.parentSpanId).toBe(spansOf(id).find((s) => s.kind === SPAN_KIND.server)?.spanId);
+      // Concurrent requests came on several connections, which the primary hands to the workers in turn.
+      expect(new Set(traceIds.flatMap(spansOf).map((s) => s.pid)).size).toBe(2);
+    } finally {
+      workers.kill();
+    }
   });
 
   it('traces no probe or scrape, exports nothing malformed, and logs no trace header', () => {

@@ -36,6 +36,8 @@ export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consu
 /** A received span, flattened: its service and attributes as plain values. */
 export interface ReceivedSpan {
   readonly service: string;
+  /** `process.pid` of the resource: which process exported it. */
+  readonly pid: number | undefined;
   readonly traceId: string;
   readonly spanId: string;
   /** Empty for a root span. */
@@ -81,11 +83,14 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         return;
       }
       for (const resourceSpans of body.resourceSpans ?? []) {
-        const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
+        const resource = attributesOf(resourceSpans.resource?.attributes);
+        const service = String(resource['service.name'] ?? '');
+        const pid = typeof resource['process.pid'] === 'number' ? resource['process.pid'] : undefined;
         for (const scope of resourceSpans.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
             received.push({
               service,
+              pid,
               traceId: span.traceId,
               spanId: span.spanId,
               parentSpanId: span.parentSpanId ?? '',
