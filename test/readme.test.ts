@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { BINDING_KEYS, BINDING_VARIABLES } from '@demo-kafka/config';
 import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
@@ -6,7 +6,13 @@ import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
-const readmes = { 'README.md': read('README.md'), 'README.ja.md': read('README.ja.md') };
+/** The topic documents under docs/ of one language (`docs/<topic>.md`, `docs/<topic>.ja.md`): the README's settings may be documented there. */
+const topicDocs = (japanese: boolean): string =>
+  readdirSync(new URL('../docs/', import.meta.url))
+    .filter((name) => name.endsWith('.md') && name.endsWith('.ja.md') === japanese)
+    .map((name) => read(`docs/${name}`))
+    .join('\n');
+const readmes = { 'README.md': `${read('README.md')}\n${topicDocs(false)}`, 'README.ja.md': `${read('README.ja.md')}\n${topicDocs(true)}` };
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
 
 const settingNames = [...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)])];

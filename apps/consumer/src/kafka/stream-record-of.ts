@@ -14,6 +14,7 @@ export function streamRecordOf(topic: string, partition: number, message: KafkaM
     offset: BigInt(message.offset),
     key: message.key?.toString('utf8') ?? null,
     value: bytes.toString('utf8'),
+    // A copy: kafkajs' buffer is a slice of the whole fetch response, which the replay buffer would keep alive.
     binaryValue: isUtf8(bytes) ? undefined : Buffer.from(bytes),
     headers,
     timestamp: Number(message.timestamp),

@@ -41,7 +41,7 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
     // First letters only, so the common headers cost a character test each.
     const first = name.charCodeAt(0) | 0x20;
     if (first === 0x63 /* c */) {
-      if (name.length === 12 && contentType === undefined && name.toLowerCase() === CONTENT_TYPE_HEADER) contentType = rawHeaders[i + 1] as string;
+      if (name.length === 12 && contentType === undefined && isContentType(name)) contentType = rawHeaders[i + 1] as string;
       else if (name.length > 3 && name.charCodeAt(2) === 0x2d && (name.charCodeAt(1) | 0x20) === 0x65) (ce ??= []).push([name.toLowerCase(), utf8(name, rawHeaders[i + 1] as string)]);
     } else if (first === 0x6b /* k */) {
       if (name.length >= KAFKA_HEADER_PREFIX.length && name.slice(0, KAFKA_HEADER_PREFIX.length).toLowerCase() === KAFKA_HEADER_PREFIX) {
@@ -80,6 +80,11 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
   const tracestate = trace?.filter(([name]) => name === 'tracestate').map(([, value]) => value);
   if (tracestate !== undefined && tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
   return { headers, partitionKey: event?.partitionKey };
+}
+
+/** The spellings clients send, compared without making a lower-case copy per request. */
+function isContentType(name: string): boolean {
+  return name === 'Content-Type' || name === CONTENT_TYPE_HEADER || name.toLowerCase() === CONTENT_TYPE_HEADER;
 }
 
 function contentTypeOnlyContext(contentType: string): RequestRecordContext {
