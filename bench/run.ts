@@ -3,7 +3,7 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,latency,fan-out,failover`). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,tracing,latency,fan-out,failover`; `tracing` is the producer with OpenTelemetry on). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
@@ -24,6 +24,7 @@ import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
 import { formatProducerBench } from './producer/producer-report.js';
+import { formatTracingCost, tracingCost, type TracingCostResult } from './producer/tracing-cost.js';
 import { producerEntryPoint, startServer } from './server-process.js';
 import { ratio } from './stats.js';
 
@@ -31,7 +32,7 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,latency,fan-out,failover').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,tracing,latency,fan-out,failover').split(',').map((s) => s.trim()));
 const connections = (process.env.BENCH_CONNECTIONS ?? '1,16,128').split(',').map(Number);
 const cleanups: Array<() => unknown> = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
@@ -61,6 +62,15 @@ async function producerSection(bindingDir: string, topic: string, brokerPid: () 
   }
   const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
   return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };
+}
+
+/** The producer with tracing on and exported to a local OTLP receiver, beside tracing off, at 1 and 128 connections. */
+async function tracingSection(bindingDir: string, topic: string): Promise<Section<TracingCostResult>> {
+  const [node] = nodeBinaries();
+  if (!node) throw new Error('no Node binary for the tracing section');
+  log(`producer tracing cost on ${node.label} ...`);
+  const result = await tracingCost({ node, bindingDir, topic: `${topic}-traced`, connections: [1, 128], seconds, repeats, log });
+  return { result, table: formatTracingCost(result, seconds, repeats) };
 }
 
 type LatencyRow = { rate: number; clients: number; app: LatencyResult; rawKafka: LatencyResult };
@@ -103,6 +113,7 @@ try {
   const topic = `bench-${randomUUID()}`;
   const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
   const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic, () => kafka.pid) : undefined;
+  const tracing = sections.has('tracing') ? await tracingSection(kafka.bindingDir, topic) : undefined;
   const latency = sections.has('latency') ? await latencySection(appEnv, kafka.bindingDir, topic) : undefined;
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
 
@@ -116,10 +127,10 @@ try {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     secondsPerMeasurement: seconds,
   };
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, producer: producer?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`);
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, producer: producer?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`);
 
   console.log(`\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`);
-  for (const section of [producer, latency, fan]) if (section) console.log(`${section.table}\n`);
+  for (const section of [producer, tracing, latency, fan]) if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();

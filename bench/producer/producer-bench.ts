@@ -83,7 +83,8 @@ function activeTargets(hasBaseline: boolean): TargetName[] {
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
 
-const median = (values: readonly number[]): number => {
+/** The median of the finite values; NaN for none. */
+export const median = (values: readonly number[]): number => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
@@ -95,13 +96,15 @@ async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, p
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
 }
 
-interface Sample extends LoadResult {
+/** One load run against one server, with the CPU it cost. */
+export interface Sample extends LoadResult {
   readonly cpuSeconds: number;
   readonly brokerCpuSeconds: number;
   readonly idleCores: number;
 }
 
-async function measure(server: ServerProcess, path: string, connections: number, seconds: number, brokerPid: () => number | undefined, headers: LoadHeaders): Promise<Sample> {
+/** Loads `server` for `seconds` (POSTs with `headers`) and counts its processes' CPU, the broker's and the machine's idle time meanwhile. */
+export async function measure(server: ServerProcess, path: string, connections: number, seconds: number, brokerPid: () => number | undefined, headers: LoadHeaders): Promise<Sample> {
   const brokerCpu = (): number => {
     const pid = brokerPid();
     return pid === undefined ? Number.NaN : cpuSeconds(pid);

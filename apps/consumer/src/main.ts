@@ -1,5 +1,5 @@
 /** The consumer process: read config, consume in the background, stream to clients, stop cleanly. */
-import { createLogger, exitOnStartupError, serve } from '@demo-kafka/app-kit';
+import { createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readConsumerSettings } from './settings.js';
 import { wireConsumer } from './wire-consumer.js';
@@ -12,13 +12,19 @@ try {
   const logger = createLogger(APP, settings.LOG_LEVEL);
   logger.info({ kafka: binding.redacted() }, binding.describe());
 
-  const consumer = wireConsumer(settings, binding, logger);
+  // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces. A span per
+  // record, no HTTP spans: a stream lives as long as its client, and probes are not worth tracing.
+  const tracing = await startTracing({ serviceName: APP, logger });
+  const consumer = wireConsumer(settings, binding, logger, { traced: tracing !== undefined });
   consumer.start();
   await serve(consumer.app, {
     port: settings.PORT,
     logger,
     beforeClose: () => consumer.endStreams(),
-    onShutdown: () => consumer.stop(),
+    onShutdown: async () => {
+      await consumer.stop();
+      await tracing?.shutdown();
+    },
   });
 } catch (error) {
   exitOnStartupError(APP, error);

@@ -6,6 +6,7 @@ import { createConsumerMetrics } from './consumer-metrics.js';
 import { KafkaRecordSource } from './kafka/kafka-record-source.js';
 import type { ConsumerSettings } from './settings.js';
 import { StreamHub } from './stream/stream-hub.js';
+import { RecordSpans } from './tracing/record-spans.js';
 
 /** The consumer's parts, connected to each other but not yet to Kafka or a port. */
 export interface ConsumerParts {
@@ -21,9 +22,11 @@ export interface ConsumerParts {
 }
 
 /** Builds the consumer from its settings and binding, as main.ts and the tests use it. */
-export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean } = {}): ConsumerParts {
+export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; traced?: boolean } = {}): ConsumerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
+  // Only when tracing is on: otherwise no span code runs per record.
+  const spans = options.traced ? new RecordSpans(binding.topic, (): string => source.groupId) : undefined;
   const hub = new StreamHub({
     replaySize: settings.REPLAY_SIZE,
     maxClients: settings.MAX_CLIENTS,
@@ -32,13 +35,19 @@ export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, 
     retryMs: settings.RETRY_MS,
     metrics: consumerMetrics,
     logger,
+    ...(spans ? { deliveries: spans } : {}),
   });
   const source = new KafkaRecordSource({
     binding,
     instanceId: settings.CONSUMER_INSTANCE,
     replaySize: settings.REPLAY_SIZE,
     logger,
-    onRecords: (records) => hub.publish(records),
+    onRecords: spans
+      ? (records) => {
+          spans.received(records);
+          hub.publish(records);
+        }
+      : (records) => hub.publish(records),
     resume: hub.resumePoints,
   });
   const app = createApp({
@@ -65,6 +74,7 @@ export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, 
     stop: async () => {
       watch?.close();
       await source.close();
+      spans?.endAll();
     },
   };
 }

@@ -1,8 +1,9 @@
 /** The producer process: read config, connect to Kafka in the background, listen, stop cleanly. */
 import cluster from 'node:cluster';
-import { createLogger, exitOnStartupError, serve } from '@demo-kafka/app-kit';
+import { HEALTH_PATHS, createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { runPrimary } from './cluster/run-primary.js';
+import { MESSAGES_PATH } from './http/messages-route.js';
 import { readProducerSettings } from './settings.js';
 import { wireProducer } from './wire-producer.js';
 
@@ -18,9 +19,18 @@ try {
   if (cluster.isPrimary && settings.WORKERS > 1) {
     runPrimary({ workers: settings.WORKERS, logger });
   } else {
-    const producer = wireProducer(settings, binding, logger, { clustered: cluster.isWorker });
+    // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces.
+    const tracing = await startTracing({ serviceName: APP, logger, http: { routes: [MESSAGES_PATH], ignore: Object.values(HEALTH_PATHS) } });
+    const producer = wireProducer(settings, binding, logger, { clustered: cluster.isWorker, traced: tracing !== undefined });
     producer.start();
-    await serve(producer.app, { port: settings.PORT, logger, onShutdown: () => producer.stop() });
+    await serve(producer.app, {
+      port: settings.PORT,
+      logger,
+      onShutdown: async () => {
+        await producer.stop();
+        await tracing?.shutdown();
+      },
+    });
   }
 } catch (error) {
   exitOnStartupError(APP, error);

@@ -6,6 +6,7 @@ import { joinCluster } from './cluster/worker-link.js';
 import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
 import { createProducerMetrics } from './producer-metrics.js';
 import type { ProducerSettings } from './settings.js';
+import { TracedRecordSink } from './tracing/traced-record-sink.js';
 
 /** The producer's parts, connected to each other but not yet to Kafka or a port. */
 export interface ProducerParts {
@@ -18,7 +19,7 @@ export interface ProducerParts {
 }
 
 /** Builds the producer from its settings and binding, as main.ts and the tests use it. */
-export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; clustered?: boolean } = {}): ProducerParts {
+export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; clustered?: boolean; traced?: boolean } = {}): ProducerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const sink = new KafkaRecordSink({
     binding,
@@ -31,7 +32,8 @@ export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, 
   // A worker of several (node:cluster): readiness and metrics are those of the whole, via the primary.
   const clusterView = options.clustered ? joinCluster(metrics.registry, () => sink.readiness()) : undefined;
   const app = createApp({
-    sink,
+    // Traced only when tracing is on: otherwise no span code runs per request.
+    sink: options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink,
     ...(clusterView ? { cluster: clusterView } : {}),
     logger,
     metrics,

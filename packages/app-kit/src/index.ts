@@ -32,3 +32,7 @@ export {
   type JsonObject,
 } from './api/openapi-parts.js';
 export { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN } from './api/cloudevent-schema.js';
+export { ERROR_TYPE, KAFKA_SYSTEM, MESSAGING } from './tracing/messaging-attributes.js';
+export { startTracing, type Tracing, type TracingOptions } from './tracing/start-tracing.js';
+export { TRACING_SWITCHES, tracingRequested } from './tracing/tracing-requested.js';
+export { traceContextOf, withTraceContext, type TraceCarrierHeaders } from './tracing/record-trace-context.js';

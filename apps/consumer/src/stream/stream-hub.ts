@@ -21,6 +21,16 @@ export interface StreamHubOptions {
   readonly retryMs: number;
   readonly metrics: ConsumerMetrics;
   readonly logger: Logger;
+  /** Told what each fan-out pass delivered (tracing); absent, nothing is counted. */
+  readonly deliveries?: DeliveryObserver;
+}
+
+/** Watches deliveries: how many clients got each record, and when its pass is over. */
+export interface DeliveryObserver {
+  /** `events` were written to `clients` more clients. */
+  delivered(events: readonly StreamRecord[], clients: number): void;
+  /** The pass that took `records` (as published, redeliveries included) is over. */
+  passEnded(records: readonly StreamRecord[]): void;
 }
 
 /** What a client asked for beyond its Last-Event-ID. */
@@ -162,7 +172,8 @@ export class StreamHub {
     const added = this.#buffer.append(records);
     this.options.metrics.recordsConsumed.inc(added.length);
     this.options.metrics.bufferedRecords.set(this.#buffer.size);
-    if (added.length === 0) return;
+    const { deliveries } = this.options;
+    if (added.length === 0) return deliveries?.passEnded(records);
     this.#clearReplays();
     let sent = 0;
     for (const group of this.#groups.values()) {
@@ -172,16 +183,23 @@ export class StreamHub {
       // Encoded once, written as the same Buffer to every client in step with the stream: a
       // client whose socket is full holds a reference to it, not a copy.
       let shared: Frames | undefined;
+      let inStep = 0;
       for (const client of group.clients) {
         if (client.aheadOf) {
           const own = this.#forClientAhead(client, events);
-          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own, undefined, format)))) sent += own.length;
+          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own, undefined, format)))) {
+            sent += own.length;
+            deliveries?.delivered(own, 1);
+          }
         } else if (this.#send(client, (shared ??= new Frames(eventBytes(events, undefined, format))))) {
           sent += events.length;
+          inStep++;
         }
       }
+      if (inStep > 0) deliveries?.delivered(events, inStep);
     }
     this.options.metrics.eventsSent.inc(sent);
+    deliveries?.passEnded(records);
   }
 
   /**
