@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { NODE_PORTS } from '../k8s/node-ports.js';
+import { consumerOpenApi } from '../apps/consumer/src/http/consumer-openapi.js';
+import { DEFAULT_RECORD_HEADER_LIMITS } from '../apps/producer/src/headers/record-header-limits.js';
+import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const read = (path: string): string => readFileSync(join(REPO, path), 'utf8');
@@ -20,6 +23,12 @@ const docs = Object.fromEntries(
 );
 const pages: Record<string, string> = { ...readmes, ...docs };
 const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+
+/** The paths each app serves at the demo's port, from the apps' own OpenAPI documents. */
+const servedPaths: Record<number, string[]> = {
+  [NODE_PORTS.producer]: Object.keys(producerOpenApi({ maxMessageBytes: 1, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: false, clustered: false }).paths as object),
+  [NODE_PORTS.consumer]: Object.keys(consumerOpenApi().paths as object),
+};
 
 const settingNames = [...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)])];
 const bindingVariables = BINDING_VARIABLES;
@@ -78,7 +87,11 @@ function checkCommand(words: string[], where: string): void {
   const line = `${where}: ${words.join(' ')}`;
   // An app run by hand reads only its settings and the binding variables.
   const known = rest.includes('-w') ? [...settingNames, ...bindingVariables] : [...settingNames, ...bindingVariables, 'PRODUCER_PORT', 'CONSUMER_PORT', 'CONSUMER_BEFORE_DIR'];
-  for (const assignment of words.slice(0, env)) expect(known, line).toContain(assignment.split('=')[0]);
+  // OTEL_* are the OpenTelemetry SDK's own standard variables (docs/tracing.md), read by both apps.
+  for (const assignment of words.slice(0, env)) {
+    const name = assignment.split('=')[0] ?? '';
+    if (!name.startsWith('OTEL_')) expect(known, line).toContain(name);
+  }
   if (tool === 'npm' && (verb === 'ci' || verb === 'test')) return;
   if (tool === 'npm' && (verb === 'run' || verb === 'start')) {
     const script = verb === 'start' ? 'start' : (rest[0] ?? '');
@@ -105,6 +118,26 @@ function checkCommand(words: string[], where: string): void {
   if (tool === 'kubectl' && verb === 'apply') {
     expect(rest[0], line).toBe('-k');
     expect(existsSync(join(REPO, rest[1] ?? '', 'kustomization.yaml')), line).toBe(true);
+    return;
+  }
+  if (tool === 'docker' && verb === 'run') {
+    // Someone else's image (a tracing backend): only with a pinned tag, never :latest.
+    expect(rest.at(-1), line).toMatch(/:\d+\.\d+\.\d+$/);
+    return;
+  }
+  if (tool === 'curl') {
+    // A curl line against the demo: an app's port and a path that app serves.
+    const url = /localhost:(\d+)(\/[^?'"\s]*)/.exec(words.join(' '));
+    expect(url, `${line}: a localhost URL`).not.toBeNull();
+    expect(servedPaths[Number(url?.[1])] ?? [], line).toContain(url?.[2]);
+    return;
+  }
+  if (tool === 'kubectl' && verb === 'set') {
+    // `kubectl set env deployment/<name> …`: the Deployments k8s/base defines.
+    const deployments = [...read('k8s/base/producer-deployment.yaml').matchAll(/^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm), ...read('k8s/base/consumer-deployment.yaml').matchAll(/^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm)].map((m) => m[1]);
+    const targets = rest.filter((word) => word.startsWith('deployment/'));
+    expect(targets.length, line).toBeGreaterThan(0);
+    for (const target of targets) expect(deployments, line).toContain(target.slice('deployment/'.length));
     return;
   }
   if (tool === 'kubectl' && verb === 'create') return; // run against each provider's fixture by readme-providers
