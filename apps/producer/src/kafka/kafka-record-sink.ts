@@ -15,6 +15,7 @@ import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
 import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
+import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil } from './routed-message.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -25,10 +26,6 @@ export interface KafkaRecordSinkOptions {
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
 }
-
-/** Where our partitioner wrapper records the partition chosen for a message (cheaper than a WeakMap). */
-const CHOSEN_PARTITION = Symbol('chosen partition');
-type RoutedMessage = Message & { [CHOSEN_PARTITION]?: number };
 
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
 interface Clients {
@@ -42,6 +39,8 @@ interface Clients {
    */
   stale: boolean;
   connected: boolean;
+  /** The replacement of a stale producer under way (by the probe or by the next batch). */
+  renewing?: Promise<void>;
 }
 
 /**
@@ -55,6 +54,12 @@ export class KafkaRecordSink implements RecordSink {
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
   readonly #tuning: FailoverTuning;
+  /**
+   * Whether a write is refused at once while Kafka is not ready: until the first batch went
+   * through and after a batch failed. A probe that is only slow (a broker of the cluster frozen
+   * or cut off) is no reason to refuse: the write may still succeed within its produce timeout.
+   */
+  #refuseWhileNotReady = true;
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
     this.#tuning = failoverTuning(options.produceTimeoutMs);
@@ -88,8 +93,10 @@ export class KafkaRecordSink implements RecordSink {
 
   write(record: OutgoingRecord): Promise<RecordAck> {
     const state = this.#supervisor.readiness();
-    if (!state.ready) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
-    const message: Message = { value: record.value, timestamp: String(Date.now()), ...(record.key !== undefined ? { key: record.key } : {}) };
+    if (!state.ready && this.#refuseWhileNotReady) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
+    const now = Date.now();
+    const message: Message = { value: record.value, timestamp: String(now), ...(record.key !== undefined ? { key: record.key } : {}) };
+    retryUntil(message, now + this.options.produceTimeoutMs);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
     return this.#sender.send(message, record.value.length + (record.key?.length ?? 0)).catch((error: unknown) => {
@@ -133,13 +140,9 @@ export class KafkaRecordSink implements RecordSink {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Kafka reports one base offset per partition; knowing where each message went gives each
-      // its own offset. The first choice is kept for the retries: kafkajs partitions the whole
-      // batch again on each retry but resends only to the brokers that had not answered, so a
-      // record moved to another partition would be either never sent or written twice.
-      createPartitioner: () => {
-        const choose = Partitioners.DefaultPartitioner();
-        return (args) => ((args.message as RoutedMessage)[CHOSEN_PARTITION] ??= choose(args));
-      },
+      // its own offset. The wrapper keeps the first choice for the retries and ends them when the
+      // batch's time is spent.
+      createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner),
     });
     return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), connected: false, stale: false };
   }
@@ -147,8 +150,14 @@ export class KafkaRecordSink implements RecordSink {
   async #probe(): Promise<void> {
     const clients = this.#clients;
     await this.#connect(clients);
-    if (clients.stale) {
-      // Connected before it takes over, so batches never meet a producer that is still connecting.
+    await this.#renew(clients);
+    await ensureTopic(clients.admin, clients.binding.topic);
+  }
+
+  /** Replaces a stale producer by one with a new id, connected before it takes over. */
+  async #renew(clients: Clients): Promise<void> {
+    if (!clients.stale) return;
+    clients.renewing ??= (async () => {
       const fresh = clients.createProducer();
       try {
         await fresh.connect();
@@ -160,8 +169,8 @@ export class KafkaRecordSink implements RecordSink {
       clients.producer = fresh;
       clients.stale = false;
       await old.disconnect().catch(() => {});
-    }
-    await ensureTopic(clients.admin, clients.binding.topic);
+    })().finally(() => (clients.renewing = undefined));
+    await clients.renewing;
   }
 
   async #connect(clients: Clients): Promise<void> {
@@ -174,17 +183,24 @@ export class KafkaRecordSink implements RecordSink {
 
   async #sendBatch(messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
     const clients = this.#clients;
-    if (clients.stale) throw new SinkError('not-ready', 'reconnecting to Kafka after a failed write');
+    // The batch waits for the new producer rather than failing: its records have time left.
+    if (clients.stale) await this.#renew(clients).catch((error: unknown) => {
+      throw new SinkError('not-ready', `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`);
+    });
+    retryBatchUntilLatest(messages);
     const sending = this.#produce(clients, messages);
     this.#inFlight = sending.then(() => undefined, () => undefined);
     try {
-      return await sending;
+      const acks = await sending;
+      this.#refuseWhileNotReady = false;
+      return acks;
     } catch (error) {
       const sinkError = this.#toSinkError(error);
       // One record too large for the topic fails the whole request: send each alone, so only it gets 413.
       if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
       if (sinkError.kind === 'unavailable') {
         clients.stale = true;
+        this.#refuseWhileNotReady = true;
         this.#supervisor.reportFailure(error);
       }
       throw error;
@@ -211,7 +227,7 @@ export class KafkaRecordSink implements RecordSink {
       metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
     }
     metrics.recordsProduced.inc(messages.length);
-    const partitions = messages.map((message) => (message as RoutedMessage)[CHOSEN_PARTITION] ?? results[0]?.partition ?? 0);
+    const partitions = messages.map((message) => chosenPartition(message) ?? results[0]?.partition ?? 0);
     const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
     return messages.map((message, i) => ({
       topic: binding.topic,
