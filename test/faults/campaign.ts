@@ -7,7 +7,8 @@ import { listen, type Listening } from '../support/listen.js';
 import { createTopicAsAdmin } from '../support/create-topic.js';
 import { waitFor } from '../support/wait-for.js';
 import { check, type CheckResult } from './checker.js';
-import { drawFault, nemesis, type FaultWindow, type ScheduleOptions } from './nemesis.js';
+import { canPartition } from './loopback-partition.js';
+import { drawFault, nemesis, singleBrokerFaults, type FaultWindow, type ScheduleOptions } from './nemesis.js';
 import { postClients, KEYS, type PostRecord } from './post-clients.js';
 import { readTopicWithJava } from './read-topic-java.js';
 import { seededRandom } from './seeded-random.js';
@@ -53,12 +54,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function runCampaign(options: CampaignOptions): Promise<CampaignResult> {
   const log = options.log ?? console.log;
+  // The schedule has a generator of its own: the workload draws from another, at times that vary.
   const random = seededRandom(options.seed);
+  const workloadRandom = seededRandom(options.seed ^ 0x5bd1e995);
+  const partitions = canPartition();
+  if (!partitions) log('[faults] iptables is not usable here (root and iptables needed): no network partitions in this run');
   const schedule: ScheduleOptions = {
     brokers: 3,
     holdMs: options.schedule?.holdMs ?? [6_000, 15_000],
     healMs: options.schedule?.healMs ?? [3_000, 8_000],
     twoDownMs: options.schedule?.twoDownMs ?? PRODUCE_TIMEOUT_MS + 4_000,
+    kinds: singleBrokerFaults(partitions),
   };
   const count = options.faults ?? Number.POSITIVE_INFINITY;
   const endBy = options.minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.minutes * 60_000;
@@ -86,10 +92,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     for (const [i, consumer] of consumers.entries()) {
       const url = `${consumer.url}/messages`;
       clients.push(
-        await streamClient(url, { name: `r${i}-all`, random }),
-        await streamClient(url, { name: `r${i}-all-resuming`, resumeEveryMs: [5_000, 20_000], random }),
-        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i]}`, key: KEYS[2 * i], random }),
-        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i + 1]}-resuming`, key: KEYS[2 * i + 1], resumeEveryMs: [5_000, 20_000], random }),
+        await streamClient(url, { name: `r${i}-all`, random: workloadRandom }),
+        await streamClient(url, { name: `r${i}-all-resuming`, resumeEveryMs: [5_000, 20_000], random: workloadRandom }),
+        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i]}`, key: KEYS[2 * i], random: workloadRandom }),
+        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i + 1]}-resuming`, key: KEYS[2 * i + 1], resumeEveryMs: [5_000, 20_000], random: workloadRandom }),
       );
     }
     const ready = (): boolean => (producer?.sink.readiness().ready ?? false) && consumers.every((c) => c.source.readiness().ready);
@@ -99,7 +105,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       intervalMs: options.intervalMs ?? 80,
       giveUpMs: PRODUCE_TIMEOUT_MS + 5_000,
       run: String(options.seed),
-      random,
+      random: workloadRandom,
     });
     let posts: PostRecord[] = [];
     chaos = nemesis(cluster, log);

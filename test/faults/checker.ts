@@ -144,7 +144,7 @@ export function check(input: CheckInput): CheckResult {
     lostOrMisplaced,
     duplicated: [...byValue].filter(([, records]) => records.length > 1).map(([value]) => value),
     keysSplit: [...partitionsOfKey].filter(([, partitions]) => partitions.size > 1).map(([key]) => key),
-    okWhileTwoDown: acked.filter((p) => twoDown.some((f) => p.startedAt >= f.from && p.startedAt + p.ms <= f.healedAt)),
+    okWhileTwoDown: acked.filter((p) => twoDown.some((f) => p.startedAt >= f.from && p.startedAt + p.ms <= (f.majorityBackAt ?? f.healedAt))),
     stream,
     lags,
   };

@@ -30,7 +30,7 @@ if (!Number.isInteger(seed) || (minutes !== undefined && !(minutes > 0)) || (fau
   process.exit(2);
 }
 
-const appLog = join(tmpdir(), `faults-${seed}-apps.log`);
+const appLog = join(tmpdir(), `faults-${seed}-${Date.now()}-apps.log`);
 console.log(`apps' log: ${appLog}`);
 const appLogger = (name: string) => createLogger(name, 'info', pino.destination({ dest: appLog, sync: false, append: true }));
 const result = await runCampaign({ seed, appLogger, ...(minutes !== undefined ? { minutes } : {}), ...(faults !== undefined ? { faults } : {}) });

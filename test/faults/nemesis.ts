@@ -5,7 +5,10 @@ import type { SeededRandom } from './seeded-random.js';
 /** What the nemesis can do to the cluster. All but `two-down` leave a majority of brokers standing. */
 export const FAULT_KINDS = ['kill', 'freeze', 'cut-clients', 'cut-peers', 'kill-controller', 'rolling-restart', 'two-down'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-const SINGLE_BROKER_FAULTS = FAULT_KINDS.filter((kind) => kind !== 'two-down');
+/** The single-broker faults; without the right to change the firewall, those that need it are left out. */
+export function singleBrokerFaults(partitions: boolean): FaultKind[] {
+  return FAULT_KINDS.filter((kind) => kind !== 'two-down' && (partitions || !kind.startsWith('cut-')));
+}
 
 /** One fault of a schedule, as drawn from the seed. */
 export interface PlannedFault {
@@ -25,6 +28,8 @@ export interface FaultWindow {
   readonly from: number;
   /** When the fault was healed (the node restarted, continued or reconnected). */
   readonly healedAt: number;
+  /** Two-down only: when the first of the two was back, so a majority stood again. */
+  readonly majorityBackAt?: number;
   /** When the cluster was whole and the apps ready again. */
   readonly wholeAt: number;
 }
@@ -35,6 +40,8 @@ export interface ScheduleOptions {
   readonly healMs: readonly [number, number];
   /** How long the two-down window lasts (longer than the produce timeout, so POSTs meet it whole). */
   readonly twoDownMs: number;
+  /** The single-broker faults to draw from. */
+  readonly kinds: readonly FaultKind[];
 }
 
 /**
@@ -43,7 +50,7 @@ export interface ScheduleOptions {
  * same sequence as one bounded by count with the same seed.
  */
 export function drawFault(random: SeededRandom, index: number, twoDownAt: number, options: ScheduleOptions): PlannedFault {
-  const kind = index === twoDownAt ? 'two-down' : random.pick(SINGLE_BROKER_FAULTS);
+  const kind = index === twoDownAt ? 'two-down' : random.pick(options.kinds);
   return {
     kind,
     node: random.int(1, options.brokers),
@@ -88,6 +95,7 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
   const run = async (fault: PlannedFault): Promise<Omit<FaultWindow, 'wholeAt'>> => {
     const from = Date.now();
     let nodes: number[] = [fault.node];
+    let majorityBackAt: number | undefined;
     const node = cluster.node(fault.node);
     try {
       switch (fault.kind) {
@@ -132,7 +140,9 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
           nodes = chosen.map((n) => n.id);
           await Promise.all(chosen.map((n) => n.kill()));
           await sleep(fault.holdMs);
-          await Promise.all(chosen.map((n) => n.start()));
+          await chosen[0]?.start();
+          majorityBackAt = Date.now();
+          await chosen[1]?.start();
           break;
         }
       }
@@ -143,7 +153,7 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
       await Promise.all(cluster.nodes.filter((n) => !n.running).map((n) => n.start()));
     }
     log(`[faults] ${fault.kind} of node ${nodes.join('+')} for ${Date.now() - from} ms`);
-    return { kind: fault.kind, nodes, from, healedAt: Date.now() };
+    return { kind: fault.kind, nodes, from, healedAt: Date.now(), ...(majorityBackAt !== undefined ? { majorityBackAt } : {}) };
   };
 
   return { run, close: () => {

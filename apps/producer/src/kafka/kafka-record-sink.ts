@@ -9,13 +9,14 @@ import {
   type Message,
   type Producer,
   type Readiness,
+  type RecordMetadata,
 } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
 import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
-import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil } from './routed-message.js';
+import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil, RetryTimeSpent } from './routed-message.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -200,7 +201,10 @@ export class KafkaRecordSink implements RecordSink {
       if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
       if (sinkError.kind === 'unavailable') {
         clients.stale = true;
-        this.#refuseWhileNotReady = true;
+        // A batch that spent its whole produce timeout says only that Kafka was slow (a broker
+        // being fenced, or two down): later POSTs still get their own timeout. A definite failure
+        // (unreachable, refused) is answered at once until a probe passes.
+        this.#refuseWhileNotReady = !(error instanceof RetryTimeSpent || (error as { cause?: unknown }).cause instanceof RetryTimeSpent);
         this.#supervisor.reportFailure(error);
       }
       throw error;
@@ -218,13 +222,25 @@ export class KafkaRecordSink implements RecordSink {
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding } = clients;
     const { metrics } = this.options;
-    const started = performance.now();
-    let results;
-    try {
-      results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
-    } finally {
-      // Failed and timed-out requests too: they are the slow ones.
-      metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+    const results: RecordMetadata[] = [];
+    let unanswered = messages;
+    while (unanswered.length > 0) {
+      const started = performance.now();
+      let answered;
+      try {
+        answered = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...unanswered] });
+      } finally {
+        // Failed and timed-out requests too: they are the slow ones.
+        metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+      }
+      results.push(...answered);
+      // kafkajs resends a retry only to the brokers that had not answered yet: a partition whose
+      // leader moved to one that had is left out, unsent, and missing from the results (its
+      // sequence numbers were rolled back, so sending it again is exact). Until the batch's time
+      // is spent (the partitioner ends it), those records go again, on their own.
+      const partitions = new Set(answered.map((r) => r.partition));
+      unanswered = unanswered.filter((message) => !partitions.has(chosenPartition(message) ?? -1));
+      if (unanswered.length > 0) this.options.logger.warn({ records: unanswered.length }, 'kafkajs left records of a moved partition unsent: sending them again');
     }
     metrics.recordsProduced.inc(messages.length);
     const partitions = messages.map((message) => chosenPartition(message) ?? results[0]?.partition ?? 0);
