@@ -8,7 +8,7 @@ import { createTopicAsAdmin } from '../support/create-topic.js';
 import { waitFor } from '../support/wait-for.js';
 import { check, type CheckResult } from './checker.js';
 import { canPartition } from './loopback-partition.js';
-import { drawFault, nemesis, singleBrokerFaults, type FaultWindow, type ScheduleOptions } from './nemesis.js';
+import { drawFault, nemesis, singleBrokerFaults, type FaultKind, type FaultWindow, type ScheduleOptions } from './nemesis.js';
 import { postClients, KEYS, type PostRecord } from './post-clients.js';
 import { readTopicWithJava } from './read-topic-java.js';
 import { seededRandom } from './seeded-random.js';
@@ -24,7 +24,9 @@ export interface CampaignOptions {
   /** Single-broker faults to run (the two-down window comes on top), or a time budget. */
   readonly faults?: number;
   readonly minutes?: number;
-  readonly schedule?: Partial<Omit<ScheduleOptions, 'brokers'>>;
+  readonly schedule?: Partial<Omit<ScheduleOptions, 'brokers' | 'kinds'>>;
+  /** Leave these single-broker faults out (the short campaign leaves out the slow rolling restart). */
+  readonly without?: readonly FaultKind[];
   /** POST clients, each posting every `intervalMs`. */
   readonly postClients?: number;
   readonly intervalMs?: number;
@@ -64,7 +66,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     holdMs: options.schedule?.holdMs ?? [6_000, 15_000],
     healMs: options.schedule?.healMs ?? [3_000, 8_000],
     twoDownMs: options.schedule?.twoDownMs ?? PRODUCE_TIMEOUT_MS + 4_000,
-    kinds: singleBrokerFaults(partitions),
+    kinds: singleBrokerFaults(partitions).filter((kind) => !(options.without ?? []).includes(kind)),
   };
   const count = options.faults ?? Number.POSITIVE_INFINITY;
   const endBy = options.minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.minutes * 60_000;
