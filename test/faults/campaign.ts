@@ -85,8 +85,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     cluster = await startLocalKafkaCluster({ brokers: 3, username: 'nemesis' });
     const topic = `${cluster.user.topicPrefix}${TOPIC}`;
     // Kafka's default assignment puts the leaders of 6 partitions 2 on each of the 3 brokers.
-    await createTopicAsAdmin(cluster.adminBroker, { topic, numPartitions: PARTITIONS, replicationFactor: 3 });
-    log(`[faults] leaders of ${topic}: ${JSON.stringify(await leadersOf(cluster, topic))}`);
+    await createTopicAsAdmin(cluster.adminBroker, { topic, numPartitions: PARTITIONS, replicationFactor: 3 }, false);
+    // On a loaded machine the metadata can lag the creation ("does not host this topic-partition").
+    let leaders: Record<number, number> = {};
+    for (const deadline = Date.now() + 60_000; ; await sleep(500)) {
+      leaders = await leadersOf(cluster, topic).catch(() => ({}));
+      if (Object.values(leaders).filter((leader) => leader > 0).length === PARTITIONS) break;
+      if (Date.now() > deadline) throw new Error(`${topic} has no leader for every partition within 60 s: ${JSON.stringify(leaders)}`);
+    }
+    log(`[faults] leaders of ${topic}: ${JSON.stringify(leaders)}`);
     const env = { KAFKA_BINDING_DIR: cluster.bindingDir, TOPIC, REPLAY_SIZE: '1000000' };
     producer = await buildProducer(env, true, options.appLogger('producer'));
     producerServer = await listen(producer.app);

@@ -15,6 +15,11 @@ const quietly = (...args: string[]): boolean => {
   }
 };
 
+/** The name of the chain process `pid` cuts in. */
+export function chainOf(pid: number): string {
+  return `${CHAIN_PREFIX}${pid}`;
+}
+
 /** Whether this process may change the firewall (root, iptables installed). */
 export function canPartition(): boolean {
   try {
@@ -32,7 +37,7 @@ export function canPartition(): boolean {
  * Chains left by a process that died without cleaning up are removed when the next one starts.
  */
 export class LoopbackPartition {
-  readonly chain = `${CHAIN_PREFIX}${process.pid}`;
+  readonly chain = chainOf(process.pid);
   #open = false;
   readonly #onExit = (): void => this.close();
 
