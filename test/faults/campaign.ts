@@ -43,6 +43,8 @@ export interface CampaignResult {
   readonly posts: readonly PostRecord[];
   readonly check: CheckResult;
   readonly produceTimeoutMs: number;
+  /** Steps of the nemesis that failed (the run ended early); their window counts as a fault. */
+  readonly nemesisErrors: readonly string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,6 +82,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const consumers: TestConsumer[] = [];
   const clients: StreamClient[] = [];
   const windows: FaultWindow[] = [];
+  const nemesisErrors: string[] = [];
   let chaos: ReturnType<typeof nemesis> | undefined;
   try {
     cluster = await startLocalKafkaCluster({ brokers: 3, username: 'nemesis' });
@@ -123,10 +126,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       for (let index = 0; index < count + (twoDownAt >= 0 ? 1 : 0) && Date.now() < endBy; index++) {
         const twoDownNow = twoDownAt >= 0 ? twoDownAt : windows.length > 0 && !windows.some((w) => w.kind === 'two-down') && Date.now() > startedAt + 0.4 * (endBy - startedAt) ? index : -1;
         const fault = drawFault(random, index, twoDownNow, schedule);
-        const healed = await chaos.run(fault);
-        await cluster.waitUntilWhole(120_000);
-        await waitFor(ready, 60_000, () => 'the apps were not ready within 60 s of the cluster being whole');
-        windows.push({ ...healed, wholeAt: Date.now() });
+        try {
+          const healed = await chaos.run(fault);
+          await cluster.waitUntilWhole(120_000);
+          await waitFor(ready, 60_000, () => 'the apps were not ready within 60 s of the cluster being whole');
+          windows.push({ ...healed, wholeAt: Date.now() });
+        } catch (error) {
+          // The nemesis itself failed (on a loaded machine a JVM can take minutes to start): the
+          // run ends here, and what it did so far is still checked.
+          nemesisErrors.push(`${fault.kind} of node ${fault.node}: ${String(error).slice(0, 300)}`);
+          log(`[faults] the nemesis failed, ending the run: ${nemesisErrors.at(-1)}`);
+          const from = windows.at(-1)?.wholeAt ?? startedAt;
+          windows.push({ kind: fault.kind, nodes: [fault.node], from, healedAt: Date.now(), wholeAt: Date.now() });
+          await Promise.allSettled(cluster.nodes.filter((n) => !n.running).map((n) => n.start(300_000)));
+          await cluster.waitUntilWhole(300_000).catch(() => undefined);
+          break;
+        }
         await sleep(fault.healMs);
       }
     } finally {
@@ -155,6 +170,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       posts,
       check: check({ posts, topic: topicRecords, clients: logs, faults: windows, produceTimeoutMs: PRODUCE_TIMEOUT_MS }),
       produceTimeoutMs: PRODUCE_TIMEOUT_MS,
+      nemesisErrors,
     };
   } finally {
     chaos?.close();

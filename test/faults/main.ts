@@ -38,6 +38,7 @@ console.log(`\n${summaryTable(result)}\n\n${faultTable(result)}\n`);
 writeFileSync(values.svg, timelineSvg(result));
 console.log(`timeline: ${values.svg}`);
 const found = violations(result.check);
+if (result.nemesisErrors.length > 0) console.log(`\nthe nemesis failed, and the run ended early:\n${result.nemesisErrors.map((e) => `- ${e}`).join('\n')}`);
 if (found.length > 0) {
   console.log(`\nFOUND (seed ${seed}):\n${found.map((f) => `- ${f}`).join('\n')}`);
   process.exitCode = 1;
