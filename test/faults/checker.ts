@@ -10,14 +10,21 @@ export interface CheckResult {
   readonly unavailable: number;
   /** 503s whose record is in the topic anyway (allowed: the outcome was unknown when answered). */
   readonly unavailableWritten: number;
+  /** Every value found in the topic. */
+  readonly writtenValues: ReadonlySet<string>;
   /** 503s answered after the whole produce timeout (allowed, counted). */
   readonly unavailableTimedOut: number;
   /** 503s in the two-down window (allowed). */
   readonly unavailableTwoDown: number;
   /** 503s answered before the produce timeout while a majority stood. */
   readonly unavailableEarly: readonly PostRecord[];
-  /** Answers other than 200 and 503, and hangs. */
+  /** Answers other than 200 and 503, and hangs (no answer within the give-up time). */
   readonly other: readonly PostRecord[];
+  /**
+   * Requests whose connection failed before any answer (a reset, a socket the server closed as
+   * the client reused it): the HTTP client's view, counted and listed apart, outcome unknown.
+   */
+  readonly connectionErrors: readonly PostRecord[];
   /** 200s whose value is not at the partition and offset they named. */
   readonly lostOrMisplaced: readonly string[];
   /** Values found more than once in the topic. */
@@ -137,10 +144,12 @@ export function check(input: CheckInput): CheckResult {
     acked: acked.length,
     unavailable: unavailable.length,
     unavailableWritten: unavailable.filter((p) => byValue.has(p.value)).length,
+    writtenValues: new Set(byValue.keys()),
     unavailableTimedOut: unavailable.filter((p) => !inTwoDown(p) && timedOut(p)).length,
     unavailableTwoDown: unavailable.filter(inTwoDown).length,
     unavailableEarly: unavailable.filter((p) => !inTwoDown(p) && !timedOut(p)),
-    other: posts.filter((p) => p.status !== 200 && p.status !== 503),
+    other: posts.filter((p) => p.status !== 200 && p.status !== 503 && (p.status !== 0 || p.error === 'timeout')),
+    connectionErrors: posts.filter((p) => p.status === 0 && p.error !== 'timeout'),
     lostOrMisplaced,
     duplicated: [...byValue].filter(([, records]) => records.length > 1).map(([value]) => value),
     keysSplit: [...partitionsOfKey].filter(([, partitions]) => partitions.size > 1).map(([key]) => key),

@@ -11,6 +11,8 @@ export interface PostRecord {
   /** Where the producer said it wrote the record (200 only). */
   readonly partition?: number;
   readonly offset?: string;
+  /** Why a request got no answer: `timeout` (cut after the give-up time) or the socket error's code. */
+  readonly error?: string;
 }
 
 /** The keys keyed clients choose from: few, so each partition sees several keys and each key many records. */
@@ -38,15 +40,18 @@ export function postClients(producerUrl: string, options: { clients: number; int
     const startedAt = Date.now();
     let status = 0;
     let ack: { partition?: number; offset?: string } = {};
+    let error: string | undefined;
     try {
       const res = await fetch(url, { method: 'POST', body: value, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, signal: AbortSignal.timeout(options.giveUpMs) });
       const body = await res.text();
       status = res.status;
       if (status === 200) ack = JSON.parse(body) as { partition: number; offset: string };
-    } catch {
+    } catch (failure) {
       status = 0;
+      const cause = (failure as { cause?: { code?: string } }).cause;
+      error = (failure as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? (failure as Error).name);
     }
-    records.push({ value, key, status, startedAt, ms: Date.now() - startedAt, ...(status === 200 ? { partition: ack.partition, offset: ack.offset } : {}) });
+    records.push({ value, key, status, startedAt, ms: Date.now() - startedAt, ...(status === 200 ? { partition: ack.partition, offset: ack.offset } : {}), ...(error ? { error } : {}) });
   };
   const timers = Array.from({ length: options.clients }, (_, client) => {
     let n = 0;

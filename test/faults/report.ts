@@ -32,6 +32,7 @@ export function summaryTable(result: CampaignResult): string {
     ['acknowledged (200)', String(c.acked)],
     ['503', `${c.unavailable} (two brokers down: ${c.unavailableTwoDown}; after the whole produce timeout: ${c.unavailableTimedOut}; earlier, a majority standing: ${c.unavailableEarly.length}; of all 503s, written anyway: ${c.unavailableWritten})`],
     ['other answers or hangs', String(c.other.length)],
+    ['requests whose connection failed before an answer (client side)', `${c.connectionErrors.length}${c.connectionErrors.length > 0 ? ` (${[...new Set(c.connectionErrors.map((p) => p.error))].join(', ')}; ${c.connectionErrors.filter((p) => c.writtenValues.has(p.value)).length} written)` : ''}`],
     ['lost or not at the named offset', String(c.lostOrMisplaced.length)],
     ['duplicated in the topic', String(c.duplicated.length)],
     ['keys on more than one partition', String(c.keysSplit.length)],
