@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
+import type { Logger } from '@demo-kafka/app-kit';
 import type { KafkaRecordSource } from '../src/kafka/kafka-record-source.js';
 import { readConsumerSettings } from '../src/settings.js';
 import type { StreamHub } from '../src/stream/stream-hub.js';
@@ -19,9 +20,9 @@ export interface TestConsumer {
 }
 
 /** Builds and starts the consumer from `env`; waits until Kafka is ready unless told not to. */
-export async function buildConsumer(env: Record<string, string>, waitReady = true): Promise<TestConsumer> {
+export async function buildConsumer(env: Record<string, string>, waitReady = true, logger?: Logger): Promise<TestConsumer> {
   const settings = readConsumerSettings({ CONSUMER_INSTANCE: `test-${randomUUID()}`, ...env });
-  const consumer = wireConsumer(settings, loadKafkaBinding(env, resourceNames(settings)), testLogger('consumer-test'), { processMetrics: false });
+  const consumer = wireConsumer(settings, loadKafkaBinding(env, resourceNames(settings)), logger ?? testLogger('consumer-test'), { processMetrics: false });
   consumer.start();
   const { server, url, close } = await listen(consumer.app);
   if (waitReady) await waitFor(() => consumer.source.readiness().ready, 30_000, () => consumer.source.readiness().reason ?? '');

@@ -1,4 +1,5 @@
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
+import type { Logger } from '@demo-kafka/app-kit';
 import type { Express } from 'express';
 import type { KafkaRecordSink } from '../src/kafka/kafka-record-sink.js';
 import { readProducerSettings } from '../src/settings.js';
@@ -18,10 +19,10 @@ export interface TestProducer {
 }
 
 /** Builds the app from `env` (binding and settings); waits until Kafka is ready unless told not to. */
-export async function buildProducer(env: Record<string, string>, waitReady = true): Promise<TestProducer> {
+export async function buildProducer(env: Record<string, string>, waitReady = true, logger?: Logger): Promise<TestProducer> {
   const settings = readProducerSettings(env);
   const binding = loadKafkaBinding(env, resourceNames(settings));
-  const producer = wireProducer(settings, binding, testLogger('producer-test'), { processMetrics: false });
+  const producer = wireProducer(settings, binding, logger ?? testLogger('producer-test'), { processMetrics: false });
   producer.start();
   if (waitReady) await waitFor(() => producer.sink.readiness().ready, 30_000, () => producer.sink.readiness().reason ?? '');
   return { app: producer.app, api: await contractRequest(producer.app), sink: producer.sink, topic: binding.topic, close: () => producer.stop() };

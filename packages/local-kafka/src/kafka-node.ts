@@ -47,6 +47,16 @@ export class KafkaNode {
     return `127.0.0.1:${this.layout.adminPort}`;
   }
 
+  /** The ports clients use (SASL_SSL and mutual TLS), for a test that cuts this node off from them. */
+  get clientPorts(): readonly number[] {
+    return [this.layout.clientPort, this.layout.mtlsPort];
+  }
+
+  /** The ports its peers use (the KRaft controller quorum and the inter-broker PLAINTEXT listener). */
+  get peerPorts(): readonly number[] {
+    return [this.layout.controllerPort, this.layout.adminPort];
+  }
+
   get logFile(): string {
     return this.layout.launch.logFile;
   }

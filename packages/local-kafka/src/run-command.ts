@@ -15,6 +15,8 @@ export function runCommand(command: string, args: readonly string[], options: { 
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output }));
+    // A command that exits before reading its input (EPIPE) has still ended: 'close' reports how.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }

@@ -10,6 +10,7 @@ import {
 } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { ResumePoints } from '../stream/resume-points.js';
+import { consumerFailoverTuning } from './failover-tuning.js';
 import type { StreamRecord } from '../stream/stream-record.js';
 import { streamRecordOf } from './stream-record-of.js';
 
@@ -81,8 +82,9 @@ export class KafkaRecordSource {
   }
 
   #createClients(binding: KafkaBinding): Clients {
-    const kafka = createKafka(binding, this.options.logger);
+    const kafka = createKafka(binding, this.options.logger, consumerFailoverTuning.client);
     const consumer = kafka.consumer({
+      ...consumerFailoverTuning.consumer,
       groupId: groupIdFor(binding, this.options.instanceId),
       allowAutoTopicCreation: false,
       sessionTimeout: 10_000,

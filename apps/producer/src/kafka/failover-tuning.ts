@@ -25,7 +25,13 @@ export interface FailoverTuning {
  */
 export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
   const requestTimeout = Math.max(1_000, Math.min(30_000, Math.round(produceTimeoutMs / 4)));
-  const retry: RetryOptions = { retries: Math.ceil(produceTimeoutMs / 1_000) + 2, initialRetryTime: 100, maxRetryTime: 1_000 };
+  // The retries end when the batch's produce timeout is spent (routed-message.ts): kafkajs only
+  // counts them, and a count ran out before the budget when attempts failed fast. The count is a
+  // backstop, twice the budget at the longest backoff, for attempts that fail before the check.
+  const retry: RetryOptions = { retries: Math.ceil((2 * produceTimeoutMs) / 1_000) + 4, initialRetryTime: 100, maxRetryTime: 1_000 };
+  // The client's own retries (reconnecting, and a metadata request inside one produce attempt) end
+  // the send at once when exhausted (kafkajs does not retry that error), so they span the budget too.
+  const clientRetry: RetryOptions = { retries: Math.ceil(produceTimeoutMs / 1_000) + 2, initialRetryTime: 100, maxRetryTime: 1_000 };
   return {
     client: {
       requestTimeout,
@@ -34,7 +40,7 @@ export function failoverTuning(produceTimeoutMs: number): FailoverTuning {
       // Used by kafkajs to reconnect (each attempt to the next seed broker, so a dead one is
       // skipped) and to retry a metadata request (on the broker it first chose, which the
       // stall-detecting socket below drops if it is frozen); the producer's retry spans the rest.
-      retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
+      retry: clientRetry,
       // A broker that stops answering (frozen) is dropped like one that died.
       socketFactory: stallDetectingSocketFactory(requestTimeout),
     },

@@ -9,12 +9,14 @@ import {
   type Message,
   type Producer,
   type Readiness,
+  type RecordMetadata,
 } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
 import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
+import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil, RetryTimeSpent } from './routed-message.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordHeaders, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -25,10 +27,6 @@ export interface KafkaRecordSinkOptions {
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
 }
-
-/** Where our partitioner wrapper records the partition chosen for a message (cheaper than a WeakMap). */
-const CHOSEN_PARTITION = Symbol('chosen partition');
-type RoutedMessage = Message & { [CHOSEN_PARTITION]?: number };
 
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
 interface Clients {
@@ -42,6 +40,8 @@ interface Clients {
    */
   stale: boolean;
   connected: boolean;
+  /** The replacement of a stale producer under way (by the probe or by the next batch). */
+  renewing?: Promise<void>;
 }
 
 /**
@@ -55,6 +55,12 @@ export class KafkaRecordSink implements RecordSink {
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
   readonly #tuning: FailoverTuning;
+  /**
+   * Whether a write is refused at once while Kafka is not ready: until the first batch went
+   * through and after a batch failed. A probe that is only slow (a broker of the cluster frozen
+   * or cut off) is no reason to refuse: the write may still succeed within its produce timeout.
+   */
+  #refuseWhileNotReady = true;
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
     this.#tuning = failoverTuning(options.produceTimeoutMs);
@@ -88,10 +94,12 @@ export class KafkaRecordSink implements RecordSink {
 
   write(record: OutgoingRecord): Promise<RecordAck> {
     const state = this.#supervisor.readiness();
-    if (!state.ready) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
+    if (!state.ready && this.#refuseWhileNotReady) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
     const { key, headers } = record;
+    const now = Date.now();
     // kafkajs reads no field it is not given; its header type wants mutable arrays, which it never changes.
-    const message: Message = { value: record.value, timestamp: String(Date.now()), key, headers: headers as Message['headers'] };
+    const message: Message = { value: record.value, timestamp: String(now), key, headers: headers as Message['headers'] };
+    retryUntil(message, now + this.options.produceTimeoutMs);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
     const bytes = record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
@@ -136,13 +144,9 @@ export class KafkaRecordSink implements RecordSink {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Kafka reports one base offset per partition; knowing where each message went gives each
-      // its own offset. The first choice is kept for the retries: kafkajs partitions the whole
-      // batch again on each retry but resends only to the brokers that had not answered, so a
-      // record moved to another partition would be either never sent or written twice.
-      createPartitioner: () => {
-        const choose = Partitioners.DefaultPartitioner();
-        return (args) => ((args.message as RoutedMessage)[CHOSEN_PARTITION] ??= choose(args));
-      },
+      // its own offset. The wrapper keeps the first choice for the retries and ends them when the
+      // batch's time is spent.
+      createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner),
     });
     return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), connected: false, stale: false };
   }
@@ -150,8 +154,14 @@ export class KafkaRecordSink implements RecordSink {
   async #probe(): Promise<void> {
     const clients = this.#clients;
     await this.#connect(clients);
-    if (clients.stale) {
-      // Connected before it takes over, so batches never meet a producer that is still connecting.
+    await this.#renew(clients);
+    await ensureTopic(clients.admin, clients.binding.topic);
+  }
+
+  /** Replaces a stale producer by one with a new id, connected before it takes over. */
+  async #renew(clients: Clients): Promise<void> {
+    if (!clients.stale) return;
+    clients.renewing ??= (async () => {
       const fresh = clients.createProducer();
       try {
         await fresh.connect();
@@ -163,8 +173,8 @@ export class KafkaRecordSink implements RecordSink {
       clients.producer = fresh;
       clients.stale = false;
       await old.disconnect().catch(() => {});
-    }
-    await ensureTopic(clients.admin, clients.binding.topic);
+    })().finally(() => (clients.renewing = undefined));
+    await clients.renewing;
   }
 
   async #connect(clients: Clients): Promise<void> {
@@ -177,17 +187,27 @@ export class KafkaRecordSink implements RecordSink {
 
   async #sendBatch(messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
     const clients = this.#clients;
-    if (clients.stale) throw new SinkError('not-ready', 'reconnecting to Kafka after a failed write');
+    // The batch waits for the new producer rather than failing: its records have time left.
+    if (clients.stale) await this.#renew(clients).catch((error: unknown) => {
+      throw new SinkError('not-ready', `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`);
+    });
+    retryBatchUntilLatest(messages);
     const sending = this.#produce(clients, messages);
     this.#inFlight = sending.then(() => undefined, () => undefined);
     try {
-      return await sending;
+      const acks = await sending;
+      this.#refuseWhileNotReady = false;
+      return acks;
     } catch (error) {
       const sinkError = this.#toSinkError(error);
       // One record too large for the topic fails the whole request: send each alone, so only it gets 413.
       if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
       if (sinkError.kind === 'unavailable') {
         clients.stale = true;
+        // A batch that spent its whole produce timeout says only that Kafka was slow (a broker
+        // being fenced, or two down): later POSTs still get their own timeout. A definite failure
+        // (unreachable, refused) is answered at once until a probe passes.
+        this.#refuseWhileNotReady = !(error instanceof RetryTimeSpent || (error as { cause?: unknown }).cause instanceof RetryTimeSpent);
         this.#supervisor.reportFailure(error);
       }
       throw error;
@@ -205,16 +225,28 @@ export class KafkaRecordSink implements RecordSink {
   async #produce(clients: Clients, messages: readonly Message[]): Promise<RecordAck[]> {
     const { producer, binding } = clients;
     const { metrics } = this.options;
-    const started = performance.now();
-    let results;
-    try {
-      results = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...messages] });
-    } finally {
-      // Failed and timed-out requests too: they are the slow ones.
-      metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+    const results: RecordMetadata[] = [];
+    let unanswered = messages;
+    while (unanswered.length > 0) {
+      const started = performance.now();
+      let answered;
+      try {
+        answered = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...unanswered] });
+      } finally {
+        // Failed and timed-out requests too: they are the slow ones.
+        metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
+      }
+      results.push(...answered);
+      // kafkajs resends a retry only to the brokers that had not answered yet: a partition whose
+      // leader moved to one that had is left out, unsent, and missing from the results (its
+      // sequence numbers were rolled back, so sending it again is exact). Until the batch's time
+      // is spent (the partitioner ends it), those records go again, on their own.
+      const partitions = new Set(answered.map((r) => r.partition));
+      unanswered = unanswered.filter((message) => !partitions.has(chosenPartition(message) ?? -1));
+      if (unanswered.length > 0) this.options.logger.warn({ records: unanswered.length }, 'kafkajs left records of a moved partition unsent: sending them again');
     }
     metrics.recordsProduced.inc(messages.length);
-    const partitions = messages.map((message) => (message as RoutedMessage)[CHOSEN_PARTITION] ?? results[0]?.partition ?? 0);
+    const partitions = messages.map((message) => chosenPartition(message) ?? results[0]?.partition ?? 0);
     const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
     return messages.map((message, i) => ({
       topic: binding.topic,

@@ -1,0 +1,140 @@
+import { execFileSync } from 'node:child_process';
+
+/** The comment on every rule and jump we add, so a leftover from a crashed run can be found. */
+export const RULE_COMMENT = 'demo-kafka-nemesis';
+/** Our chains are named with this prefix and the owning process id (iptables allows 28 characters). */
+const CHAIN_PREFIX = 'DKNEMESIS-';
+
+const iptables = (...args: string[]): string => execFileSync('iptables', ['-w', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const quietly = (...args: string[]): boolean => {
+  try {
+    iptables(...args);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The name of the chain process `pid` cuts in. */
+export function chainOf(pid: number): string {
+  return `${CHAIN_PREFIX}${pid}`;
+}
+
+/** Whether this process may change the firewall (root, iptables installed). */
+export function canPartition(): boolean {
+  try {
+    iptables('-S', 'INPUT');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Drops loopback TCP traffic of chosen ports (a network partition on one machine), in an iptables
+ * chain of this process's own that is jumped to from INPUT. Every cut is undone by `heal()`,
+ * `close()` removes the chain, and both also run when the process exits however it ends.
+ * Chains left by a process that died without cleaning up are removed when the next one starts.
+ */
+export class LoopbackPartition {
+  readonly chain = chainOf(process.pid);
+  #open = false;
+  readonly #onExit = (): void => this.close();
+
+  constructor() {
+    removeLeftovers();
+  }
+
+  #ensureChain(): void {
+    if (this.#open) return;
+    quietly('-N', this.chain);
+    iptables('-I', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', this.chain);
+    this.#open = true;
+    process.once('exit', this.#onExit);
+  }
+
+  /** Drops every packet to or from these ports (both ends of every connection through them). */
+  cutPorts(ports: readonly number[]): void {
+    this.#ensureChain();
+    for (const port of ports) {
+      for (const direction of ['--dport', '--sport']) {
+        iptables('-A', this.chain, '-p', 'tcp', direction, String(port), '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'DROP');
+      }
+    }
+  }
+
+  /** Drops one connection, both ways, by its two ports. */
+  cutConnection(localPort: number, remotePort: number): void {
+    this.#ensureChain();
+    for (const [from, to] of [[localPort, remotePort], [remotePort, localPort]] as const) {
+      iptables('-A', this.chain, '-p', 'tcp', '--sport', String(from), '--dport', String(to), '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'DROP');
+    }
+  }
+
+  /** The rules now in force, as `iptables -S` prints them. */
+  rules(): string[] {
+    if (!this.#open) return [];
+    return iptables('-S', this.chain).split('\n').filter((line) => line.startsWith('-A'));
+  }
+
+  /** Removes every cut (the chain stays for the next one). */
+  heal(): void {
+    if (this.#open) quietly('-F', this.chain);
+  }
+
+  /** Removes every cut and the chain itself. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    process.off('exit', this.#onExit);
+    removeChain(this.chain);
+  }
+}
+
+function removeChain(chain: string): void {
+  while (quietly('-D', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', chain));
+  quietly('-F', chain);
+  quietly('-X', chain);
+}
+
+/** Removes the chains of processes that no longer run (a run killed before it could clean up). */
+export function removeLeftovers(): string[] {
+  let listing = '';
+  try {
+    listing = iptables('-S');
+  } catch {
+    return [];
+  }
+  const chains = [...new Set([...listing.matchAll(new RegExp(`${CHAIN_PREFIX}(\\d+)`, 'g'))].map((m) => ({ name: m[0], pid: Number(m[1]) })))];
+  const removed: string[] = [];
+  for (const { name, pid } of chains) {
+    if (removed.includes(name) || isAlive(pid)) continue;
+    removeChain(name);
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The TCP connections process `pid` opened to any of `remotePorts`: [its local port, the remote port]. */
+export function outgoingConnections(pid: number, remotePorts: readonly number[]): Array<[number, number]> {
+  const wanted = new Set(remotePorts);
+  const out = execFileSync('ss', ['-tnpH'], { encoding: 'utf8' });
+  const found: Array<[number, number]> = [];
+  for (const line of out.split('\n')) {
+    if (!line.includes(`pid=${pid},`)) continue;
+    const [, , , local, remote] = line.trim().split(/\s+/);
+    const localPort = Number(local?.split(':').at(-1));
+    const remotePort = Number(remote?.split(':').at(-1));
+    if (wanted.has(remotePort)) found.push([localPort, remotePort]);
+  }
+  return found;
+}
