@@ -6,12 +6,15 @@ import { cgroupCpuQuota, cgroupMemoryLimit, type ReadFile } from './cgroup-limit
 export const MAX_DEFAULT_WORKERS = 4;
 
 /**
- * Memory one worker may need: its resident size once connected (about 45 MiB measured, Node 26)
- * plus room for the batches it holds while Kafka acknowledges them (request bodies and the
+ * Memory one worker may need: its own pages when idle (about 30 MiB measured in the image, Node
+ * 26) plus room for the batches it holds while Kafka acknowledges them (request bodies and the
  * encoded produce requests: a few BATCH_MAX_BYTES).
  */
 export const WORKER_MEMORY_BYTES = 64 * 1024 * 1024;
-/** The primary that forks the workers (about 40 MiB measured), when there is more than one. */
+/**
+ * The primary that forks the workers, when there is more than one: its own pages (about 28 MiB
+ * measured) and the Node binary's pages, which every process shares (about 50 MiB, counted once).
+ */
 export const PRIMARY_MEMORY_BYTES = 48 * 1024 * 1024;
 
 /** What the default worker count is, and which limit set it (for the start-up log). */
