@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { freePort, writeBindingDir } from '@demo-kafka/local-kafka';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MAX_DEFAULT_WORKERS, PRIMARY_MEMORY_BYTES, WORKER_MEMORY_BYTES } from '../apps/producer/src/cluster/default-workers.js';
 import { containerEngine, engine, type ContainerEngine } from './images/container-engine.js';
 import { nodeBaseImage, type NodeBase } from './images/node-base-image.js';
 import { podRun, type PodRun } from './images/pod-run-flags.js';
@@ -148,9 +149,9 @@ describe.skipIf(typeof found === 'string')('the images, built from the Dockerfil
     const decide = "const m = await import('/app/apps/producer/dist/cluster/default-workers.js'); console.log(JSON.stringify(m.workerDefault(16)));";
     // As if the node had 16 CPUs: only the cgroup's limits may bring the count down.
     expect(nodeIn('producer', ['--cpus', '0.5'], decide)).toMatchObject({ workers: 1, decidedBy: 'cpu-quota', cpuQuota: { cpus: 0.5 } });
-    const memory = nodeIn('producer', ['--memory', `${256 * MiB}b`], decide) as { workers: number; decidedBy: string; memoryLimit?: { bytes: number } };
-    expect(memory).toMatchObject({ decidedBy: 'memory-limit', memoryLimit: { bytes: 256 * MiB } });
-    expect(memory.workers).toBeLessThanOrEqual(3);
+    const fit = Math.floor((256 * MiB - PRIMARY_MEMORY_BYTES) / WORKER_MEMORY_BYTES);
+    expect(fit).toBeLessThan(MAX_DEFAULT_WORKERS);
+    expect(nodeIn('producer', ['--memory', `${256 * MiB}b`], decide)).toMatchObject({ workers: fit, decidedBy: 'memory-limit', memoryLimit: { bytes: 256 * MiB } });
   });
 
   it('runs both as the manifests say: ready after a Secret rotation, Hello through them, and SIGTERM loses no acknowledged write', async () => {

@@ -18,7 +18,7 @@ export const producerSettingsSpec = {
   BATCH_MAX_RECORDS: num({ default: 500, desc: 'most records coalesced into one produce request' }),
   BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
   CORS_ORIGINS: str({ default: '*', desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list' }),
-  WORKERS: workerCount({ default: defaultWorkers(), desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use, at most 4' }),
+  WORKERS: workerCount({ default: defaultWorkers(), desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use (affinity, cgroup quota), no more than its memory limit holds, at most 4' }),
   PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
 };
 

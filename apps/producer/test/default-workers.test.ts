@@ -70,11 +70,11 @@ describe('defaultWorkers', () => {
 
   it('never starts more workers than the memory limit holds, v2 memory.max and v1 memory.limit_in_bytes', () => {
     const v2 = (bytes: number) => files({ '/proc/self/cgroup': V2_NAMESPACED, '/sys/fs/cgroup/memory.max': `${bytes}\n` });
-    // 256 MiB: the primary and three workers fit, a fourth would not.
-    expect(PRIMARY_MEMORY_BYTES + 3 * WORKER_MEMORY_BYTES).toBeLessThanOrEqual(256 * MiB);
-    expect(PRIMARY_MEMORY_BYTES + 4 * WORKER_MEMORY_BYTES).toBeGreaterThan(256 * MiB);
+    // 256 MiB (the manifest's limit): the primary and two workers fit, a third would not.
+    expect(PRIMARY_MEMORY_BYTES + 2 * WORKER_MEMORY_BYTES).toBeLessThanOrEqual(256 * MiB);
+    expect(PRIMARY_MEMORY_BYTES + 3 * WORKER_MEMORY_BYTES).toBeGreaterThan(256 * MiB);
     expect(workerDefault(16, v2(256 * MiB))).toEqual({
-      workers: 3, decidedBy: 'memory-limit', cpus: 16, memoryLimit: { bytes: 256 * MiB, file: '/sys/fs/cgroup/memory.max' },
+      workers: 2, decidedBy: 'memory-limit', cpus: 16, memoryLimit: { bytes: 256 * MiB, file: '/sys/fs/cgroup/memory.max' },
     });
     expect(defaultWorkers(16, v2(128 * MiB))).toBe(1);
     expect(defaultWorkers(16, v2(32 * MiB))).toBe(1);
@@ -84,10 +84,11 @@ describe('defaultWorkers', () => {
     const v1 = files({
       '/proc/self/cgroup': V1_KUBEPODS,
       '/sys/fs/cgroup/memory/memory.limit_in_bytes': '9223372036854771712\n', // v1's "no limit"
-      [`${v1Own}/memory.limit_in_bytes`]: `${192 * MiB}\n`,
+      [`${v1Own}/memory.limit_in_bytes`]: `${512 * MiB}\n`,
     });
-    expect(workerDefault(16, v1)).toMatchObject({ workers: 2, decidedBy: 'memory-limit', memoryLimit: { bytes: 192 * MiB, file: `${v1Own}/memory.limit_in_bytes` } });
-    expect(defaultWorkers(16, files({ '/proc/self/cgroup': V1_CONTAINER, '/sys/fs/cgroup/memory/memory.limit_in_bytes': `${256 * MiB}` }))).toBe(3);
+    expect(workerDefault(16, v1)).toMatchObject({ workers: 4, decidedBy: 'cap', memoryLimit: { bytes: 512 * MiB, file: `${v1Own}/memory.limit_in_bytes` } });
+    expect(workerDefault(16, files({ '/proc/self/cgroup': V1_KUBEPODS, [`${v1Own}/memory.limit_in_bytes`]: `${192 * MiB}` }))).toMatchObject({ workers: 1, decidedBy: 'memory-limit' });
+    expect(defaultWorkers(16, files({ '/proc/self/cgroup': V1_CONTAINER, '/sys/fs/cgroup/memory/memory.limit_in_bytes': `${256 * MiB}` }))).toBe(2);
   });
 
   it('names the limit that gave the fewest workers when CPU and memory both limit', () => {

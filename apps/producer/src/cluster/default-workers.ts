@@ -12,10 +12,10 @@ export const MAX_DEFAULT_WORKERS = 4;
  */
 export const WORKER_MEMORY_BYTES = 64 * 1024 * 1024;
 /**
- * The primary that forks the workers, when there is more than one: its own pages (about 28 MiB
+ * What a clustered producer needs beside its workers: the primary's own pages (about 28 MiB
  * measured) and the Node binary's pages, which every process shares (about 50 MiB, counted once).
  */
-export const PRIMARY_MEMORY_BYTES = 48 * 1024 * 1024;
+export const PRIMARY_MEMORY_BYTES = 80 * 1024 * 1024;
 
 /** What the default worker count is, and which limit set it (for the start-up log). */
 export interface WorkerDefault {
