@@ -2,6 +2,7 @@
 import cluster from 'node:cluster';
 import { HEALTH_PATHS, createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
+import { workerDefault } from './cluster/default-workers.js';
 import { runPrimary } from './cluster/run-primary.js';
 import { MESSAGES_PATH } from './http/messages-route.js';
 import { readProducerSettings } from './settings.js';
@@ -14,7 +15,12 @@ try {
   const settings = readProducerSettings();
   const binding = loadKafkaBinding(process.env, resourceNames(settings));
   const logger = createLogger(APP, settings.LOG_LEVEL);
-  if (cluster.isPrimary) logger.info({ kafka: binding.redacted() }, binding.describe());
+  if (cluster.isPrimary) {
+    logger.info({ kafka: binding.redacted() }, binding.describe());
+    // Which limit chose the process count, so a count that surprises can be traced to its cgroup file.
+    const chosen = process.env.WORKERS ? { decidedBy: 'WORKERS' } : workerDefault();
+    logger.info({ ...chosen, workers: settings.WORKERS }, `${settings.WORKERS} producer process(es), decided by ${chosen.decidedBy}`);
+  }
 
   if (cluster.isPrimary && settings.WORKERS > 1) {
     runPrimary({ workers: settings.WORKERS, logger });

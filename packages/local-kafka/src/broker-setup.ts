@@ -29,11 +29,11 @@ export function freshDataDir(given: string | undefined, tempPrefix: string): { d
 }
 
 /** The binding written at start (default: the walkthrough's, in the format's usual mode), refused before any work if no user can have it. */
-export function initialBindingRequest(options: { bindingFormat?: BindingFormat; security?: SecurityMode }): BindingRequest {
+export function initialBindingRequest(options: { bindingFormat?: BindingFormat; security?: SecurityMode; bindingMode?: number }): BindingRequest {
   const format = options.bindingFormat ?? 'walkthrough';
   const security = options.security ?? defaultSecurityMode(format);
   checkFormatAllows(format, security);
-  return { format, security };
+  return { format, security, ...(options.bindingMode !== undefined && { mode: options.bindingMode }) };
 }
 
 /** A clients CA in `dir` and a certificate (`CN=<username>`) for each user. */

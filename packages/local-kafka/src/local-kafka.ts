@@ -40,6 +40,8 @@ export interface LocalKafkaOptions {
   readonly bindingFormat?: BindingFormat;
   /** How the binding directory's client authenticates (default: the format's usual one). */
   readonly security?: SecurityMode;
+  /** The binding files' mode (default 0600, private to the user running the broker). */
+  readonly bindingMode?: number;
 }
 
 /** Which binding {@link LocalKafka.writeBinding} writes. */
@@ -48,6 +50,8 @@ export interface BindingRequest {
   readonly security: SecurityMode;
   /** Whose credentials (default: the binding's user). */
   readonly username?: string;
+  /** The files' mode (default 0600). */
+  readonly mode?: number;
 }
 
 /** A running broker and its binding. */
@@ -205,7 +209,7 @@ export function bindingWriter(of: {
     const certificate = who && of.certificates.get(who.username);
     if (!who || !certificate) throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
     const material: BindingMaterial = { saslBrokers: of.saslBrokers, mtlsBrokers: of.mtlsBrokers, caPem: of.caPem, ...who, certificate, name: SECRET_NAME };
-    writeBindingDir(dir, bindingFiles(material, request.format, request.security));
+    writeBindingDir(dir, bindingFiles(material, request.format, request.security), request.mode);
   };
 }
 
