@@ -120,9 +120,11 @@ function checkCommand(words: string[], where: string): void {
     expect(existsSync(join(REPO, rest[1] ?? '', 'kustomization.yaml')), line).toBe(true);
     return;
   }
-  if (tool === 'docker' && verb === 'run') {
-    // Someone else's image (a tracing backend): only with a pinned tag, never :latest.
-    expect(rest.at(-1), line).toMatch(/:\d+\.\d+\.\d+$/);
+  if ((tool === 'docker' || tool === 'podman') && verb === 'run') {
+    // One of our images as the base manifests name it, or someone else's at a pinned tag.
+    const image = rest.at(-1) ?? '';
+    const ours = [...read('k8s/base/producer-deployment.yaml').matchAll(/image: (\S+)/g), ...read('k8s/base/consumer-deployment.yaml').matchAll(/image: (\S+)/g)].map((m) => m[1]);
+    if (!ours.includes(image)) expect(image, line).toMatch(/:\d+\.\d+\.\d+$/);
     return;
   }
   if (tool === 'curl') {
