@@ -46,6 +46,12 @@ describe('the curl lines of the headers document', () => {
 
   it('are the same in English and Japanese, and cover both apps', () => {
     expect(curlLines(read('docs/headers-and-cloudevents.ja.md'))).toEqual(english);
+    // The READMEs show some of them: those run here too.
+    for (const readme of ['README.md', 'README.ja.md']) {
+      const shown = curlLines(read(readme));
+      expect(shown.length, readme).toBeGreaterThan(0);
+      for (const line of shown) expect(english, `${readme}: ${line}`).toContain(line);
+    }
     expect(english.some((l) => l.includes(`:${NODE_PORTS.producer}/`))).toBe(true);
     expect(english.some((l) => l.includes(`:${NODE_PORTS.consumer}/`))).toBe(true);
   });
