@@ -1,4 +1,5 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { parseSseItems } from './sse-items.js';
 
 /** One parsed Server-Sent Event. */
 export interface SseEvent {
@@ -75,24 +76,6 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
 
 /** Parses complete events (those ended by a blank line) as the EventSource spec says. */
 export function parseEvents(raw: string): SseEvent[] {
-  const events: SseEvent[] = [];
-  const blocks = raw.replace(/\r\n?/g, '\n').split('\n\n');
-  blocks.pop(); // the last block is not complete until a blank line follows it
-  for (const block of blocks) {
-    let id: string | undefined;
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon === -1 ? line : line.slice(0, colon);
-      let value = colon === -1 ? '' : line.slice(colon + 1);
-      if (value.startsWith(' ')) value = value.slice(1);
-      if (field === 'data') data.push(value);
-      else if (field === 'id') id = value;
-      else if (field === 'event') event = value;
-    }
-    if (data.length > 0) events.push({ id, event, data: data.join('\n') });
-  }
-  return events;
+  // An EventSource dispatches an event without an `event:` field as `message`.
+  return parseSseItems(raw).map(({ id, event, data }) => ({ id, event: event ?? 'message', data }));
 }
