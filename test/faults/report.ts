@@ -73,7 +73,9 @@ export function timelineSvg(result: CampaignResult): string {
   const span = Math.max(1, result.endedAt - result.startedAt);
   const x = (t: number): number => left + ((t - result.startedAt) / span) * (width - left - 20);
   const yMax = Math.max(result.produceTimeoutMs * 1.5, 1000);
-  const y = (ms: number, base: number): number => base + panel - (Math.min(ms, yMax) / yMax) * panel;
+  // Drawn inside the panel: a lag can be slightly negative (the stream delivered the record before
+  // its POST's answer reached the client), and anything over yMax sits on the top edge.
+  const y = (ms: number, base: number): number => base + panel - (Math.min(Math.max(ms, 0), yMax) / yMax) * panel;
   const colors: Record<string, string> = { kill: '#f4a3a3', freeze: '#a3c8f4', 'cut-clients': '#f4d6a3', 'cut-peers': '#d6a3f4', 'kill-controller': '#f4a3d6', 'rolling-restart': '#a3f4c8', 'two-down': '#c0c0c0' };
   const parts: string[] = [];
   const panels = [
