@@ -137,7 +137,9 @@ describe.skipIf(typeof found === 'string')('the images, built from the Dockerfil
     expect(inspected.buildTools).toEqual([]);
     // What the lockfile marks as needed for development only (pino, say, is both: a test tool and app-kit's logger).
     const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    const devOnly = new Set(Object.entries(lock.packages).filter(([path, p]) => p.dev && path.startsWith('node_modules/')).map(([path]) => path.replace(/^.*node_modules\//, '')));
+    // Top-level entries only: a nested copy under a dev tool (string-width, tslib, ...) says nothing of the one the app uses.
+    const topLevel = ([path]: [string, unknown]): boolean => path.startsWith('node_modules/') && !path.slice('node_modules/'.length).includes('node_modules/');
+    const devOnly = new Set(Object.entries(lock.packages).filter((entry) => topLevel(entry) && entry[1].dev).map(([path]) => path.slice('node_modules/'.length)));
     expect(devOnly.has('typescript') && devOnly.has('vitest')).toBe(true);
     expect(inspected.topModules.filter((m) => devOnly.has(m)), 'dev dependencies').toEqual([]);
     expect(inspected.topModules).toContain('kafkajs');
