@@ -1,6 +1,7 @@
 import { API_DOCUMENT_PATHS, HEALTH_PATHS, HttpProblem, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
-import { KEY_HEADER, messagesRoute } from './http/messages-route.js';
+import { KEY_HEADER } from './http/messages-parameters.js';
+import { messagesRoute } from './http/messages-route.js';
 import { producerOpenApi } from './http/producer-openapi.js';
 import { ClusterMetricsUnavailable, type ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';

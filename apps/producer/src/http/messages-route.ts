@@ -9,7 +9,6 @@ import { KEY_HEADER, KEY_QUERY } from './messages-parameters.js';
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
 export const MESSAGES_PATH = '/messages';
 
-export { KEY_HEADER };
 
 export interface MessagesRouteOptions {
   readonly sink: RecordSink;
