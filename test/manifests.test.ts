@@ -74,6 +74,7 @@ interface PackageJson {
   readonly workspaces?: readonly string[];
   readonly scripts?: Readonly<Record<string, string>>;
   readonly dependencies?: Readonly<Record<string, string>>;
+  readonly devDependencies?: Readonly<Record<string, string>>;
   readonly engines?: Readonly<Record<string, string>>;
 }
 
@@ -699,6 +700,20 @@ describe.each(APPS.map((app) => [app.workspace, app] as const))('%s/Dockerfile',
       for (const input of buildInputs(ws)) expect(copies(stage, input), `the build stage copies ${input}`).toBe(true);
     }
     for (const file of ['package.json', 'package-lock.json']) expect(copies(stage, file)).toBe(true);
+  });
+
+  it('installs for its build only the workspaces it builds, each declaring the compiler and types its build runs', () => {
+    const stage = build();
+    const installs = instructions(stage, 'RUN').flatMap(npmCommands).filter((words) => words[1] === 'ci');
+    expect(installs).toHaveLength(1);
+    // Without -w, npm ci installs every dev dependency of the root too (the test tools, over 400 MiB).
+    expect([...npmWorkspaces(installs[0] ?? [])].sort()).toEqual([...closure()].sort());
+    const root = ROOT_PACKAGE.devDependencies ?? {};
+    for (const ws of closure()) {
+      const declared = packageJson(ws).devDependencies ?? {};
+      // The same version as the root's, so the repository compiles with one TypeScript.
+      for (const tool of ['typescript', '@types/node']) expect(declared[tool], `${ws} declares ${tool} as the root does`).toBe(root[tool]);
+    }
   });
 
   it('runs npm ci and npm scripts only on workspaces and scripts that exist', () => {
