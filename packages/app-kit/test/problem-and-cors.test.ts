@@ -201,6 +201,20 @@ describe('cors', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('allows the members of a header family (a name ending in *) that a preflight asks for, and nothing else', async () => {
+    const app = express();
+    app.use(cors('*', ['Content-Type', 'Kafka-Header-*']));
+    const preflight = (requested: string) =>
+      request(app).options('/x').set('Origin', 'https://page.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', requested);
+    const asked = await preflight('content-type, Kafka-Header-Trace-Id, kafka-header-x, x-other, kafka-header-');
+    expect(asked.headers['access-control-allow-headers']).toBe('Content-Type, kafka-header-trace-id, kafka-header-x');
+    // The answer depends on the request's list: caches must key on it.
+    expect(asked.headers.vary).toMatch(/Access-Control-Request-Headers/i);
+    const plain = await preflight('content-type');
+    expect(plain.headers['access-control-allow-headers']).toBe('Content-Type');
+    expect(plain.headers['access-control-allow-headers']).not.toContain('*');
+  });
+
   it('allows nobody with an empty list', async () => {
     const res = await request(corsApp(' , ')).get('/x').set('Origin', 'https://a.example');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();

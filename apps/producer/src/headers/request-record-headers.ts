@@ -8,8 +8,11 @@ export const KAFKA_HEADER_PREFIX = 'kafka-header-';
 /** Record headers this app sets from their own request headers, so never from `Kafka-Header-*`. */
 export const CONTENT_TYPE_HEADER = 'content-type';
 export const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
-/** Request headers a page on another origin may send (Kafka-Header-* cannot be listed ahead: name them in the preflight's list). */
-export const CORS_REQUEST_HEADERS = [...TRACE_HEADERS, 'ce-specversion', 'ce-id', 'ce-source', 'ce-type', 'ce-subject', 'ce-time', 'ce-dataschema'] as const;
+/**
+ * Request headers a page on another origin may send: `*` ends a family (every `Kafka-Header-*`,
+ * every CloudEvents attribute, extensions included), allowed as a preflight names its members.
+ */
+export const CORS_REQUEST_HEADERS = [...TRACE_HEADERS, `${KAFKA_HEADER_PREFIX}*`, `${HTTP_CE_PREFIX}*`] as const;
 
 /** What a request adds to its record beyond the body. */
 export interface RequestRecordContext {
