@@ -1,5 +1,5 @@
 // First: it must run before kafkajs loads (see the file).
-import './record-header-encoder-fix.js';
+import './record-encoder-fix.js';
 import kafkajs from 'kafkajs';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 
