@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { FIXED_KAFKAJS_VERSION } from './request-queue-timer-fix.js';
+import { swapKafkajsModule } from './kafkajs-module-swap.js';
 
 /** What kafkajs' record batch takes from a record's encoder: the bytes (it checks `buf` is a Buffer). */
 export interface EncodedRecord {
@@ -20,7 +19,6 @@ export interface RecordFields {
 
 type RecordEncoder = (record: RecordFields) => EncodedRecord;
 
-const require = createRequire(import.meta.url);
 const RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0/index.js';
 /** The one module that binds the record encoder when it loads. */
 const PRODUCE_REQUEST_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
@@ -128,14 +126,7 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
  * kafkajs import this one first. Only for the version read here; returns whether it swapped.
  */
 export function fixRecordEncoder(): boolean {
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== FIXED_KAFKAJS_VERSION) return false;
-  if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)] !== undefined) return false;
-  const original = require(RECORD_MODULE) as RecordEncoder;
-  const loaded = require.cache[require.resolve(RECORD_MODULE)];
-  if (loaded === undefined) return false;
-  loaded.exports = (record: RecordFields): EncodedRecord => encodeRecord(record, original);
-  return true;
+  return swapKafkajsModule<RecordEncoder>(RECORD_MODULE, PRODUCE_REQUEST_MODULE, (original) => (record) => encodeRecord(record, original));
 }
 
 /** Whether the swap is in place (kafkajs' produce request uses ours). */

@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import '../src/kafka/kafkajs.js';
+import { groupMessagesFixed, groupMessagesPerPartition } from '../src/kafka/group-messages-fix.js';
+
+const require = createRequire(import.meta.url);
+const MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
+type Grouping = typeof groupMessagesPerPartition;
+
+/** kafkajs' own grouping: its module loaded once more, beside the swapped one. */
+function kafkajsGrouping(): Grouping {
+  const path = require.resolve(MODULE);
+  const swapped = require.cache[path];
+  delete require.cache[path];
+  try {
+    return require(path) as Grouping;
+  } finally {
+    require.cache[path] = swapped;
+  }
+}
+
+describe("the grouping of a send's messages by partition", () => {
+  const messages = Array.from({ length: 250 }, (_, i) => ({ value: `m${i}`, key: i % 7 === 0 ? 'k' : undefined }));
+  // Keyed messages together, the others spread: what a partitioner does, deterministically.
+  const partitioner = ({ message }: { message: { value: string; key: string | undefined } }): number => (message.key ? 5 : Number(message.value.slice(1)) % 3);
+
+  it('gives the groups kafkajs gives, each in the order of the messages', () => {
+    const args = { topic: 't', partitionMetadata: [{}, {}], messages, partitioner };
+    expect(groupMessagesPerPartition(args)).toEqual(kafkajsGrouping()(args));
+    expect(groupMessagesPerPartition({ ...args, partitionMetadata: [] })).toEqual({});
+  });
+
+  it('is the one kafkajs producers use in this process', () => {
+    expect(groupMessagesFixed).toBe(true);
+    expect(require(MODULE)).toBe(groupMessagesPerPartition);
+  });
+});
