@@ -16,6 +16,8 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 /** One HTTP target's figures at one concurrency: medians over the repeats. */
 export interface TargetFigures {
   readonly rps: number;
+  /** Every round's requests/s, in the order measured: the spread behind the median. */
+  readonly rpsRounds: readonly number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** CPU of the server's processes per acknowledged request, in ms. */
@@ -181,6 +183,7 @@ export async function producerBench(options: {
       const perRequest = (list: readonly Sample[], seconds: (s: Sample) => number): number => median(list.map((s) => (seconds(s) * 1000) / (s.requests - s.failed)));
       const figures = (list: readonly Sample[]): TargetFigures => ({
         rps: median(list.map((s) => s.rps)),
+        rpsRounds: list.map((s) => s.rps),
         p50Ms: median(list.map((s) => s.p50Ms)),
         p99Ms: median(list.map((s) => s.p99Ms)),
         cpuMsPerRequest: perRequest(list, (s) => s.cpuSeconds),
