@@ -238,9 +238,11 @@ export class KafkaRecordSink implements RecordSink {
       }
       results.push(...answered);
       // kafkajs resends a retry only to the brokers that had not answered yet: a partition whose
-      // leader moved to one that had is left out, unsent, and missing from the results (its
-      // sequence numbers were rolled back, so sending it again is exact). Until the batch's time
-      // is spent (the partitioner ends it), those records go again, on their own.
+      // leader moved to one that had is left out, unsent, and missing from the results. Its last
+      // request failed and rolled its sequence numbers back, and no request of the send is still
+      // in flight when send() returns (app-kit's send-messages-fix), so sending it again is exact:
+      // a broker that has the batch already drops the copy. Until the batch's time is spent (the
+      // partitioner ends it), those records go again, on their own.
       const partitions = new Set(answered.map((r) => r.partition));
       unanswered = unanswered.filter((message) => !partitions.has(chosenPartition(message) ?? -1));
       if (unanswered.length > 0) this.options.logger.warn({ records: unanswered.length }, 'kafkajs left records of a moved partition unsent: sending them again');

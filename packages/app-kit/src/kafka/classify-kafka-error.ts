@@ -1,6 +1,7 @@
 // First: it must run before kafkajs loads (see the file).
 import './record-encoder-fix.js';
 import './group-messages-fix.js';
+import './send-messages-fix.js';
 import kafkajs from 'kafkajs';
 import { STALLED_CODE } from './stall-detecting-socket.js';
 

@@ -1,6 +1,7 @@
-// First: it must run before kafkajs loads (see the file).
+// First: they must run before kafkajs loads (see the files).
 import './record-encoder-fix.js';
 import './group-messages-fix.js';
+import './send-messages-fix.js';
 import kafkajs from 'kafkajs';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 
