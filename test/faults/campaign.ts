@@ -5,6 +5,7 @@ import { buildProducer, type TestProducer } from '../../apps/producer/test/build
 import { producerSettingsSpec } from '../../apps/producer/src/settings.js';
 import { listen, type Listening } from '../support/listen.js';
 import { createTopicAsAdmin } from '../support/create-topic.js';
+import { groupCoordinatorOf } from '../support/group-coordinator.js';
 import { waitFor } from '../support/wait-for.js';
 import { check, type CheckResult } from './checker.js';
 import { canPartition } from './loopback-partition.js';
@@ -101,6 +102,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     producer = await buildProducer(env, true, options.appLogger('producer'));
     producerServer = await listen(producer.app);
     consumers.push(await buildConsumer(env, true, options.appLogger('consumer-0')), await buildConsumer(env, true, options.appLogger('consumer-1')));
+    // Where each replica's group is coordinated decides what a cut of that broker does to its stream.
+    const { adminBroker } = cluster;
+    const coordinators = await Promise.all(consumers.map((c) => groupCoordinatorOf(adminBroker, c.source.groupId).catch(() => -1)));
+    log(`[faults] group coordinators of the consumer replicas: ${coordinators.map((node, i) => `r${i} node ${node}`).join(', ')}`);
     for (const [i, consumer] of consumers.entries()) {
       const url = `${consumer.url}/messages`;
       clients.push(

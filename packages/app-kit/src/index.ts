@@ -7,7 +7,7 @@ export { createKafka } from './kafka/create-kafka.js';
 export { STALLED_CODE, stallDetectingSocketFactory } from './kafka/stall-detecting-socket.js';
 export { reconnectOnBindingChange } from './kafka/reconnect-on-binding-change.js';
 export { ConnectionSupervisor, type SupervisorOptions } from './kafka/connection-supervisor.js';
-export { classifyKafkaError, type KafkaErrorClass, type KafkaErrorKind } from './kafka/classify-kafka-error.js';
+export { classifyKafkaError, kafkaErrorCause, type KafkaErrorClass, type KafkaErrorKind } from './kafka/classify-kafka-error.js';
 export { describeKafkaError, isAccessError } from './kafka/describe-kafka-error.js';
 export { ensureTopic } from './kafka/ensure-topic.js';
 export { kafkajsLogCreator } from './kafka/kafkajs-logger.js';

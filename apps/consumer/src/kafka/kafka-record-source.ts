@@ -13,6 +13,10 @@ import type { ResumePoints } from '../stream/resume-points.js';
 import { consumerFailoverTuning } from './failover-tuning.js';
 import type { StreamRecord } from '../stream/stream-record.js';
 import { streamRecordOf } from './stream-record-of.js';
+import { isolateUnreachableBrokers } from './unreachable-broker-isolation.js';
+
+// Before any consumer exists: one unreachable broker no longer stops every partition (see the file).
+const brokersIsolated = isolateUnreachableBrokers();
 
 export interface KafkaRecordSourceOptions {
   readonly binding: KafkaBinding;
@@ -53,6 +57,7 @@ export class KafkaRecordSource {
   constructor(private readonly options: KafkaRecordSourceOptions) {
     this.#clients = this.#createClients(options.binding);
     this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
+    if (!brokersIsolated) options.logger.warn('kafkajs is not the version whose consumer is patched to fetch past an unreachable broker: one such broker may stall every partition');
   }
 
   /** The consumer group this process uses (under the binding's prefix, as the ACLs require). */

@@ -125,7 +125,7 @@ const REASONS: Readonly<Record<PlainKind, string>> = {
  * around the cause (retries exhausted, an aggregate of per-topic errors).
  */
 export function classifyKafkaError(error: unknown): KafkaErrorClass {
-  const cause = rootCause(error);
+  const cause = kafkaErrorCause(error);
   const type = typeof cause === 'object' && cause !== null && 'type' in cause ? String(cause.type) : '';
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
   const retriable = cause instanceof KafkaJSError ? cause.retriable : false;
@@ -164,7 +164,7 @@ function known(kind: PlainKind, retriable: boolean): KafkaErrorClass {
 }
 
 /** The error under kafkajs' wrappers: the cause of exhausted retries, the first of an aggregate. */
-function rootCause(error: unknown): unknown {
+export function kafkaErrorCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 5; depth++) {
     // Retries exhausted, or a retrier that gave up (bail wraps the cause in a bare KafkaJSNonRetriableError).

@@ -1,0 +1,57 @@
+import { createRequire } from 'node:module';
+import kafkajs from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { ISOLATED_KAFKAJS_VERSION, isolateUnreachableBrokers } from '../src/kafka/unreachable-broker-isolation.js';
+
+const require = createRequire(import.meta.url);
+const { prototype } = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: { fetch(this: unknown, nodeId: number): Promise<unknown[]> } };
+
+/** A connected socket of a broker's pool, which records whether the patch closed it. */
+function connection(): { destroyed: Error | undefined; socket: { destroy(error?: Error): void }; isConnected(): boolean } {
+  const state = {
+    destroyed: undefined as Error | undefined,
+    socket: { destroy: (error?: Error): void => void (state.destroyed = error) },
+    isConnected: (): boolean => state.destroyed === undefined,
+  };
+  return state;
+}
+
+/** A ConsumerGroup with only the fields its fetch reads before it asks the broker, and metadata that fails with `error`. */
+function groupFailingWith(error: Error) {
+  const connections = [connection(), connection()];
+  const group = Object.assign(Object.create(prototype) as object, {
+    groupId: 'g',
+    maxWaitTime: 1,
+    logger: { info: () => {}, debug: () => {}, warn: () => {}, error: () => {} },
+    cluster: {
+      refreshMetadataIfNecessary: () => Promise.reject(error),
+      brokerPool: { brokers: { 1: { connectionPool: { host: '127.0.0.1', port: 9094, pool: connections } } } },
+    },
+  });
+  return { group, connections };
+}
+
+describe('kafkajs consumer patched to fetch past an unreachable broker', () => {
+  const patched = isolateUnreachableBrokers();
+
+  it('is written for the kafkajs version installed (re-read runner.js and consumerGroup.js before bumping it)', () => {
+    expect((require('kafkajs/package.json') as { version: string }).version).toBe(ISOLATED_KAFKAJS_VERSION);
+    expect(patched).toBe(true);
+    expect(isolateUnreachableBrokers()).toBe(true);
+  });
+
+  it('keeps a timed-out fetch to its broker: nothing fetched, and the silent connections closed', async () => {
+    const timeout = new kafkajs.KafkaJSRequestTimeoutError('Request Metadata(key: 3, version: 6) timed out', { broker: '127.0.0.1:9094', clientId: 'c', correlationId: 1, createdAt: 0, sentAt: 0, pendingDuration: 0 });
+    const { group, connections } = groupFailingWith(timeout);
+    await expect(prototype.fetch.call(group, 1)).resolves.toEqual([]);
+    expect(connections.map((c) => c.destroyed !== undefined)).toEqual([true, true]);
+  });
+
+  it('passes on what is not about reaching a broker (a refusal)', async () => {
+    // kafkajs builds it from its table of broker errors (its typings only know a message).
+    const refusal = new kafkajs.KafkaJSProtocolError(Object.assign(new Error('not authorised'), { type: 'TOPIC_AUTHORIZATION_FAILED', code: 29, retriable: false }));
+    const { group, connections } = groupFailingWith(refusal);
+    await expect(prototype.fetch.call(group, 1)).rejects.toBe(refusal);
+    expect(connections.map((c) => c.destroyed)).toEqual([undefined, undefined]);
+  });
+});
