@@ -2,22 +2,13 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import '../src/kafka/kafkajs.js';
 import { groupMessagesFixed, groupMessagesPerPartition } from '../src/kafka/group-messages-fix.js';
+import { kafkajsOriginal } from './kafkajs-original.js';
 
 const require = createRequire(import.meta.url);
 const MODULE = 'kafkajs/src/producer/groupMessagesPerPartition.js';
 type Grouping = typeof groupMessagesPerPartition;
 
-/** kafkajs' own grouping: its module loaded once more, beside the swapped one. */
-function kafkajsGrouping(): Grouping {
-  const path = require.resolve(MODULE);
-  const swapped = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path) as Grouping;
-  } finally {
-    require.cache[path] = swapped;
-  }
-}
+const kafkajsGrouping = (): Grouping => kafkajsOriginal<Grouping>(MODULE);
 
 describe("the grouping of a send's messages by partition", () => {
   const messages = Array.from({ length: 250 }, (_, i) => ({ value: `m${i}`, key: i % 7 === 0 ? 'k' : undefined }));

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import '../src/kafka/kafkajs.js';
 import { encodeRecord, recordEncoderFixed, type RecordFields } from '../src/kafka/record-encoder-fix.js';
+import { kafkajsOriginal } from './kafkajs-original.js';
 
 const require = createRequire(import.meta.url);
 // kafkajs' internals have no types: typed by what is used here.
@@ -10,18 +11,8 @@ const decodeRecord = require('kafkajs/src/protocol/recordBatch/record/v0/decoder
 const produceRequest = require('kafkajs/src/protocol/requests/produce/v3/request.js') as unknown;
 const inUse = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (record: RecordFields) => { buffer: Buffer };
 
-/** kafkajs' own record encoder: its module loaded once more, beside the swapped one. */
-function kafkajsRecordEncoder(): (record: RecordFields) => { buf: Buffer; buffer: Buffer } {
-  const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-  const swapped = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path) as (record: RecordFields) => { buf: Buffer; buffer: Buffer };
-  } finally {
-    require.cache[path] = swapped;
-  }
-}
-const original = kafkajsRecordEncoder();
+/** kafkajs' own record encoder. */
+const original = kafkajsOriginal<(record: RecordFields) => { buf: Buffer; buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
 
 const long = 'x'.repeat(300);
 const CASES: Array<[string, RecordFields]> = [

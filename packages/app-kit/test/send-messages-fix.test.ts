@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import '../src/kafka/kafkajs.js';
 import { sendMessagesFixed, type CreateSendMessages, type Retrier } from '../src/kafka/send-messages-fix.js';
+import { kafkajsOriginal } from './kafkajs-original.js';
 
 // This drives kafkajs' own sendMessages, retrier and errors against brokers that are functions:
 // what is tested is kafkajs' retry logic around its requests, not Kafka (the campaign and the
@@ -13,17 +14,7 @@ const createRetry = require('kafkajs/src/retry/index.js') as (options: object) =
 const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
 const NOT_ENOUGH_REPLICAS = 19;
 
-/** kafkajs' own sendMessages: its module loaded once more, beside the swapped one. */
-function kafkajsSendMessages(): CreateSendMessages {
-  const path = require.resolve(SEND_MESSAGES);
-  const swapped = require.cache[path];
-  delete require.cache[path];
-  try {
-    return require(path) as CreateSendMessages;
-  } finally {
-    require.cache[path] = swapped;
-  }
-}
+const kafkajsSendMessages = (): CreateSendMessages => kafkajsOriginal<CreateSendMessages>(SEND_MESSAGES);
 
 interface ProduceCall {
   readonly nodeId: number;
