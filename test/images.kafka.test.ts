@@ -3,7 +3,7 @@
  * official Node image, or a stand-in where no registry serves it: docs/images.md), then run with
  * the flags k8s/base asks for, against the run's broker.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_DEFAULT_WORKERS, PRIMARY_MEMORY_BYTES, WORKER_MEMORY_BYTES } from '../apps/producer/src/cluster/default-workers.js';
 import { containerEngine, engine, type ContainerEngine } from './images/container-engine.js';
 import { nodeBaseImage, type NodeBase } from './images/node-base-image.js';
+import { buildImage, IMAGE_APPS, imageTestTag, type ImageApp } from './images/build-image.js';
 import { podRun, type PodRun } from './images/pod-run-flags.js';
 import { createTopicAsAdmin } from './support/create-topic.js';
 import { parseDockerfile } from './support/dockerfile.js';
@@ -24,8 +25,8 @@ import { steadyPosts } from './support/steady-posts.js';
 import { keepForSecretScan } from './support/test-logger.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const APPS = ['producer', 'consumer'] as const;
-type App = (typeof APPS)[number];
+const APPS = IMAGE_APPS;
+type App = ImageApp;
 const MiB = 1024 * 1024;
 
 const found = containerEngine();
@@ -33,26 +34,12 @@ if (typeof found === 'string') console.warn(`[images] skipped: ${found}`);
 const e = found as ContainerEngine;
 const podman = (args: readonly string[], timeoutMs?: number): string => engine(e, args, timeoutMs);
 
-/** A tag of our own, so the test never replaces an image a user built (the manifests run :latest). */
-const tagOf = (app: App): string => `localhost/demo-kafka-${app}:image-test`;
+const tagOf = imageTestTag;
 const runId = randomUUID().slice(0, 8);
 const containers: string[] = [];
 const dirs: string[] = [];
 
-/** Builds one app's image; resolves with the seconds it took, rejects with the build's last lines. */
-function build(app: App, base: NodeBase): Promise<number> {
-  const started = Date.now();
-  const args = [...e.globalArgs, 'build', ...e.ulimitArgs, ...base.buildArgs, '--file', `apps/${app}/Dockerfile`, '--tag', tagOf(app), '.'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(e.command, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('close', (code) =>
-      code === 0 ? resolve((Date.now() - started) / 1000) : reject(new Error(`podman build apps/${app}/Dockerfile failed (${code}):\n${output.split('\n').slice(-25).join('\n')}`)),
-    );
-  });
-}
+const build = (app: App, base: NodeBase): Promise<number> => buildImage(e, REPO, app, base);
 
 /** A Secret volume as the kubelet writes it (`..data` swapped atomically), readable by the pod's user at the manifest's mode. */
 function secretVolume(secret: Record<string, string>, mode: number): { dir: string; write(next: Record<string, string>): void } {
