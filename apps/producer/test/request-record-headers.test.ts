@@ -55,6 +55,21 @@ describe('record headers from a POST', () => {
     expect(big.detail).toMatch(/MAX_RECORD_HEADER_BYTES/);
     expect(big.message).not.toContain('secret');
   });
+
+  it('counts the traceparent a traced sink adds, whether or not the request sends one', () => {
+    const traced = { ...LIMITS, addsTraceparent: true };
+    const seven = Array.from({ length: 7 }, (_, i) => [`Kafka-Header-h${i}`, 'v']).flat();
+    expect(Object.keys(requestRecordContext(seven, BODY, LIMITS).headers ?? {})).toHaveLength(7);
+    expect(problemOf(() => requestRecordContext([...seven, 'Kafka-Header-h7', 'v'], BODY, traced)).status).toBe(431);
+    // A request's own traceparent is replaced by the sink, not added to: counted once.
+    expect(Object.keys(requestRecordContext([...seven, 'traceparent', TRACEPARENT], BODY, traced).headers ?? {})).toHaveLength(8);
+    const nearlyFull = ['Kafka-Header-big', 'v'.repeat(LIMITS.maxBytes - 'big'.length - 20)];
+    expect(requestRecordContext(nearlyFull, BODY, LIMITS).headers).toBeDefined();
+    expect(problemOf(() => requestRecordContext(nearlyFull, BODY, traced)).detail).toMatch(/MAX_RECORD_HEADER_BYTES/);
+    // Nothing asked for, nothing written: the sink alone decides the traceparent.
+    expect(requestRecordContext(['Host', 'x'], BODY, traced).headers).toBeUndefined();
+    expect(requestRecordContext(['Content-Type', 'text/plain'], BODY, traced).headers).toEqual({ 'content-type': 'text/plain' });
+  });
 });
 
 describe('CloudEvents from a POST', () => {

@@ -4,6 +4,11 @@ export interface RecordHeaderLimits {
   readonly maxCount: number;
   /** Most bytes of header names and values together (UTF-8) on one record. */
   readonly maxBytes: number;
+  /**
+   * The sink writes a `traceparent` of its own (tracing on): counted against the limits even when
+   * the request sends none, so the record the sink writes stays within them.
+   */
+  readonly addsTraceparent?: boolean;
 }
 
 /** The defaults of MAX_RECORD_HEADERS and MAX_RECORD_HEADER_BYTES (Node itself accepts 16 KiB of request headers). */

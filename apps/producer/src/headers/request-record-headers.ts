@@ -23,6 +23,9 @@ export interface RequestRecordContext {
 
 type Pair = readonly [string, string];
 
+/** A W3C traceparent as a sink writes it (version 00): only its length matters here. */
+const TRACEPARENT_OF_A_SPAN = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
+
 /** The usual case, one content type and nothing else: one frozen context per type, shared by every record. */
 const contentTypeOnly = new Map<string, RequestRecordContext>();
 const MAX_CACHED_CONTENT_TYPES = 64;
@@ -57,7 +60,7 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
       }
     }
   }
-  if (user === undefined && ce === undefined && trace === undefined) {
+  if (user === undefined && ce === undefined && trace === undefined && limits.addsTraceparent !== true) {
     if (contentType === undefined) return NONE;
     const cached = contentTypeOnly.get(contentType);
     if (cached !== undefined) return cached;
@@ -82,7 +85,9 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
   if (traceparent) add(headers, limit, 'traceparent', traceparent[1]);
   const tracestate = trace?.filter(([name]) => name === 'tracestate').map(([, value]) => value);
   if (tracestate !== undefined && tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
-  return { headers, partitionKey: event?.partitionKey };
+  // The sink's own span context replaces a request's traceparent, or is added: same name, same length.
+  if (limits.addsTraceparent === true && !traceparent) limit.take('traceparent', TRACEPARENT_OF_A_SPAN);
+  return { headers: contentType === undefined && Object.keys(headers).length === 0 ? undefined : headers, partitionKey: event?.partitionKey };
 }
 
 /** The spellings clients send, compared without making a lower-case copy per request. */
