@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startFanOutClients, type FanOutClients } from './fan-out-clients.js';
 import { cpuSeconds, rssBytes } from './process-stats.js';
 import { startServer, type ServerProcess } from './server-process.js';
-import { ratio, sleep } from './stats.js';
+import { median, ratio, sleep } from './stats.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const built = new Set<string>();
@@ -66,6 +66,11 @@ export interface ConsumerFanOutResult {
   readonly openFilesLimit: string;
   /** The same consumer ladder and replay connect for an older checkout, when one was given. */
   readonly before?: { readonly consumer: LadderResult; readonly replayConnect: ConsumerFanOutResult['replayConnect'] };
+  /**
+   * With an older checkout and more than one round: the consumer ladder of each build, run again in
+   * alternation (this, before, before, this, ...), the first round being `consumer` and `before`.
+   */
+  readonly rounds?: { readonly now: readonly LadderResult[]; readonly before: readonly LadderResult[] };
 }
 
 interface Target {
@@ -207,7 +212,18 @@ async function replayConnect(target: Target, count: number, clientsCount: number
 }
 
 /** Runs the whole comparison against a running broker (its binding directory). */
-export async function consumerFanOut(options: { bindingDir: string; seconds: number; log: (line: string) => void; consumerNodeArgs?: readonly string[]; steps?: readonly number[]; beforeDir?: string; heapSnapshotsAt?: readonly number[]; consumerOnly?: boolean }): Promise<ConsumerFanOutResult> {
+export async function consumerFanOut(options: {
+  bindingDir: string;
+  seconds: number;
+  log: (line: string) => void;
+  consumerNodeArgs?: readonly string[];
+  steps?: readonly number[];
+  beforeDir?: string;
+  heapSnapshotsAt?: readonly number[];
+  consumerOnly?: boolean;
+  /** Rounds of this consumer against the one of `beforeDir` (default 1). */
+  rounds?: number;
+}): Promise<ConsumerFanOutResult> {
   const { log, seconds } = options;
   // Quiet, and with room for 19,000 clients.
   const fanOutServer = (entryPoint: string, env: Record<string, string>, readyPath: string, nodeOptions: readonly string[] = [], cwd?: string): Promise<ServerProcess> =>
@@ -265,7 +281,32 @@ export async function consumerFanOut(options: { bindingDir: string; seconds: num
     const replayBefore = await withApps(`${topic}-before-replay`, (target) => replayConnect(target, 1000, 2000), dir);
     before = { consumer: ladderBefore, replayConnect: replayBefore };
   }
-  return { consumer, stackFloor, bareSse, mixed, replayConnect: replay, openFilesLimit, ...(before ? { before } : {}) };
+  let rounds: ConsumerFanOutResult['rounds'];
+  if (before && options.beforeDir && (options.rounds ?? 1) > 1) {
+    const dir = options.beforeDir;
+    const now: LadderResult[] = [consumer];
+    const then: LadderResult[] = [before.consumer];
+    // Each pair in the other order from the one before it: neither build always runs first.
+    for (let round = 1; round < (options.rounds ?? 1); round++) {
+      const runNow = async (): Promise<void> => {
+        log(`fan-out: round ${round + 1}, this consumer ...`);
+        now.push(await withApps(`${topic}-now-${round}`, (target) => ladder(target, steps, seconds, log)));
+      };
+      const runBefore = async (): Promise<void> => {
+        log(`fan-out: round ${round + 1}, the consumer before ...`);
+        then.push(await withApps(`${topic}-before-${round}`, (target) => ladder(target, steps, seconds, log), dir));
+      };
+      if (round % 2 === 1) {
+        await runBefore();
+        await runNow();
+      } else {
+        await runNow();
+        await runBefore();
+      }
+    }
+    rounds = { now, before: then };
+  }
+  return { consumer, stackFloor, bareSse, mixed, replayConnect: replay, openFilesLimit, ...(before ? { before } : {}), ...(rounds ? { rounds } : {}) };
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
@@ -311,6 +352,26 @@ export function fanOutTables(result: ConsumerFanOutResult): string[] {
     lines.push(
       `Before: held ${result.before.consumer.maxClients}; CPU at 10,000 ${fmt((b10?.cpu ?? Number.NaN) * 100)}%, ${fmt(b10?.cpuPer1000Deliveries ?? Number.NaN, 3)} CPU s per 1,000 deliveries: now/before ${ratio(c10?.cpuPer1000Deliveries ?? Number.NaN, b10?.cpuPer1000Deliveries ?? Number.NaN)} (target <= 0.50x); ` +
         `replay connect ${fmt(result.before.replayConnect.perSecond)}/s`,
+    );
+  }
+  if (result.rounds) lines.push(...roundsLines(result.rounds));
+  return lines;
+}
+
+/** Per step: each round's p99 of both builds, their medians and the ratio of the medians. */
+function roundsLines(rounds: NonNullable<ConsumerFanOutResult['rounds']>): string[] {
+  const lines = ['', `Alternated rounds (${rounds.now.length} of each build): p99 ms per round, median, and now/before`];
+  const stepsOf = (ladders: readonly LadderResult[]): number[] => [...new Set(ladders.flatMap((l) => l.steps.map((s) => s.clients)))];
+  for (const clients of stepsOf(rounds.now)) {
+    const p99s = (ladders: readonly LadderResult[], pick: (s: FanOutStepResult) => number): number[] =>
+      ladders.map((l) => l.steps.find((s) => s.clients === clients)).filter((s): s is FanOutStepResult => s !== undefined).map(pick);
+    const now = p99s(rounds.now, (s) => s.p99);
+    const before = p99s(rounds.before, (s) => s.p99);
+    const cpuNow = p99s(rounds.now, (s) => s.cpuPer1000Deliveries);
+    const cpuBefore = p99s(rounds.before, (s) => s.cpuPer1000Deliveries);
+    lines.push(
+      `- ${clients} clients: p99 now ${now.join(' / ')} (median ${fmt(median(now))}), before ${before.join(' / ')} (median ${fmt(median(before))}): ${ratio(median(now), median(before))}; ` +
+        `CPU s per 1,000 deliveries, medians ${fmt(median(cpuNow), 3)} / ${fmt(median(cpuBefore), 3)}: ${ratio(median(cpuNow), median(cpuBefore))}`,
     );
   }
   return lines;

@@ -8,6 +8,7 @@ import { httpLoad, type LoadHeaders, type LoadResult } from './http-load.js';
 import type { NodeBinary } from './node-binaries.js';
 import { treeCpuSeconds } from './process-cpu.js';
 import { cpuSeconds, machineIdleSeconds } from '../process-stats.js';
+import { median } from '../stats.js';
 import { producerEntryPoint, startServer, type ServerProcess } from '../server-process.js';
 
 const run = promisify(execFile);
@@ -84,14 +85,6 @@ function activeTargets(hasBaseline: boolean): TargetName[] {
 
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
-
-/** The median of the finite values; NaN for none. */
-export const median = (values: readonly number[]): number => {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, perSend: number, concurrency: number, seconds: number, pauseMs = 0): Promise<RawKafkaFigures> {
   const { stdout } = await run(node.path, [...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'), bindingDir, topic, String(perSend), String(concurrency), String(seconds), String(pauseMs)], { cwd: repo });

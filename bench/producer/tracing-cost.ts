@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpLoad } from './http-load.js';
-import { measure, median, type Sample } from './producer-bench.js';
+import { median } from '../stats.js';
+import { measure, type Sample } from './producer-bench.js';
 import { producerEntryPoint, startServer, type ServerProcess } from '../server-process.js';
 import { cpuSeconds } from '../process-stats.js';
 
