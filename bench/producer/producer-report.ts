@@ -1,5 +1,6 @@
 import type { ProducerBenchResult, ProducerRow, TargetFigures } from './producer-bench.js';
 import { RAW_BATCH, TARGETS, type TargetName } from './producer-bench.js';
+import { median } from '../stats.js';
 
 const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const rate = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
@@ -93,7 +94,10 @@ function machineTable(result: ProducerBenchResult): string[] {
 /** The rounds' requests/s of two targets, as `min-max / min-max`: how far apart the rounds were. */
 function spread(a: TargetFigures, b: TargetFigures): string {
   const range = (t: TargetFigures): string => (t.rpsRounds.length === 0 ? '-' : `${rate(Math.min(...t.rpsRounds))}-${rate(Math.max(...t.rpsRounds))}`);
-  return `rounds ${range(a)} / ${range(b)}`;
+  // Each round measured both back to back: their ratio round by round cancels what drifts between rounds (the broker).
+  const paired = a.rpsRounds.slice(0, b.rpsRounds.length).map((rps, i) => rps / (b.rpsRounds[i] ?? Number.NaN)).filter(Number.isFinite);
+  const pairs = paired.length === 0 ? '' : `; round by round ${n(median(paired), 3)}x (${n(Math.min(...paired), 2)}-${n(Math.max(...paired), 2)})`;
+  return `rounds ${range(a)} / ${range(b)}${pairs}`;
 }
 
 /** A table of checks with its title, or nothing when the run measured none of them. */
