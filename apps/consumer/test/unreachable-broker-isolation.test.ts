@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { ISOLATED_KAFKAJS_VERSION, isolateUnreachableBrokers } from '../src/kafka/unreachable-broker-isolation.js';
+import { ISOLATED_KAFKAJS_VERSION, isolateUnreachableBrokers, noteFetchOutcome } from '../src/kafka/unreachable-broker-isolation.js';
 
 const require = createRequire(import.meta.url);
 const { prototype } = require('kafkajs/src/consumer/consumerGroup.js') as { prototype: { fetch(this: unknown, nodeId: number): Promise<unknown[]> } };
@@ -53,5 +53,23 @@ describe('kafkajs consumer patched to fetch past an unreachable broker', () => {
     const { group, connections } = groupFailingWith(refusal);
     await expect(prototype.fetch.call(group, 1)).rejects.toBe(refusal);
     expect(connections.map((c) => c.destroyed)).toEqual([undefined, undefined]);
+  });
+
+  it('says once at warn that a broker has not been fetched from for a session timeout, and when it is again', () => {
+    const warned: string[] = [];
+    const logger = { info: () => {}, warn: (message: string) => void warned.push(message) };
+    const group = { groupId: 'g', sessionTimeout: 60_000, logger } as unknown as Parameters<typeof noteFetchOutcome>[0];
+    const timeout = new Error('timed out');
+    noteFetchOutcome(group, 1, timeout);
+    noteFetchOutcome(group, 1, undefined);
+    expect(warned).toEqual([]);
+    const brief = { ...group, sessionTimeout: 0 } as typeof group;
+    for (let i = 0; i < 3; i++) noteFetchOutcome(brief, 2, timeout);
+    noteFetchOutcome(brief, 3, undefined);
+    expect(warned).toEqual(["A broker's partitions have not been fetched for a session timeout; still trying"]);
+    noteFetchOutcome(brief, 2, undefined);
+    noteFetchOutcome(brief, 2, undefined);
+    expect(warned).toHaveLength(2);
+    expect(warned[1]).toBe('A broker is fetched from again');
   });
 });

@@ -21,7 +21,8 @@ interface ConsumerGroup {
   readonly memberId: string | null;
   readonly generationId: number | null;
   readonly maxWaitTime: number;
-  readonly logger: { info(message: string, extra?: object): void };
+  readonly sessionTimeout: number;
+  readonly logger: { info(message: string, extra?: object): void; warn(message: string, extra?: object): void };
   readonly coordinator?: Broker | null;
   readonly cluster: { readonly brokerPool: { readonly brokers: Readonly<Record<string, Broker>> } };
   heartbeat(options: { interval: number }): Promise<void>;
@@ -40,6 +41,32 @@ interface HeartbeatState {
 const patched = Symbol('isolateUnreachableBrokers');
 
 const heartbeats = new WeakMap<ConsumerGroup, HeartbeatState>();
+
+/** Per group, the brokers that cannot be fetched from: since when, and whether that was said at warn. */
+const outages = new WeakMap<ConsumerGroup, Map<number, { readonly since: number; warned: boolean }>>();
+
+/**
+ * kafkajs logs at info, which the app logs at debug: a broker whose partitions have not been
+ * fetched for a whole session timeout is said once at warn (and its return at info), so an outage
+ * that lasts, or a broken state that looks like one, is seen in the app's log.
+ */
+export function noteFetchOutcome(group: ConsumerGroup, nodeId: number, failed: unknown): void {
+  let brokers = outages.get(group);
+  if (failed === undefined) {
+    const outage = brokers?.get(nodeId);
+    if (outage === undefined) return;
+    brokers?.delete(nodeId);
+    if (outage.warned) group.logger.warn('A broker is fetched from again', { groupId: group.groupId, nodeId, afterMs: Date.now() - outage.since });
+    return;
+  }
+  if (!brokers) outages.set(group, (brokers = new Map()));
+  const outage = brokers.get(nodeId) ?? { since: Date.now(), warned: false };
+  brokers.set(nodeId, outage);
+  if (!outage.warned && Date.now() - outage.since >= group.sessionTimeout) {
+    outage.warned = true;
+    group.logger.warn("A broker's partitions have not been fetched for a session timeout; still trying", { groupId: group.groupId, nodeId, error: String(failed) });
+  }
+}
 
 /** Whether the error only says a broker could not be reached or did not answer (not that it refused or rebalanced). */
 function isUnreachable(error: unknown): boolean {
@@ -85,7 +112,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  *   position), and any answer it does give (rebalance, unknown member) reaches kafkajs as before;
  * - keeps a fetch that cannot reach its broker to that broker: its fetcher waits a poll and tries
  *   again, while the others fetch on (no records were taken, so nothing is skipped or repeated);
- * - closes a connection whose request timed out (see dropSilentConnections).
+ * - closes a connection whose request timed out (see dropSilentConnections);
+ * - says at warn when a broker has not been fetched from for a session timeout (noteFetchOutcome).
  * Other errors go through unchanged. kafkajs has no option for any of it, so the ConsumerGroup
  * class is patched in place, only for the version read here. Returns whether it patched.
  */
@@ -131,9 +159,12 @@ export function isolateUnreachableBrokers(): boolean {
 
   prototype.fetch = async function fetchFromReachableBrokers(this: ConsumerGroup, nodeId: number): Promise<unknown[]> {
     try {
-      return await fetch.call(this, nodeId);
+      const batches = await fetch.call(this, nodeId);
+      noteFetchOutcome(this, nodeId, undefined);
+      return batches;
     } catch (error) {
       if (!isUnreachable(error)) throw error;
+      noteFetchOutcome(this, nodeId, error);
       dropSilentConnections(this, error);
       this.logger.info('A broker could not be fetched from; the others are fetched on', { groupId: this.groupId, nodeId, error: String(error) });
       await sleep(this.maxWaitTime);
