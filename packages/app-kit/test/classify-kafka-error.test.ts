@@ -121,6 +121,12 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(protocolError('MESSAGE_TOO_LARGE', false))).toMatchObject({ kind: 'too-large', retriable: false });
   });
 
+  it("reads the idempotent producer's refused sequence numbers, id or epoch as this producer's state, not an outage", () => {
+    for (const type of ['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']) {
+      expect(classifyKafkaError(protocolError(type, false))).toMatchObject({ kind: 'producer-state', retriable: true, access: false });
+    }
+  });
+
   it("keeps kafkajs' own retriable flag for broker errors it has no kind for", () => {
     expect(classifyKafkaError(protocolError('COORDINATOR_LOAD_IN_PROGRESS', true))).toEqual({ kind: 'other', retriable: true, access: false, reason: 'Kafka error: COORDINATOR_LOAD_IN_PROGRESS' });
   });

@@ -202,7 +202,13 @@ export class KafkaRecordSink implements RecordSink {
       const sinkError = this.#toSinkError(error);
       // One record too large for the topic fails the whole request: send each alone, so only it gets 413.
       if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
-      if (sinkError.kind === 'unavailable') {
+      if (classifyKafkaError(error).kind === 'producer-state') {
+        // Kafka is fine; this producer's sequence numbers are out of step with a partition's (as
+        // the Java producer does, the batch fails and the next one goes with a new producer id).
+        // Answering later POSTs 503 until a probe passed would refuse writes Kafka would take.
+        clients.stale = true;
+        this.options.logger.warn({ reason: sinkError.message, records: messages.length }, 'Kafka refused the producer state; the next batch takes a new producer id');
+      } else if (sinkError.kind === 'unavailable') {
         clients.stale = true;
         // A batch that spent its whole produce timeout says only that Kafka was slow (a broker
         // being fenced, or two down): later POSTs still get their own timeout. A definite failure

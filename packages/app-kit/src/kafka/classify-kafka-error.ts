@@ -34,6 +34,7 @@ export type KafkaErrorKind =
   | 'too-large'
   | 'not-enough-replicas'
   | 'leader-moved'
+  | 'producer-state'
   | 'other';
 
 /** The kinds with a fixed reason. */
@@ -72,6 +73,11 @@ const OTHER_TYPES: Readonly<Record<string, PlainKind>> = {
   FENCED_LEADER_EPOCH: 'leader-moved',
   UNKNOWN_LEADER_EPOCH: 'leader-moved',
   REQUEST_TIMED_OUT: 'timeout',
+  // The idempotent producer's sequence numbers or id no longer match the partition's state (seen
+  // after a leader cut off from its peers was fenced): only this producer is stuck, not Kafka.
+  OUT_OF_ORDER_SEQUENCE_NUMBER: 'producer-state',
+  UNKNOWN_PRODUCER_ID: 'producer-state',
+  INVALID_PRODUCER_EPOCH: 'producer-state',
 };
 
 /** Node's TLS error codes (on the socket error kafkajs wraps), which mean the broker's certificate was not trusted. */
@@ -117,6 +123,7 @@ const REASONS: Readonly<Record<PlainKind, string>> = {
   'too-large': 'Kafka refused the message as too large for the topic',
   'not-enough-replicas': 'Kafka has too few in-sync replicas to accept writes (brokers are down)',
   'leader-moved': 'the partition leader is moving to another broker',
+  'producer-state': "Kafka refused the producer's sequence numbers (out of step after a failover): a new producer id is taken",
 };
 
 /**
