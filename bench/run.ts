@@ -7,7 +7,9 @@
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
- * section's targets (default all; `raw` for the raw kafkajs baselines).
+ * section's targets (default all; `raw` for the raw kafkajs baselines). BENCH_RATE: a fixed load
+ * of that many POSTs/s (autocannon `-R`) instead of as many as the server answers; the builds are
+ * then compared by CPU per request.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

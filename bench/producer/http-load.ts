@@ -78,13 +78,16 @@ interface AutocannonJson {
  * in a child process where wrk is missing; never from the bench's own event loop.
  */
 export async function httpLoad(url: string, connections: number, seconds: number, headers: LoadHeaders = {}): Promise<LoadResult> {
-  if (await hasWrk()) {
+  // A fixed rate (BENCH_RATE POSTs/s over all connections) compares CPU per request at the same
+  // load, which the broker's latency does not move as much as it moves a saturating load's rate.
+  const rate = fixedRate();
+  if (rate === undefined && (await hasWrk())) {
     const { stdout, cpuSeconds } = await runTimed('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(headers), url]);
     return { ...parseWrk(stdout), generatorCpuSeconds: cpuSeconds };
   }
   const { stdout, cpuSeconds } = await runTimed(
     process.execPath,
-    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), '-H', 'Content-Type=text/plain', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]), '-b', BENCH_BODY, url],
+    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), ...(rate === undefined ? [] : ['-R', String(rate)]), '-H', 'Content-Type=text/plain', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]), '-b', BENCH_BODY, url],
   );
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
@@ -107,8 +110,16 @@ async function runTimed(command: string, args: readonly string[]): Promise<{ std
   return { stdout, cpuSeconds };
 }
 
+/** `BENCH_RATE`: POSTs per second over all connections, for a fixed-rate load (autocannon's `-R`); undefined for as fast as it goes. */
+export function fixedRate(): number | undefined {
+  const rate = Number(process.env.BENCH_RATE ?? '');
+  return Number.isFinite(rate) && rate > 0 ? rate : undefined;
+}
+
 /** Which load generator {@link httpLoad} uses. */
 export async function loadGenerator(): Promise<string> {
+  const rate = fixedRate();
+  if (rate !== undefined) return `autocannon (child process) at a fixed ${rate} POSTs/s`;
   if (!(await hasWrk())) return 'autocannon (child process)';
   // `wrk -v` prints its version and exits 1.
   const { stdout } = await run('wrk', ['-v']).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));

@@ -19,6 +19,8 @@ export interface TargetFigures {
   readonly rps: number;
   /** Every round's requests/s, in the order measured: the spread behind the median. */
   readonly rpsRounds: readonly number[];
+  /** Every round's server CPU ms per request, in the same order. */
+  readonly cpuMsRounds: readonly number[];
   readonly p50Ms: number;
   readonly p99Ms: number;
   /** CPU of the server's processes per acknowledged request, in ms. */
@@ -177,6 +179,7 @@ export async function producerBench(options: {
       const figures = (list: readonly Sample[]): TargetFigures => ({
         rps: median(list.map((s) => s.rps)),
         rpsRounds: list.map((s) => s.rps),
+        cpuMsRounds: list.map((s) => (s.cpuSeconds * 1000) / (s.requests - s.failed)),
         p50Ms: median(list.map((s) => s.p50Ms)),
         p99Ms: median(list.map((s) => s.p99Ms)),
         cpuMsPerRequest: perRequest(list, (s) => s.cpuSeconds),

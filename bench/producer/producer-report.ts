@@ -1,6 +1,7 @@
 import type { ProducerBenchResult, ProducerRow, TargetFigures } from './producer-bench.js';
 import { RAW_BATCH, TARGETS, type TargetName } from './producer-bench.js';
 import { median } from '../stats.js';
+import { fixedRate } from './http-load.js';
 
 const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const rate = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
@@ -91,13 +92,21 @@ function machineTable(result: ProducerBenchResult): string[] {
   ];
 }
 
-/** The rounds' requests/s of two targets, as `min-max / min-max`: how far apart the rounds were. */
+/**
+ * How far apart the rounds of two targets were (requests/s, or CPU ms per request with a fixed
+ * rate), and their ratio round by round: each round measured both back to back, so that ratio
+ * cancels what drifts between rounds (the broker).
+ */
 function spread(a: TargetFigures, b: TargetFigures): string {
-  const range = (t: TargetFigures): string => (t.rpsRounds.length === 0 ? '-' : `${rate(Math.min(...t.rpsRounds))}-${rate(Math.max(...t.rpsRounds))}`);
-  // Each round measured both back to back: their ratio round by round cancels what drifts between rounds (the broker).
-  const paired = a.rpsRounds.slice(0, b.rpsRounds.length).map((rps, i) => rps / (b.rpsRounds[i] ?? Number.NaN)).filter(Number.isFinite);
+  const byCpu = fixedRate() !== undefined;
+  const rounds = (t: TargetFigures): readonly number[] => (byCpu ? t.cpuMsRounds : t.rpsRounds);
+  const show = (v: number): string => (byCpu ? n(v, 3) : rate(v));
+  const range = (t: TargetFigures): string => (rounds(t).length === 0 ? '-' : `${show(Math.min(...rounds(t)))}-${show(Math.max(...rounds(t)))}`);
+  const theirs = rounds(b);
+  // With CPU, the other's over this one's: below 1 costs more, as the checks read.
+  const paired = rounds(a).slice(0, theirs.length).map((v, i) => (byCpu ? (theirs[i] ?? Number.NaN) / v : v / (theirs[i] ?? Number.NaN))).filter(Number.isFinite);
   const pairs = paired.length === 0 ? '' : `; round by round ${n(median(paired), 3)}x (${n(Math.min(...paired), 2)}-${n(Math.max(...paired), 2)})`;
-  return `rounds ${range(a)} / ${range(b)}${pairs}`;
+  return `${byCpu ? 'CPU ms rounds' : 'rounds'} ${range(a)} / ${range(b)}${pairs}`;
 }
 
 /** A table of checks with its title, or nothing when the run measured none of them. */
@@ -107,26 +116,26 @@ function section(title: string, header: string, checks: readonly TargetCheck[], 
 }
 
 /**
- * Record headers' cost and the change against the baseline build, as ratios of requests/s in
- * the same run: three Kafka-Header-* headers within 10% of none and of the baseline build (which
- * had no headers), and this build without headers within 3% of the baseline's.
+ * Record headers' cost and the change against the baseline build, as ratios in the same run:
+ * three Kafka-Header-* headers within 10% of none and of the baseline build (which had no
+ * headers), and this build without headers within 3% of the baseline's. Ratios of requests/s,
+ * or with a fixed rate (BENCH_RATE), where both serve the same load, of CPU per request (the
+ * other's over this one's: below 1 costs more).
  */
 export function headerChecks(result: ProducerBenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  const byCpu = fixedRate() !== undefined;
+  const compare = (connections: number, what: string, a: TargetFigures, b: TargetFigures, limit: number): void => {
+    if (!Number.isFinite(a.rps) || !Number.isFinite(b.rps)) return;
+    const r = byCpu ? b.cpuMsPerRequest / a.cpuMsPerRequest : a.rps / b.rps;
+    const figures = `${rate(a.rps)} / ${rate(b.rps)} POST/s, ${spread(a, b)}; CPU ${n(a.cpuMsPerRequest, 3)} / ${n(b.cpuMsPerRequest, 3)} ms`;
+    checks.push({ what: `${connections} connections: ${what} (${figures})${byCpu ? ', by CPU per request' : ''}`, value: `${n(r, 3)}x`, limit: `${n(limit, 2)}x`, met: r >= limit });
+  };
   for (const row of result.rows) {
     const { producer, producerHeaders, baseline } = row.targets;
-    if (Number.isFinite(producerHeaders.rps) && Number.isFinite(producer.rps)) {
-      const r = producerHeaders.rps / producer.rps;
-      checks.push({ what: `${row.connections} connections: 3 Kafka-Header-* per POST / none (${rate(producerHeaders.rps)} / ${rate(producer.rps)} POST/s, ${spread(producerHeaders, producer)}; CPU ${n(producerHeaders.cpuMsPerRequest, 3)} / ${n(producer.cpuMsPerRequest, 3)} ms)`, value: `${n(r, 3)}x`, limit: '0.90x', met: r >= 0.9 });
-    }
-    if (Number.isFinite(producerHeaders.rps) && Number.isFinite(baseline.rps)) {
-      const r = producerHeaders.rps / baseline.rps;
-      checks.push({ what: `${row.connections} connections: 3 Kafka-Header-* per POST / the baseline build without (${rate(producerHeaders.rps)} / ${rate(baseline.rps)} POST/s, ${spread(producerHeaders, baseline)}; CPU ${n(producerHeaders.cpuMsPerRequest, 3)} / ${n(baseline.cpuMsPerRequest, 3)} ms)`, value: `${n(r, 3)}x`, limit: '0.90x', met: r >= 0.9 });
-    }
-    if (Number.isFinite(baseline.rps) && Number.isFinite(producer.rps)) {
-      const r = producer.rps / baseline.rps;
-      checks.push({ what: `${row.connections} connections: this build / the baseline build, no headers (${rate(producer.rps)} / ${rate(baseline.rps)} POST/s, ${spread(producer, baseline)}; CPU ${n(producer.cpuMsPerRequest, 3)} / ${n(baseline.cpuMsPerRequest, 3)} ms)`, value: `${n(r, 3)}x`, limit: '0.97x', met: r >= 0.97 });
-    }
+    compare(row.connections, '3 Kafka-Header-* per POST / none', producerHeaders, producer, 0.9);
+    compare(row.connections, '3 Kafka-Header-* per POST / the baseline build without', producerHeaders, baseline, 0.9);
+    compare(row.connections, 'this build / the baseline build, no headers', producer, baseline, 0.97);
   }
   return checks;
 }
