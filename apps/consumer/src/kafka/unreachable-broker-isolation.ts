@@ -47,7 +47,7 @@ const outages = new WeakMap<ConsumerGroup, Map<number, { readonly since: number;
 
 /**
  * kafkajs logs at info, which the app logs at debug: a broker whose partitions have not been
- * fetched for a whole session timeout is said once at warn (and its return at info), so an outage
+ * fetched for a whole session timeout is said once at warn (and so is its return), so an outage
  * that lasts, or a broken state that looks like one, is seen in the app's log.
  */
 export function noteFetchOutcome(group: ConsumerGroup, nodeId: number, failed: unknown): void {
