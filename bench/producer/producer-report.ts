@@ -161,7 +161,7 @@ export function formatProducerBench(result: ProducerBenchResult): string {
     }),
     '',
     ...machineTable(result),
-    ...section(`**Record headers and the baseline build on ${result.node}** (requests/s ratios, same run)`, '| comparison | measured | limit | |', headerChecks(result), (c) => (c.met ? 'met' : 'MISSED')),
+    ...section(`**Record headers and the baseline build on ${result.node}** (${fixedRate() === undefined ? 'requests/s' : 'CPU per request'} ratios, same run)`, '| comparison | measured | limit | |', headerChecks(result), (c) => (c.met ? 'met' : 'MISSED')),
     ...section(`**Targets on ${result.node}** (same run)`, '| target | measured | limit | |', producerTargets(result), (c) => (c.met ? 'met' : 'MISSED')),
     ...section(`**What the same run allows on ${result.node}**`, '| bound | value | target | |', producerCeilings(result), (c) => (c.met ? 'reachable' : 'out of reach')),
   ];
