@@ -14,8 +14,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@demo-kafka/config': source('./packages/config/src/index.ts'),
-      // Before the package itself: an alias also matches the subpaths under its name.
-      '@demo-kafka/app-kit/request-queue-timer-fix': source('./packages/app-kit/src/kafka/request-queue-timer-fix.ts'),
+      '@demo-kafka/kafka-client': source('./packages/kafka-client/src/index.ts'),
       '@demo-kafka/app-kit': source('./packages/app-kit/src/index.ts'),
       '@demo-kafka/local-kafka': source('./packages/local-kafka/src/index.ts'),
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { listen } from './sse-listener.js';
 import { percentile, sleep } from './stats.js';

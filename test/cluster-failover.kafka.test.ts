@@ -85,7 +85,7 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
 
   it('the apps made the topic with the cluster replication factor, and it starts whole', async () => {
     await cluster.waitUntilWhole();
-    const admin = new (await import('@demo-kafka/app-kit')).Kafka({ brokers: [cluster.adminBroker], logLevel: 0 }).admin();
+    const admin = new (await import('@demo-kafka/kafka-client')).Kafka({ brokers: [cluster.adminBroker], logLevel: 0 }).admin();
     await admin.connect();
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic()] });
     await admin.disconnect();

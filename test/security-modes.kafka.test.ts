@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadKafkaBinding } from '@demo-kafka/config';
-import kafkajs from 'kafkajs';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import request from 'supertest';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
@@ -11,7 +11,6 @@ import { buildProducer, type TestProducer } from '../apps/producer/test/build-pr
 import { OTHER_MTLS, SECURITY_VARIANTS, variantKey } from './support/security-bindings.js';
 import { openStream, type SseStream } from './support/sse-client.js';
 
-const { Kafka, logLevel } = kafkajs;
 const kafka = inject('kafka');
 
 const SHAPE = { walkthrough: 'walkthrough Secret', 'strimzi-access': 'Strimzi Access Operator Secret', 'strimzi-user': 'Strimzi KafkaUser Secret' };

@@ -1,5 +1,5 @@
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
-import { Kafka, logLevel, type Producer } from '@demo-kafka/app-kit';
+import { Kafka, logLevel, type Producer } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';

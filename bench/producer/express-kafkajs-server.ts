@@ -6,7 +6,7 @@
  * Reads KAFKA_BINDING_DIR and TOPIC as the producer does.
  */
 import express from 'express';
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 
 const binding = loadKafkaBinding(process.env, { topic: process.env.TOPIC ?? 'messages', groupId: 'bench-unused', clientId: 'bench-express-kafkajs' });

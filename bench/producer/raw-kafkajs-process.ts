@@ -5,7 +5,7 @@
  * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds> [pauseMs];
  * prints `{ messagesPerSecond, p50Ms, p99Ms, cpuMsPerSend }` (latency of each send) as JSON.
  */
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { BENCH_BODY } from './http-load.js';
 import { percentile } from '../stats.js';

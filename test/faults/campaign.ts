@@ -1,5 +1,6 @@
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
-import { Kafka, logLevel, type Logger } from '@demo-kafka/app-kit';
+import { type Logger } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { buildConsumer, type TestConsumer } from '../../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../../apps/producer/test/build-producer.js';
 import { producerSettingsSpec } from '../../apps/producer/src/settings.js';

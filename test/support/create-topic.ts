@@ -1,5 +1,4 @@
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
-import type { ITopicConfig } from 'kafkajs';
+import { Kafka, logLevel, type ITopicConfig } from '@demo-kafka/kafka-client';
 
 /**
  * Creates a topic through the broker's super-user listener (the binding's user could only make

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 
 /** Java's String.hashCode, as Kafka uses it to place a group's offsets (UTF-16 code units, 32-bit wrap). */
 function javaStringHash(text: string): number {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 
 /**

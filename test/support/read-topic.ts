@@ -1,5 +1,5 @@
 import { loadKafkaBinding } from '@demo-kafka/config';
-import { Kafka, logLevel, type KafkaMessage } from '@demo-kafka/app-kit';
+import { Kafka, logLevel, type KafkaMessage } from '@demo-kafka/kafka-client';
 import { randomUUID } from 'node:crypto';
 
 /** A record as read back from Kafka. */

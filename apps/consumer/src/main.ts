@@ -1,5 +1,6 @@
 /** The consumer process: read config, consume in the background, stream to clients, stop cleanly. */
 import { createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
+import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readConsumerSettings } from './settings.js';
 import { wireConsumer } from './wire-consumer.js';
@@ -10,6 +11,8 @@ try {
   const settings = readConsumerSettings();
   const binding = loadKafkaBinding(process.env, resourceNames(settings));
   const logger = createLogger(APP, settings.LOG_LEVEL);
+  // Without its kafkajs fixes the app would break its promises (a retry written twice, a stalled stream).
+  assertFixesApplied(logger);
   logger.info({ kafka: binding.redacted() }, binding.describe());
 
   // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces. A span per

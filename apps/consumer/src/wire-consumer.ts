@@ -1,4 +1,5 @@
-import { createMetrics, reconnectOnBindingChange, type Logger } from '@demo-kafka/app-kit';
+import { createMetrics, type Logger } from '@demo-kafka/app-kit';
+import { reconnectOnBindingChange } from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { Express } from 'express';
 import { createApp } from './app.js';

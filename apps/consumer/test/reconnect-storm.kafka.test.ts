@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { Kafka, logLevel } from '@demo-kafka/app-kit';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createTopicAsAdmin } from '../../../test/support/create-topic.js';

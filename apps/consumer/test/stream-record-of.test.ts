@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaMessage } from '@demo-kafka/app-kit';
+import type { KafkaMessage } from '@demo-kafka/kafka-client';
 import { streamRecordOf } from '../src/kafka/stream-record-of.js';
 
 const message = (value: Buffer | null, headers: KafkaMessage['headers'] = {}): KafkaMessage =>

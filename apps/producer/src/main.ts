@@ -1,6 +1,7 @@
 /** The producer process: read config, connect to Kafka in the background, listen, stop cleanly. */
 import cluster from 'node:cluster';
 import { HEALTH_PATHS, createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
+import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { workerDefault } from './cluster/default-workers.js';
 import { runPrimary } from './cluster/run-primary.js';
@@ -15,6 +16,8 @@ try {
   const settings = readProducerSettings();
   const binding = loadKafkaBinding(process.env, resourceNames(settings));
   const logger = createLogger(APP, settings.LOG_LEVEL);
+  // Without its kafkajs fixes the app would break its promises (a retry written twice, a stalled stream).
+  assertFixesApplied(logger);
   if (cluster.isPrimary) {
     logger.info({ kafka: binding.redacted() }, binding.describe());
     // Which limit chose the process count, so a count that surprises can be traced to its cgroup file.

@@ -1,7 +1,4 @@
-import kafkajs from './kafkajs.js';
-
-// kafkajs is CommonJS and its named exports are not visible to Node's ESM loader.
-const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } = kafkajs;
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from '@demo-kafka/kafka-client';
 
 /**
  * Lets `username` use only topics and consumer groups whose names start with `prefix`, as the
@@ -13,7 +10,7 @@ export async function grantPrefixAcls(adminBroker: string, username: string, pre
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const rule = (resourceType: kafkajs.AclResourceTypes) => ({
+    const rule = (resourceType: (typeof AclResourceTypes)[keyof typeof AclResourceTypes]) => ({
       resourceType,
       resourceName: prefix,
       resourcePatternType: ResourcePatternTypes.PREFIXED,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openssl } from './certificates.js';
+import { createCa, openssl } from './certificates.js';
 
 /** A client certificate and its key, as PEM (what a Strimzi KafkaUser Secret holds as user.crt and user.key). */
 export interface ClientCertificate {
@@ -20,9 +20,7 @@ export interface ClientsCa {
 export async function createClientsCa(dir: string): Promise<ClientsCa> {
   mkdirSync(dir, { recursive: true });
   const file = (name: string): string => join(dir, name);
-  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=local-kafka clients CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout', file('clients-ca.key'), '-out', file('clients-ca.pem')]);
+  await createCa(dir, 'clients-ca', 'local-kafka clients CA');
   writeFileSync(file('client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
   return {
     caFile: file('clients-ca.pem'),

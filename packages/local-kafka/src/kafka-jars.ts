@@ -20,7 +20,7 @@ export function kafkaVersion(): string {
 /** Checks that Java can run the broker, with a message saying what to install if not. */
 export async function requireJava(): Promise<void> {
   if (!(await isInstalled('java'))) {
-    throw new LocalKafkaError('java was not found on PATH: the local Kafka broker needs Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless)');
+    throw new LocalKafkaError('java was not found on PATH: the local Kafka broker needs Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk@17 on macOS)');
   }
 }
 
@@ -46,7 +46,7 @@ export async function ensureMavenJars(pomDir: string, jarDir: string, what: stri
   const cached = existsSync(stamp) && readFileSync(stamp, 'utf8') === pomHash;
   if (!cached) {
     if (!(await isInstalled('mvn', ['-v']))) {
-      throw new LocalKafkaError(`mvn was not found on PATH: Maven fetches the jars named in ${join(pomDir, 'pom.xml')} (e.g. apt-get install maven)`);
+      throw new LocalKafkaError(`mvn was not found on PATH: Maven fetches the jars named in ${join(pomDir, 'pom.xml')} (e.g. apt-get install maven, or brew install maven on macOS)`);
     }
     log(`Fetching ${what} with Maven into ${jarDir} ...`);
     rmSync(jarDir, { recursive: true, force: true });

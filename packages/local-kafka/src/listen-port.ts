@@ -1,13 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** The kernel's range of ephemeral (outgoing) ports; Linux's default when it cannot be read. */
-function ephemeralRange(): [number, number] {
+/** Reads the kernel's ephemeral port range, as `"<low> <high>"`; throws where this system keeps it elsewhere. */
+export type PortRangeSource = () => string;
+
+/** Linux keeps the range in /proc; macOS (and the BSDs) in sysctl. */
+const SYSTEM_RANGE: PortRangeSource = () =>
+  process.platform === 'linux'
+    ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    : execFileSync('sysctl', ['-n', 'net.inet.ip.portrange.first', 'net.inet.ip.portrange.last'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] });
+
+/**
+ * The kernel's range of ephemeral (outgoing) ports; Linux's default (32768-60999) when it cannot
+ * be read, which lies below macOS's and Windows' default (49152-65535) too.
+ */
+export function ephemeralRange(source: PortRangeSource = SYSTEM_RANGE): [number, number] {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (low && high) return [low, high];
+    const [low, high] = source().trim().split(/\s+/).map(Number);
+    if (low && high && low <= high) return [low, high];
   } catch {
-    // not Linux: assume its default
+    // not kept where this system's kind keeps it: assume the lowest default
   }
   return [32768, 60999];
 }

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import kafkajs from './kafkajs.js';
+import { Kafka, logLevel, type Admin } from '@demo-kafka/kafka-client';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
 import type { JavaLaunch } from './broker-process.js';
 import { formatStorage, freshDataDir, grantEveryUserAcls, initialBindingRequest, issueClientCertificates } from './broker-setup.js';
@@ -14,7 +14,6 @@ import { bindingWriter, clusterId, newUser, startLocalKafka, type LocalKafka, ty
 import { securityModeProperties } from './security-modes.js';
 import { waitUntilClientsCanConnect } from './wait-for-clients.js';
 
-const { Kafka, logLevel } = kafkajs;
 
 export interface LocalKafkaClusterOptions extends Omit<LocalKafkaOptions, 'onUnexpectedExit'> {
   /** How many broker+controller nodes (default 3). */
@@ -135,7 +134,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
     await waitUntilClientsCanConnect(bindingDir, timeoutMs, all[0]?.logFile ?? dataDir);
   };
   const stopAll = (): Promise<void> => Promise.all(all.map((node) => node.stop(5_000))).then(() => undefined);
-  const adminOf = (): kafkajs.Admin => {
+  const adminOf = (): Admin => {
     const running = all.filter((node) => node.running && !node.frozen).map((node) => node.adminBroker);
     return new Kafka({ clientId: 'local-kafka-cluster', brokers: running.length > 0 ? running : adminBrokers, logLevel: logLevel.NOTHING, requestTimeout: 3_000, retry: { retries: 1 } }).admin();
   };
@@ -213,7 +212,7 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
 }
 
 /** Why the cluster is not whole ('' when it is): a node down or frozen, or a partition short of replicas. */
-async function notWholeBecause(nodes: readonly KafkaNode[], adminOf: () => kafkajs.Admin): Promise<string> {
+async function notWholeBecause(nodes: readonly KafkaNode[], adminOf: () => Admin): Promise<string> {
   const down = nodes.filter((node) => !node.running || node.frozen).map((node) => node.id);
   if (down.length > 0) return `node ${down.join(', ')} not running`;
   const admin = adminOf();

@@ -1,8 +1,7 @@
 import { loadKafkaBinding } from '@demo-kafka/config';
-import kafkajs from './kafkajs.js';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { LocalKafkaError } from './errors.js';
 
-const { Kafka, logLevel } = kafkajs;
 
 /**
  * Waits until a client built only from the binding directory authenticates and lists topics:

@@ -1,5 +1,5 @@
 import { loadKafkaBinding, type ResourceNames } from '@demo-kafka/config';
-import kafkajs, { type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer } from '@demo-kafka/kafka-client';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 
-const { Kafka, logLevel } = kafkajs;
 const provided = inject('kafka');
 
 const NAMES: ResourceNames = { topic: 'default', groupId: 'consumer', clientId: 'local-kafka-test' };

@@ -2,10 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
-import kafkajs from 'kafkajs';
+import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const { Kafka, logLevel } = kafkajs;
 
 /** Java processes whose command line mentions `needle` (the broker's data directory). */
 function jvmsFor(needle: string): string[] {

@@ -1,14 +1,4 @@
-import {
-  API_DOCUMENT_PATHS,
-  COMMON_COMPONENTS,
-  INTERNAL_ERROR,
-  OPENAPI_VERSION,
-  documentPath,
-  healthPaths,
-  loggedHeaders,
-  problemResponse,
-  type JsonObject,
-} from '@demo-kafka/app-kit';
+import { API_DOCUMENT_PATHS, COMMON_COMPONENTS, INTERNAL_ERROR, OPENAPI_VERSION, documentPath, healthPaths, loggedHeaders, problemResponse, type JsonObject } from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
 import { CLOUD_EVENT_SCHEMA } from '@demo-kafka/app-kit';
 import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS, STREAM_ITEM_SCHEMA } from './stream-events.js';

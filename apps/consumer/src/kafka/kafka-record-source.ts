@@ -1,22 +1,9 @@
-import {
-  ConnectionSupervisor,
-  classifyKafkaError,
-  createKafka,
-  ensureTopic,
-  type Admin,
-  type Consumer,
-  type Logger,
-  type Readiness,
-} from '@demo-kafka/app-kit';
+import type { Logger, Readiness } from '@demo-kafka/app-kit';
+import { ConnectionSupervisor, classifyKafkaError, consumerFailoverTuning, createKafka, ensureTopic, type Admin, type Consumer } from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { ResumePoints } from '../stream/resume-points.js';
-import { consumerFailoverTuning } from './failover-tuning.js';
 import type { StreamRecord } from '../stream/stream-record.js';
 import { streamRecordOf } from './stream-record-of.js';
-import { isolateUnreachableBrokers } from './unreachable-broker-isolation.js';
-
-// Before any consumer exists: one unreachable broker no longer stops every partition (see the file).
-const brokersIsolated = isolateUnreachableBrokers();
 
 export interface KafkaRecordSourceOptions {
   readonly binding: KafkaBinding;
@@ -57,7 +44,6 @@ export class KafkaRecordSource {
   constructor(private readonly options: KafkaRecordSourceOptions) {
     this.#clients = this.#createClients(options.binding);
     this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
-    if (!brokersIsolated) options.logger.warn('kafkajs is not the version whose consumer is patched to fetch past an unreachable broker: one such broker may stall every partition');
   }
 
   /** The consumer group this process uses (under the binding's prefix, as the ACLs require). */

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { KafkaMessage } from '@demo-kafka/app-kit';
+import type { KafkaMessage } from '@demo-kafka/kafka-client';
 import type { StreamRecord, StreamRecordHeaders } from '../stream/stream-record.js';
 
 const EMPTY = Buffer.alloc(0);

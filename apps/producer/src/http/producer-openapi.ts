@@ -1,16 +1,4 @@
-import {
-  API_DOCUMENT_PATHS,
-  CLOUD_EVENT_SCHEMA,
-  COMMON_COMPONENTS,
-  INTERNAL_ERROR,
-  OPENAPI_VERSION,
-  STREAM_POSITION_PATTERN,
-  documentPath,
-  healthPaths,
-  loggedHeaders,
-  problemResponse,
-  type JsonObject,
-} from '@demo-kafka/app-kit';
+import { API_DOCUMENT_PATHS, CLOUD_EVENT_SCHEMA, COMMON_COMPONENTS, INTERNAL_ERROR, OPENAPI_VERSION, STREAM_POSITION_PATTERN, documentPath, healthPaths, loggedHeaders, problemResponse, type JsonObject } from '@demo-kafka/app-kit';
 import { MESSAGE_PARAMETERS, RECORD_HEADER_PARAMETERS } from './messages-parameters.js';
 import { MESSAGES_PATH } from './messages-route.js';
 

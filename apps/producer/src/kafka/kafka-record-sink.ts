@@ -1,22 +1,26 @@
+import type { Logger, Readiness } from '@demo-kafka/app-kit';
 import {
   ConnectionSupervisor,
   Partitioners,
+  RetryTimeSpent,
+  chosenPartition,
   classifyKafkaError,
   createKafka,
   ensureTopic,
+  firstChoicePartitioner,
+  producerFailoverTuning,
+  retryBatchUntilLatest,
+  retryUntil,
   type Admin,
-  type Logger,
   type Message,
   type Producer,
-  type Readiness,
+  type ProducerFailoverTuning,
   type RecordMetadata,
-} from '@demo-kafka/app-kit';
+} from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
-import { failoverTuning, type FailoverTuning } from './failover-tuning.js';
-import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil, RetryTimeSpent } from './routed-message.js';
 import { SinkError, type OutgoingRecord, type RecordAck, type RecordHeaders, type RecordSink } from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
@@ -54,7 +58,7 @@ export class KafkaRecordSink implements RecordSink {
   readonly #supervisor: ConnectionSupervisor;
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
-  readonly #tuning: FailoverTuning;
+  readonly #tuning: ProducerFailoverTuning;
   /**
    * Whether a write is refused at once while Kafka is not ready: until the first batch went
    * through and after a batch failed. A probe that is only slow (a broker of the cluster frozen
@@ -63,7 +67,7 @@ export class KafkaRecordSink implements RecordSink {
   #refuseWhileNotReady = true;
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
-    this.#tuning = failoverTuning(options.produceTimeoutMs);
+    this.#tuning = producerFailoverTuning(options.produceTimeoutMs);
     this.#clients = this.#createClients(options.binding);
     this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
       maxRecords: options.batchMaxRecords,

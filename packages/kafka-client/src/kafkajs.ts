@@ -1,0 +1,30 @@
+import type * as Kafkajs from 'kafkajs';
+import { applyKafkajsFixes } from './fixes/kafkajs-fixes.js';
+import { kafkajsRequire } from './fixes/kafkajs-version.js';
+
+// The fixes swap modules that kafkajs binds as it loads, so they are applied here, in code, before
+// kafkajs is required: no import order for anyone to keep. assertFixesApplied() checks the outcome.
+applyKafkajsFixes();
+const kafkajs = kafkajsRequire('kafkajs') as typeof Kafkajs;
+
+// kafkajs is CommonJS: its exports are taken from the module once, here, so the rest of the code imports them by name.
+export const { Kafka, logLevel, Partitioners, CompressionTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
+export type {
+  Admin,
+  AdminConfig,
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  ICustomPartitioner,
+  ITopicConfig,
+  KafkaConfig,
+  KafkaMessage,
+  Message,
+  PartitionMetadata,
+  Producer,
+  ProducerConfig,
+  RecordMetadata,
+  RetryOptions,
+  SASLOptions,
+  logCreator,
+} from 'kafkajs';
