@@ -35,32 +35,23 @@ const NONE: RequestRecordContext = Object.freeze({ headers: undefined, partition
  * Reads the record headers a POST asks for from its raw headers (in order, repeats kept):
  * `Kafka-Header-*`, `Content-Type`, CloudEvents (`ce-*` or a structured body) and the W3C trace
  * context. Throws an {@link HttpProblem} (400, 415 or 431) for what cannot be written, so
- * nothing is. Allocates nothing for a request with only a (common) content type.
+ * nothing is.
  */
 export function requestRecordContext(rawHeaders: readonly string[], body: Buffer, limits: RecordHeaderLimits): RequestRecordContext {
   let contentType: string | undefined;
-  let user: Pair[] | undefined;
-  let ce: Pair[] | undefined;
-  let trace: Pair[] | undefined;
+  const user: Pair[] = [];
+  const ce: Pair[] = [];
+  const trace: Pair[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
-    // First letters only, so the common headers cost a character test each.
-    const first = name.charCodeAt(0) | 0x20;
-    if (first === 0x63 /* c */) {
-      if (name.length === 12 && contentType === undefined && isContentType(name)) contentType = rawHeaders[i + 1] as string;
-      else if (name.length > 3 && name.charCodeAt(2) === 0x2d && (name.charCodeAt(1) | 0x20) === 0x65) (ce ??= []).push([name.toLowerCase(), utf8(name, rawHeaders[i + 1] as string)]);
-    } else if (first === 0x6b /* k */) {
-      if (name.length >= KAFKA_HEADER_PREFIX.length && name.slice(0, KAFKA_HEADER_PREFIX.length).toLowerCase() === KAFKA_HEADER_PREFIX) {
-        (user ??= []).push([userHeaderName(name), utf8(name, rawHeaders[i + 1] as string)]);
-      }
-    } else if (first === 0x74 /* t */) {
-      if (name.length === 11 || name.length === 10) {
-        const lower = name.toLowerCase();
-        if (lower === 'traceparent' || lower === 'tracestate') (trace ??= []).push([lower, utf8(name, rawHeaders[i + 1] as string)]);
-      }
-    }
+    const value = rawHeaders[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower === CONTENT_TYPE_HEADER) contentType ??= value;
+    else if (lower.startsWith(HTTP_CE_PREFIX) && lower.length > HTTP_CE_PREFIX.length) ce.push([lower, utf8(name, value)]);
+    else if (lower.startsWith(KAFKA_HEADER_PREFIX)) user.push([userHeaderName(name), utf8(name, value)]);
+    else if (lower === 'traceparent' || lower === 'tracestate') trace.push([lower, utf8(name, value)]);
   }
-  if (user === undefined && ce === undefined && trace === undefined && limits.addsTraceparent !== true) {
+  if (user.length === 0 && ce.length === 0 && trace.length === 0 && limits.addsTraceparent !== true) {
     if (contentType === undefined) return NONE;
     const cached = contentTypeOnly.get(contentType);
     if (cached !== undefined) return cached;
@@ -70,29 +61,24 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
 
   let event: RecordCloudEvent | undefined;
   if (structured) {
-    if (ce !== undefined) throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`);
+    if (ce.length > 0) throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`);
     event = structuredModeEvent(body);
-  } else if (ce !== undefined) {
+  } else if (ce.length > 0) {
     event = binaryModeEvent(ce, contentType);
   }
   const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   const limit = new Tally(limits);
   if (contentType !== undefined) add(headers, limit, CONTENT_TYPE_HEADER, contentType);
   for (const [name, value] of event?.headers ?? []) add(headers, limit, name, value);
-  for (const [name, value] of user ?? []) add(headers, limit, name, value);
+  for (const [name, value] of user) add(headers, limit, name, value);
   // One traceparent (the first); tracestate may be split over several lines, which mean one list.
-  const traceparent = trace?.find(([name]) => name === 'traceparent');
+  const traceparent = trace.find(([name]) => name === 'traceparent');
   if (traceparent) add(headers, limit, 'traceparent', traceparent[1]);
-  const tracestate = trace?.filter(([name]) => name === 'tracestate').map(([, value]) => value);
-  if (tracestate !== undefined && tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
+  const tracestate = trace.filter(([name]) => name === 'tracestate').map(([, value]) => value);
+  if (tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
   // The sink's own span context replaces a request's traceparent, or is added: same name, same length.
   if (limits.addsTraceparent === true && !traceparent) limit.take('traceparent', TRACEPARENT_OF_A_SPAN);
   return { headers: contentType === undefined && Object.keys(headers).length === 0 ? undefined : headers, partitionKey: event?.partitionKey };
-}
-
-/** The spellings clients send, compared without making a lower-case copy per request. */
-function isContentType(name: string): boolean {
-  return name === 'Content-Type' || name === CONTENT_TYPE_HEADER || name.toLowerCase() === CONTENT_TYPE_HEADER;
 }
 
 function contentTypeOnlyContext(contentType: string): RequestRecordContext {
@@ -120,7 +106,7 @@ function userHeaderName(httpName: string): string {
 
 /** Node reads header values as Latin-1, one character per byte: the bytes are UTF-8 text. */
 function utf8(name: string, latin1: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every ASCII character, controls included
   if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');
   try {
