@@ -65,7 +65,9 @@ export async function postToSseLatency(producerUrl: string, consumerUrl: string,
     await res.arrayBuffer();
   }, stamp, runId);
   await sleep(1500);
-  listeners.forEach((l) => l.close());
+  listeners.forEach((l) => {
+l.close();
+});
   return summarise(latencies, sentPerSecond, stamp.size * clients);
 }
 

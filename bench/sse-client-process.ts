@@ -39,7 +39,8 @@ function record(text: string): void {
   const c = text.indexOf('|', b + 1);
   if (b < 0 || c < 0) return;
   const delay = Math.round(now() - Number(text.slice(b + 1, c)));
-  histogram[Math.min(Math.max(delay, 0), histogram.length - 1)]! += 1;
+  const slot = Math.min(Math.max(delay, 0), histogram.length - 1);
+  histogram[slot] = (histogram[slot] ?? 0) + 1;
 }
 
 function percentileOf(p: number, total: number): number {
@@ -47,7 +48,7 @@ function percentileOf(p: number, total: number): number {
   const rank = Math.ceil((p / 100) * total);
   let seen = 0;
   for (let ms = 0; ms < histogram.length; ms++) {
-    seen += histogram[ms]!;
+    seen += histogram[ms] ?? 0;
     if (seen >= rank) return ms;
   }
   return histogram.length - 1;

@@ -30,7 +30,9 @@ describe('npm run demo', () => {
   const demo = { kill: () => {} };
   afterAll(() => {
     demo.kill();
-    afterAllOutputs.forEach((output) => keepForSecretScan(output()));
+    afterAllOutputs.forEach((output) => {
+keepForSecretScan(output());
+});
   });
 
   it.each([

@@ -63,7 +63,9 @@ function shellWords(line: string): string[] {
 }
 
 const temp: string[] = [];
-afterEach(() => temp.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => temp.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 
 /** The Secret `kubectl create secret generic NAME --from-literal/--from-file/--from-env-file` makes, as a mounted directory. */
 function createSecret(words: string[]): { name: string; dir: string } {

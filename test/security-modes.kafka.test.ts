@@ -25,9 +25,13 @@ const apps: Array<TestProducer | TestConsumer> = [];
 const streams: SseStream[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
-  streams.splice(0).forEach((s) => s.close());
+  streams.splice(0).forEach((s) => {
+s.close();
+});
   await Promise.all(apps.splice(0).map((app) => app.close()));
-  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+  dirs.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+});
 });
 
 /** Starts both apps from `env` and moves `Hello` from a POST to the producer to the consumer's stream. */

@@ -46,7 +46,9 @@ function aclsFor(user: YamlMap, type: string): string[] {
 }
 
 const temp: string[] = [];
-afterEach(() => temp.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => temp.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 
 describe('the Strimzi schema checks', () => {
   const kafkaResources = renderKustomization(REPO, 'k8s/strimzi');
@@ -197,7 +199,7 @@ describe("the Strimzi resources against Strimzi's own API model (io.strimzi:api 
       'scram-sha-256.yaml': [user.replace('type: scram-sha-512', 'type: scram-sha-256'), /known type ids = \[scram-sha-512, tls, tls-external\]/],
       'unknown-field.yaml': [user.replace('  authorization:', '  authorisation:'), /fields Strimzi does not define: \[authorisation\]/],
       'operation.yaml': [user.replace('- All', '- Everything'), /operations\[0\] = "Everything" is not a value Strimzi accepts/],
-      'no-replicas.yaml': [kafka.replace(/^  replicas: 3\n/m, ''), /\.spec\.replicas is required/],
+      'no-replicas.yaml': [kafka.replace(/^ {2}replicas: 3\n/m, ''), /\.spec\.replicas is required/],
       'old-api.yaml': [user.replace('kafka.strimzi.io/v1beta2', 'kafka.strimzi.io/v9'), /is not one this Strimzi serves/],
     };
     for (const [name, [text]] of Object.entries(broken)) writeFileSync(join(dir, name), text);

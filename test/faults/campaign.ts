@@ -1,5 +1,5 @@
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
-import { type Logger } from '@demo-kafka/app-kit';
+import type { Logger } from '@demo-kafka/app-kit';
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { buildConsumer, type TestConsumer } from '../../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../../apps/producer/test/build-producer.js';
@@ -180,7 +180,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     };
   } finally {
     chaos?.close();
-    clients.forEach((c) => c.close());
+    clients.forEach((c) => {
+c.close();
+});
     await Promise.allSettled(consumers.map((c) => c.close()));
     await producerServer?.close();
     await producer?.close();

@@ -68,7 +68,7 @@ export interface CheckInput {
 /** The first `partition:offset` pair of an event id: where the event's record sits. */
 function positionOf(id: string | undefined): { partition: number; offset: bigint } | undefined {
   const first = id?.split(',')[0]?.split(':');
-  if (!first || first.length !== 2) return undefined;
+  if (first?.length !== 2) return undefined;
   return { partition: Number(first[0]), offset: BigInt(first[1] ?? '') };
 }
 

@@ -140,7 +140,9 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
           nodes = chosen.map((n) => n.id);
           // Frozen rather than killed: as much "out" for the cluster and the clients, and it heals
           // at once, where restarting two JVMs costs a loaded machine a minute.
-          chosen.forEach((n) => n.freeze());
+          chosen.forEach((n) => {
+n.freeze();
+});
           await sleep(fault.holdMs);
           chosen[0]?.thaw();
           majorityBackAt = Date.now();
@@ -151,7 +153,9 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
     } finally {
       // Whatever failed above, the next fault (or the end of the run) meets a healed cluster.
       partition.heal();
-      cluster.nodes.forEach((n) => n.thaw());
+      cluster.nodes.forEach((n) => {
+n.thaw();
+});
       await Promise.all(cluster.nodes.filter((n) => !n.running).map((n) => n.start()));
     }
     log(`[faults] ${fault.kind} of node ${nodes.join('+')} for ${Date.now() - from} ms`);
@@ -160,6 +164,8 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
 
   return { run, close: () => {
     partition.close();
-    cluster.nodes.forEach((n) => n.thaw());
+    cluster.nodes.forEach((n) => {
+n.thaw();
+});
   } };
 }

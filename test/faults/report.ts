@@ -58,7 +58,7 @@ export function faultTable(result: CampaignResult): string {
   return ['| # | fault | node | held | to whole and ready | POSTs | 503 | slowest POST | stream lag p99 | max |', '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|', ...lines].join('\n');
 }
 
-const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /**
  * The timeline as an SVG: POST latency (top; 503s in red) and stream lag (bottom) over time, with
@@ -84,11 +84,11 @@ export function timelineSvg(result: CampaignResult): string {
   ];
   for (const f of result.faults) {
     for (const p of panels) parts.push(`<rect x="${x(f.from).toFixed(1)}" y="${p.base}" width="${Math.max(1, x(f.wholeAt) - x(f.from)).toFixed(1)}" height="${panel}" fill="${colors[f.kind] ?? '#ddd'}" opacity="0.55"/>`);
-    parts.push(`<text x="${x(f.from).toFixed(1)}" y="${top - 6}" font-size="10" transform="rotate(-20 ${x(f.from).toFixed(1)} ${top - 6})">${escape(`${f.kind} ${f.nodes.join('+')}`)}</text>`);
+    parts.push(`<text x="${x(f.from).toFixed(1)}" y="${top - 6}" font-size="10" transform="rotate(-20 ${x(f.from).toFixed(1)} ${top - 6})">${escapeXml(`${f.kind} ${f.nodes.join('+')}`)}</text>`);
   }
   for (const p of panels) {
     parts.push(`<rect x="${left}" y="${p.base}" width="${width - left - 20}" height="${panel}" fill="none" stroke="#444"/>`);
-    parts.push(`<text x="${left}" y="${p.base + panel + 14}" font-size="11">${escape(p.title)}</text>`);
+    parts.push(`<text x="${left}" y="${p.base + panel + 14}" font-size="11">${escapeXml(p.title)}</text>`);
     for (let s = 0; s <= yMax / 1000; s += 5) parts.push(`<text x="${left - 6}" y="${y(s * 1000, p.base) + 4}" font-size="10" text-anchor="end">${s}</text><line x1="${left}" x2="${width - 20}" y1="${y(s * 1000, p.base)}" y2="${y(s * 1000, p.base)}" stroke="#ccc" stroke-width="0.5"/>`);
     parts.push(`<line x1="${left}" x2="${width - 20}" y1="${y(result.produceTimeoutMs, p.base)}" y2="${y(result.produceTimeoutMs, p.base)}" stroke="#888" stroke-dasharray="4 3"/>`);
   }

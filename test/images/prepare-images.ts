@@ -25,6 +25,8 @@ if (typeof e === 'string') {
     const base = nodeBaseImage(e, repo, from);
     console.log(`${base.image}${base.standIn ? ` (stand-in for ${from})` : ''}: ready in ${base.seconds.toFixed(0)} s`);
     const built = await Promise.allSettled(IMAGE_APPS.map((app) => buildImage(e, repo, app, base)));
-    built.forEach((result, i) => console.log(`${IMAGE_APPS[i]}: ${result.status === 'fulfilled' ? `built in ${result.value.toFixed(0)} s` : String(result.reason)}`));
+    built.forEach((result, i) => {
+console.log(`${IMAGE_APPS[i]}: ${result.status === 'fulfilled' ? `built in ${result.value.toFixed(0)} s` : String(result.reason)}`);
+});
   }
 }

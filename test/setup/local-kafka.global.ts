@@ -45,6 +45,7 @@ export async function setup(project: TestProject): Promise<void> {
   kafka = await startLocalKafkaOrCluster({ brokers, log: (line) => console.log(`[local-kafka] ${line}`) });
   const other = kafka.extraUsers[0];
   if (!other) throw new Error('local-kafka started without its second user');
+  bindings = writeSecurityBindings(kafka);
   project.provide('kafka', {
     bindingDir: kafka.bindingDir,
     brokers: kafka.brokers,
@@ -56,7 +57,7 @@ export async function setup(project: TestProject): Promise<void> {
     other: { ...other },
     caPem: kafka.caPem,
     logFile: kafka.logFile,
-    bindings: (bindings = writeSecurityBindings(kafka)),
+    bindings,
   });
   project.provide('testLogFile', testLogFile);
 }

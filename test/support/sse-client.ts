@@ -34,7 +34,9 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
       const waiters = new Set<() => void>();
       res.on('data', (chunk: string) => {
         raw += chunk;
-        waiters.forEach((w) => w());
+        waiters.forEach((w) => {
+w();
+});
       });
       const ended = new Promise<void>((done) => {
         res.on('end', done);

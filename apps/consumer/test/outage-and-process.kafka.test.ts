@@ -40,7 +40,9 @@ describe('Kafka down when the consumer starts', () => {
 
 describe('the consumer process', () => {
   const running: SpawnedApp[] = [];
-  afterEach(() => running.splice(0).forEach((app) => app.kill()));
+  afterEach(() => running.splice(0).forEach((app) => {
+app.kill();
+}));
 
   it('exits non-zero with the config message when the binding is broken', async () => {
     const app = await spawnApp('consumer', { KAFKA_BROKERS: 'broker-without-port' }, false);

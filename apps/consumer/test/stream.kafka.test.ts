@@ -11,7 +11,9 @@ describe('GET /messages through a real broker', () => {
   const consumers: TestConsumer[] = [];
   const streams: SseStream[] = [];
   afterEach(async () => {
-    streams.splice(0).forEach((s) => s.close());
+    streams.splice(0).forEach((s) => {
+s.close();
+});
     await Promise.all(consumers.splice(0).map((c) => c.close()));
   });
   const start = async (env: Record<string, string>, waitReady = true) => {

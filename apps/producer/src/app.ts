@@ -45,7 +45,7 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
   if (cluster) {
     app.get(HEALTH_PATHS.metrics, async (_req, res) => {
-      let answer;
+      let answer: Awaited<ReturnType<typeof cluster.metrics>>;
       try {
         answer = await cluster.metrics();
       } catch (error) {

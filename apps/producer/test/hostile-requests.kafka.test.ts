@@ -96,6 +96,8 @@ describe('hostile requests to the producer', () => {
     const res = await fetch(`http://127.0.0.1:${port}/messages`, { method: 'POST', body: 'not blocked' });
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(2000);
-    sockets.forEach((s) => s.destroy());
+    sockets.forEach((s) => {
+s.destroy();
+});
   });
 });

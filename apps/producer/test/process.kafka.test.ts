@@ -9,7 +9,9 @@ const kafka = inject('kafka');
 
 describe('the producer process', () => {
   const running: SpawnedApp[] = [];
-  afterEach(() => running.splice(0).forEach((app) => app.kill()));
+  afterEach(() => running.splice(0).forEach((app) => {
+app.kill();
+}));
 
   it('exits non-zero with the config message when the binding is broken', async () => {
     const app = await spawnApp('producer', { KAFKA_BINDING_DIR: '/nonexistent/binding' }, false);

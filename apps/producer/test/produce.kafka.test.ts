@@ -97,7 +97,9 @@ describe('POST /messages through a real broker', () => {
     const wanted = new Set(values);
     const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.filter((r) => wanted.has(r.value?.toString() ?? '')).length === 500);
     const byPosition = new Map(records.map((r) => [`${r.partition}:${r.offset}`, r.value?.toString()]));
-    values.forEach((value, i) => expect(byPosition.get(positions[i] ?? '')).toBe(value));
+    values.forEach((value, i) => {
+expect(byPosition.get(positions[i] ?? '')).toBe(value);
+});
 
     const metrics = (await producer.api.get('/metrics')).text;
     const batches = Number(/kafka_produce_batch_records_count (\d+)/.exec(metrics)?.[1]);

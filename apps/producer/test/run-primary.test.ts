@@ -53,7 +53,7 @@ function exitBeforeDisconnect(worker: FakeWorker, code: number | null, signal: s
 
 describe('runPrimary', () => {
   let exit: ReturnType<typeof vi.spyOn>;
-  let signalListeners: { SIGTERM: Function[]; SIGINT: Function[] };
+  let signalListeners: { SIGTERM: NodeJS.SignalsListener[]; SIGINT: NodeJS.SignalsListener[] };
 
   beforeEach(() => {
     fake.cluster.removeAllListeners();

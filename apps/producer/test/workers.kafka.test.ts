@@ -51,7 +51,9 @@ const metric = (text: string, name: string): number => Number(new RegExp(`^${nam
 
 describe('the producer with several workers (node:cluster)', () => {
   const running: SpawnedApp[] = [];
-  afterEach(() => running.splice(0).forEach((app) => app.kill()));
+  afterEach(() => running.splice(0).forEach((app) => {
+app.kill();
+}));
 
   it('serves one port from every worker, with /metrics and /readyz speaking for all of them', async () => {
     const TOPIC = `workers-${randomUUID()}`;

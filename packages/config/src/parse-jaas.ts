@@ -31,7 +31,7 @@ export function parseJaas(raw: RawValue): JaasLogin {
   };
   const tokens = tokenize(raw.value, fail);
   const [moduleToken, flagToken, ...rest] = tokens;
-  if (!moduleToken || moduleToken.kind !== 'word') return fail('is not a JAAS line: expected "<LoginModule class> required username=... password=...;"');
+  if (moduleToken?.kind !== 'word') return fail('is not a JAAS line: expected "<LoginModule class> required username=... password=...;"');
   const className = moduleToken.text.split('.').at(-1) ?? '';
   const module = MODULES[className];
   if (!module) {
@@ -40,7 +40,7 @@ export function parseJaas(raw: RawValue): JaasLogin {
     if (!JAVA_CLASS_NAME.test(moduleToken.text)) return fail('does not start with a login module class; expected "<LoginModule class> required username=... password=...;"');
     return fail(`uses the login module ${moduleToken.text}, which this app does not support; use PlainLoginModule or ScramLoginModule`);
   }
-  if (!flagToken || flagToken.kind !== 'word' || !FLAGS.includes(flagToken.text.toLowerCase())) {
+  if (flagToken?.kind !== 'word' || !FLAGS.includes(flagToken.text.toLowerCase())) {
     return fail(`has no control flag after the login module at character ${(flagToken?.at ?? raw.value.length) + 1}; expected "required"`);
   }
   const options = new Map<string, string>();

@@ -48,7 +48,9 @@ export function watchKafkaBinding(current: KafkaBinding, options: WatchOptions, 
   let watchers: FSWatcher[] = [];
   let closed = false;
   const rewatch = (): void => {
-    watchers.forEach((w) => w.close());
+    watchers.forEach((w) => {
+w.close();
+});
     watchers = [];
     if (closed) return;
     for (const path of watched) {

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/index.js';
+import type { ConfigError } from '../src/index.js';
 import {
   CA_PEM,
   PASSWORD,

@@ -37,7 +37,10 @@ describe('the record encoder', () => {
 
   it("leaves to kafkajs' own encoder what it would judge differently (a null header value, a time delta beyond 2^51)", () => {
     const calls: RecordFields[] = [];
-    const fallback = (record: RecordFields) => (calls.push(record), original({ value: 'x' }));
+    const fallback = (record: RecordFields) => {
+      calls.push(record);
+      return original({ value: 'x' });
+    };
     encodeRecord({ value: 'v', headers: { gone: null } }, fallback);
     encodeRecord({ value: 'v', timestampDelta: 2 ** 52 }, fallback);
     expect(calls).toHaveLength(2);

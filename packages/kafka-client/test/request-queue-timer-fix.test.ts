@@ -16,7 +16,9 @@ const { prototype } = require('kafkajs/src/network/requestQueue/index.js') as { 
 
 /** A RequestQueue's scheduling state, as kafkajs sets it up (nothing throttled: -1). */
 function queue(pending: unknown[], throttledUntil = -1): QueueState & { checks: number } {
-  const state = { pending, throttledUntil, throttleCheckTimeoutId: null, checks: 0, checkPendingRequests: () => void (state.checks += 1) };
+  const state = { pending, throttledUntil, throttleCheckTimeoutId: null, checks: 0, checkPendingRequests: () => {
+      state.checks += 1;
+    } };
   return state;
 }
 

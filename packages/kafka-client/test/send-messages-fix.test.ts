@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import '../src/kafkajs.js';
 import { applyKafkajsFixes } from '../src/fixes/kafkajs-fixes.js';
-import { type CreateSendMessages, type Retrier } from '../src/fixes/send-messages-fix.js';
+import type { CreateSendMessages, Retrier } from '../src/fixes/send-messages-fix.js';
 import { kafkajsOriginal } from './kafkajs-original.js';
 
 // This drives kafkajs' own sendMessages, retrier and errors against brokers that are functions:
@@ -68,7 +68,8 @@ function twoLeaders(slowMs: number) {
     findLeaderForPartitions: (_topic: string, partitions: readonly string[]) =>
       partitions.reduce<Record<number, number[]>>((result, id) => {
         const partition = Number(id);
-        (result[leaderOf(partition)] ??= []).push(partition);
+        const leader = leaderOf(partition);
+        result[leader] = [...(result[leader] ?? []), partition];
         return result;
       }, {}),
     findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(Number(nodeId)),

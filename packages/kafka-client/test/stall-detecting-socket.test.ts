@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { STALLED_CODE, stallDetectingSocketFactory } from '../src/connection/stall-detecting-socket.js';
 
 const servers: Server[] = [];
-afterEach(() => servers.splice(0).forEach((s) => s.close()));
+afterEach(() => servers.splice(0).forEach((s) => {
+s.close();
+}));
 
 /** A TCP server that answers each chunk with `reply`, or (reply undefined) accepts and never answers, as a frozen broker. */
 async function server(reply: string | undefined): Promise<number> {
@@ -54,7 +56,10 @@ describe('stallDetectingSocketFactory', () => {
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
     const socket = await open((s.address() as { port: number }).port, 300);
     let answers = '';
-    const both = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => (answers += chunk.toString()).length === 2 && resolve()));
+    const both = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => {
+      answers += chunk.toString();
+      if (answers.length === 2) resolve();
+    }));
     socket.write('a');
     await new Promise((resolve) => setTimeout(resolve, 10));
     socket.write('b');

@@ -11,7 +11,11 @@ const { prototype } = require('kafkajs/src/consumer/consumerGroup.js') as { prot
 function connection(): { destroyed: Error | undefined; socket: { destroy(error?: Error): void }; isConnected(): boolean } {
   const state = {
     destroyed: undefined as Error | undefined,
-    socket: { destroy: (error?: Error): void => void (state.destroyed = error) },
+    socket: {
+      destroy: (error?: Error): void => {
+        state.destroyed = error;
+      },
+    },
     isConnected: (): boolean => state.destroyed === undefined,
   };
   return state;

@@ -62,7 +62,7 @@ export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Recor
     // A cluster node replaces what makes it one of several (node id, quorum, replication).
     ...overrides,
   };
-  return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+  return `${Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n')}\n`;
 }
 
 /** log4j2: everything at INFO to the broker log file the error messages point at. */

@@ -126,7 +126,9 @@ export async function startLocalKafkaCluster(options: LocalKafkaClusterOptions =
   writeBinding(bindingDir, bindingRequest);
 
   const all = nodes.map(({ node }) => node);
-  const killOnExit = (): void => all.forEach((node) => node.pid !== undefined && process.kill(node.pid, 'SIGKILL'));
+  const killOnExit = (): void => all.forEach((node) => {
+node.pid !== undefined && process.kill(node.pid, 'SIGKILL');
+});
   process.on('exit', killOnExit);
   const timeoutMs = options.startTimeoutMs ?? 120_000;
   const startAll = async (): Promise<void> => {

@@ -19,7 +19,9 @@ const material: BindingMaterial = {
 const NAMES = { topic: 'default', groupId: 'consumer', clientId: 'formats-test' };
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => dirs.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 function written(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'binding-format-'));
   dirs.push(dir);

@@ -6,7 +6,9 @@ import { bindingMode, bindingModeNote } from '../src/binding-mode-option.js';
 import { writeBindingDir } from '../src/write-binding-dir.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => dirs.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 const fileMode = (path: string): number => statSync(path).mode & 0o777;
 
 describe('the binding files mode', () => {

@@ -7,7 +7,9 @@ import { brokerCount } from '../src/brokers-option.js';
 import { LocalKafkaError, startLocalKafka, startLocalKafkaCluster } from '@demo-kafka/local-kafka';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => dirs.splice(0).forEach((dir) => {
+rmSync(dir, { recursive: true, force: true });
+}));
 const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'broker-setup-'));
   dirs.push(dir);

@@ -70,7 +70,7 @@ const pagePath = () => {
   const text = query.toString();
   return text ? `?${text}` : location.pathname;
 };
-const valueOf = (record) => (record.valueEncoding === 'base64' ? `(not text: ${record.value.length} base64 characters) ${record.value}` : record.value);
+const textOf = (record) => (record.valueEncoding === 'base64' ? `(not text: ${record.value.length} base64 characters) ${record.value}` : record.value);
 
 // One stream at a time: a new key replaces it (the server filters, so ids stay topic positions).
 let stream;
@@ -89,7 +89,7 @@ function openStream() {
   source.onmessage = (event) => {
     if (!json) return show(event.data, event.lastEventId);
     const record = JSON.parse(event.data);
-    show(valueOf(record), event.lastEventId, record);
+    show(textOf(record), event.lastEventId, record);
   };
   source.addEventListener('gap', (event) => show(`(${event.data})`, 'gap'));
   stream = source;

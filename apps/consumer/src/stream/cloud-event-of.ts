@@ -34,18 +34,18 @@ export function cloudEventOf(record: StreamRecord): JsonObject {
     // Binary mode: every ce_<attribute> header is the attribute, as written.
     for (const name in record.headers) if (name.startsWith(CE_PREFIX)) event[name.slice(CE_PREFIX.length)] = first(record, name);
   } else {
-    event['specversion'] = '1.0';
-    event['id'] = recordId(record.partition, record.offset);
-    event['source'] = recordEventSource(record.topic);
-    event['type'] = RECORD_EVENT_TYPE;
-    event['time'] = new Date(record.timestamp).toISOString();
-    if (record.key !== null) event['partitionkey'] = record.key;
+    event.specversion = '1.0';
+    event.id = recordId(record.partition, record.offset);
+    event.source = recordEventSource(record.topic);
+    event.type = RECORD_EVENT_TYPE;
+    event.time = new Date(record.timestamp).toISOString();
+    if (record.key !== null) event.partitionkey = record.key;
   }
   for (const name of TRACE_EXTENSIONS) {
     const value = first(record, name);
     if (value !== undefined && event[name] === undefined) event[name] = value;
   }
-  if (contentType !== undefined) event['datacontenttype'] = contentType;
+  if (contentType !== undefined) event.datacontenttype = contentType;
   Object.assign(event, dataOf(record, contentType));
   return event;
 }

@@ -173,7 +173,10 @@ export class StreamHub {
     this.options.metrics.recordsConsumed.inc(added.length);
     this.options.metrics.bufferedRecords.set(this.#buffer.size);
     const { deliveries } = this.options;
-    if (added.length === 0) return deliveries?.passEnded(records);
+    if (added.length === 0) {
+      deliveries?.passEnded(records);
+      return;
+    }
     this.#clearReplays();
     let sent = 0;
     for (const group of this.#groups.values()) {
@@ -191,7 +194,9 @@ export class StreamHub {
             sent += own.length;
             deliveries?.delivered(own, 1);
           }
-        } else if (this.#send(client, (shared ??= new Frames(eventBytes(events, undefined, format))))) {
+        } else {
+          shared ??= new Frames(eventBytes(events, undefined, format));
+          if (!this.#send(client, shared)) continue;
           sent += events.length;
           inStep++;
         }

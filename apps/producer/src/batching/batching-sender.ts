@@ -85,13 +85,19 @@ export class BatchingSender<R, A> {
           }
         },
         (error: unknown) => {
-          for (const p of batch) if (!p.settled) (p.settled = true), p.reject(error);
+          for (const p of batch) {
+            if (p.settled) continue;
+            p.settled = true;
+            p.reject(error);
+          }
         },
       )
       .finally(() => {
         this.#inFlight = [];
         this.#pump();
-        if (this.pending === 0) this.#idle.splice(0).forEach((resolve) => resolve());
+        if (this.pending === 0) this.#idle.splice(0).forEach((resolve) => {
+resolve();
+});
       });
   }
 
@@ -104,7 +110,9 @@ export class BatchingSender<R, A> {
       let expired = 0;
       while (expired < this.#queue.length && (this.#queue[expired]?.deadline ?? Infinity) <= now) expired++;
       for (const p of this.#queue.splice(0, expired)) this.#timeOut(p);
-      if (this.#queue.length === 0 && this.#inFlight.length === 0 && expired > 0) this.#idle.splice(0).forEach((resolve) => resolve());
+      if (this.#queue.length === 0 && this.#inFlight.length === 0 && expired > 0) this.#idle.splice(0).forEach((resolve) => {
+resolve();
+});
       if (this.#queue.length > 0 || this.#inFlight.some((p) => !p.settled)) this.#armSweep();
     }, this.#sweepMs);
     this.#sweep.unref();

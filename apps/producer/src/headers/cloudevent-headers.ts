@@ -57,9 +57,9 @@ export function structuredModeEvent(body: Buffer): RecordCloudEvent {
   }
   const event = parsed as Record<string, unknown>;
   for (const attribute of REQUIRED) if (event[attribute] === undefined || event[attribute] === '') throw invalid(attribute, 'is missing');
-  checkTime(event['time']);
+  checkTime(event.time);
   validate(() => HTTP.toEvent({ headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: event }));
-  const partitionKey = event['partitionkey'];
+  const partitionKey = event.partitionkey;
   return { headers: [], partitionKey: typeof partitionKey === 'string' && partitionKey !== '' ? partitionKey : undefined };
 }
 

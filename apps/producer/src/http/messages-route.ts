@@ -1,6 +1,6 @@
 import { HttpProblem, methodNotAllowed, recordId } from '@demo-kafka/app-kit';
 import express, { Router, type Request, type RequestHandler } from 'express';
-import { SinkError, type RecordSink } from '../kafka/record-sink.js';
+import { SinkError, type RecordAck, type RecordSink } from '../kafka/record-sink.js';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
 import { requestRecordContext } from '../headers/request-record-headers.js';
 import { requireBearerToken } from './bearer-token.js';
@@ -36,7 +36,7 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     // Read and checked before anything is written: a bad header loses nothing but this request.
     const context = requestRecordContext(req.rawHeaders, value, options.recordHeaderLimits);
     const key = keyOf(req) ?? context.partitionKey;
-    let ack;
+    let ack: RecordAck;
     try {
       ack = await options.sink.write({ value, key, headers: context.headers });
     } catch (error) {

@@ -239,7 +239,7 @@ export class KafkaRecordSink implements RecordSink {
     let unanswered = messages;
     while (unanswered.length > 0) {
       const started = performance.now();
-      let answered;
+      let answered: RecordMetadata[];
       try {
         answered = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...unanswered] });
       } finally {

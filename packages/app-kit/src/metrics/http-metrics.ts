@@ -52,10 +52,16 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       const routeKey = `${req.method} ${route}`;
       const key = `${routeKey} ${status}`;
       let tally = tallies.get(key);
-      if (!tally) tallies.set(key, (tally = { labels: { method: req.method, route, status: String(status) }, pending: 0 }));
+      if (!tally) {
+        tally = { labels: { method: req.method, route, status: String(status) }, pending: 0 };
+        tallies.set(key, tally);
+      }
       tally.pending += 1;
       let timer = timers.get(routeKey);
-      if (!timer) timers.set(routeKey, (timer = duration.labels({ method: req.method, route })));
+      if (!timer) {
+        timer = duration.labels({ method: req.method, route });
+        timers.set(routeKey, timer);
+      }
       timer.observe((performance.now() - started) / 1000);
     };
     res.once('finish', count);

@@ -16,7 +16,9 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
   if (partitionMetadata.length === 0) return groups;
   for (const message of messages) {
     const partition = partitioner({ topic, partitionMetadata, message });
-    (groups[partition] ??= []).push(message);
+    const group = groups[partition];
+    if (group === undefined) groups[partition] = [message];
+    else group.push(message);
   }
   return groups;
 }

@@ -57,7 +57,9 @@ export function settlingSendMessages(create: CreateSendMessages): CreateSendMess
     const idle: Array<() => void> = [];
     const settle = (): void => {
       outstanding -= 1;
-      if (outstanding === 0) idle.splice(0).forEach((resolve) => resolve());
+      if (outstanding === 0) idle.splice(0).forEach((resolve) => {
+resolve();
+});
     };
     const settled = (): Promise<void> => (outstanding === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)));
     const { eosManager, retrier } = options;

@@ -57,7 +57,10 @@ export function noteFetchOutcome(group: ConsumerGroup, nodeId: number, failed: u
     if (outage.warned) group.logger.warn('A broker is fetched from again', { groupId: group.groupId, nodeId, afterMs: Date.now() - outage.since });
     return;
   }
-  if (!brokers) outages.set(group, (brokers = new Map()));
+  if (!brokers) {
+    brokers = new Map();
+    outages.set(group, brokers);
+  }
   const outage = brokers.get(nodeId) ?? { since: Date.now(), warned: false };
   brokers.set(nodeId, outage);
   if (!outage.warned && Date.now() - outage.since >= group.sessionTimeout) {
@@ -125,7 +128,10 @@ export function isolateUnreachableBrokers(): boolean {
 
   prototype.heartbeat = function backgroundHeartbeat(this: ConsumerGroup, options: { interval: number }): Promise<void> {
     let state = heartbeats.get(this);
-    if (!state) heartbeats.set(this, (state = { inFlight: false, retryAt: 0 }));
+    if (!state) {
+      state = { inFlight: false, retryAt: 0 };
+      heartbeats.set(this, state);
+    }
     const { refusal } = state;
     state.refusal = undefined;
     // A refusal of the membership kafkajs has since replaced would make it rejoin again, and a

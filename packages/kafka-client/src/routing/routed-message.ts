@@ -53,7 +53,8 @@ export function firstChoicePartitioner(inner: ICustomPartitioner): ICustomPartit
       const message = args.message as RoutedMessage;
       const until = message[RETRY_UNTIL];
       if (until !== undefined && Date.now() > until) throw new RetryTimeSpent(until);
-      return (message[CHOSEN_PARTITION] ??= choose(args));
+      message[CHOSEN_PARTITION] ??= choose(args);
+      return message[CHOSEN_PARTITION];
     };
   };
 }
