@@ -62,15 +62,26 @@ export interface ConsumerFanOutResult {
   /** The consumer with a quarter of the clients filtered by key (16 keys). */
   readonly mixed: LadderResult;
   /** 2,000 clients each replayed 1,000 records: connects per second, counted when the replay arrived. */
-  readonly replayConnect: { readonly clients: number; readonly seconds: number; readonly perSecond: number; readonly failed: number };
+  readonly replayConnect: {
+    readonly clients: number;
+    readonly seconds: number;
+    readonly perSecond: number;
+    readonly failed: number;
+  };
   readonly openFilesLimit: string;
   /** The same consumer ladder and replay connect for an older checkout, when one was given. */
-  readonly before?: { readonly consumer: LadderResult; readonly replayConnect: ConsumerFanOutResult['replayConnect'] };
+  readonly before?: {
+    readonly consumer: LadderResult;
+    readonly replayConnect: ConsumerFanOutResult['replayConnect'];
+  };
   /**
    * With an older checkout and more than one round: the consumer ladder of each build, run again in
    * alternation (this, before, before, this, ...), the first round being `consumer` and `before`.
    */
-  readonly rounds?: { readonly now: readonly LadderResult[]; readonly before: readonly LadderResult[] };
+  readonly rounds?: {
+    readonly now: readonly LadderResult[];
+    readonly before: readonly LadderResult[];
+  };
 }
 
 interface Target {
@@ -82,11 +93,21 @@ interface Target {
 const KEYS = Array.from({ length: 16 }, (_, i) => `order-${i}`);
 
 async function postQuietly(url: string, body: string): Promise<void> {
-  await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } }).then((r) => r.arrayBuffer()).catch(() => undefined);
+  await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } })
+    .then((r) => r.arrayBuffer())
+    .catch(() => undefined);
 }
 
 /** One step: `clients.open` was already done; posts at RATE for `seconds` and reads the figures. */
-async function measureStep(target: Target, clients: FanOutClients, shape: { unfiltered: number; perKey: number }, seconds: number, connect: { seconds: number; failed: number }, baseRss: number, keyed: boolean): Promise<FanOutStepResult> {
+async function measureStep(
+  target: Target,
+  clients: FanOutClients,
+  shape: { unfiltered: number; perKey: number },
+  seconds: number,
+  connect: { seconds: number; failed: number },
+  baseRss: number,
+  keyed: boolean,
+): Promise<FanOutStepResult> {
   await sleep(1000);
   const run = randomUUID().slice(0, 8);
   clients.measure(run);
@@ -98,7 +119,9 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
   for (let i = 0; i < seconds * RATE; i++) {
     const key = keyed ? KEYS[i % KEYS.length] : undefined;
     sentPerKey.set(key ?? '', (sentPerKey.get(key ?? '') ?? 0) + 1);
-    posts.push(target.post(`${run}|${key ?? ''}|${performance.timeOrigin + performance.now()}|${i}`, key));
+    posts.push(
+      target.post(`${run}|${key ?? ''}|${performance.timeOrigin + performance.now()}|${i}`, key),
+    );
     // On schedule, not after each post: a slow answer must not slow the rate down.
     const due = started + ((i + 1) * 1000) / RATE;
     await sleep(Math.max(0, due - performance.now()));
@@ -111,7 +134,9 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
   const deliveries = report.samples + Object.values(report.received).reduce((a, b) => a + b, 0);
   const posted = [...sentPerKey.values()].reduce((a, b) => a + b, 0);
   const filtered = shape.perKey * KEYS.length;
-  const expected = posted * shape.unfiltered + KEYS.reduce((sum, key) => sum + (sentPerKey.get(key) ?? 0) * shape.perKey, 0);
+  const expected =
+    posted * shape.unfiltered +
+    KEYS.reduce((sum, key) => sum + (sentPerKey.get(key) ?? 0) * shape.perKey, 0);
   const rss = rssBytes(target.server.pid);
   const total = shape.unfiltered + filtered;
   return {
@@ -130,10 +155,18 @@ async function measureStep(target: Target, clients: FanOutClients, shape: { unfi
   };
 }
 
-const held = (step: FanOutStepResult): boolean => step.p99 < P99_GOAL_MS && step.delivered >= 0.999 && step.failedConnects === 0;
+const held = (step: FanOutStepResult): boolean =>
+  step.p99 < P99_GOAL_MS && step.delivered >= 0.999 && step.failedConnects === 0;
 
 /** Ramps through `steps`; with `filteredShare`, that share of each step's clients is spread over 16 keys. */
-async function ladder(target: Target, steps: readonly number[], seconds: number, log: (line: string) => void, filteredShare = 0, snapshotAt: readonly number[] = []): Promise<LadderResult> {
+async function ladder(
+  target: Target,
+  steps: readonly number[],
+  seconds: number,
+  log: (line: string) => void,
+  filteredShare = 0,
+  snapshotAt: readonly number[] = [],
+): Promise<LadderResult> {
   const clients = startFanOutClients();
   const baseRss = rssBytes(target.server.pid);
   const results: FanOutStepResult[] = [];
@@ -147,13 +180,28 @@ async function ladder(target: Target, steps: readonly number[], seconds: number,
       const wantPerKey = Math.round((total * filteredShare) / KEYS.length);
       const wantUnfiltered = total - wantPerKey * KEYS.length;
       const opened = [await clients.open(target.streamUrl, wantUnfiltered - unfiltered)];
-      for (const key of wantPerKey > perKey ? KEYS : []) opened.push(await clients.open(`${target.streamUrl}?key=${key}`, wantPerKey - perKey, { filter: key }));
+      for (const key of wantPerKey > perKey ? KEYS : [])
+        opened.push(
+          await clients.open(`${target.streamUrl}?key=${key}`, wantPerKey - perKey, {
+            filter: key,
+          }),
+        );
       unfiltered = wantUnfiltered;
       perKey = wantPerKey;
       connectSeconds += opened.reduce((sum, o) => sum + o.seconds, 0);
       failed += opened.reduce((sum, o) => sum + o.failed, 0);
-      const step = await measureStep(target, clients, { unfiltered, perKey }, seconds, { seconds: connectSeconds, failed }, baseRss, filteredShare > 0);
-      log(`  ${total} clients: p99 ${step.p99} ms, delivered ${(step.delivered * 100).toFixed(2)}%, cpu ${(step.cpu * 100).toFixed(0)}% (clients ${(step.clientCpu * 100).toFixed(0)}%), connect ${step.connectSeconds.toFixed(2)} s`);
+      const step = await measureStep(
+        target,
+        clients,
+        { unfiltered, perKey },
+        seconds,
+        { seconds: connectSeconds, failed },
+        baseRss,
+        filteredShare > 0,
+      );
+      log(
+        `  ${total} clients: p99 ${step.p99} ms, delivered ${(step.delivered * 100).toFixed(2)}%, cpu ${(step.cpu * 100).toFixed(0)}% (clients ${(step.clientCpu * 100).toFixed(0)}%), connect ${step.connectSeconds.toFixed(2)} s`,
+      );
       results.push(step);
       if (snapshotAt.includes(total)) await heapSnapshot(target.server.pid, log);
       // Every server climbs every step (memory and connect rate compare at the same N); only
@@ -185,14 +233,24 @@ async function heapSnapshot(pid: number, log: (line: string) => void): Promise<v
     if (now - last < 0.5) break;
     last = now;
   }
-  log(`  heap snapshot of ${pid} written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `  heap snapshot of ${pid} written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** Fills a fresh topic with `count` records and measures clients/s that each get all of them on connect. */
-async function replayConnect(target: Target, count: number, clientsCount: number): Promise<ConsumerFanOutResult['replayConnect']> {
+async function replayConnect(
+  target: Target,
+  count: number,
+  clientsCount: number,
+): Promise<ConsumerFanOutResult['replayConnect']> {
   const run = randomUUID().slice(0, 8);
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => target.post(`${run}|fill|0|${i + j}`, undefined)));
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, j) =>
+        target.post(`${run}|fill|0|${i + j}`, undefined),
+      ),
+    );
   }
   const clients = startFanOutClients();
   try {
@@ -200,11 +258,19 @@ async function replayConnect(target: Target, count: number, clientsCount: number
     for (let tries = 0; ; tries++) {
       const text = await (await fetch(`${target.server.url}/metrics`)).text();
       if (Number(/^sse_replay_buffer_records (\d+)/m.exec(text)?.[1] ?? 0) >= count) break;
-      if (tries >= 300) throw new Error(`${target.server.name}: the consumer did not hold ${count} records within 30 s`);
+      if (tries >= 300)
+        throw new Error(
+          `${target.server.name}: the consumer did not hold ${count} records within 30 s`,
+        );
       await sleep(100);
     }
     const opened = await clients.open(target.streamUrl, clientsCount, { replayEvents: count });
-    return { clients: opened.opened, seconds: opened.seconds, perSecond: opened.opened / opened.seconds, failed: opened.failed };
+    return {
+      clients: opened.opened,
+      seconds: opened.seconds,
+      perSecond: opened.opened / opened.seconds,
+      failed: opened.failed,
+    };
   } finally {
     await clients.closeAll().catch(() => undefined);
     clients.stop();
@@ -226,27 +292,64 @@ export async function consumerFanOut(options: {
 }): Promise<ConsumerFanOutResult> {
   const { log, seconds } = options;
   // Quiet, and with room for 19,000 clients.
-  const fanOutServer = (entryPoint: string, env: Record<string, string>, readyPath: string, nodeOptions: readonly string[] = [], cwd?: string): Promise<ServerProcess> =>
-    startServer({ entryPoint, env: { LOG_LEVEL: 'warn', ...env }, readyPath, nodeOptions, ...(cwd ? { cwd } : {}), raiseOpenFilesLimit: true });
-  const openFilesLimit = await fanOutServer('bench/bare-sse-server.ts', {}, '/rss').then(async (probe) => {
-    const limits = (await import('node:fs')).readFileSync(`/proc/${probe.pid}/limits`, 'utf8');
-    await probe.stop();
-    return /Max open files\s+(\S+)\s+(\S+)/.exec(limits)?.slice(1, 3).join(' soft / ') ?? 'unknown';
-  });
-  log(`fan-out: every server and the client process run with the open-files soft limit raised to the hard one (open files: ${openFilesLimit})`);
+  const fanOutServer = (
+    entryPoint: string,
+    env: Record<string, string>,
+    readyPath: string,
+    nodeOptions: readonly string[] = [],
+    cwd?: string,
+  ): Promise<ServerProcess> =>
+    startServer({
+      entryPoint,
+      env: { LOG_LEVEL: 'warn', ...env },
+      readyPath,
+      nodeOptions,
+      ...(cwd ? { cwd } : {}),
+      raiseOpenFilesLimit: true,
+    });
+  const openFilesLimit = await fanOutServer('bench/bare-sse-server.ts', {}, '/rss').then(
+    async (probe) => {
+      const limits = (await import('node:fs')).readFileSync(`/proc/${probe.pid}/limits`, 'utf8');
+      await probe.stop();
+      return (
+        /Max open files\s+(\S+)\s+(\S+)/.exec(limits)?.slice(1, 3).join(' soft / ') ?? 'unknown'
+      );
+    },
+  );
+  log(
+    `fan-out: every server and the client process run with the open-files soft limit raised to the hard one (open files: ${openFilesLimit})`,
+  );
   const steps = options.steps ?? FAN_OUT_STEPS;
-  const appEnv = (topic: string): Record<string, string> => ({ KAFKA_BINDING_DIR: options.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000' });
-  const withApps = async <T>(topic: string, fn: (target: Target) => Promise<T>, consumerDir?: string): Promise<T> => {
+  const appEnv = (topic: string): Record<string, string> => ({
+    KAFKA_BINDING_DIR: options.bindingDir,
+    TOPIC: topic,
+    MAX_CLIENTS: '20000',
+  });
+  const withApps = async <T>(
+    topic: string,
+    fn: (target: Target) => Promise<T>,
+    consumerDir?: string,
+  ): Promise<T> => {
     // Both apps built, as production runs them, with their default settings.
     buildOnce(repo);
     if (consumerDir) buildOnce(consumerDir);
     const producer = await fanOutServer('apps/producer/dist/main.js', appEnv(topic), '/readyz');
-    const consumer = await fanOutServer('apps/consumer/dist/main.js', appEnv(topic), '/readyz', options.consumerNodeArgs, consumerDir);
+    const consumer = await fanOutServer(
+      'apps/consumer/dist/main.js',
+      appEnv(topic),
+      '/readyz',
+      options.consumerNodeArgs,
+      consumerDir,
+    );
     try {
       return await fn({
         server: consumer,
         streamUrl: `${consumer.url}/messages`,
-        post: (body, key) => postQuietly(`${producer.url}/messages${key ? `?key=${encodeURIComponent(key)}` : ''}`, body),
+        post: (body, key) =>
+          postQuietly(
+            `${producer.url}/messages${key ? `?key=${encodeURIComponent(key)}` : ''}`,
+            body,
+          ),
       });
     } finally {
       await consumer.stop();
@@ -256,7 +359,16 @@ export async function consumerFanOut(options: {
   const withBaseline = async (script: string, readyPath: string): Promise<LadderResult> => {
     const server = await fanOutServer(script, {}, readyPath);
     try {
-      return await ladder({ server, streamUrl: `${server.url}/messages`, post: (body) => postQuietly(`${server.url}/messages`, body) }, steps, seconds, log);
+      return await ladder(
+        {
+          server,
+          streamUrl: `${server.url}/messages`,
+          post: (body) => postQuietly(`${server.url}/messages`, body),
+        },
+        steps,
+        seconds,
+        log,
+      );
     } finally {
       await server.stop();
     }
@@ -264,21 +376,45 @@ export async function consumerFanOut(options: {
   const topic = `fan-${randomUUID()}`;
   const none: LadderResult = { steps: [], maxClients: 0, baseRssBytes: Number.NaN };
   log('fan-out: bare Node SSE server ...');
-  const bareSse = options.consumerOnly ? none : await withBaseline('bench/bare-sse-server.ts', '/rss');
+  const bareSse = options.consumerOnly
+    ? none
+    : await withBaseline('bench/bare-sse-server.ts', '/rss');
   log('fan-out: stack floor (express + better-sse) ...');
-  const stackFloor = options.consumerOnly ? none : await withBaseline('bench/stack-floor-server.ts', '/ready');
+  const stackFloor = options.consumerOnly
+    ? none
+    : await withBaseline('bench/stack-floor-server.ts', '/ready');
   log('fan-out: consumer ...');
-  const consumer = await withApps(`${topic}-all`, (target) => ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt));
+  const consumer = await withApps(`${topic}-all`, (target) =>
+    ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt),
+  );
   log('fan-out: consumer, a quarter of the clients filtered by key ...');
-  const mixed = options.consumerOnly ? none : await withApps(`${topic}-mixed`, (target) => ladder(target, steps.filter((n) => n >= 10_000).length > 0 ? steps.filter((n) => n >= 10_000) : steps, seconds, log, 0.25));
+  const mixed = options.consumerOnly
+    ? none
+    : await withApps(`${topic}-mixed`, (target) =>
+        ladder(
+          target,
+          steps.filter((n) => n >= 10_000).length > 0 ? steps.filter((n) => n >= 10_000) : steps,
+          seconds,
+          log,
+          0.25,
+        ),
+      );
   log('fan-out: connect with a 1,000-record replay ...');
   const replay = await withApps(`${topic}-replay`, (target) => replayConnect(target, 1000, 2000));
   let before: ConsumerFanOutResult['before'];
   if (options.beforeDir) {
     const dir = options.beforeDir;
     log(`fan-out: the consumer as it was before (${dir}) ...`);
-    const ladderBefore = await withApps(`${topic}-before`, (target) => ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt), dir);
-    const replayBefore = await withApps(`${topic}-before-replay`, (target) => replayConnect(target, 1000, 2000), dir);
+    const ladderBefore = await withApps(
+      `${topic}-before`,
+      (target) => ladder(target, steps, seconds, log, 0, options.heapSnapshotsAt),
+      dir,
+    );
+    const replayBefore = await withApps(
+      `${topic}-before-replay`,
+      (target) => replayConnect(target, 1000, 2000),
+      dir,
+    );
     before = { consumer: ladderBefore, replayConnect: replayBefore };
   }
   let rounds: ConsumerFanOutResult['rounds'];
@@ -290,11 +426,19 @@ export async function consumerFanOut(options: {
     for (let round = 1; round < (options.rounds ?? 1); round++) {
       const runNow = async (): Promise<void> => {
         log(`fan-out: round ${round + 1}, this consumer ...`);
-        now.push(await withApps(`${topic}-now-${round}`, (target) => ladder(target, steps, seconds, log)));
+        now.push(
+          await withApps(`${topic}-now-${round}`, (target) => ladder(target, steps, seconds, log)),
+        );
       };
       const runBefore = async (): Promise<void> => {
         log(`fan-out: round ${round + 1}, the consumer before ...`);
-        then.push(await withApps(`${topic}-before-${round}`, (target) => ladder(target, steps, seconds, log), dir));
+        then.push(
+          await withApps(
+            `${topic}-before-${round}`,
+            (target) => ladder(target, steps, seconds, log),
+            dir,
+          ),
+        );
       };
       if (round % 2 === 1) {
         await runBefore();
@@ -306,12 +450,23 @@ export async function consumerFanOut(options: {
     }
     rounds = { now, before: then };
   }
-  return { consumer, stackFloor, bareSse, mixed, replayConnect: replay, openFilesLimit, ...(before ? { before } : {}), ...(rounds ? { rounds } : {}) };
+  return {
+    consumer,
+    stackFloor,
+    bareSse,
+    mixed,
+    replayConnect: replay,
+    openFilesLimit,
+    ...(before ? { before } : {}),
+    ...(rounds ? { rounds } : {}),
+  };
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
-const kib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-');
-const mib = (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : '-');
+const kib = (bytes: number): string =>
+  Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(1)} KiB` : '-';
+const mib = (bytes: number): string =>
+  Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(0)} MiB` : '-';
 
 /** The fan-out tables, as markdown lines. */
 export function fanOutTables(result: ConsumerFanOutResult): string[] {
@@ -332,7 +487,8 @@ export function fanOutTables(result: ConsumerFanOutResult): string[] {
   rows('consumer mixed', result.mixed);
   rows('stack floor', result.stackFloor);
   rows('bare SSE', result.bareSse);
-  const at = (ladder: LadderResult, clients: number): FanOutStepResult | undefined => ladder.steps.find((s) => s.clients === clients);
+  const at = (ladder: LadderResult, clients: number): FanOutStepResult | undefined =>
+    ladder.steps.find((s) => s.clients === clients);
   const c10 = at(result.consumer, 10_000);
   const f10 = at(result.stackFloor, 10_000);
   const top = Math.max(...result.consumer.steps.map((s) => s.clients));
@@ -360,11 +516,22 @@ export function fanOutTables(result: ConsumerFanOutResult): string[] {
 
 /** Per step: each round's p99 of both builds, their medians and the ratio of the medians. */
 function roundsLines(rounds: NonNullable<ConsumerFanOutResult['rounds']>): string[] {
-  const lines = ['', `Alternated rounds (${rounds.now.length} of each build): p99 ms per round, median, and now/before`];
-  const stepsOf = (ladders: readonly LadderResult[]): number[] => [...new Set(ladders.flatMap((l) => l.steps.map((s) => s.clients)))];
+  const lines = [
+    '',
+    `Alternated rounds (${rounds.now.length} of each build): p99 ms per round, median, and now/before`,
+  ];
+  const stepsOf = (ladders: readonly LadderResult[]): number[] => [
+    ...new Set(ladders.flatMap((l) => l.steps.map((s) => s.clients))),
+  ];
   for (const clients of stepsOf(rounds.now)) {
-    const p99s = (ladders: readonly LadderResult[], pick: (s: FanOutStepResult) => number): number[] =>
-      ladders.map((l) => l.steps.find((s) => s.clients === clients)).filter((s): s is FanOutStepResult => s !== undefined).map(pick);
+    const p99s = (
+      ladders: readonly LadderResult[],
+      pick: (s: FanOutStepResult) => number,
+    ): number[] =>
+      ladders
+        .map((l) => l.steps.find((s) => s.clients === clients))
+        .filter((s): s is FanOutStepResult => s !== undefined)
+        .map(pick);
     const now = p99s(rounds.now, (s) => s.p99);
     const before = p99s(rounds.before, (s) => s.p99);
     const cpuNow = p99s(rounds.now, (s) => s.cpuPer1000Deliveries);

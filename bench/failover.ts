@@ -34,7 +34,12 @@ export interface FailoverResult {
 }
 
 /** POSTs at `rate` per second for `seconds` from this process; `at(second)` runs once when that second is reached. */
-async function postWindow(url: string, rate: number, seconds: number, at?: { second: number; run: () => Promise<void> }): Promise<WindowResult> {
+async function postWindow(
+  url: string,
+  rate: number,
+  seconds: number,
+  at?: { second: number; run: () => Promise<void> },
+): Promise<WindowResult> {
   const tickMs = 10;
   const perTick = rate / (1000 / tickMs);
   const latencies: number[] = [];
@@ -46,7 +51,11 @@ async function postWindow(url: string, rate: number, seconds: number, at?: { sec
   let fault: Promise<void> | undefined;
   const post = async (body: string): Promise<void> => {
     const begun = performance.now();
-    const status = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } }).then(
+    const status = await fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'text/plain' },
+    }).then(
       async (res) => {
         await res.arrayBuffer();
         return res.status;
@@ -80,7 +89,10 @@ async function postWindow(url: string, rate: number, seconds: number, at?: { sec
 }
 
 /** Starts a three-broker cluster and the producer (default settings), measures both windows, stops everything. */
-export async function failoverBench(log: (line: string) => void, seconds = 20): Promise<FailoverResult> {
+export async function failoverBench(
+  log: (line: string) => void,
+  seconds = 20,
+): Promise<FailoverResult> {
   const cluster = await startLocalKafkaCluster({ brokers: 3, log });
   let producer: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
@@ -95,10 +107,13 @@ export async function failoverBench(log: (line: string) => void, seconds = 20): 
     await postWindow(url, RATE, 3);
     const steady = await postWindow(url, RATE, seconds);
     const killedAtSecond = Math.round(seconds / 4);
-    log(`failover: the partition leader is SIGKILLed ${killedAtSecond} s into a ${seconds} s window ...`);
+    log(
+      `failover: the partition leader is SIGKILLed ${killedAtSecond} s into a ${seconds} s window ...`,
+    );
     const leaderKilled = await postWindow(url, RATE, seconds, {
       second: killedAtSecond,
-      run: async () => cluster.node(await cluster.leaderOf(`${cluster.user.topicPrefix}${TOPIC}`)).kill(),
+      run: async () =>
+        cluster.node(await cluster.leaderOf(`${cluster.user.topicPrefix}${TOPIC}`)).kill(),
     });
     return { rate: RATE, seconds, steady, leaderKilled: { ...leaderKilled, killedAtSecond } };
   } finally {
@@ -111,14 +126,24 @@ export async function failoverBench(log: (line: string) => void, seconds = 20): 
 export function reportFailover(result: FailoverResult): void {
   const row = (name: string, w: WindowResult): string =>
     `| ${name} | ${w.sentPerSecond.toFixed(0)} | ${w.p50.toFixed(1)} | ${w.p99.toFixed(1)} | ${w.max.toFixed(0)} | ${w.unavailable} | ${w.other} |`;
-  console.log(`\nFailover: ${result.rate} POST/s for ${result.seconds} s on 3 brokers (RF 3, min.insync.replicas 2), the partition leader SIGKILLed at ${result.leaderKilled.killedAtSecond} s (baseline: the same window, no fault)`);
+  console.log(
+    `\nFailover: ${result.rate} POST/s for ${result.seconds} s on 3 brokers (RF 3, min.insync.replicas 2), the partition leader SIGKILLed at ${result.leaderKilled.killedAtSecond} s (baseline: the same window, no fault)`,
+  );
   console.log('| window | sent/s | p50 ms | p99 ms | max ms | 503 | other |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   console.log(row('no fault', result.steady));
   console.log(row('leader SIGKILLed', result.leaderKilled));
-  writeFileSync(new URL('./failover-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`);
+  writeFileSync(
+    new URL('./failover-results.json', import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), ...result }, null, 2)}\n`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  reportFailover(await failoverBench((line) => console.error(`[bench] ${line}`), Number(process.env.BENCH_SECONDS ?? 20)));
+  reportFailover(
+    await failoverBench(
+      (line) => console.error(`[bench] ${line}`),
+      Number(process.env.BENCH_SECONDS ?? 20),
+    ),
+  );
 }

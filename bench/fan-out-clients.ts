@@ -7,7 +7,11 @@ const script = fileURLToPath(new URL('./sse-client-process.ts', import.meta.url)
 /** The SSE load generator's process, commanded over IPC. */
 export interface FanOutClients {
   /** Opens `count` more streams at `url`, `inFlight` at a time; resolves when all have their head (and replay). */
-  open(url: string, count: number, options?: { inFlight?: number; replayEvents?: number; filter?: string }): Promise<Extract<ClientReply, { type: 'opened' }>>;
+  open(
+    url: string,
+    count: number,
+    options?: { inFlight?: number; replayEvents?: number; filter?: string },
+  ): Promise<Extract<ClientReply, { type: 'opened' }>>;
   /** Starts counting events of run `run` (and forgets the previous run's). */
   measure(run: string): void;
   report(): Promise<Extract<ClientReply, { type: 'report' }>>;
@@ -23,10 +27,17 @@ export interface FanOutClients {
 export function startFanOutClients(): FanOutClients {
   const child: ChildProcess = fork(script, [], {
     execPath: '/bin/sh',
-    execArgv: ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" --conditions=source --import tsx "$@"', process.execPath],
+    execArgv: [
+      '-c',
+      'ulimit -n "$(ulimit -Hn)" && exec "$0" --conditions=source --import tsx "$@"',
+      process.execPath,
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const ask = <T extends ClientReply['type']>(command: ClientCommand, answer: T): Promise<Extract<ClientReply, { type: T }>> =>
+  const ask = <T extends ClientReply['type']>(
+    command: ClientCommand,
+    answer: T,
+  ): Promise<Extract<ClientReply, { type: T }>> =>
     new Promise((resolve, reject) => {
       const onMessage = (reply: ClientReply): void => {
         if (reply.type !== answer) return;
@@ -34,7 +45,8 @@ export function startFanOutClients(): FanOutClients {
         child.off('exit', onExit);
         resolve(reply as Extract<ClientReply, { type: T }>);
       };
-      const onExit = (code: number | null): void => reject(new Error(`the SSE client process exited (${code})`));
+      const onExit = (code: number | null): void =>
+        reject(new Error(`the SSE client process exited (${code})`));
       child.on('message', onMessage);
       child.once('exit', onExit);
       child.send(command);
@@ -43,7 +55,16 @@ export function startFanOutClients(): FanOutClients {
     open: (url, count, options = {}) => {
       const { hostname, port, pathname, search } = new URL(url);
       return ask(
-        { type: 'open', host: hostname, port: Number(port), path: pathname + search, count, inFlight: options.inFlight ?? 200, filter: options.filter ?? '', replayEvents: options.replayEvents ?? 0 },
+        {
+          type: 'open',
+          host: hostname,
+          port: Number(port),
+          path: pathname + search,
+          count,
+          inFlight: options.inFlight ?? 200,
+          filter: options.filter ?? '',
+          replayEvents: options.replayEvents ?? 0,
+        },
         'opened',
       );
     },

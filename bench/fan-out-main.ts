@@ -25,7 +25,10 @@ try {
     rounds: Number(process.env.FAN_OUT_ROUNDS ?? 1),
     consumerNodeArgs: (process.env.CONSUMER_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
   });
-  writeFileSync(new URL('./fan-out-results.json', import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
+  writeFileSync(
+    new URL('./fan-out-results.json', import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`,
+  );
   console.log(`\n${fanOutTables(result).join('\n')}`);
 } finally {
   await kafka.stop();

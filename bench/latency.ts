@@ -15,7 +15,13 @@ export interface LatencyResult {
 }
 
 /** Sends at `rate` per second for `seconds`, calling `send(body)` without awaiting each in turn. */
-async function sendAtRate(rate: number, seconds: number, send: (body: string) => Promise<void>, stamp: Map<string, number>, runId: string): Promise<number> {
+async function sendAtRate(
+  rate: number,
+  seconds: number,
+  send: (body: string) => Promise<void>,
+  stamp: Map<string, number>,
+  runId: string,
+): Promise<number> {
   const tickMs = 10;
   const perTick = rate / (1000 / tickMs);
   const started = performance.now();
@@ -47,7 +53,13 @@ function summarise(latencies: number[], sentPerSecond: number, expected: number)
 }
 
 /** POST to the producer -> SSE event at each of `clients` consumer clients. */
-export async function postToSseLatency(producerUrl: string, consumerUrl: string, rate: number, clients: number, seconds: number): Promise<LatencyResult> {
+export async function postToSseLatency(
+  producerUrl: string,
+  consumerUrl: string,
+  rate: number,
+  clients: number,
+  seconds: number,
+): Promise<LatencyResult> {
   const runId = randomUUID();
   const stamp = new Map<string, number>();
   const latencies: number[] = [];
@@ -60,20 +72,38 @@ export async function postToSseLatency(producerUrl: string, consumerUrl: string,
     ),
   );
   await sleep(300);
-  const sentPerSecond = await sendAtRate(rate, seconds, async (body) => {
-    const res = await fetch(`${producerUrl}/messages`, { method: 'POST', body, headers: { 'Content-Type': 'text/plain' } });
-    await res.arrayBuffer();
-  }, stamp, runId);
+  const sentPerSecond = await sendAtRate(
+    rate,
+    seconds,
+    async (body) => {
+      const res = await fetch(`${producerUrl}/messages`, {
+        method: 'POST',
+        body,
+        headers: { 'Content-Type': 'text/plain' },
+      });
+      await res.arrayBuffer();
+    },
+    stamp,
+    runId,
+  );
   await sleep(1500);
   listeners.forEach((l) => {
-l.close();
-});
+    l.close();
+  });
   return summarise(latencies, sentPerSecond, stamp.size * clients);
 }
 
 /** The baseline: kafkajs producer -> kafkajs consumer, no HTTP, at the same rate. */
-export async function rawKafkaLatency(bindingDir: string, topic: string, rate: number, seconds: number): Promise<LatencyResult> {
-  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: `bench-${randomUUID()}`, clientId: 'bench-raw-latency' });
+export async function rawKafkaLatency(
+  bindingDir: string,
+  topic: string,
+  rate: number,
+  seconds: number,
+): Promise<LatencyResult> {
+  const binding = loadKafkaBinding(
+    { KAFKA_BINDING_DIR: bindingDir },
+    { topic, groupId: `bench-${randomUUID()}`, clientId: 'bench-raw-latency' },
+  );
   const kafka = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING }));
   const producer = kafka.producer({ allowAutoTopicCreation: true });
   const consumer = kafka.consumer({ groupId: binding.groupId, maxWaitTimeInMs: 100 });
@@ -94,9 +124,15 @@ export async function rawKafkaLatency(bindingDir: string, topic: string, rate: n
   });
   while (!assigned) await sleep(50);
   await sleep(500);
-  const sentPerSecond = await sendAtRate(rate, seconds, async (body) => {
-    await producer.send({ topic: binding.topic, acks: -1, messages: [{ value: body }] });
-  }, stamp, runId);
+  const sentPerSecond = await sendAtRate(
+    rate,
+    seconds,
+    async (body) => {
+      await producer.send({ topic: binding.topic, acks: -1, messages: [{ value: body }] });
+    },
+    stamp,
+    runId,
+  );
   await sleep(1500);
   await consumer.disconnect();
   await producer.disconnect();

@@ -34,15 +34,28 @@ const repo = fileURLToPath(new URL('../', import.meta.url));
 const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'producer,tracing,latency,fan-out,failover').split(',').map((s) => s.trim()));
+const sections = new Set(
+  (process.env.BENCH_SECTIONS ?? 'producer,tracing,latency,fan-out,failover')
+    .split(',')
+    .map((s) => s.trim()),
+);
 const connections = (process.env.BENCH_CONNECTIONS ?? '1,16,128').split(',').map(Number);
 const cleanups: Array<() => unknown> = [];
 const log = (line: string): void => console.error(`[bench] ${line}`);
 
 /** An app built, as production runs it (`node apps/<app>/dist/main.js`, default settings). */
-async function startBuilt(name: 'producer' | 'consumer', env: Record<string, string>): Promise<{ url: string }> {
+async function startBuilt(
+  name: 'producer' | 'consumer',
+  env: Record<string, string>,
+): Promise<{ url: string }> {
   const entryPoint = name === 'producer' ? producerEntryPoint() : 'apps/consumer/dist/main.js';
-  const server = await startServer({ name, node: process.execPath, entryPoint, env, readyPath: '/readyz' });
+  const server = await startServer({
+    name,
+    node: process.execPath,
+    entryPoint,
+    env,
+    readyPath: '/readyz',
+  });
   cleanups.push(server.stop);
   return server;
 }
@@ -55,30 +68,61 @@ interface Section<R> {
 }
 
 /** The producer beside its baselines, on each Node binary (see bench/producer). */
-async function producerSection(bindingDir: string, topic: string, brokerPid: () => number | undefined): Promise<Section<ProducerBenchResult[]>> {
+async function producerSection(
+  bindingDir: string,
+  topic: string,
+  brokerPid: () => number | undefined,
+): Promise<Section<ProducerBenchResult[]>> {
   const results: ProducerBenchResult[] = [];
   const baselineDir = baselineCheckout(log);
   for (const node of nodeBinaries()) {
     log(`producer throughput on ${node.label} (${node.version}) ...`);
-    results.push(await producerBench({ node, bindingDir, topic: `${topic}-http`, brokerPid, connections, seconds, repeats, log, baselineDir }));
+    results.push(
+      await producerBench({
+        node,
+        bindingDir,
+        topic: `${topic}-http`,
+        brokerPid,
+        connections,
+        seconds,
+        repeats,
+        log,
+        baselineDir,
+      }),
+    );
   }
   const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
   return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };
 }
 
 /** The producer with tracing on and exported to a local OTLP receiver, beside tracing off, at 1 and 128 connections. */
-async function tracingSection(bindingDir: string, topic: string): Promise<Section<TracingCostResult>> {
+async function tracingSection(
+  bindingDir: string,
+  topic: string,
+): Promise<Section<TracingCostResult>> {
   const [node] = nodeBinaries();
   if (!node) throw new Error('no Node binary for the tracing section');
   log(`producer tracing cost on ${node.label} ...`);
-  const result = await tracingCost({ node, bindingDir, topic: `${topic}-traced`, connections: [1, 128], seconds, repeats, log });
+  const result = await tracingCost({
+    node,
+    bindingDir,
+    topic: `${topic}-traced`,
+    connections: [1, 128],
+    seconds,
+    repeats,
+    log,
+  });
   return { result, table: formatTracingCost(result, seconds, repeats) };
 }
 
 type LatencyRow = { rate: number; clients: number; app: LatencyResult; rawKafka: LatencyResult };
 
 /** POST -> SSE event latency at fixed rates, beside kafkajs producer -> kafkajs consumer. */
-async function latencySection(appEnv: Record<string, string>, bindingDir: string, topic: string): Promise<Section<LatencyRow[]>> {
+async function latencySection(
+  appEnv: Record<string, string>,
+  bindingDir: string,
+  topic: string,
+): Promise<Section<LatencyRow[]>> {
   log('POST -> SSE latency ...');
   const producer = await startBuilt('producer', appEnv);
   const consumer = await startBuilt('consumer', appEnv);
@@ -86,7 +130,12 @@ async function latencySection(appEnv: Record<string, string>, bindingDir: string
   for (const rate of [100, 1000]) {
     const rawKafka = await rawKafkaLatency(bindingDir, `${topic}-lat`, rate, seconds);
     for (const clients of [1, 100]) {
-      latency.push({ rate, clients, app: await postToSseLatency(producer.url, consumer.url, rate, clients, seconds), rawKafka });
+      latency.push({
+        rate,
+        clients,
+        app: await postToSseLatency(producer.url, consumer.url, rate, clients, seconds),
+        rawKafka,
+      });
     }
   }
   const table = [
@@ -104,7 +153,11 @@ async function latencySection(appEnv: Record<string, string>, bindingDir: string
 /** SSE clients one consumer process holds, beside a bare Node SSE server and the stack floor (see consumer-fan-out.ts). */
 async function fanOutSection(bindingDir: string): Promise<Section<ConsumerFanOutResult>> {
   log('fan-out ...');
-  const result = await consumerFanOut({ bindingDir, seconds: Math.max(3, Math.round(seconds / 2)), log });
+  const result = await consumerFanOut({
+    bindingDir,
+    seconds: Math.max(3, Math.round(seconds / 2)),
+    log,
+  });
   return { result, table: fanOutTables(result).join('\n') };
 }
 
@@ -113,13 +166,26 @@ execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
 const kafka = await startLocalKafka({ log });
 try {
   const topic = `bench-${randomUUID()}`;
-  const appEnv = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: topic, MAX_CLIENTS: '20000', REPLAY_SIZE: '1000' };
-  const producer = sections.has('producer') ? await producerSection(kafka.bindingDir, topic, () => kafka.pid) : undefined;
-  const tracing = sections.has('tracing') ? await tracingSection(kafka.bindingDir, topic) : undefined;
-  const latency = sections.has('latency') ? await latencySection(appEnv, kafka.bindingDir, topic) : undefined;
+  const appEnv = {
+    KAFKA_BINDING_DIR: kafka.bindingDir,
+    TOPIC: topic,
+    MAX_CLIENTS: '20000',
+    REPLAY_SIZE: '1000',
+  };
+  const producer = sections.has('producer')
+    ? await producerSection(kafka.bindingDir, topic, () => kafka.pid)
+    : undefined;
+  const tracing = sections.has('tracing')
+    ? await tracingSection(kafka.bindingDir, topic)
+    : undefined;
+  const latency = sections.has('latency')
+    ? await latencySection(appEnv, kafka.bindingDir, topic)
+    : undefined;
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
 
-  const kafkajsVersion = (JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }).version;
+  const kafkajsVersion = (
+    JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }
+  ).version;
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
@@ -129,10 +195,16 @@ try {
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     secondsPerMeasurement: seconds,
   };
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify({ meta, producer: producer?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`);
+  writeFileSync(
+    new URL('./results.json', import.meta.url),
+    `${JSON.stringify({ meta, producer: producer?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`,
+  );
 
-  console.log(`\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`);
-  for (const section of [producer, tracing, latency, fan]) if (section) console.log(`${section.table}\n`);
+  console.log(
+    `\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`,
+  );
+  for (const section of [producer, tracing, latency, fan])
+    if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup();

@@ -40,8 +40,15 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   const name = options.name ?? options.entryPoint;
   const port = await freePort();
   const node = options.node ?? process.execPath;
-  const args = [...(options.nodeOptions ?? []), ...(options.entryPoint.endsWith('.ts') ? sourceProcessArgs(options.entryPoint) : [options.entryPoint])];
-  const [command, commandArgs] = options.raiseOpenFilesLimit ? ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', node, ...args]] : [node, args];
+  const args = [
+    ...(options.nodeOptions ?? []),
+    ...(options.entryPoint.endsWith('.ts')
+      ? sourceProcessArgs(options.entryPoint)
+      : [options.entryPoint]),
+  ];
+  const [command, commandArgs] = options.raiseOpenFilesLimit
+    ? ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', node, ...args]]
+    : [node, args];
   const child: ChildProcess = spawn(command, commandArgs, {
     cwd: options.cwd ?? repo,
     env: { ...process.env, ...options.env, PORT: String(port) },
@@ -60,8 +67,12 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
   const { readyPath } = options;
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
-    const ready = await fetch(`${url}${readyPath ?? '/'}`).then((r) => r.ok || readyPath === undefined, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`${name} exited with code ${child.exitCode} before it was ready`);
+    const ready = await fetch(`${url}${readyPath ?? '/'}`).then(
+      (r) => r.ok || readyPath === undefined,
+      () => false,
+    );
     if (ready && child.pid !== undefined) return { name, url, pid: child.pid, stop };
     await sleep(100);
   }

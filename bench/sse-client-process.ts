@@ -10,14 +10,36 @@
 import { connect, type Socket } from 'node:net';
 
 export type ClientCommand =
-  | { readonly type: 'open'; readonly host: string; readonly port: number; readonly path: string; readonly count: number; readonly inFlight: number; readonly filter: string; readonly replayEvents: number }
+  | {
+      readonly type: 'open';
+      readonly host: string;
+      readonly port: number;
+      readonly path: string;
+      readonly count: number;
+      readonly inFlight: number;
+      readonly filter: string;
+      readonly replayEvents: number;
+    }
   | { readonly type: 'measure'; readonly run: string }
   | { readonly type: 'report' }
   | { readonly type: 'close' };
 
 export type ClientReply =
-  | { readonly type: 'opened'; readonly opened: number; readonly failed: number; readonly seconds: number; readonly open: number }
-  | { readonly type: 'report'; readonly received: Readonly<Record<string, number>>; readonly p50: number; readonly p99: number; readonly samples: number; readonly cpuSeconds: number }
+  | {
+      readonly type: 'opened';
+      readonly opened: number;
+      readonly failed: number;
+      readonly seconds: number;
+      readonly open: number;
+    }
+  | {
+      readonly type: 'report';
+      readonly received: Readonly<Record<string, number>>;
+      readonly p50: number;
+      readonly p99: number;
+      readonly samples: number;
+      readonly cpuSeconds: number;
+    }
   | { readonly type: 'closed' };
 
 /** One stream in this many reads the delay of every event; all count them. */
@@ -58,7 +80,10 @@ const DATA = Buffer.from('data:');
 
 /** How many `data:` fields `chunk` holds, one split across the previous chunk's end included. */
 function countData(chunk: Buffer, previousTail: string): number {
-  let count = (previousTail + chunk.toString('latin1', 0, 4)).indexOf('data:') >= 0 && previousTail.length > 0 ? 1 : 0;
+  let count =
+    (previousTail + chunk.toString('latin1', 0, 4)).indexOf('data:') >= 0 && previousTail.length > 0
+      ? 1
+      : 0;
   for (let at = chunk.indexOf(DATA); at >= 0; at = chunk.indexOf(DATA, at + DATA.length)) count++;
   return count;
 }
@@ -68,7 +93,14 @@ function countData(chunk: Buffer, previousTail: string): number {
  * A sampled stream reads every event's stamp; the others only count their events with a byte
  * scan, which keeps this process from being the bottleneck at 190,000 events a second.
  */
-function openOne(host: string, port: number, path: string, replayEvents: number, filter: string, sampled: boolean): Promise<boolean> {
+function openOne(
+  host: string,
+  port: number,
+  path: string,
+  replayEvents: number,
+  filter: string,
+  sampled: boolean,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     let head = true;
@@ -87,7 +119,11 @@ function openOne(host: string, port: number, path: string, replayEvents: number,
       clearTimeout(timer);
       resolve(ok);
     };
-    socket.on('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n\r\n`));
+    socket.on('connect', () =>
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n\r\n`,
+      ),
+    );
     socket.on('data', (chunk: Buffer) => {
       if (head) {
         if (chunk.toString('latin1', 0, 12) !== 'HTTP/1.1 200') {
@@ -140,7 +176,16 @@ async function open(command: Extract<ClientCommand, { type: 'open' }>): Promise<
     while (next < command.count) {
       next++;
       const sampled = streamsOpened++ % SAMPLE_EVERY === 0;
-      if (await openOne(command.host, command.port, command.path, command.replayEvents, command.filter, sampled)) {
+      if (
+        await openOne(
+          command.host,
+          command.port,
+          command.path,
+          command.replayEvents,
+          command.filter,
+          sampled,
+        )
+      ) {
         opened++;
         lastOpened = now();
       } else failed++;
@@ -148,7 +193,13 @@ async function open(command: Extract<ClientCommand, { type: 'open' }>): Promise<
   };
   await Promise.all(Array.from({ length: Math.min(command.inFlight, command.count) }, worker));
   // Until the last stream that did open: one that timed out would otherwise set the figure.
-  return { type: 'opened', opened, failed, seconds: (lastOpened - started) / 1000, open: sockets.size };
+  return {
+    type: 'opened',
+    opened,
+    failed,
+    seconds: (lastOpened - started) / 1000,
+    open: sockets.size,
+  };
 }
 
 process.on('message', (command: ClientCommand) => {
@@ -161,7 +212,14 @@ process.on('message', (command: ClientCommand) => {
   } else if (command.type === 'report') {
     const samples = histogram.reduce((sum, n) => sum + n, 0);
     const cpu = process.cpuUsage();
-    reply({ type: 'report', received: Object.fromEntries(received), p50: percentileOf(50, samples), p99: percentileOf(99, samples), samples, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+    reply({
+      type: 'report',
+      received: Object.fromEntries(received),
+      p50: percentileOf(50, samples),
+      p99: percentileOf(99, samples),
+      samples,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    });
   } else {
     for (const socket of sockets) socket.destroy();
     sockets.clear();

@@ -34,7 +34,9 @@ const USAGE =
   `PRODUCER_PORT and CONSUMER_PORT are the apps' ports (default ${NODE_PORTS.producer} and ${NODE_PORTS.consumer}); LOG_LEVEL is the apps' log level (default warn).`;
 const { choice, brokers } = (() => {
   try {
-    const { values } = parseArgs({ options: { ...BINDING_OPTIONS, ...BROKERS_OPTION, help: { type: 'boolean', short: 'h' } } });
+    const { values } = parseArgs({
+      options: { ...BINDING_OPTIONS, ...BROKERS_OPTION, help: { type: 'boolean', short: 'h' } },
+    });
     if (values.help) {
       console.log(USAGE);
       process.exit(0);
@@ -108,7 +110,9 @@ function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka
  * another producer port has to be told (as localhost, where the banner sends the user).
  */
 function pageSettings(): Record<string, string> {
-  return producerPort === NODE_PORTS.producer || process.env.PRODUCER_URL ? {} : { PRODUCER_URL: `http://localhost:${producerPort}` };
+  return producerPort === NODE_PORTS.producer || process.env.PRODUCER_URL
+    ? {}
+    : { PRODUCER_URL: `http://localhost:${producerPort}` };
 }
 
 /**
@@ -141,14 +145,24 @@ try {
     brokers,
     log: say,
     ...choice,
-    onUnexpectedExit: (node, how) => say(brokers === 1 ? `Kafka exited by itself (${how})` : `Kafka node ${node} exited (${how}); the cluster carries on`),
+    onUnexpectedExit: (node, how) =>
+      say(
+        brokers === 1
+          ? `Kafka exited by itself (${how})`
+          : `Kafka node ${node} exited (${how}); the cluster carries on`,
+      ),
   });
   startApp('producer', producerPort, kafka);
   startApp('consumer', consumerPort, kafka);
   await Promise.all([waitReady('producer', producerPort), waitReady('consumer', consumerPort)]);
   console.log(`
 Kafka ${(choice.security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers).join(',')} (${choice.security}, a ${choice.bindingFormat} binding, topic ${kafka.user.topicPrefix}default) and both apps are running.
-${nodesOf(kafka).map((node) => `  Kafka node ${node.id}: JVM pid ${node.pid} (kill -STOP / -CONT to freeze it, kill -9 to lose it)\n`).join('')}
+${nodesOf(kafka)
+  .map(
+    (node) =>
+      `  Kafka node ${node.id}: JVM pid ${node.pid} (kill -STOP / -CONT to freeze it, kill -9 to lose it)\n`,
+  )
+  .join('')}
   curl localhost:${producerPort}/messages -d Hello      # write a message
   curl localhost:${consumerPort}/messages               # watch the stream: data:Hello
   http://localhost:${consumerPort}/                      # the live page
@@ -156,6 +170,8 @@ ${nodesOf(kafka).map((node) => `  Kafka node ${node.id}: JVM pid ${node.pid} (ki
 KAFKA_BINDING_DIR=${kafka.bindingDir}
 Ctrl-C stops everything.`);
 } catch (error) {
-  console.error(`[demo] could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `[demo] could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   await stopAll(1);
 }

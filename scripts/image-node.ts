@@ -9,7 +9,15 @@
  * platform and arch by default), fetching it first if needed; `.ci/run` puts it first on PATH.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -63,18 +71,35 @@ export function imageNodePath(target: NodeTarget = HERE, version = IMAGE_NODE_VE
   const work = mkdtempSync(join(dirname(targetDir), '.fetch-'));
   try {
     // In its own folder, so the project's workspaces have no say in what npm packs.
-    const packed = spawnSync('npm', ['pack', '--json', '--silent', spec], { cwd: work, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-    if (packed.error) throw new ImageNodeUnavailable(`could not run npm to fetch ${spec}: ${packed.error.message}`);
+    const packed = spawnSync('npm', ['pack', '--json', '--silent', spec], {
+      cwd: work,
+      encoding: 'utf8',
+      timeout: 600_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    if (packed.error)
+      throw new ImageNodeUnavailable(`could not run npm to fetch ${spec}: ${packed.error.message}`);
     if (packed.status !== 0) {
-      throw new ImageNodeUnavailable(`no Node ${version} binary for ${target.platform}-${target.arch} (npm pack ${spec}: ${npmError(packed.stdout + packed.stderr)})`);
+      throw new ImageNodeUnavailable(
+        `no Node ${version} binary for ${target.platform}-${target.arch} (npm pack ${spec}: ${npmError(packed.stdout + packed.stderr)})`,
+      );
     }
     const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new ImageNodeUnavailable(`npm pack ${spec} left no tarball`);
     const unpacked = join(work, 'package');
     mkdirSync(unpacked);
-    const tar = spawnSync('tar', ['-xzf', join(work, tarball), '-C', unpacked, '--strip-components=1'], { encoding: 'utf8', timeout: 300_000 });
-    if (tar.error || tar.status !== 0) throw new ImageNodeUnavailable(`tar could not unpack ${tarball}: ${tar.error?.message ?? tar.stderr.trim()}`);
-    const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as { version?: string };
+    const tar = spawnSync(
+      'tar',
+      ['-xzf', join(work, tarball), '-C', unpacked, '--strip-components=1'],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    if (tar.error || tar.status !== 0)
+      throw new ImageNodeUnavailable(
+        `tar could not unpack ${tarball}: ${tar.error?.message ?? tar.stderr.trim()}`,
+      );
+    const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     if (manifest.version !== version || !existsSync(join(unpacked, 'bin', 'node'))) {
       throw new ImageNodeUnavailable(`${tarball} holds no bin/node of version ${version}`);
     }
@@ -103,7 +128,10 @@ function npmError(output: string): string {
 }
 
 /** {@link imageNodePath}, or undefined (with the reason passed to `onUnavailable`) where it cannot be had. */
-export function imageNodePathIfAny(target: NodeTarget = HERE, onUnavailable: (reason: string) => void = () => {}): string | undefined {
+export function imageNodePathIfAny(
+  target: NodeTarget = HERE,
+  onUnavailable: (reason: string) => void = () => {},
+): string | undefined {
   try {
     return imageNodePath(target);
   } catch (error) {
@@ -114,9 +142,18 @@ export function imageNodePathIfAny(target: NodeTarget = HERE, onUnavailable: (re
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  const { values } = parseArgs({ options: { platform: { type: 'string' }, arch: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { platform: { type: 'string' }, arch: { type: 'string' } },
+  });
   try {
-    console.log(dirname(imageNodePath({ platform: values.platform ?? HERE.platform, arch: values.arch ?? HERE.arch })));
+    console.log(
+      dirname(
+        imageNodePath({
+          platform: values.platform ?? HERE.platform,
+          arch: values.arch ?? HERE.arch,
+        }),
+      ),
+    );
   } catch (error) {
     console.error(`image-node: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

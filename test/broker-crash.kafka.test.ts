@@ -18,7 +18,11 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
   beforeAll(async () => {
     kafka = await startLocalKafka({ username: 'crash' });
     // A replay buffer large enough for everything the test posts: the resume must be exact, not a gap.
-    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS), REPLAY_SIZE: '100000' };
+    const env = {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      PRODUCE_TIMEOUT_MS: String(PRODUCE_TIMEOUT_MS),
+      REPLAY_SIZE: '100000',
+    };
     producer = await buildProducer(env);
     producerServer = await listen(producer.app);
     consumer = await buildConsumer(env);
@@ -40,7 +44,11 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
       while (!stop) {
         const value = `crash-${sequence++}`;
         const started = Date.now();
-        const res = await fetch(`${producerServer.url}/messages`, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain' } });
+        const res = await fetch(`${producerServer.url}/messages`, {
+          method: 'POST',
+          body: value,
+          headers: { 'Content-Type': 'text/plain' },
+        });
         await res.arrayBuffer();
         if (res.status === 200) acknowledged.push(value);
         else {
@@ -62,7 +70,11 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
     await new Promise((r) => setTimeout(r, 4000));
     await kafka.start();
     const back = Date.now();
-    await waitFor(() => producer.sink.readiness().ready && consumer.source.readiness().ready, 15_000, () => `${producer.sink.readiness().reason} / ${consumer.source.readiness().reason}`);
+    await waitFor(
+      () => producer.sink.readiness().ready && consumer.source.readiness().ready,
+      15_000,
+      () => `${producer.sink.readiness().reason} / ${consumer.source.readiness().reason}`,
+    );
     const recoveredMs = Date.now() - back;
     await new Promise((r) => setTimeout(r, 1500));
     stop = true;
@@ -74,10 +86,19 @@ describe('the broker is killed and restarted during a steady stream of POSTs', (
     expect(Math.max(...slowest503)).toBeLessThan(PRODUCE_TIMEOUT_MS + 1500);
     expect(recoveredMs).toBeLessThan(15_000);
 
-    const resumed = await openStream(`${consumer.url}/messages`, { 'Last-Event-ID': lastSeen ?? '' });
+    const resumed = await openStream(`${consumer.url}/messages`, {
+      'Last-Event-ID': lastSeen ?? '',
+    });
     const wanted = new Set(acknowledged);
-    const seen = () => [...reader.events(), ...resumed.events()].map((e) => e.data).filter((d) => d.startsWith('crash-'));
-    await waitFor(() => seen().filter((d) => wanted.has(d)).length >= wanted.size, 20_000, () => `${seen().length} of ${wanted.size}`);
+    const seen = () =>
+      [...reader.events(), ...resumed.events()]
+        .map((e) => e.data)
+        .filter((d) => d.startsWith('crash-'));
+    await waitFor(
+      () => seen().filter((d) => wanted.has(d)).length >= wanted.size,
+      20_000,
+      () => `${seen().length} of ${wanted.size}`,
+    );
     resumed.close();
     expect(resumed.events().filter((e) => e.event === 'gap')).toEqual([]);
     const counts = new Map<string, number>();

@@ -1,4 +1,8 @@
-import { BROKER_SESSION_TIMEOUT_MS, startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
+import {
+  BROKER_SESSION_TIMEOUT_MS,
+  startLocalKafkaCluster,
+  type LocalKafkaCluster,
+} from '@demo-kafka/local-kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
@@ -39,7 +43,9 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
       whole: () => cluster.waitUntilWhole(90_000),
     }).then((report) => {
       reports.push(report);
-      console.log(`[failover] ${JSON.stringify({ ...report, outcomes: undefined, other: report.other.length, notExactlyOnce: report.notExactlyOnce.length, duplicates: report.duplicates.length })}`);
+      console.log(
+        `[failover] ${JSON.stringify({ ...report, outcomes: undefined, other: report.other.length, notExactlyOnce: report.notExactlyOnce.length, duplicates: report.duplicates.length })}`,
+      );
       return report;
     });
   /** What every scenario must show, whatever it did to the cluster. */
@@ -80,12 +86,17 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     await producerServer?.close();
     await producer?.close();
     await cluster?.stop();
-    console.log(`[failover] summary\n${reports.map((r) => `  ${r.name}: ${r.ok} ok, ${r.unavailable} x 503 over ${r.unavailableWindowMs} ms (longest ${r.longest503Ms} ms), slowest POST ${r.slowestMs} ms, ready ${r.readyAfterWholeMs} ms after whole, stream lag up to ${r.longestStreamLagMs} ms`).join('\n')}`);
+    console.log(
+      `[failover] summary\n${reports.map((r) => `  ${r.name}: ${r.ok} ok, ${r.unavailable} x 503 over ${r.unavailableWindowMs} ms (longest ${r.longest503Ms} ms), slowest POST ${r.slowestMs} ms, ready ${r.readyAfterWholeMs} ms after whole, stream lag up to ${r.longestStreamLagMs} ms`).join('\n')}`,
+    );
   }, 60_000);
 
   it('the apps made the topic with the cluster replication factor, and it starts whole', async () => {
     await cluster.waitUntilWhole();
-    const admin = new (await import('@demo-kafka/kafka-client')).Kafka({ brokers: [cluster.adminBroker], logLevel: 0 }).admin();
+    const admin = new (await import('@demo-kafka/kafka-client')).Kafka({
+      brokers: [cluster.adminBroker],
+      logLevel: 0,
+    }).admin();
     await admin.connect();
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic()] });
     await admin.disconnect();
@@ -110,8 +121,12 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     const report = await run('leader-kill', async () => {
       const leader = cluster.node(await cluster.leaderOf(topic()));
       await leader.kill();
-      await expect.poll(() => cluster.leaderOf(topic()), { timeout: 20_000, interval: 250 }).not.toBe(leader.id);
-      await expect.poll(() => cluster.leaderOf(topic()), { timeout: 20_000, interval: 250 }).not.toBe(-1);
+      await expect
+        .poll(() => cluster.leaderOf(topic()), { timeout: 20_000, interval: 250 })
+        .not.toBe(leader.id);
+      await expect
+        .poll(() => cluster.leaderOf(topic()), { timeout: 20_000, interval: 250 })
+        .not.toBe(-1);
       // Writes continue on the new leader for a while before the old one comes back.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await leader.start();
@@ -125,7 +140,11 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
       expect(id).toBeDefined();
       const controller = cluster.node(id ?? 0);
       await controller.kill();
-      await waitFor(() => ![undefined, controller.id].includes(cluster.activeController()), 20_000, () => 'no new active controller');
+      await waitFor(
+        () => ![undefined, controller.id].includes(cluster.activeController()),
+        20_000,
+        () => 'no new active controller',
+      );
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       await controller.start();
     });
@@ -148,23 +167,35 @@ describe('three brokers: faults under a steady stream of POSTs, with a client re
     let down = { from: 0, to: 0 };
     let reasonWhileDown = '';
     const report = await run('two-down', async () => {
-      const [first, second] = cluster.nodes.filter((node) => node.id !== cluster.activeController());
+      const [first, second] = cluster.nodes.filter(
+        (node) => node.id !== cluster.activeController(),
+      );
       if (!first || !second) throw new Error('the cluster has fewer than three nodes');
       await first.stop();
       await second.stop();
       const from = Date.now();
-      await waitFor(() => !producer.sink.readiness().ready, PRODUCE_TIMEOUT_MS + SLACK_MS, () => 'the producer stayed ready with two brokers down');
+      await waitFor(
+        () => !producer.sink.readiness().ready,
+        PRODUCE_TIMEOUT_MS + SLACK_MS,
+        () => 'the producer stayed ready with two brokers down',
+      );
       reasonWhileDown = producer.sink.readiness().reason ?? '';
       // Down for longer than the produce timeout, so every POST of the window meets the outage.
       await new Promise((resolve) => setTimeout(resolve, PRODUCE_TIMEOUT_MS));
       down = { from, to: Date.now() };
       await first.start();
-      await waitFor(() => producer.sink.readiness().ready, 60_000, () => `producer: ${producer.sink.readiness().reason}`);
+      await waitFor(
+        () => producer.sink.readiness().ready,
+        60_000,
+        () => `producer: ${producer.sink.readiness().reason}`,
+      );
       await second.start();
     });
     expectNothingLostTwiceOrHung(report);
     // A 200 for a POST that came and went while only one replica was up would not be durable.
-    const okWhileDown = report.outcomes.filter((o) => o.status === 200 && o.startedAt >= down.from && o.startedAt + o.ms <= down.to);
+    const okWhileDown = report.outcomes.filter(
+      (o) => o.status === 200 && o.startedAt >= down.from && o.startedAt + o.ms <= down.to,
+    );
     expect(okWhileDown).toEqual([]);
     console.log(`[failover] two-down: the producer's /readyz said "${reasonWhileDown}"`);
     expect(reasonWhileDown).not.toBe('');

@@ -16,7 +16,10 @@ describe(`a short fault campaign on three brokers (seed ${SEED}; replay with FAU
 
   afterAll(() => {
     // Whatever happened, no firewall rule of this run is left behind (another run may have its own).
-    if (canPartition()) expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(chainOf(process.pid));
+    if (canPartition())
+      expect(execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })).not.toContain(
+        chainOf(process.pid),
+      );
   });
 
   it('three single-broker faults and one two-down window: every acknowledgement and every delivery checked', async () => {

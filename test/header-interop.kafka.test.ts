@@ -33,7 +33,9 @@ interface JavaRecord {
 /** Runs the Java program; rejects with its stderr when it fails. */
 function java(classpath: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', classpath, PROGRAM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('java', ['-cp', classpath, PROGRAM, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -51,7 +53,14 @@ function parseRecords(out: string): JavaRecord[] {
   const records: JavaRecord[] = [];
   for (const line of out.split('\n')) {
     const [kind, ...rest] = line.split(' ');
-    if (kind === 'RECORD') records.push({ partition: Number(rest[0]), offset: rest[1] ?? '', key: rest[2] === '-' ? null : text(rest[2] ?? ''), value: text(rest[3] ?? ''), headers: [] });
+    if (kind === 'RECORD')
+      records.push({
+        partition: Number(rest[0]),
+        offset: rest[1] ?? '',
+        key: rest[2] === '-' ? null : text(rest[2] ?? ''),
+        value: text(rest[3] ?? ''),
+        headers: [],
+      });
     if (kind === 'HEADER') records.at(-1)?.headers.push([text(rest[0] ?? ''), text(rest[1] ?? '')]);
   }
   return records;
@@ -80,7 +89,13 @@ describe('record headers with the official Java client', () => {
       'ssl.truststore.location': join(dir, 'ca.pem'),
     };
     // java.util.Properties: backslashes escape, so paths and values are written with them doubled.
-    writeFileSync(properties, Object.entries(lines).map(([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`).join('\n'), { mode: 0o600 });
+    writeFileSync(
+      properties,
+      Object.entries(lines)
+        .map(([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`)
+        .join('\n'),
+      { mode: 0o600 },
+    );
     const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC };
     producer = await buildProducer(env);
     consumer = await buildConsumer(env);
@@ -125,11 +140,28 @@ describe('record headers with the official Java client', () => {
   it('our consumer streams what Java wrote, headers and all, in ?format=json', async () => {
     const stream = await openStream(`${consumer.url}/messages?format=json&header=X-Source:java`);
     try {
-      const headers = [['X-Source', 'java'], ['tag', 'one'], ['tag', 'two'], ['note', 'ünïcode']];
-      const out = await java(classpath, ['write', properties, producer.topic, b64('java-key'), b64('from Java'), ...headers.map(([n, v]) => `${b64(n ?? '')}:${b64(v ?? '')}`)]);
+      const headers = [
+        ['X-Source', 'java'],
+        ['tag', 'one'],
+        ['tag', 'two'],
+        ['note', 'ünïcode'],
+      ];
+      const out = await java(classpath, [
+        'write',
+        properties,
+        producer.topic,
+        b64('java-key'),
+        b64('from Java'),
+        ...headers.map(([n, v]) => `${b64(n ?? '')}:${b64(v ?? '')}`),
+      ]);
       expect(out).toMatch(/^OK \d+ \d+/);
       const [event] = await stream.waitForEvents(1, 60_000);
-      expect(JSON.parse(event?.data ?? '{}')).toMatchObject({ key: 'java-key', value: 'from Java', valueEncoding: 'utf8', headers: { 'X-Source': ['java'], tag: ['one', 'two'], note: ['ünïcode'] } });
+      expect(JSON.parse(event?.data ?? '{}')).toMatchObject({
+        key: 'java-key',
+        value: 'from Java',
+        valueEncoding: 'utf8',
+        headers: { 'X-Source': ['java'], tag: ['one', 'two'], note: ['ünïcode'] },
+      });
     } finally {
       stream.close();
     }

@@ -21,7 +21,9 @@ const read = (path: string): string => readFileSync(new URL(`../${path}`, import
 /** The curl commands of the document's sh blocks, continuation lines joined. */
 function curlLines(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
-  return blocks.flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n')).filter((line) => line.startsWith('curl '));
+  return blocks
+    .flatMap((block) => block.replace(/\\\n\s*/g, '').split('\n'))
+    .filter((line) => line.startsWith('curl '));
 }
 
 describe('the curl lines of the headers document', () => {
@@ -31,7 +33,9 @@ describe('the curl lines of the headers document', () => {
   let producerServer: Listening;
   let consumer: TestConsumer;
   const local = (line: string): string =>
-    line.replaceAll(`localhost:${NODE_PORTS.producer}`, new URL(producerServer.url).host).replaceAll(`localhost:${NODE_PORTS.consumer}`, new URL(consumer.url).host);
+    line
+      .replaceAll(`localhost:${NODE_PORTS.producer}`, new URL(producerServer.url).host)
+      .replaceAll(`localhost:${NODE_PORTS.consumer}`, new URL(consumer.url).host);
 
   beforeAll(async () => {
     producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
@@ -59,7 +63,10 @@ describe('the curl lines of the headers document', () => {
   it('POSTs: each acknowledged (200)', async () => {
     const posts = english.filter((l) => l.includes(`:${NODE_PORTS.producer}/`));
     for (const line of posts) {
-      const { stdout } = await run('sh', ['-c', `${local(line)} -sS -o /dev/null -w '%{http_code}'`]);
+      const { stdout } = await run('sh', [
+        '-c',
+        `${local(line)} -sS -o /dev/null -w '%{http_code}'`,
+      ]);
       expect(stdout, line).toBe('200');
     }
     await waitFor(() => consumer.hub.bufferedCount === posts.length);
@@ -70,13 +77,20 @@ describe('the curl lines of the headers document', () => {
       // curl exits 28 when --max-time ends the endless stream: the expected way out.
       const output = await run('sh', ['-c', `${local(line)} -sS --max-time 2`]).then(
         (r) => r.stdout,
-        (error: { code?: number; stdout?: string }) => (error.code === 28 ? (error.stdout ?? '') : Promise.reject(error)),
+        (error: { code?: number; stdout?: string }) =>
+          error.code === 28 ? (error.stdout ?? '') : Promise.reject(error),
       );
-      const data = output.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5));
+      const data = output
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5));
       expect(data.length, line).toBeGreaterThan(0);
-      if (line.includes('format=json')) for (const d of data) expect(JSON.parse(d), line).toHaveProperty('headers');
-      if (line.includes('format=cloudevents')) for (const d of data) expect(JSON.parse(d), line).toHaveProperty('specversion', '1.0');
-      if (line.includes('header=tenant:t1')) for (const d of data) expect(d, line).not.toContain('two tags');
+      if (line.includes('format=json'))
+        for (const d of data) expect(JSON.parse(d), line).toHaveProperty('headers');
+      if (line.includes('format=cloudevents'))
+        for (const d of data) expect(JSON.parse(d), line).toHaveProperty('specversion', '1.0');
+      if (line.includes('header=tenant:t1'))
+        for (const d of data) expect(d, line).not.toContain('two tags');
     }
   });
 });

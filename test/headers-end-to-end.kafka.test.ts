@@ -25,7 +25,8 @@ describe('record headers end to end', () => {
     expect(stream.status).toBe(200);
     return stream;
   };
-  const data = (events: readonly SseEvent[]): unknown[] => events.map((e) => JSON.parse(e.data) as unknown);
+  const data = (events: readonly SseEvent[]): unknown[] =>
+    events.map((e) => JSON.parse(e.data) as unknown);
 
   beforeAll(async () => {
     const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC };
@@ -34,7 +35,14 @@ describe('record headers end to end', () => {
     const post = () => request(producer.app).post('/messages').set('Accept', 'application/json');
     expect((await post().type('text').send('plain')).status).toBe(200);
     expect(
-      (await post().query({ key: 'order-7' }).set('Content-Type', 'text/plain; charset=utf-8').set('Kafka-Header-Tenant', 't1').set('traceparent', TRACEPARENT).send('for t1')).status,
+      (
+        await post()
+          .query({ key: 'order-7' })
+          .set('Content-Type', 'text/plain; charset=utf-8')
+          .set('Kafka-Header-Tenant', 't1')
+          .set('traceparent', TRACEPARENT)
+          .send('for t1')
+      ).status,
     ).toBe(200);
     const ce = await post()
       .set('Content-Type', 'application/json')
@@ -49,8 +57,8 @@ describe('record headers end to end', () => {
   });
   afterAll(async () => {
     streams.splice(0).forEach((s) => {
-s.close();
-});
+      s.close();
+    });
     await consumer?.close();
     await producer?.close();
   });
@@ -61,32 +69,90 @@ s.close();
     const events = await json.waitForEvents(3);
     expect(events.map((e) => e.id)).toEqual((await text.waitForEvents(3)).map((e) => e.id));
     const [plain, t1, ce] = data(events) as Array<Record<string, unknown>>;
-    expect(plain).toEqual({ topic: producer.topic, partition: 0, offset: '0', timestamp: expect.any(String), key: null, headers: { 'content-type': ['text/plain'] }, valueEncoding: 'utf8', value: 'plain' });
-    expect(t1).toMatchObject({ offset: '1', key: 'order-7', headers: { 'content-type': ['text/plain; charset=utf-8'], tenant: ['t1'], traceparent: [TRACEPARENT] }, value: 'for t1' });
+    expect(plain).toEqual({
+      topic: producer.topic,
+      partition: 0,
+      offset: '0',
+      timestamp: expect.any(String),
+      key: null,
+      headers: { 'content-type': ['text/plain'] },
+      valueEncoding: 'utf8',
+      value: 'plain',
+    });
+    expect(t1).toMatchObject({
+      offset: '1',
+      key: 'order-7',
+      headers: {
+        'content-type': ['text/plain; charset=utf-8'],
+        tenant: ['t1'],
+        traceparent: [TRACEPARENT],
+      },
+      value: 'for t1',
+    });
     expect(ce?.headers).toEqual({
-      'content-type': ['application/json'], ce_specversion: ['1.0'], ce_id: ['order-1'], ce_source: ['/shop'], ce_type: ['com.example.order.created'], tenant: ['t2'],
+      'content-type': ['application/json'],
+      ce_specversion: ['1.0'],
+      ce_id: ['order-1'],
+      ce_source: ['/shop'],
+      ce_type: ['com.example.order.created'],
+      tenant: ['t2'],
     });
   });
 
-  it('?format=cloudevents: the record\'s own event when it is one, else one built from it', async () => {
-    const events = data(await (await open('/messages?format=cloudevents')).waitForEvents(3)) as Array<Record<string, unknown>>;
-    expect(events[0]).toMatchObject({ specversion: '1.0', id: '0:0', source: `/topics/${encodeURIComponent(producer.topic)}`, type: 'demo-kafka.record', data: 'plain' });
-    expect(events[1]).toMatchObject({ id: '0:1', partitionkey: 'order-7', traceparent: TRACEPARENT, datacontenttype: 'text/plain; charset=utf-8', data: 'for t1' });
-    expect(events[2]).toEqual({ specversion: '1.0', id: 'order-1', source: '/shop', type: 'com.example.order.created', datacontenttype: 'application/json', data: { total: 12 } });
+  it("?format=cloudevents: the record's own event when it is one, else one built from it", async () => {
+    const events = data(
+      await (await open('/messages?format=cloudevents')).waitForEvents(3),
+    ) as Array<Record<string, unknown>>;
+    expect(events[0]).toMatchObject({
+      specversion: '1.0',
+      id: '0:0',
+      source: `/topics/${encodeURIComponent(producer.topic)}`,
+      type: 'demo-kafka.record',
+      data: 'plain',
+    });
+    expect(events[1]).toMatchObject({
+      id: '0:1',
+      partitionkey: 'order-7',
+      traceparent: TRACEPARENT,
+      datacontenttype: 'text/plain; charset=utf-8',
+      data: 'for t1',
+    });
+    expect(events[2]).toEqual({
+      specversion: '1.0',
+      id: 'order-1',
+      source: '/shop',
+      type: 'com.example.order.created',
+      datacontenttype: 'application/json',
+      data: { total: 12 },
+    });
   });
 
   it('?header= filters, alone or with ?key=, and resumes with Last-Event-ID and ?since= in the new formats', async () => {
     const t2 = await open('/messages?header=tenant:t2&format=json');
-    expect((data(await t2.waitForEvents(1)) as Array<{ value: string }>).map((e) => e.value)).toEqual(['{"total":12}']);
+    expect(
+      (data(await t2.waitForEvents(1)) as Array<{ value: string }>).map((e) => e.value),
+    ).toEqual(['{"total":12}']);
     const both = await open('/messages?header=Tenant:t1&key=order-7&format=cloudevents');
     expect((await both.waitForEvents(1)).map((e) => e.id)).toEqual(['0:1']);
     const resumed = await open('/messages?format=json', { 'Last-Event-ID': '0:1' });
     expect((await resumed.waitForEvents(1)).map((e) => e.id)).toEqual(['0:2']);
     const since = await open(`/messages?format=cloudevents&since=${Date.now() + 60_000}`);
     // Nothing is that new: the next POST is the first event.
-    expect((await request(producer.app).post('/messages').type('text').set('Kafka-Header-Tenant', 't2').send('later')).status).toBe(200);
-    expect((data(await since.waitForEvents(1)) as Array<{ data: string }>).map((e) => e.data)).toEqual(['later']);
-    expect((data(await t2.waitForEvents(2)) as Array<{ value: string }>).map((e) => e.value)).toEqual(['{"total":12}', 'later']);
+    expect(
+      (
+        await request(producer.app)
+          .post('/messages')
+          .type('text')
+          .set('Kafka-Header-Tenant', 't2')
+          .send('later')
+      ).status,
+    ).toBe(200);
+    expect(
+      (data(await since.waitForEvents(1)) as Array<{ data: string }>).map((e) => e.data),
+    ).toEqual(['later']);
+    expect(
+      (data(await t2.waitForEvents(2)) as Array<{ value: string }>).map((e) => e.value),
+    ).toEqual(['{"total":12}', 'later']);
   });
 
   it('refuses an unknown format and a header filter without a name', async () => {

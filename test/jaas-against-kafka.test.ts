@@ -47,14 +47,22 @@ type Verdict = { ok: true; module: string; username: string; password: string } 
 /** Kafka's verdict on each line, from one Java run. */
 function kafkaReads(classpath: string, lines: readonly string[]): Verdict[] {
   const args = lines.map((line) => Buffer.from(line, 'utf8').toString('base64'));
-  const result = spawnSync('java', ['-cp', classpath, CHECK, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync('java', ['-cp', classpath, CHECK, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (result.error) throw result.error;
   const out = result.stdout.split('\n').filter((line) => line !== '');
-  if (result.status !== 0 || out.length !== lines.length) throw new Error(`the Kafka JAAS check failed (exit ${result.status}): ${result.stderr.slice(-2000)}`);
+  if (result.status !== 0 || out.length !== lines.length)
+    throw new Error(
+      `the Kafka JAAS check failed (exit ${result.status}): ${result.stderr.slice(-2000)}`,
+    );
   const text = (b64 = ''): string => Buffer.from(b64, 'base64').toString('utf8');
   return out.map((line) => {
     const [verdict, module, username, password] = line.split(' ');
-    return verdict === 'OK' ? { ok: true, module: text(module), username: text(username), password: text(password) } : { ok: false };
+    return verdict === 'OK'
+      ? { ok: true, module: text(module), username: text(username), password: text(password) }
+      : { ok: false };
   });
 }
 
@@ -65,17 +73,25 @@ describe("sasl.jaas.config: our parser against Kafka's", () => {
   beforeAll(async () => {
     const cases = { ...READ, ...REFUSED };
     const verdicts = kafkaReads(await ensureKafkaJars(), Object.values(cases));
-    read = Object.fromEntries(Object.keys(cases).map((name, i) => [name, verdicts[i] ?? { ok: false }]));
+    read = Object.fromEntries(
+      Object.keys(cases).map((name, i) => [name, verdicts[i] ?? { ok: false }]),
+    );
   }, 300_000);
 
-  it.each(Object.entries(READ))('%s: read by Kafka, and by us to the same credentials', (name, line) => {
-    const kafka = read[name];
-    expect(kafka?.ok, 'Kafka reads it').toBe(true);
-    if (!kafka?.ok) return;
-    const login = ours(line);
-    expect({ username: login.username, password: login.password }).toEqual({ username: kafka.username, password: kafka.password });
-    expect(login.module).toBe(kafka.module.endsWith('PlainLoginModule') ? 'plain' : 'scram');
-  });
+  it.each(Object.entries(READ))(
+    '%s: read by Kafka, and by us to the same credentials',
+    (name, line) => {
+      const kafka = read[name];
+      expect(kafka?.ok, 'Kafka reads it').toBe(true);
+      if (!kafka?.ok) return;
+      const login = ours(line);
+      expect({ username: login.username, password: login.password }).toEqual({
+        username: kafka.username,
+        password: kafka.password,
+      });
+      expect(login.module).toBe(kafka.module.endsWith('PlainLoginModule') ? 'plain' : 'scram');
+    },
+  );
 
   it.each(Object.entries(REFUSED))('%s: refused by Kafka, and by us', (name, line) => {
     expect(read[name]?.ok, 'Kafka refuses it').toBe(false);

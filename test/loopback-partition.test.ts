@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canPartition, LoopbackPartition, outgoingConnections, removeLeftovers, RULE_COMMENT } from './faults/loopback-partition.js';
+import {
+  canPartition,
+  LoopbackPartition,
+  outgoingConnections,
+  removeLeftovers,
+  RULE_COMMENT,
+} from './faults/loopback-partition.js';
 
 const rules = (): string => execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' });
 
@@ -60,7 +66,14 @@ describe.runIf(canPartition())('LoopbackPartition (iptables on the loopback inte
       const mine = outgoingConnections(process.pid, [port]);
       expect(mine).toContainEqual([socket.localPort, port]);
       partition.cutConnection(socket.localPort ?? 0, port);
-      expect(partition.rules().some((rule) => rule.includes(`--sport ${socket.localPort}`) && rule.includes(`--dport ${port}`))).toBe(true);
+      expect(
+        partition
+          .rules()
+          .some(
+            (rule) =>
+              rule.includes(`--sport ${socket.localPort}`) && rule.includes(`--dport ${port}`),
+          ),
+      ).toBe(true);
     } finally {
       socket.destroy();
       partition.close();
@@ -74,7 +87,19 @@ describe.runIf(canPartition())('LoopbackPartition (iptables on the loopback inte
     try {
       live.cutPorts([port]);
       execFileSync('iptables', ['-w', '-N', dead]);
-      execFileSync('iptables', ['-w', '-I', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', dead]);
+      execFileSync('iptables', [
+        '-w',
+        '-I',
+        'INPUT',
+        '-i',
+        'lo',
+        '-m',
+        'comment',
+        '--comment',
+        RULE_COMMENT,
+        '-j',
+        dead,
+      ]);
       expect(removeLeftovers()).toContain(dead);
       expect(rules()).not.toContain(dead);
       expect(rules()).toContain(live.chain);

@@ -21,9 +21,27 @@ import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { dockerignoreMatcher } from './support/dockerignore.js';
-import { npmCommands, npmWorkspaces, parseCopy, parseDockerfile, parseEnv, parseExecForm, type Stage } from './support/dockerfile.js';
-import { kustomizationDirs, readKustomization, renderKustomization, resourceId } from './support/kustomize.js';
-import { isYamlMap, readYamlDocuments, yamlFilesUnder, type YamlMap } from './support/yaml-documents.js';
+import {
+  npmCommands,
+  npmWorkspaces,
+  parseCopy,
+  parseDockerfile,
+  parseEnv,
+  parseExecForm,
+  type Stage,
+} from './support/dockerfile.js';
+import {
+  kustomizationDirs,
+  readKustomization,
+  renderKustomization,
+  resourceId,
+} from './support/kustomize.js';
+import {
+  isYamlMap,
+  readYamlDocuments,
+  yamlFilesUnder,
+  type YamlMap,
+} from './support/yaml-documents.js';
 import { STRIMZI_VALIDATORS } from './support/strimzi-schemas.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -82,7 +100,8 @@ function readJson(path: string): unknown {
   const parsed: unknown = JSON.parse(read(path));
   return parsed;
 }
-const packageJson = (dir: string): PackageJson => readJson(join(dir, 'package.json')) as PackageJson;
+const packageJson = (dir: string): PackageJson =>
+  readJson(join(dir, 'package.json')) as PackageJson;
 const ROOT_PACKAGE = packageJson('.');
 const WORKSPACES = ROOT_PACKAGE.workspaces ?? [];
 
@@ -107,7 +126,8 @@ interface TsconfigBuild {
   readonly include?: readonly string[];
   readonly compilerOptions?: { readonly rootDir?: string; readonly outDir?: string };
 }
-const tsconfigBuild = (ws: string): TsconfigBuild => readJson(join(ws, 'tsconfig.build.json')) as TsconfigBuild;
+const tsconfigBuild = (ws: string): TsconfigBuild =>
+  readJson(join(ws, 'tsconfig.build.json')) as TsconfigBuild;
 
 /** The repository files a workspace's `npm run build` reads: its tsconfig, what that extends, its sources. */
 function buildInputs(ws: string): string[] {
@@ -137,26 +157,41 @@ function rendered(dir: string): YamlMap[] {
   return resources;
 }
 
-const nameOf = (resource: YamlMap): unknown => (isYamlMap(resource.metadata) ? resource.metadata.name : undefined);
-const typeOf = (resource: YamlMap): string => `${String(resource.apiVersion)}/${String(resource.kind)}`;
+const nameOf = (resource: YamlMap): unknown =>
+  isYamlMap(resource.metadata) ? resource.metadata.name : undefined;
+const typeOf = (resource: YamlMap): string =>
+  `${String(resource.apiVersion)}/${String(resource.kind)}`;
 
 function only(resources: YamlMap[], type: string, name?: string): YamlMap {
-  const found = resources.filter((r) => typeOf(r) === type && (name === undefined || nameOf(r) === name));
+  const found = resources.filter(
+    (r) => typeOf(r) === type && (name === undefined || nameOf(r) === name),
+  );
   expect(found.map(resourceId), `exactly one ${type}${name ? ` ${name}` : ''}`).toHaveLength(1);
   return found[0] as YamlMap;
 }
 
 /** Whether a label selector's matchLabels (or a Service selector) all hold in `labels`. */
 function selects(selector: unknown, labels: unknown): boolean {
-  return isYamlMap(selector) && Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => at(labels, key) === value);
+  return (
+    isYamlMap(selector) &&
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([key, value]) => at(labels, key) === value)
+  );
 }
 
 /** A comma-separated setting as a list. */
-const listOf = (value: string | undefined): string[] => (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+const listOf = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** A plain-data path lookup for resources without a model (the CRDs). */
 function at(value: unknown, ...keys: string[]): unknown {
-  return keys.reduce<unknown>((current, key) => (isYamlMap(current) ? current[key] : undefined), value);
+  return keys.reduce<unknown>(
+    (current, key) => (isYamlMap(current) ? current[key] : undefined),
+    value,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,13 +215,22 @@ function secretModel(data: YamlMap): Secret {
 }
 
 /** Throws unless `spec` has the `required` string fields and no field outside `allowed`. */
-function checkFields(what: string, value: unknown, required: readonly string[], allowed: readonly string[]): void {
+function checkFields(
+  what: string,
+  value: unknown,
+  required: readonly string[],
+  allowed: readonly string[],
+): void {
   if (!isYamlMap(value)) throw new Error(`${what} is not a mapping`);
   for (const key of required) {
-    if (typeof value[key] !== 'string' || value[key] === '') throw new Error(`${what}.${key} must be a non-empty string`);
+    if (typeof value[key] !== 'string' || value[key] === '')
+      throw new Error(`${what}.${key} must be a non-empty string`);
   }
-  const unknown = Object.keys(value).filter((key) => !allowed.includes(key) && !required.includes(key));
-  if (unknown.length > 0) throw new Error(`${what} has fields the API does not define: ${unknown.join(', ')}`);
+  const unknown = Object.keys(value).filter(
+    (key) => !allowed.includes(key) && !required.includes(key),
+  );
+  if (unknown.length > 0)
+    throw new Error(`${what} has fields the API does not define: ${unknown.join(', ')}`);
 }
 
 const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
@@ -204,7 +248,12 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
   },
   'servicecatalog.k8s.io/v1beta1/ServiceBinding': (r) => {
     checkFields('metadata', r.metadata, ['name'], ['namespace', 'labels', 'annotations']);
-    checkFields('spec', r.spec, ['secretName'], ['instanceRef', 'parameters', 'parametersFrom', 'externalID', 'secretTransforms']);
+    checkFields(
+      'spec',
+      r.spec,
+      ['secretName'],
+      ['instanceRef', 'parameters', 'parametersFrom', 'externalID', 'secretTransforms'],
+    );
     checkFields('spec.instanceRef', at(r, 'spec', 'instanceRef'), ['name'], []);
   },
   // servicebinding.io/v1 (Service Binding Specification for Kubernetes 1.0).
@@ -212,19 +261,29 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
     checkFields('metadata', r.metadata, ['name'], ['namespace', 'labels', 'annotations']);
     checkFields('spec', r.spec, [], ['name', 'type', 'provider', 'workload', 'service', 'env']);
     checkFields('spec.service', at(r, 'spec', 'service'), ['apiVersion', 'kind', 'name'], []);
-    checkFields('spec.workload', at(r, 'spec', 'workload'), ['apiVersion', 'kind'], ['name', 'selector', 'containers']);
+    checkFields(
+      'spec.workload',
+      at(r, 'spec', 'workload'),
+      ['apiVersion', 'kind'],
+      ['name', 'selector', 'containers'],
+    );
     const workload = at(r, 'spec', 'workload');
     if ((at(workload, 'name') === undefined) === (at(workload, 'selector') === undefined)) {
       throw new Error('spec.workload needs a name or a selector, not both');
     }
     const name = at(r, 'spec', 'name') ?? nameOf(r);
-    if (typeof name !== 'string' || !/^[a-z0-9\-.]{1,253}$/.test(name)) throw new Error(`binding name ${String(name)} is not a valid directory name`);
+    if (typeof name !== 'string' || !/^[a-z0-9\-.]{1,253}$/.test(name))
+      throw new Error(`binding name ${String(name)} is not a valid directory name`);
   },
 };
 
 /** Files a kustomization uses as patches: partial objects, checked once applied instead. */
 function patchFiles(): Set<string> {
-  return new Set(KUSTOMIZATIONS.flatMap((dir) => readKustomization(REPO, dir).patches.map((patch) => posix.join(dir, patch))));
+  return new Set(
+    KUSTOMIZATIONS.flatMap((dir) =>
+      readKustomization(REPO, dir).patches.map((patch) => posix.join(dir, patch)),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,22 +299,37 @@ function podSpecOf(deployment: Deployment): IPodSpec {
 }
 function containerOf(deployment: Deployment, app: App): IContainer {
   const containers = podSpecOf(deployment).containers;
-  expect(containers.map((c) => c.name), `${app.deployment} runs one container, ${app.container}`).toEqual([app.container]);
+  expect(
+    containers.map((c) => c.name),
+    `${app.deployment} runs one container, ${app.container}`,
+  ).toEqual([app.container]);
   return containers[0] as IContainer;
 }
 
 /** The container port a probe or Service names, by number or by port name. */
 function resolvePort(container: IContainer, port: number | string | undefined): number | undefined {
-  if (typeof port === 'number') return container.ports?.some((p) => p.containerPort === port) ? port : undefined;
+  if (typeof port === 'number')
+    return container.ports?.some((p) => p.containerPort === port) ? port : undefined;
   return container.ports?.find((p) => p.name === port)?.containerPort;
 }
 
 /** The Secrets mounted into the app's container as files, with where. */
-function mountedSecrets(deployment: Deployment, app: App): { secretName: string | undefined; mountPath: string; readOnly: boolean }[] {
+function mountedSecrets(
+  deployment: Deployment,
+  app: App,
+): { secretName: string | undefined; mountPath: string; readOnly: boolean }[] {
   const volumes = podSpecOf(deployment).volumes ?? [];
   return (containerOf(deployment, app).volumeMounts ?? []).flatMap((mount) => {
     const secret = volumes.find((volume) => volume.name === mount.name)?.secret;
-    return secret ? [{ secretName: secret.secretName, mountPath: mount.mountPath, readOnly: mount.readOnly === true }] : [];
+    return secret
+      ? [
+          {
+            secretName: secret.secretName,
+            mountPath: mount.mountPath,
+            readOnly: mount.readOnly === true,
+          },
+        ]
+      : [];
   });
 }
 
@@ -268,7 +342,15 @@ function quantity(value: string | number | undefined): number {
   if (value === undefined) return Number.NaN;
   const match = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$/.exec(String(value));
   if (!match) return Number.NaN;
-  const units: Record<string, number> = { m: 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 };
+  const units: Record<string, number> = {
+    m: 1,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+  };
   return Number(match[1]) * (match[2] ? (units[match[2]] ?? Number.NaN) : 1);
 }
 const cpu = (value: string | number | undefined): number =>
@@ -279,12 +361,22 @@ const cpu = (value: string | number | undefined): number =>
 describe('YAML files', () => {
   it('k8s/ holds the manifests and kustomizations', () => {
     expect(K8S_YAML.length).toBeGreaterThan(0);
-    expect(KUSTOMIZATIONS).toEqual(['k8s/base', 'k8s/plain-secret', 'k8s/service-catalog', 'k8s/servicebinding-io', 'k8s/strimzi', 'k8s/strimzi-kafkauser']);
+    expect(KUSTOMIZATIONS).toEqual([
+      'k8s/base',
+      'k8s/plain-secret',
+      'k8s/service-catalog',
+      'k8s/servicebinding-io',
+      'k8s/strimzi',
+      'k8s/strimzi-kafkauser',
+    ]);
   });
 
-  it.each(ALL_YAML)('%s parses (every document, without warnings) and means the same in YAML 1.1 and 1.2', (file) => {
-    expect(readYamlDocuments(join(REPO, file), file).length).toBeGreaterThan(0);
-  });
+  it.each(ALL_YAML)(
+    '%s parses (every document, without warnings) and means the same in YAML 1.1 and 1.2',
+    (file) => {
+      expect(readYamlDocuments(join(REPO, file), file).length).toBeGreaterThan(0);
+    },
+  );
 
   it('the YAML check rejects a scalar YAML 1.1 reads otherwise, a duplicate key, and a non-mapping document', () => {
     const dir = mkdtempSync(join(tmpdir(), 'manifests-'));
@@ -297,7 +389,10 @@ describe('YAML files', () => {
       expect(check('defaultMode: 0440\n')).toThrow(/reads differently/);
       expect(check('a: 1\na: 2\n')).toThrow(/unique/);
       expect(check('- a\n')).toThrow(/not a mapping/);
-      expect(check('readOnly: true\n---\nmode: "0440"\n')()).toEqual([{ readOnly: true }, { mode: '0440' }]);
+      expect(check('readOnly: true\n---\nmode: "0440"\n')()).toEqual([
+        { readOnly: true },
+        { mode: '0440' },
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -312,7 +407,10 @@ describe('Kubernetes manifests (k8s/)', () => {
       if (posix.basename(file) === 'kustomization.yaml' || patches.has(file)) continue;
       for (const resource of readYamlDocuments(join(REPO, file), file)) {
         const validate = VALIDATORS[typeOf(resource)];
-        expect(validate, `${file}: ${typeOf(resource)} is not a kind these checks know`).toBeDefined();
+        expect(
+          validate,
+          `${file}: ${typeOf(resource)} is not a kind these checks know`,
+        ).toBeDefined();
         expect(() => validate?.(resource), `${file}: ${resourceId(resource)}`).not.toThrow();
         seen.push(typeOf(resource));
       }
@@ -329,9 +427,21 @@ describe('Kubernetes manifests (k8s/)', () => {
     const noSelector = structuredClone(deployment);
     delete (noSelector.spec as YamlMap).selector;
     expect(() => deploymentModel(noSelector)).toThrow(/selector/);
-    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'x' }, spec: { ports: [{ port: '80' }] } };
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'x' },
+      spec: { ports: [{ port: '80' }] },
+    };
     expect(() => serviceModel(service)).toThrow(/port must be integer/);
-    expect(() => secretModel({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { brokers: 9094 } })).toThrow(/must be string/);
+    expect(() =>
+      secretModel({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'x' },
+        stringData: { brokers: 9094 },
+      }),
+    ).toThrow(/must be string/);
     const binding = only(rendered('k8s/servicebinding-io'), 'servicebinding.io/v1/ServiceBinding');
     const both = structuredClone(binding);
     (at(both, 'spec', 'workload') as YamlMap).name = 'demo-kafka-producer';
@@ -344,10 +454,21 @@ describe('Kubernetes manifests (k8s/)', () => {
       for (const entry of [...kustomization.resources, ...kustomization.patches]) {
         expect(existsSync(join(REPO, dir, entry)), `${dir}: ${entry} exists`).toBe(true);
       }
-      const listed = new Set([...kustomization.resources, ...kustomization.patches].map((entry) => posix.join(dir, entry)));
-      const beside = K8S_YAML.filter((file) => posix.dirname(file) === dir && posix.basename(file) !== 'kustomization.yaml');
-      expect(beside.filter((file) => !listed.has(file)), 'files the kustomization does not list').toEqual([]);
-      expect(listed.size, 'no entry twice').toBe(kustomization.resources.length + kustomization.patches.length);
+      const listed = new Set(
+        [...kustomization.resources, ...kustomization.patches].map((entry) =>
+          posix.join(dir, entry),
+        ),
+      );
+      const beside = K8S_YAML.filter(
+        (file) => posix.dirname(file) === dir && posix.basename(file) !== 'kustomization.yaml',
+      );
+      expect(
+        beside.filter((file) => !listed.has(file)),
+        'files the kustomization does not list',
+      ).toEqual([]);
+      expect(listed.size, 'no entry twice').toBe(
+        kustomization.resources.length + kustomization.patches.length,
+      );
     });
 
     it('renders (resources and patches apply) to both Deployments and both Services, each valid', () => {
@@ -356,83 +477,95 @@ describe('Kubernetes manifests (k8s/)', () => {
         deploymentOf(resources, app);
         serviceModel(only(resources, 'v1/Service', app.service));
       }
-      if (dir !== 'k8s/base') expect(readKustomization(REPO, dir).resources, 'a variant builds on base').toContain('../base');
+      if (dir !== 'k8s/base')
+        expect(readKustomization(REPO, dir).resources, 'a variant builds on base').toContain(
+          '../base',
+        );
     });
   });
 
-  describe.each(APPS.map((app) => [app.deployment, app.service, app] as const))('base: %s and %s', (_deployment, _service, app) => {
-    const base = (): YamlMap[] => rendered('k8s/base');
+  describe.each(APPS.map((app) => [app.deployment, app.service, app] as const))(
+    'base: %s and %s',
+    (_deployment, _service, app) => {
+      const base = (): YamlMap[] => rendered('k8s/base');
 
-    it('runs the image compose builds, listening on the port the app defaults to', () => {
-      const container = containerOf(deploymentOf(base(), app), app);
-      expect(container.image).toBe(app.image);
-      expect(container.ports?.map((port) => port.containerPort)).toEqual([DEFAULT_PORT]);
-      const port = envOf(container).get('PORT');
-      if (port !== undefined) expect(Number(port)).toBe(DEFAULT_PORT);
-    });
+      it('runs the image compose builds, listening on the port the app defaults to', () => {
+        const container = containerOf(deploymentOf(base(), app), app);
+        expect(container.image).toBe(app.image);
+        expect(container.ports?.map((port) => port.containerPort)).toEqual([DEFAULT_PORT]);
+        const port = envOf(container).get('PORT');
+        if (port !== undefined) expect(Number(port)).toBe(DEFAULT_PORT);
+      });
 
-    it('probes readiness and liveness on routes the app serves, on its port', () => {
-      const container = containerOf(deploymentOf(base(), app), app);
-      expect(container.readinessProbe?.httpGet?.path).toBe(HEALTH_PATHS.readiness);
-      expect(container.livenessProbe?.httpGet?.path).toBe(HEALTH_PATHS.liveness);
-      expect(resolvePort(container, container.readinessProbe?.httpGet?.port)).toBe(DEFAULT_PORT);
-      expect(resolvePort(container, container.livenessProbe?.httpGet?.port)).toBe(DEFAULT_PORT);
-    });
+      it('probes readiness and liveness on routes the app serves, on its port', () => {
+        const container = containerOf(deploymentOf(base(), app), app);
+        expect(container.readinessProbe?.httpGet?.path).toBe(HEALTH_PATHS.readiness);
+        expect(container.livenessProbe?.httpGet?.path).toBe(HEALTH_PATHS.liveness);
+        expect(resolvePort(container, container.readinessProbe?.httpGet?.port)).toBe(DEFAULT_PORT);
+        expect(resolvePort(container, container.livenessProbe?.httpGet?.port)).toBe(DEFAULT_PORT);
+      });
 
-    it('is exposed as a NodePort Service on the walkthrough port, port 80 to the container port', () => {
-      const deployment = deploymentOf(base(), app);
-      const service = serviceModel(only(base(), 'v1/Service', app.service));
-      expect(service.spec?.type).toBe('NodePort');
-      expect(service.spec?.selector, 'selects the pods').toBeDefined();
-      expect(deployment.spec?.template.metadata?.labels).toMatchObject(service.spec?.selector ?? {});
-      const [port, ...more] = service.spec?.ports ?? [];
-      expect(more).toEqual([]);
-      expect(port?.port).toBe(80);
-      expect(port?.nodePort).toBe(NODE_PORTS[app.key]);
-      expect(resolvePort(containerOf(deployment, app), port?.targetPort)).toBe(DEFAULT_PORT);
-      // Every other Service must not select these pods by accident.
-      const podLabels = deployment.spec?.template.metadata?.labels;
-      const selecting = base().filter((r) => typeOf(r) === 'v1/Service' && selects(at(r, 'spec', 'selector'), podLabels));
-      expect(selecting.map(nameOf)).toEqual([app.service]);
-    });
+      it('is exposed as a NodePort Service on the walkthrough port, port 80 to the container port', () => {
+        const deployment = deploymentOf(base(), app);
+        const service = serviceModel(only(base(), 'v1/Service', app.service));
+        expect(service.spec?.type).toBe('NodePort');
+        expect(service.spec?.selector, 'selects the pods').toBeDefined();
+        expect(deployment.spec?.template.metadata?.labels).toMatchObject(
+          service.spec?.selector ?? {},
+        );
+        const [port, ...more] = service.spec?.ports ?? [];
+        expect(more).toEqual([]);
+        expect(port?.port).toBe(80);
+        expect(port?.nodePort).toBe(NODE_PORTS[app.key]);
+        expect(resolvePort(containerOf(deployment, app), port?.targetPort)).toBe(DEFAULT_PORT);
+        // Every other Service must not select these pods by accident.
+        const podLabels = deployment.spec?.template.metadata?.labels;
+        const selecting = base().filter(
+          (r) => typeOf(r) === 'v1/Service' && selects(at(r, 'spec', 'selector'), podLabels),
+        );
+        expect(selecting.map(nameOf)).toEqual([app.service]);
+      });
 
-    it('runs with the restricted security context', () => {
-      const deployment = deploymentOf(base(), app);
-      const pod = podSpecOf(deployment).securityContext ?? {};
-      const container = containerOf(deployment, app).securityContext ?? {};
-      expect(container.runAsNonRoot ?? pod.runAsNonRoot).toBe(true);
-      expect(container.runAsUser ?? pod.runAsUser).toBe(1000);
-      expect(container.allowPrivilegeEscalation).toBe(false);
-      expect(container.readOnlyRootFilesystem).toBe(true);
-      expect(container.privileged ?? false).toBe(false);
-      expect(container.capabilities?.drop).toContain('ALL');
-      expect(container.capabilities?.add ?? []).toEqual([]);
-      expect((container.seccompProfile ?? pod.seccompProfile)?.type).toBe('RuntimeDefault');
-    });
+      it('runs with the restricted security context', () => {
+        const deployment = deploymentOf(base(), app);
+        const pod = podSpecOf(deployment).securityContext ?? {};
+        const container = containerOf(deployment, app).securityContext ?? {};
+        expect(container.runAsNonRoot ?? pod.runAsNonRoot).toBe(true);
+        expect(container.runAsUser ?? pod.runAsUser).toBe(1000);
+        expect(container.allowPrivilegeEscalation).toBe(false);
+        expect(container.readOnlyRootFilesystem).toBe(true);
+        expect(container.privileged ?? false).toBe(false);
+        expect(container.capabilities?.drop).toContain('ALL');
+        expect(container.capabilities?.add ?? []).toEqual([]);
+        expect((container.seccompProfile ?? pod.seccompProfile)?.type).toBe('RuntimeDefault');
+      });
 
-    it('requests resources and sets limits above them', () => {
-      const resources = containerOf(deploymentOf(base(), app), app).resources;
-      const requests = resources?.requests ?? {};
-      const limits = resources?.limits ?? {};
-      expect(cpu(requests.cpu)).toBeGreaterThan(0);
-      expect(quantity(requests.memory)).toBeGreaterThan(0);
-      expect(cpu(limits.cpu)).toBeGreaterThanOrEqual(cpu(requests.cpu));
-      expect(quantity(limits.memory)).toBeGreaterThanOrEqual(quantity(requests.memory));
-    });
+      it('requests resources and sets limits above them', () => {
+        const resources = containerOf(deploymentOf(base(), app), app).resources;
+        const requests = resources?.requests ?? {};
+        const limits = resources?.limits ?? {};
+        expect(cpu(requests.cpu)).toBeGreaterThan(0);
+        expect(quantity(requests.memory)).toBeGreaterThan(0);
+        expect(cpu(limits.cpu)).toBeGreaterThanOrEqual(cpu(requests.cpu));
+        expect(quantity(limits.memory)).toBeGreaterThanOrEqual(quantity(requests.memory));
+      });
 
-    it('sets only environment variables the app reads', () => {
-      const container = containerOf(deploymentOf(base(), app), app);
-      expect(container.envFrom ?? [], 'envFrom would set variables no check sees').toEqual([]);
-      const unread = [...envOf(container).keys()].filter((name) => !envReadBy(app).has(name));
-      expect(unread).toEqual([]);
-    });
+      it('sets only environment variables the app reads', () => {
+        const container = containerOf(deploymentOf(base(), app), app);
+        expect(container.envFrom ?? [], 'envFrom would set variables no check sees').toEqual([]);
+        const unread = [...envOf(container).keys()].filter((name) => !envReadBy(app).has(name));
+        expect(unread).toEqual([]);
+      });
 
-    it(`mounts the Secret ${SECRET_NAME} read-only where ${SOURCE_ENV.bindingDir} points`, () => {
-      const deployment = deploymentOf(base(), app);
-      const bindingDir = envOf(containerOf(deployment, app)).get(SOURCE_ENV.bindingDir);
-      expect(mountedSecrets(deployment, app)).toEqual([{ secretName: SECRET_NAME, mountPath: bindingDir, readOnly: true }]);
-    });
-  });
+      it(`mounts the Secret ${SECRET_NAME} read-only where ${SOURCE_ENV.bindingDir} points`, () => {
+        const deployment = deploymentOf(base(), app);
+        const bindingDir = envOf(containerOf(deployment, app)).get(SOURCE_ENV.bindingDir);
+        expect(mountedSecrets(deployment, app)).toEqual([
+          { secretName: SECRET_NAME, mountPath: bindingDir, readOnly: true },
+        ]);
+      });
+    },
+  );
 
   describe('variant service-catalog', () => {
     const resources = (): YamlMap[] => rendered('k8s/service-catalog');
@@ -446,9 +579,14 @@ describe('Kubernetes manifests (k8s/)', () => {
       expect(nameOf(binding)).toBe('demo-kafka-binding');
       expect(at(binding, 'spec', 'instanceRef', 'name')).toBe(nameOf(instance));
       for (const app of APPS) {
-        expect(mountedSecrets(deploymentOf(resources(), app), app).map((m) => m.secretName)).toEqual([at(binding, 'spec', 'secretName')]);
+        expect(
+          mountedSecrets(deploymentOf(resources(), app), app).map((m) => m.secretName),
+        ).toEqual([at(binding, 'spec', 'secretName')]);
       }
-      expect(resources().filter((r) => r.kind === 'Secret'), 'the broker writes the Secret').toEqual([]);
+      expect(
+        resources().filter((r) => r.kind === 'Secret'),
+        'the broker writes the Secret',
+      ).toEqual([]);
     });
   });
 
@@ -458,11 +596,15 @@ describe('Kubernetes manifests (k8s/)', () => {
     it('provides the mounted Secret with exactly the keys a broker binding has', () => {
       const secret = secretModel(only(resources(), 'v1/Secret'));
       for (const app of APPS) {
-        expect(mountedSecrets(deploymentOf(resources(), app), app).map((m) => m.secretName)).toEqual([secret.metadata?.name]);
+        expect(
+          mountedSecrets(deploymentOf(resources(), app), app).map((m) => m.secretName),
+        ).toEqual([secret.metadata?.name]);
       }
       expect(secret.data, 'placeholders are readable as stringData').toBeUndefined();
       expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([...SECRET_KEYS].sort());
-      expect(secret.stringData?.ca).toMatch(/-----BEGIN CERTIFICATE-----[\s\S]*-----END CERTIFICATE-----/);
+      expect(secret.stringData?.ca).toMatch(
+        /-----BEGIN CERTIFICATE-----[\s\S]*-----END CERTIFICATE-----/,
+      );
     });
   });
 
@@ -472,11 +614,17 @@ describe('Kubernetes manifests (k8s/)', () => {
     it('leaves mounting to the servicebinding.io runtime', () => {
       for (const app of APPS) {
         const deployment = deploymentOf(resources(), app);
-        expect(mountedSecrets(deployment, app), `${app.deployment} mounts no Secret itself`).toEqual([]);
+        expect(
+          mountedSecrets(deployment, app),
+          `${app.deployment} mounts no Secret itself`,
+        ).toEqual([]);
         expect(podSpecOf(deployment).volumes?.filter((v) => v.secret) ?? []).toEqual([]);
         // KAFKA_BINDING_DIR would win over the SERVICE_BINDING_ROOT the runtime sets.
         expect(envOf(containerOf(deployment, app)).has(SOURCE_ENV.bindingDir)).toBe(false);
-        expect(envOf(containerOf(deployment, app)).has(SOURCE_ENV.serviceBindingRoot), 'the runtime sets it').toBe(false);
+        expect(
+          envOf(containerOf(deployment, app)).has(SOURCE_ENV.serviceBindingRoot),
+          'the runtime sets it',
+        ).toBe(false);
       }
     });
 
@@ -492,9 +640,16 @@ describe('Kubernetes manifests (k8s/)', () => {
       const matchLabels = at(workload, 'selector', 'matchLabels');
       const bound = resources()
         .filter((r) => typeOf(r) === 'apps/v1/Deployment')
-        .filter((r) => (at(workload, 'name') !== undefined ? nameOf(r) === at(workload, 'name') : selects(matchLabels, at(r, 'metadata', 'labels'))));
+        .filter((r) =>
+          at(workload, 'name') !== undefined
+            ? nameOf(r) === at(workload, 'name')
+            : selects(matchLabels, at(r, 'metadata', 'labels')),
+        );
       expect(bound.map(nameOf).sort()).toEqual(APPS.map((app) => app.deployment).sort());
-      expect(at(workload, 'selector', 'matchExpressions'), 'matchLabels only: these checks evaluate no expressions').toBeUndefined();
+      expect(
+        at(workload, 'selector', 'matchExpressions'),
+        'matchLabels only: these checks evaluate no expressions',
+      ).toBeUndefined();
 
       // The apps pick the binding under SERVICE_BINDING_ROOT whose `type` is kafka.
       expect(at(binding, 'spec', 'type') ?? secret.stringData?.type).toBe('kafka');
@@ -513,8 +668,11 @@ describe('Kubernetes manifests (k8s/)', () => {
     it.each(KUSTOMIZATIONS)('renders %s as these checks do', (dir) => {
       const result = spawnSync('kubectl', ['kustomize', dir], { cwd: REPO, encoding: 'utf8' });
       expect(result.status, result.stderr).toBe(0);
-      const byId = (resources: YamlMap[]): Map<string, YamlMap> => new Map(resources.map((r) => [`${typeOf(r)}/${String(nameOf(r))}`, r]));
-      const theirs = parseAllDocuments(result.stdout).map((doc) => doc.toJS() as unknown).filter(isYamlMap);
+      const byId = (resources: YamlMap[]): Map<string, YamlMap> =>
+        new Map(resources.map((r) => [`${typeOf(r)}/${String(nameOf(r))}`, r]));
+      const theirs = parseAllDocuments(result.stdout)
+        .map((doc) => doc.toJS() as unknown)
+        .filter(isYamlMap);
       expect(byId(theirs)).toEqual(byId(rendered(dir)));
     });
   });
@@ -524,7 +682,10 @@ describe('Kubernetes manifests (k8s/)', () => {
 
 describe('docker-compose.yml', () => {
   const compose = (): YamlMap => {
-    const [doc, ...more] = readYamlDocuments(join(REPO, 'docker-compose.yml'), 'docker-compose.yml');
+    const [doc, ...more] = readYamlDocuments(
+      join(REPO, 'docker-compose.yml'),
+      'docker-compose.yml',
+    );
     expect(more).toEqual([]);
     return doc as YamlMap;
   };
@@ -535,22 +696,37 @@ describe('docker-compose.yml', () => {
   };
   const environment = (svc: YamlMap): Map<string, string> => {
     const env = svc.environment ?? {};
-    if (Array.isArray(env)) return new Map(env.map((line) => String(line).split(/=(.*)/s).slice(0, 2) as [string, string]));
-    return new Map(Object.entries(isYamlMap(env) ? env : {}).map(([key, value]) => [key, String(value)]));
+    if (Array.isArray(env))
+      return new Map(
+        env.map((line) => String(line).split(/=(.*)/s).slice(0, 2) as [string, string]),
+      );
+    return new Map(
+      Object.entries(isYamlMap(env) ? env : {}).map(([key, value]) => [key, String(value)]),
+    );
   };
 
   // The Compose specification's JSON schema, as the dclint package ships it (npm has no
   // package from the compose-spec project itself).
   const validateCompose = (() => {
-    const schemaPath = join(dirname(createRequire(import.meta.url).resolve('dclint/package.json')), 'schemas', 'compose.schema.json');
+    const schemaPath = join(
+      dirname(createRequire(import.meta.url).resolve('dclint/package.json')),
+      'schemas',
+      'compose.schema.json',
+    );
     // The schema names its draft (07) by an https URL Ajv does not know; Ajv's default is draft-07.
-    const { $schema: _draft07, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>;
+    const { $schema: _draft07, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     return new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
   })();
   const schemaErrors = (doc: unknown): string[] =>
     validateCompose(doc)
       ? []
-      : (validateCompose.errors ?? []).map((e: ErrorObject) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+      : (validateCompose.errors ?? []).map(
+          (e: ErrorObject) =>
+            `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        );
 
   it('validates against the Compose specification schema', () => {
     expect(schemaErrors(compose())).toEqual([]);
@@ -569,8 +745,17 @@ describe('docker-compose.yml', () => {
     const kafka = service('kafka');
     expect(kafka.image).toBe(`apache/kafka:${kafkaVersion()}`);
     const env = environment(kafka);
-    const kraft = ['KAFKA_NODE_ID', 'KAFKA_PROCESS_ROLES', 'KAFKA_CONTROLLER_QUORUM_VOTERS', 'KAFKA_CONTROLLER_LISTENER_NAMES'];
-    const listenerSettings = ['KAFKA_LISTENERS', 'KAFKA_ADVERTISED_LISTENERS', 'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP'];
+    const kraft = [
+      'KAFKA_NODE_ID',
+      'KAFKA_PROCESS_ROLES',
+      'KAFKA_CONTROLLER_QUORUM_VOTERS',
+      'KAFKA_CONTROLLER_LISTENER_NAMES',
+    ];
+    const listenerSettings = [
+      'KAFKA_LISTENERS',
+      'KAFKA_ADVERTISED_LISTENERS',
+      'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP',
+    ];
     for (const name of [...kraft, ...listenerSettings]) {
       expect(env.get(name), name).toBeTruthy();
     }
@@ -579,10 +764,16 @@ describe('docker-compose.yml', () => {
     expect(env.get('KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR')).toBe('1');
     expect(env.get('KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR')).toBe('1');
     // The only voter is this node, on its controller listener.
-    const listeners = new Map(listOf(env.get('KAFKA_LISTENERS')).map((l) => /^(\w+):\/\/[^:]*:(\d+)$/.exec(l)?.slice(1, 3) as [string, string]));
+    const listeners = new Map(
+      listOf(env.get('KAFKA_LISTENERS')).map(
+        (l) => /^(\w+):\/\/[^:]*:(\d+)$/.exec(l)?.slice(1, 3) as [string, string],
+      ),
+    );
     const controllerPort = listeners.get(env.get('KAFKA_CONTROLLER_LISTENER_NAMES') ?? '');
     expect(controllerPort).toBeDefined();
-    expect(env.get('KAFKA_CONTROLLER_QUORUM_VOTERS')).toBe(`${env.get('KAFKA_NODE_ID')}@kafka:${controllerPort}`);
+    expect(env.get('KAFKA_CONTROLLER_QUORUM_VOTERS')).toBe(
+      `${env.get('KAFKA_NODE_ID')}@kafka:${controllerPort}`,
+    );
     expect(at(kafka, 'healthcheck', 'test')).toBeDefined();
   });
 
@@ -597,7 +788,8 @@ describe('docker-compose.yml', () => {
 
     it('publishes the walkthrough NodePort on the app port', () => {
       const ports = (service(app.key).ports as unknown[]).map((port) => {
-        if (isYamlMap(port)) return { published: Number(port.published), target: Number(port.target) };
+        if (isYamlMap(port))
+          return { published: Number(port.published), target: Number(port.target) };
         const parts = String(port).split(':');
         return { published: Number(parts.at(-2)), target: Number(parts.at(-1)) };
       });
@@ -608,7 +800,11 @@ describe('docker-compose.yml', () => {
       const svc = service(app.key);
       expect(at(svc, 'depends_on', 'kafka', 'condition')).toBe('service_healthy');
       const kafkaEnv = environment(service('kafka'));
-      const protocols = new Map(listOf(kafkaEnv.get('KAFKA_LISTENER_SECURITY_PROTOCOL_MAP')).map((pair) => pair.split(':') as [string, string]));
+      const protocols = new Map(
+        listOf(kafkaEnv.get('KAFKA_LISTENER_SECURITY_PROTOCOL_MAP')).map(
+          (pair) => pair.split(':') as [string, string],
+        ),
+      );
       const plaintext = listOf(kafkaEnv.get('KAFKA_ADVERTISED_LISTENERS'))
         .map((listener) => /^(\w+):\/\/(.+)$/.exec(listener))
         .filter((match) => match && protocols.get(match[1] ?? '') === 'PLAINTEXT')
@@ -619,7 +815,9 @@ describe('docker-compose.yml', () => {
     });
 
     it('sets only environment variables the app reads', () => {
-      const unread = [...environment(service(app.key)).keys()].filter((name) => !envReadBy(app).has(name));
+      const unread = [...environment(service(app.key)).keys()].filter(
+        (name) => !envReadBy(app).has(name),
+      );
       expect(unread).toEqual([]);
     });
 
@@ -636,155 +834,210 @@ describe('docker-compose.yml', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(APPS.map((app) => [app.workspace, app] as const))('%s/Dockerfile', (_workspace, app) => {
-  const stages = (): Stage[] => parseDockerfile(read(`${app.workspace}/Dockerfile`));
-  const instructions = (stage: Stage | undefined, keyword: string): string[] =>
-    (stage?.instructions ?? []).filter((i) => i.keyword === keyword).map((i) => i.args);
-  const workdir = (stage: Stage | undefined): string => instructions(stage, 'WORKDIR').at(-1) ?? '/';
-  const runtime = (): Stage => stages().at(-1) as Stage;
-  const build = (): Stage => {
-    const [first, ...rest] = stages();
-    expect(rest.length, 'a build stage and a runtime stage').toBe(1);
-    return first as Stage;
-  };
-  /** Repository paths a stage COPYs from the build context. */
-  const contextCopies = (stage: Stage): string[] =>
-    instructions(stage, 'COPY')
-      .map(parseCopy)
-      .filter((c) => c.from === undefined)
-      .flatMap((c) => c.sources.map((s) => posix.normalize(s)));
-  const copies = (stage: Stage, path: string): boolean => contextCopies(stage).some((source) => path === source || path.startsWith(`${source}/`));
-  const closure = (): string[] => workspaceClosure(app.workspace);
+describe.each(APPS.map((app) => [app.workspace, app] as const))(
+  '%s/Dockerfile',
+  (_workspace, app) => {
+    const stages = (): Stage[] => parseDockerfile(read(`${app.workspace}/Dockerfile`));
+    const instructions = (stage: Stage | undefined, keyword: string): string[] =>
+      (stage?.instructions ?? []).filter((i) => i.keyword === keyword).map((i) => i.args);
+    const workdir = (stage: Stage | undefined): string =>
+      instructions(stage, 'WORKDIR').at(-1) ?? '/';
+    const runtime = (): Stage => stages().at(-1) as Stage;
+    const build = (): Stage => {
+      const [first, ...rest] = stages();
+      expect(rest.length, 'a build stage and a runtime stage').toBe(1);
+      return first as Stage;
+    };
+    /** Repository paths a stage COPYs from the build context. */
+    const contextCopies = (stage: Stage): string[] =>
+      instructions(stage, 'COPY')
+        .map(parseCopy)
+        .filter((c) => c.from === undefined)
+        .flatMap((c) => c.sources.map((s) => posix.normalize(s)));
+    const copies = (stage: Stage, path: string): boolean =>
+      contextCopies(stage).some((source) => path === source || path.startsWith(`${source}/`));
+    const closure = (): string[] => workspaceClosure(app.workspace);
 
-  it('builds on a pinned slim Node LTS image and runs on the same one', () => {
-    const images = stages().map((stage) => stage.from);
-    const match = /^node:(\d+)-[a-z]+-slim$/.exec(images[0] ?? '');
-    expect(match, `${images[0]} pins a Node major on a slim Debian`).not.toBeNull();
-    const major = Number(match?.[1]);
-    expect(major % 2, 'even majors are the LTS lines').toBe(0);
-    const minimum = Number(/>=\s*(\d+)/.exec(ROOT_PACKAGE.engines?.node ?? '')?.[1]);
-    expect(major).toBeGreaterThanOrEqual(minimum);
-    expect(new Set(images).size).toBe(1);
-  });
+    it('builds on a pinned slim Node LTS image and runs on the same one', () => {
+      const images = stages().map((stage) => stage.from);
+      const match = /^node:(\d+)-[a-z]+-slim$/.exec(images[0] ?? '');
+      expect(match, `${images[0]} pins a Node major on a slim Debian`).not.toBeNull();
+      const major = Number(match?.[1]);
+      expect(major % 2, 'even majors are the LTS lines').toBe(0);
+      const minimum = Number(/>=\s*(\d+)/.exec(ROOT_PACKAGE.engines?.node ?? '')?.[1]);
+      expect(major).toBeGreaterThanOrEqual(minimum);
+      expect(new Set(images).size).toBe(1);
+    });
 
-  it('copies from the context only paths that exist and .dockerignore keeps, to the same place under WORKDIR', () => {
-    const ignored = dockerignoreMatcher(read('.dockerignore'));
-    for (const stage of stages()) {
-      const cwd = workdir(stage);
-      for (const copy of instructions(stage, 'COPY').map(parseCopy).filter((c) => c.from === undefined)) {
-        for (const source of copy.sources) {
-          expect(existsSync(join(REPO, source)), `${source} exists`).toBe(true);
-          expect(ignored(source), `${source} is not in .dockerignore`).toBe(false);
-          // Same layout as the repository, which the workspace links in node_modules rely on.
-          const isDir = statSync(join(REPO, source)).isDirectory();
-          const dest = posix.resolve(cwd, copy.dest);
-          const placed = copy.dest.endsWith('/') && !isDir ? posix.join(dest, posix.basename(source)) : dest;
-          expect(placed, `COPY ${source}`).toBe(posix.join(cwd, source));
-        }
-      }
-    }
-    for (const path of ['node_modules', 'packages/config/node_modules', 'apps/producer/dist', '.git', 'packages/local-kafka/.kafka-jars']) {
-      expect(ignored(path), `${path} is in .dockerignore`).toBe(true);
-    }
-  });
-
-  it('builds exactly the workspaces the app imports, each after those it depends on, from the files each build reads', () => {
-    const stage = build();
-    const builds = instructions(stage, 'RUN').flatMap(npmCommands).filter((words) => words[1] === 'run' && words[2] === 'build');
-    expect(builds).toHaveLength(1);
-    const order = npmWorkspaces(builds[0] ?? []);
-    expect([...order].sort()).toEqual([...closure()].sort());
-    for (const ws of order) {
-      const deps = workspaceClosure(ws).filter((dep) => dep !== ws);
-      for (const dep of deps) expect(order.indexOf(dep), `${dep} is built before ${ws}`).toBeLessThan(order.indexOf(ws));
-      for (const input of buildInputs(ws)) expect(copies(stage, input), `the build stage copies ${input}`).toBe(true);
-    }
-    for (const file of ['package.json', 'package-lock.json']) expect(copies(stage, file)).toBe(true);
-  });
-
-  it('installs for its build only the workspaces it builds, each declaring the compiler and types its build runs', () => {
-    const stage = build();
-    const installs = instructions(stage, 'RUN').flatMap(npmCommands).filter((words) => words[1] === 'ci');
-    expect(installs).toHaveLength(1);
-    // Without -w, npm ci installs every dev dependency of the root too (the test tools, over 400 MiB).
-    expect([...npmWorkspaces(installs[0] ?? [])].sort()).toEqual([...closure()].sort());
-    const root = ROOT_PACKAGE.devDependencies ?? {};
-    for (const ws of closure()) {
-      const declared = packageJson(ws).devDependencies ?? {};
-      // The same version as the root's, so the repository compiles with one TypeScript.
-      for (const tool of ['typescript', '@types/node']) expect(declared[tool], `${ws} declares ${tool} as the root does`).toBe(root[tool]);
-    }
-  });
-
-  it('runs npm ci and npm scripts only on workspaces and scripts that exist', () => {
-    for (const stage of stages()) {
-      for (const words of instructions(stage, 'RUN').flatMap(npmCommands)) {
-        const [, command, script] = words;
-        expect(['ci', 'run', 'cache'], `npm ${command}: installs come from the lockfile (npm ci)`).toContain(command);
-        const workspaces = npmWorkspaces(words);
-        for (const ws of workspaces) expect(WORKSPACES, `-w ${ws}`).toContain(ws);
-        if (command === 'run') {
-          for (const dir of workspaces.length > 0 ? workspaces : ['.']) {
-            expect(packageJson(dir).scripts?.[script ?? ''], `${dir}/package.json has a "${script}" script`).toBeDefined();
+    it('copies from the context only paths that exist and .dockerignore keeps, to the same place under WORKDIR', () => {
+      const ignored = dockerignoreMatcher(read('.dockerignore'));
+      for (const stage of stages()) {
+        const cwd = workdir(stage);
+        for (const copy of instructions(stage, 'COPY')
+          .map(parseCopy)
+          .filter((c) => c.from === undefined)) {
+          for (const source of copy.sources) {
+            expect(existsSync(join(REPO, source)), `${source} exists`).toBe(true);
+            expect(ignored(source), `${source} is not in .dockerignore`).toBe(false);
+            // Same layout as the repository, which the workspace links in node_modules rely on.
+            const isDir = statSync(join(REPO, source)).isDirectory();
+            const dest = posix.resolve(cwd, copy.dest);
+            const placed =
+              copy.dest.endsWith('/') && !isDir ? posix.join(dest, posix.basename(source)) : dest;
+            expect(placed, `COPY ${source}`).toBe(posix.join(cwd, source));
           }
         }
       }
-    }
-  });
+      for (const path of [
+        'node_modules',
+        'packages/config/node_modules',
+        'apps/producer/dist',
+        '.git',
+        'packages/local-kafka/.kafka-jars',
+      ]) {
+        expect(ignored(path), `${path} is in .dockerignore`).toBe(true);
+      }
+    });
 
-  it('installs only production dependencies of the app and its workspaces, next to their built dist folders', () => {
-    const stage = runtime();
-    const installs = instructions(stage, 'RUN').flatMap(npmCommands).filter((words) => words[1] === 'ci');
-    expect(installs).toHaveLength(1);
-    expect(installs[0]).toContain('--omit=dev');
-    expect(npmWorkspaces(installs[0] ?? [])).toEqual([app.workspace]);
-    // From the context: the lockfile and the manifests of exactly these workspaces (no other app,
-    // no local-kafka), nothing else.
-    const manifests = ['package.json', 'package-lock.json', ...closure().map((ws) => posix.join(ws, 'package.json'))];
-    expect([...contextCopies(stage)].sort()).toEqual(manifests.sort());
-    // From the build stage: each workspace's compiled output.
-    const built = instructions(stage, 'COPY')
-      .map(parseCopy)
-      .filter((c) => c.from !== undefined);
-    expect(new Set(built.map((c) => c.from))).toEqual(new Set([build().name]));
-    const fromBuild = built.flatMap((c) => c.sources);
-    const outputs = closure().map((ws) => posix.join(workdir(build()), ws, tsconfigBuild(ws).compilerOptions?.outDir ?? 'missing-outDir'));
-    expect([...fromBuild].sort()).toEqual(outputs.sort());
-  });
+    it('builds exactly the workspaces the app imports, each after those it depends on, from the files each build reads', () => {
+      const stage = build();
+      const builds = instructions(stage, 'RUN')
+        .flatMap(npmCommands)
+        .filter((words) => words[1] === 'run' && words[2] === 'build');
+      expect(builds).toHaveLength(1);
+      const order = npmWorkspaces(builds[0] ?? []);
+      expect([...order].sort()).toEqual([...closure()].sort());
+      for (const ws of order) {
+        const deps = workspaceClosure(ws).filter((dep) => dep !== ws);
+        for (const dep of deps)
+          expect(order.indexOf(dep), `${dep} is built before ${ws}`).toBeLessThan(
+            order.indexOf(ws),
+          );
+        for (const input of buildInputs(ws))
+          expect(copies(stage, input), `the build stage copies ${input}`).toBe(true);
+      }
+      for (const file of ['package.json', 'package-lock.json'])
+        expect(copies(stage, file)).toBe(true);
+    });
 
-  it('runs as a non-root user, exposes the app port, and starts the app as its start script does', () => {
-    const stage = runtime();
-    const user = instructions(stage, 'USER').at(-1);
-    expect(user, 'a USER in the runtime stage').toBeDefined();
-    expect(user?.split(':')[0]).not.toMatch(/^(root|0)$/);
-    expect(instructions(stage, 'EXPOSE').flatMap((e) => e.split(/\s+/)).map((p) => p.replace(/\/tcp$/, ''))).toEqual([String(DEFAULT_PORT)]);
-    const env = Object.assign({}, ...instructions(stage, 'ENV').map(parseEnv)) as Record<string, string>;
-    expect(env.PORT).toBe(String(DEFAULT_PORT));
-    expect(env.NODE_ENV).toBe('production');
+    it('installs for its build only the workspaces it builds, each declaring the compiler and types its build runs', () => {
+      const stage = build();
+      const installs = instructions(stage, 'RUN')
+        .flatMap(npmCommands)
+        .filter((words) => words[1] === 'ci');
+      expect(installs).toHaveLength(1);
+      // Without -w, npm ci installs every dev dependency of the root too (the test tools, over 400 MiB).
+      expect([...npmWorkspaces(installs[0] ?? [])].sort()).toEqual([...closure()].sort());
+      const root = ROOT_PACKAGE.devDependencies ?? {};
+      for (const ws of closure()) {
+        const declared = packageJson(ws).devDependencies ?? {};
+        // The same version as the root's, so the repository compiles with one TypeScript.
+        for (const tool of ['typescript', '@types/node'])
+          expect(declared[tool], `${ws} declares ${tool} as the root does`).toBe(root[tool]);
+      }
+    });
 
-    const cmd = parseExecForm(instructions(stage, 'CMD').at(-1) ?? 'null');
-    const start = packageJson(app.workspace).scripts?.start?.split(/\s+/) ?? [];
-    expect(start[0]).toBe('node');
-    expect(cmd).toEqual(['node', posix.join(app.workspace, start[1] ?? '')]);
-    expect(start[1]).toBe(packageJson(app.workspace).main);
-    // The started file is the build output of a source file that exists.
-    const { rootDir = '', outDir = '' } = tsconfigBuild(app.workspace).compilerOptions ?? {};
-    const source = (start[1] ?? '').replace(new RegExp(`^${outDir}/`), `${rootDir}/`).replace(/\.js$/, '.ts');
-    expect(existsSync(join(REPO, app.workspace, source)), `${app.workspace}/${source} exists`).toBe(true);
-  });
+    it('runs npm ci and npm scripts only on workspaces and scripts that exist', () => {
+      for (const stage of stages()) {
+        for (const words of instructions(stage, 'RUN').flatMap(npmCommands)) {
+          const [, command, script] = words;
+          expect(
+            ['ci', 'run', 'cache'],
+            `npm ${command}: installs come from the lockfile (npm ci)`,
+          ).toContain(command);
+          const workspaces = npmWorkspaces(words);
+          for (const ws of workspaces) expect(WORKSPACES, `-w ${ws}`).toContain(ws);
+          if (command === 'run') {
+            for (const dir of workspaces.length > 0 ? workspaces : ['.']) {
+              expect(
+                packageJson(dir).scripts?.[script ?? ''],
+                `${dir}/package.json has a "${script}" script`,
+              ).toBeDefined();
+            }
+          }
+        }
+      }
+    });
 
-  it('sets only environment variables the app reads', () => {
-    for (const stage of stages()) {
-      const names = instructions(stage, 'ENV').flatMap((args) => Object.keys(parseEnv(args)));
-      expect(names.filter((name) => !envReadBy(app).has(name))).toEqual([]);
-    }
-  });
-});
+    it('installs only production dependencies of the app and its workspaces, next to their built dist folders', () => {
+      const stage = runtime();
+      const installs = instructions(stage, 'RUN')
+        .flatMap(npmCommands)
+        .filter((words) => words[1] === 'ci');
+      expect(installs).toHaveLength(1);
+      expect(installs[0]).toContain('--omit=dev');
+      expect(npmWorkspaces(installs[0] ?? [])).toEqual([app.workspace]);
+      // From the context: the lockfile and the manifests of exactly these workspaces (no other app,
+      // no local-kafka), nothing else.
+      const manifests = [
+        'package.json',
+        'package-lock.json',
+        ...closure().map((ws) => posix.join(ws, 'package.json')),
+      ];
+      expect([...contextCopies(stage)].sort()).toEqual(manifests.sort());
+      // From the build stage: each workspace's compiled output.
+      const built = instructions(stage, 'COPY')
+        .map(parseCopy)
+        .filter((c) => c.from !== undefined);
+      expect(new Set(built.map((c) => c.from))).toEqual(new Set([build().name]));
+      const fromBuild = built.flatMap((c) => c.sources);
+      const outputs = closure().map((ws) =>
+        posix.join(
+          workdir(build()),
+          ws,
+          tsconfigBuild(ws).compilerOptions?.outDir ?? 'missing-outDir',
+        ),
+      );
+      expect([...fromBuild].sort()).toEqual(outputs.sort());
+    });
+
+    it('runs as a non-root user, exposes the app port, and starts the app as its start script does', () => {
+      const stage = runtime();
+      const user = instructions(stage, 'USER').at(-1);
+      expect(user, 'a USER in the runtime stage').toBeDefined();
+      expect(user?.split(':')[0]).not.toMatch(/^(root|0)$/);
+      expect(
+        instructions(stage, 'EXPOSE')
+          .flatMap((e) => e.split(/\s+/))
+          .map((p) => p.replace(/\/tcp$/, '')),
+      ).toEqual([String(DEFAULT_PORT)]);
+      const env = Object.assign({}, ...instructions(stage, 'ENV').map(parseEnv)) as Record<
+        string,
+        string
+      >;
+      expect(env.PORT).toBe(String(DEFAULT_PORT));
+      expect(env.NODE_ENV).toBe('production');
+
+      const cmd = parseExecForm(instructions(stage, 'CMD').at(-1) ?? 'null');
+      const start = packageJson(app.workspace).scripts?.start?.split(/\s+/) ?? [];
+      expect(start[0]).toBe('node');
+      expect(cmd).toEqual(['node', posix.join(app.workspace, start[1] ?? '')]);
+      expect(start[1]).toBe(packageJson(app.workspace).main);
+      // The started file is the build output of a source file that exists.
+      const { rootDir = '', outDir = '' } = tsconfigBuild(app.workspace).compilerOptions ?? {};
+      const source = (start[1] ?? '')
+        .replace(new RegExp(`^${outDir}/`), `${rootDir}/`)
+        .replace(/\.js$/, '.ts');
+      expect(
+        existsSync(join(REPO, app.workspace, source)),
+        `${app.workspace}/${source} exists`,
+      ).toBe(true);
+    });
+
+    it('sets only environment variables the app reads', () => {
+      for (const stage of stages()) {
+        const names = instructions(stage, 'ENV').flatMap((args) => Object.keys(parseEnv(args)));
+        expect(names.filter((name) => !envReadBy(app).has(name))).toEqual([]);
+      }
+    });
+  },
+);
 
 describe('the two Dockerfiles', () => {
   it('differ only in the app they build, so a fix to one cannot miss the other', () => {
     // The first line says what the image does; every other line is the same recipe.
-    const recipe = (app: string): string[] => read(`apps/${app}/Dockerfile`).replaceAll(app, '<app>').split('\n').slice(1);
+    const recipe = (app: string): string[] =>
+      read(`apps/${app}/Dockerfile`).replaceAll(app, '<app>').split('\n').slice(1);
     expect(recipe('consumer')).toEqual(recipe('producer'));
   });
 });

@@ -8,12 +8,18 @@ const read = (path: string): string => readFileSync(new URL(`../${path}`, import
 const readmes = { 'README.md': read('README.md'), 'README.ja.md': read('README.ja.md') };
 
 type Obj = Record<string, unknown>;
-const obj = (value: unknown): Obj => (typeof value === 'object' && value !== null ? (value as Obj) : {});
+const obj = (value: unknown): Obj =>
+  typeof value === 'object' && value !== null ? (value as Obj) : {};
 const METHODS = ['get', 'post', 'put', 'delete', 'patch', 'head', 'options'];
 
 // With a token and several workers: every status the producer can answer is in the document.
 const documents = {
-  producer: producerOpenApi({ maxMessageBytes: 1024 * 1024, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: true, clustered: true }),
+  producer: producerOpenApi({
+    maxMessageBytes: 1024 * 1024,
+    recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
+    tokenRequired: true,
+    clustered: true,
+  }),
   consumer: consumerOpenApi(),
 };
 
@@ -34,58 +40,92 @@ function rows(text: string, first: string): string[][] {
   const body: string[][] = [];
   for (const line of lines.slice(header + 2)) {
     if (!line.startsWith('|')) break;
-    body.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    body.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   }
   return body;
 }
 
 /** Every `code` span of a cell. */
-const spans = (cell: string | undefined): string[] => [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
+const spans = (cell: string | undefined): string[] =>
+  [...(cell ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '');
 
-const operation = (doc: Obj, path: string, method: string): Obj => obj(obj(obj(doc.paths)[path])[method]);
-const parameterNames = (op: Obj): string[] => (Array.isArray(op.parameters) ? op.parameters : []).map((p) => String(obj(p).name));
+const operation = (doc: Obj, path: string, method: string): Obj =>
+  obj(obj(obj(doc.paths)[path])[method]);
+const parameterNames = (op: Obj): string[] =>
+  (Array.isArray(op.parameters) ? op.parameters : []).map((p) => String(obj(p).name));
 /** The statuses a client meets: the document's, less the unforeseen 500, plus the 405 every path gives another method. */
-const statusesOf = (op: Obj): string[] => [...Object.keys(obj(op.responses)).filter((s) => s !== '500'), '405'];
+const statusesOf = (op: Obj): string[] => [
+  ...Object.keys(obj(op.responses)).filter((s) => s !== '500'),
+  '405',
+];
 
-describe.each(Object.entries(readmes))('%s names what the OpenAPI documents name', (_file, readme) => {
-  it('POST /messages: the same parameters and statuses as the producer document', () => {
-    const text = section(readme, '#### `POST /messages` (producer)');
-    const post = operation(documents.producer, '/messages', 'post');
-    const named = rows(text, 'Parameter').flatMap((row) => spans(row[0]));
-    // Beyond the document's parameters: content negotiation, the security scheme, and the header
-    // pattern OpenAPI cannot list (the operation's description gives it).
-    expect(String(post.description)).toContain('Kafka-Header-<name>');
-    expect(Object.keys(obj(obj(obj(documents.producer.components).securitySchemes)))).toEqual(['bearer']);
-    expect([...named].sort()).toEqual([...parameterNames(post), 'Accept', 'Authorization', 'Kafka-Header-<name>'].sort());
-    const statuses = rows(text, 'Status').flatMap((row) => spans(row[0]));
-    expect([...statuses].sort()).toEqual(statusesOf(post).sort());
-  });
+describe.each(Object.entries(readmes))(
+  '%s names what the OpenAPI documents name',
+  (_file, readme) => {
+    it('POST /messages: the same parameters and statuses as the producer document', () => {
+      const text = section(readme, '#### `POST /messages` (producer)');
+      const post = operation(documents.producer, '/messages', 'post');
+      const named = rows(text, 'Parameter').flatMap((row) => spans(row[0]));
+      // Beyond the document's parameters: content negotiation, the security scheme, and the header
+      // pattern OpenAPI cannot list (the operation's description gives it).
+      expect(String(post.description)).toContain('Kafka-Header-<name>');
+      expect(Object.keys(obj(obj(obj(documents.producer.components).securitySchemes)))).toEqual([
+        'bearer',
+      ]);
+      expect([...named].sort()).toEqual(
+        [...parameterNames(post), 'Accept', 'Authorization', 'Kafka-Header-<name>'].sort(),
+      );
+      const statuses = rows(text, 'Status').flatMap((row) => spans(row[0]));
+      expect([...statuses].sort()).toEqual(statusesOf(post).sort());
+    });
 
-  it('GET /messages: the same parameters and statuses as the consumer document', () => {
-    const text = section(readme, '#### `GET /messages` (consumer)');
-    const get = operation(documents.consumer, '/messages', 'get');
-    const named = rows(text, 'Parameter').flatMap((row) => spans(row[0]));
-    expect([...named].sort()).toEqual(parameterNames(get).sort());
-    const statuses = rows(text, 'Status').flatMap((row) => spans(row[0]));
-    expect([...statuses].sort()).toEqual(statusesOf(get).sort());
-  });
+    it('GET /messages: the same parameters and statuses as the consumer document', () => {
+      const text = section(readme, '#### `GET /messages` (consumer)');
+      const get = operation(documents.consumer, '/messages', 'get');
+      const named = rows(text, 'Parameter').flatMap((row) => spans(row[0]));
+      expect([...named].sort()).toEqual(parameterNames(get).sort());
+      const statuses = rows(text, 'Status').flatMap((row) => spans(row[0]));
+      expect([...statuses].sort()).toEqual(statusesOf(get).sort());
+    });
 
-  it('the routes table lists the routes the documents have, each in the app that serves it', () => {
-    const table = rows(section(readme, '### HTTP API'), 'Method').map(([method = '', path = '', app = '']) => ({ method: spans(method)[0] ?? '', path: spans(path)[0] ?? '', app }));
-    for (const { method, path, app } of table) {
-      const apps = app === 'both' ? (['producer', 'consumer'] as const) : ([app] as Array<keyof typeof documents>);
-      for (const name of apps) expect(Object.keys(operation(documents[name], path, method.toLowerCase())), `${method} ${path} in the ${name} document`).not.toEqual([]);
-    }
-    // Every operation a user calls is in the table; the page's own files and HEAD are not.
-    for (const [name, doc] of Object.entries(documents)) {
-      for (const [path, item] of Object.entries(obj(doc.paths))) {
-        for (const method of METHODS.filter((m) => m !== 'head' && obj(item)[m] !== undefined)) {
-          if (obj(obj(item)[method]).tags?.toString() === 'page' && path !== '/') continue;
-          const row = table.find((r) => r.path === path && r.method === method.toUpperCase());
-          expect(row, `${method.toUpperCase()} ${path} (${name}) in the routes table`).toBeDefined();
-          expect(['both', name], `${method.toUpperCase()} ${path}`).toContain(row?.app);
+    it('the routes table lists the routes the documents have, each in the app that serves it', () => {
+      const table = rows(section(readme, '### HTTP API'), 'Method').map(
+        ([method = '', path = '', app = '']) => ({
+          method: spans(method)[0] ?? '',
+          path: spans(path)[0] ?? '',
+          app,
+        }),
+      );
+      for (const { method, path, app } of table) {
+        const apps =
+          app === 'both'
+            ? (['producer', 'consumer'] as const)
+            : ([app] as Array<keyof typeof documents>);
+        for (const name of apps)
+          expect(
+            Object.keys(operation(documents[name], path, method.toLowerCase())),
+            `${method} ${path} in the ${name} document`,
+          ).not.toEqual([]);
+      }
+      // Every operation a user calls is in the table; the page's own files and HEAD are not.
+      for (const [name, doc] of Object.entries(documents)) {
+        for (const [path, item] of Object.entries(obj(doc.paths))) {
+          for (const method of METHODS.filter((m) => m !== 'head' && obj(item)[m] !== undefined)) {
+            if (obj(obj(item)[method]).tags?.toString() === 'page' && path !== '/') continue;
+            const row = table.find((r) => r.path === path && r.method === method.toUpperCase());
+            expect(
+              row,
+              `${method.toUpperCase()} ${path} (${name}) in the routes table`,
+            ).toBeDefined();
+            expect(['both', name], `${method.toUpperCase()} ${path}`).toContain(row?.app);
+          }
         }
       }
-    }
-  });
-});
+    });
+  },
+);

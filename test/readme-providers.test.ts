@@ -35,15 +35,47 @@ interface Provider {
 }
 
 const PROVIDERS: Readonly<Record<string, Provider>> = {
-  walkthrough: { fixture: 'walkthrough-secret', shape: 'walkthrough', auth: 'TLS (binding CA), SASL scram-sha-256' },
-  'servicebinding-io': { fixture: 'service-binding-root/orders-kafka', shape: 'servicebinding', auth: 'TLS (binding CA), SASL scram-sha-512' },
-  'strimzi-access': { fixture: 'strimzi-access-scram', shape: 'strimzi-access', auth: 'TLS (binding CA), SASL scram-sha-512' },
-  'strimzi-kafkauser': { fixture: 'strimzi-kafkauser-tls', shape: 'strimzi-user', auth: 'TLS (binding CA), client certificate' },
-  'confluent-cloud': { fixture: 'confluent-cloud', shape: 'client-properties', auth: 'TLS (system CAs), SASL plain' },
+  walkthrough: {
+    fixture: 'walkthrough-secret',
+    shape: 'walkthrough',
+    auth: 'TLS (binding CA), SASL scram-sha-256',
+  },
+  'servicebinding-io': {
+    fixture: 'service-binding-root/orders-kafka',
+    shape: 'servicebinding',
+    auth: 'TLS (binding CA), SASL scram-sha-512',
+  },
+  'strimzi-access': {
+    fixture: 'strimzi-access-scram',
+    shape: 'strimzi-access',
+    auth: 'TLS (binding CA), SASL scram-sha-512',
+  },
+  'strimzi-kafkauser': {
+    fixture: 'strimzi-kafkauser-tls',
+    shape: 'strimzi-user',
+    auth: 'TLS (binding CA), client certificate',
+  },
+  'confluent-cloud': {
+    fixture: 'confluent-cloud',
+    shape: 'client-properties',
+    auth: 'TLS (system CAs), SASL plain',
+  },
   aiven: { fixture: 'aiven', shape: 'walkthrough', auth: 'TLS (binding CA), SASL scram-sha-256' },
-  'redpanda-cloud': { fixture: 'redpanda-cloud', shape: 'walkthrough', auth: 'TLS (system CAs), SASL scram-sha-256' },
-  'msk-scram': { fixture: 'msk-scram', shape: 'walkthrough', auth: 'TLS (system CAs), SASL scram-sha-512' },
-  'msk-mtls': { fixture: 'msk-mtls', shape: 'walkthrough', auth: 'TLS (system CAs), client certificate' },
+  'redpanda-cloud': {
+    fixture: 'redpanda-cloud',
+    shape: 'walkthrough',
+    auth: 'TLS (system CAs), SASL scram-sha-256',
+  },
+  'msk-scram': {
+    fixture: 'msk-scram',
+    shape: 'walkthrough',
+    auth: 'TLS (system CAs), SASL scram-sha-512',
+  },
+  'msk-mtls': {
+    fixture: 'msk-mtls',
+    shape: 'walkthrough',
+    auth: 'TLS (system CAs), client certificate',
+  },
 };
 
 /** `<!-- provider: name -->` followed by a sh block, for each provider in a page. */
@@ -51,7 +83,10 @@ function providerCommands(readme: string): Map<string, string[][]> {
   const blocks = new Map<string, string[][]>();
   for (const match of readme.matchAll(/<!-- provider: (\S+) -->\n```sh\n([\s\S]*?)```/g)) {
     const [, name = '', body = ''] = match;
-    const lines = body.replace(/\\\n\s*/g, ' ').split('\n').filter((line) => line.trim() !== '');
+    const lines = body
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     blocks.set(name, lines.map(shellWords));
   }
   return blocks;
@@ -59,13 +94,17 @@ function providerCommands(readme: string): Map<string, string[][]> {
 
 /** Splits a command line into words as sh does for the quoting the page uses (single quotes). */
 function shellWords(line: string): string[] {
-  return [...line.matchAll(/(?:[^\s']+|'[^']*')+/g)].map(([word]) => word.replace(/'([^']*)'/g, '$1'));
+  return [...line.matchAll(/(?:[^\s']+|'[^']*')+/g)].map(([word]) =>
+    word.replace(/'([^']*)'/g, '$1'),
+  );
 }
 
 const temp: string[] = [];
-afterEach(() => temp.splice(0).forEach((dir) => {
-rmSync(dir, { recursive: true, force: true });
-}));
+afterEach(() =>
+  temp.splice(0).forEach((dir) => {
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 
 /** The Secret `kubectl create secret generic NAME --from-literal/--from-file/--from-env-file` makes, as a mounted directory. */
 function createSecret(words: string[]): { name: string; dir: string } {
@@ -98,11 +137,15 @@ function fixtureDir(provider: Provider): string {
   if (!existsSync(properties)) return dir;
   const secretDir = mkdtempSync(join(tmpdir(), 'readme-fixture-'));
   temp.push(secretDir);
-  for (const [key, content] of Object.entries(secretFromEnvFile(readFileSync(properties, 'utf8')))) writeFileSync(join(secretDir, key), content);
+  for (const [key, content] of Object.entries(secretFromEnvFile(readFileSync(properties, 'utf8'))))
+    writeFileSync(join(secretDir, key), content);
   return secretDir;
 }
 
-const keysOf = (dir: string): string[] => readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+const keysOf = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((name) => !name.startsWith('.'))
+    .sort();
 
 function expectProvider(binding: KafkaBinding, provider: Provider): void {
   expect(binding.shape).toBe(provider.shape);
@@ -110,7 +153,9 @@ function expectProvider(binding: KafkaBinding, provider: Provider): void {
 }
 
 const PAGES = ['docs/kafka-providers.md', 'docs/kafka-providers.ja.md'];
-const pages = Object.fromEntries(PAGES.map((file) => [file, providerCommands(readFileSync(join(REPO, file), 'utf8'))]));
+const pages = Object.fromEntries(
+  PAGES.map((file) => [file, providerCommands(readFileSync(join(REPO, file), 'utf8'))]),
+);
 
 describe.each(Object.entries(pages))('%s, "Which Kafka do you have?"', (_file, commands) => {
   it('gives a command for every provider, and the same commands as the other language', () => {
@@ -118,23 +163,29 @@ describe.each(Object.entries(pages))('%s, "Which Kafka do you have?"', (_file, c
     expect(commands).toEqual(pages[PAGES[0] ?? '']);
   });
 
-  it.each(Object.entries(PROVIDERS))('%s: the command gives a binding the apps read as its fixture', (name, provider) => {
-    const fixture = fixtureDir(provider);
-    const fromFixture = loadKafkaBinding({ KAFKA_BINDING_DIR: fixture }, NAMES);
-    expectProvider(fromFixture, provider);
-    const lines = commands.get(name) ?? [];
-    expect(lines).toHaveLength(1);
-    const words = lines[0] ?? [];
-    if (words[1] === 'apply') {
-      expect(words.slice(0, 3)).toEqual(['kubectl', 'apply', '-k']);
-      expect(existsSync(join(REPO, String(words[3]), 'kustomization.yaml')), `${words[3]} is a kustomize variant`).toBe(true);
-      return;
-    }
-    const secret = createSecret(words);
-    expect(secret.name).toBe(SECRET_NAME);
-    expect(keysOf(secret.dir)).toEqual(keysOf(fixture));
-    const fromReadme = loadKafkaBinding({ KAFKA_BINDING_DIR: secret.dir }, NAMES);
-    expectProvider(fromReadme, provider);
-    expect(fromReadme.brokers).toEqual(fromFixture.brokers);
-  });
+  it.each(Object.entries(PROVIDERS))(
+    '%s: the command gives a binding the apps read as its fixture',
+    (name, provider) => {
+      const fixture = fixtureDir(provider);
+      const fromFixture = loadKafkaBinding({ KAFKA_BINDING_DIR: fixture }, NAMES);
+      expectProvider(fromFixture, provider);
+      const lines = commands.get(name) ?? [];
+      expect(lines).toHaveLength(1);
+      const words = lines[0] ?? [];
+      if (words[1] === 'apply') {
+        expect(words.slice(0, 3)).toEqual(['kubectl', 'apply', '-k']);
+        expect(
+          existsSync(join(REPO, String(words[3]), 'kustomization.yaml')),
+          `${words[3]} is a kustomize variant`,
+        ).toBe(true);
+        return;
+      }
+      const secret = createSecret(words);
+      expect(secret.name).toBe(SECRET_NAME);
+      expect(keysOf(secret.dir)).toEqual(keysOf(fixture));
+      const fromReadme = loadKafkaBinding({ KAFKA_BINDING_DIR: secret.dir }, NAMES);
+      expectProvider(fromReadme, provider);
+      expect(fromReadme.brokers).toEqual(fromFixture.brokers);
+    },
+  );
 });

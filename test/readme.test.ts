@@ -4,7 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BINDING_KEYS, BINDING_VARIABLES } from '@demo-kafka/config';
-import { BINDING_OPTIONS, BROKERS_OPTION, bindingChoice, brokerCount } from '@demo-kafka/local-kafka';
+import {
+  BINDING_OPTIONS,
+  BROKERS_OPTION,
+  bindingChoice,
+  brokerCount,
+} from '@demo-kafka/local-kafka';
 import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
@@ -26,16 +31,28 @@ const packageJson = JSON.parse(read('package.json')) as { scripts: Record<string
 
 /** The paths each app serves at the demo's port, from the apps' own OpenAPI documents. */
 const servedPaths: Record<number, string[]> = {
-  [NODE_PORTS.producer]: Object.keys(producerOpenApi({ maxMessageBytes: 1, recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: false, clustered: false }).paths as object),
+  [NODE_PORTS.producer]: Object.keys(
+    producerOpenApi({
+      maxMessageBytes: 1,
+      recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
+      tokenRequired: false,
+      clustered: false,
+    }).paths as object,
+  ),
   [NODE_PORTS.consumer]: Object.keys(consumerOpenApi().paths as object),
 };
 
-const settingNames = [...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)])];
+const settingNames = [
+  ...new Set([...Object.keys(producerSettingsSpec), ...Object.keys(consumerSettingsSpec)]),
+];
 const bindingVariables = BINDING_VARIABLES;
 
 /** The default a README table row gives a setting: `| \`NAME\` | app | \`default\` |`, or "empty" (空). */
 function documentedDefault(readme: string, name: string): string | undefined {
-  const row = new RegExp(`^\\| \`${name}\` \\| [^|]+ \\| (?:\`([^\`]*)\`|(empty|空)) \\|`, 'm').exec(readme);
+  const row = new RegExp(
+    `^\\| \`${name}\` \\| [^|]+ \\| (?:\`([^\`]*)\`|(empty|空)) \\|`,
+    'm',
+  ).exec(readme);
   return row?.[2] ? '' : row?.[1];
 }
 
@@ -55,10 +72,16 @@ function firstColumn(page: string, header: RegExp): string[] {
 /** Every command line of the page's `sh` blocks, and every inline `npm …` command, as words. */
 function commandsOf(page: string): string[][] {
   const lines: string[] = [];
-  for (const [, body = ''] of page.matchAll(/```sh\n([\s\S]*?)```/g)) lines.push(...body.replace(/\\\n\s*/g, ' ').split('\n'));
+  for (const [, body = ''] of page.matchAll(/```sh\n([\s\S]*?)```/g))
+    lines.push(...body.replace(/\\\n\s*/g, ' ').split('\n'));
   for (const [, span = ''] of page.matchAll(/`((?:[A-Z_]+=\S+ )*npm [^`]+)`/g)) lines.push(span);
   return lines
-    .map((line) => line.replace(/\s+#.*$/, '').replace(/\s*&$/, '').trim())
+    .map((line) =>
+      line
+        .replace(/\s+#.*$/, '')
+        .replace(/\s*&$/, '')
+        .trim(),
+    )
     .filter((line) => line !== '')
     .flatMap((line) => line.split(' && '))
     .map((line) => line.split(/\s+/));
@@ -67,13 +90,20 @@ function commandsOf(page: string): string[][] {
 /** `npm run kafka -- --help` and `npm run demo -- --help`, as the scripts print them. */
 const helpOf = (() => {
   const cache = new Map<string, string>();
-  const entry: Record<string, string> = { kafka: 'packages/local-kafka/src/cli.ts', demo: 'scripts/demo.ts' };
+  const entry: Record<string, string> = {
+    kafka: 'packages/local-kafka/src/cli.ts',
+    demo: 'scripts/demo.ts',
+  };
   return (script: string): string => {
     const file = entry[script];
     if (!file) throw new Error(`no --help known for npm run ${script}`);
     let help = cache.get(script);
     if (help === undefined) {
-      help = execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', file, '--help'], { cwd: REPO, encoding: 'utf8' });
+      help = execFileSync(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', file, '--help'],
+        { cwd: REPO, encoding: 'utf8' },
+      );
       cache.set(script, help);
     }
     return help;
@@ -86,7 +116,16 @@ function checkCommand(words: string[], where: string): void {
   const [tool, verb, ...rest] = words.slice(env);
   const line = `${where}: ${words.join(' ')}`;
   // An app run by hand reads only its settings and the binding variables.
-  const known = rest.includes('-w') ? [...settingNames, ...bindingVariables] : [...settingNames, ...bindingVariables, 'PRODUCER_PORT', 'CONSUMER_PORT', 'CONSUMER_BEFORE_DIR', 'FAULTS_SEED'];
+  const known = rest.includes('-w')
+    ? [...settingNames, ...bindingVariables]
+    : [
+        ...settingNames,
+        ...bindingVariables,
+        'PRODUCER_PORT',
+        'CONSUMER_PORT',
+        'CONSUMER_BEFORE_DIR',
+        'FAULTS_SEED',
+      ];
   // OTEL_* are the OpenTelemetry SDK's own standard variables (docs/tracing.md), read by both apps.
   for (const assignment of words.slice(0, env)) {
     const name = assignment.split('=')[0] ?? '';
@@ -97,7 +136,9 @@ function checkCommand(words: string[], where: string): void {
     const script = verb === 'start' ? 'start' : (rest[0] ?? '');
     const workspace = rest[rest.indexOf('-w') + 1];
     if (rest.includes('-w') && workspace) {
-      const scripts = (JSON.parse(read(`${workspace}/package.json`)) as { scripts: Record<string, string> }).scripts;
+      const scripts = (
+        JSON.parse(read(`${workspace}/package.json`)) as { scripts: Record<string, string> }
+      ).scripts;
       expect(Object.keys(scripts), line).toContain(script);
       return;
     }
@@ -105,9 +146,17 @@ function checkCommand(words: string[], where: string): void {
     const args = rest.slice(rest.indexOf('--') + 1);
     if (!rest.includes('--') || !['kafka', 'demo'].includes(script)) return;
     const help = helpOf(script);
-    for (const option of args.filter((arg) => arg.startsWith('--') && arg !== '--help')) expect(help, line).toContain(`[${option}`);
-    const { values } = parseArgs({ args, options: { ...BINDING_OPTIONS, ...BROKERS_OPTION }, strict: false });
-    expect(() => bindingChoice(values as { 'binding-format'?: string; security?: string }), line).not.toThrow();
+    for (const option of args.filter((arg) => arg.startsWith('--') && arg !== '--help'))
+      expect(help, line).toContain(`[${option}`);
+    const { values } = parseArgs({
+      args,
+      options: { ...BINDING_OPTIONS, ...BROKERS_OPTION },
+      strict: false,
+    });
+    expect(
+      () => bindingChoice(values as { 'binding-format'?: string; security?: string }),
+      line,
+    ).not.toThrow();
     expect(() => brokerCount(values.brokers as string | undefined), line).not.toThrow();
     return;
   }
@@ -123,7 +172,10 @@ function checkCommand(words: string[], where: string): void {
   if ((tool === 'docker' || tool === 'podman') && verb === 'run') {
     // One of our images as the base manifests name it, or someone else's at a pinned tag.
     const image = rest.at(-1) ?? '';
-    const ours = [...read('k8s/base/producer-deployment.yaml').matchAll(/image: (\S+)/g), ...read('k8s/base/consumer-deployment.yaml').matchAll(/image: (\S+)/g)].map((m) => m[1]);
+    const ours = [
+      ...read('k8s/base/producer-deployment.yaml').matchAll(/image: (\S+)/g),
+      ...read('k8s/base/consumer-deployment.yaml').matchAll(/image: (\S+)/g),
+    ].map((m) => m[1]);
     if (!ours.includes(image)) expect(image, line).toMatch(/:\d+\.\d+\.\d+$/);
     return;
   }
@@ -136,10 +188,18 @@ function checkCommand(words: string[], where: string): void {
   }
   if (tool === 'kubectl' && verb === 'set') {
     // `kubectl set env deployment/<name> …`: the Deployments k8s/base defines.
-    const deployments = [...read('k8s/base/producer-deployment.yaml').matchAll(/^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm), ...read('k8s/base/consumer-deployment.yaml').matchAll(/^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm)].map((m) => m[1]);
+    const deployments = [
+      ...read('k8s/base/producer-deployment.yaml').matchAll(
+        /^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm,
+      ),
+      ...read('k8s/base/consumer-deployment.yaml').matchAll(
+        /^kind: Deployment\nmetadata:\n {2}name: (\S+)/gm,
+      ),
+    ].map((m) => m[1]);
     const targets = rest.filter((word) => word.startsWith('deployment/'));
     expect(targets.length, line).toBeGreaterThan(0);
-    for (const target of targets) expect(deployments, line).toContain(target.slice('deployment/'.length));
+    for (const target of targets)
+      expect(deployments, line).toContain(target.slice('deployment/'.length));
     return;
   }
   if (tool === 'kubectl' && verb === 'create') return; // run against each provider's fixture by readme-providers
@@ -153,22 +213,29 @@ describe.each(Object.entries(readmes))('%s agrees with the code', (file, readme)
   });
 
   it('documents every variable the apps read', () => {
-    for (const name of [...settingNames, ...bindingVariables]) expect(readme, name).toContain(`\`${name}\``);
+    for (const name of [...settingNames, ...bindingVariables])
+      expect(readme, name).toContain(`\`${name}\``);
   });
 
   it('documents every binding key and alias', () => {
-    for (const key of BINDING_KEYS) for (const name of [key.name, ...key.aliases]) expect(readme, name).toContain(`\`${name}\``);
+    for (const key of BINDING_KEYS)
+      for (const name of [key.name, ...key.aliases]) expect(readme, name).toContain(`\`${name}\``);
   });
 
   it('lists in its tables only settings and keys that exist', () => {
-    const settings = firstColumn(readme, /^\| (Variable|変数) \| (App|アプリ) \|/).map((cell) => cell.replace(/`/g, ''));
+    const settings = firstColumn(readme, /^\| (Variable|変数) \| (App|アプリ) \|/).map((cell) =>
+      cell.replace(/`/g, ''),
+    );
     expect(settings.sort()).toEqual([...settingNames].sort());
     const keys = firstColumn(readme, /^\| (Key|キー)/).map((cell) => cell.replace(/`/g, ''));
     expect(keys.sort()).toEqual(BINDING_KEYS.map((key) => key.name).sort());
   });
 
   it('gives the defaults the code has, where the default is a fixed value', () => {
-    const specs = { ...producerSettingsSpec, ...consumerSettingsSpec } as Record<string, { default?: unknown }>;
+    const specs = { ...producerSettingsSpec, ...consumerSettingsSpec } as Record<
+      string,
+      { default?: unknown }
+    >;
     for (const name of settingNames) {
       const fixed = specs[name]?.default;
       const documented = documentedDefault(readme, name);
@@ -193,7 +260,8 @@ describe('npm run demo -- --help', () => {
   it('names the variables the README gives the demo', () => {
     for (const name of ['PRODUCER_PORT', 'CONSUMER_PORT', 'LOG_LEVEL']) {
       expect(helpOf('demo'), name).toContain(name);
-      for (const readme of Object.values(readmes)) expect(readme, name).toMatch(new RegExp(`${name}=… .*npm run demo|${name}=info`));
+      for (const readme of Object.values(readmes))
+        expect(readme, name).toMatch(new RegExp(`${name}=… .*npm run demo|${name}=info`));
     }
   });
 });
@@ -206,11 +274,15 @@ describe.each(Object.entries(pages))('%s', (file, page) => {
   it('links only to files that exist', () => {
     for (const [, target = ''] of page.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
       if (/^https?:/.test(target)) continue;
-      expect(existsSync(join(REPO, dirname(file), target)), `${file} links to ${target}`).toBe(true);
+      expect(existsSync(join(REPO, dirname(file), target)), `${file} links to ${target}`).toBe(
+        true,
+      );
     }
   });
 
   it('speaks to users, not of how the project was made', () => {
-    expect(page).not.toMatch(/MISSED|\bissue \d|issue の|\.test\.ts|as the original|オリジナルと同じ/);
+    expect(page).not.toMatch(
+      /MISSED|\bissue \d|issue の|\.test\.ts|as the original|オリジナルと同じ/,
+    );
   });
 });

@@ -18,13 +18,22 @@ export function baselineCheckout(log: (line: string) => void): string | undefine
   const wanted = process.env.BENCH_BASELINE?.trim();
   if (!wanted) return undefined;
   if (existsSync(join(wanted, PRODUCER_MAIN))) return wanted;
-  const commit = execFileSync('git', ['rev-parse', '--verify', `${wanted}^{commit}`], { cwd: repo, encoding: 'utf8' }).trim();
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${wanted}^{commit}`], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim();
   const dir = join(tmpdir(), `demo-kafka-baseline-${commit.slice(0, 12)}`);
   if (existsSync(join(dir, PRODUCER_MAIN))) return dir;
   log(`building the baseline ${commit.slice(0, 12)} in ${dir} (once) ...`);
   mkdirSync(dir, { recursive: true });
-  execFileSync('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', commit, dir], { cwd: repo, stdio: 'inherit' });
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, stdio: 'inherit' });
+  execFileSync('sh', ['-c', 'git archive --format=tar "$1" | tar -x -C "$2"', 'sh', commit, dir], {
+    cwd: repo,
+    stdio: 'inherit',
+  });
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: dir,
+    stdio: 'inherit',
+  });
   execFileSync('npm', ['run', '-s', 'build'], { cwd: dir, stdio: 'inherit' });
   return dir;
 }

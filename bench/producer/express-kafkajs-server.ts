@@ -9,13 +9,23 @@ import express from 'express';
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 
-const binding = loadKafkaBinding(process.env, { topic: process.env.TOPIC ?? 'messages', groupId: 'bench-unused', clientId: 'bench-express-kafkajs' });
-const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
+const binding = loadKafkaBinding(process.env, {
+  topic: process.env.TOPIC ?? 'messages',
+  groupId: 'bench-unused',
+  clientId: 'bench-express-kafkajs',
+});
+const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({
+  allowAutoTopicCreation: true,
+});
 await producer.connect();
 
 const app = express();
 app.post('/messages', express.raw({ type: () => true }), async (req, res) => {
-  await producer.send({ topic: binding.topic, acks: -1, messages: [{ value: req.body as Buffer }] });
+  await producer.send({
+    topic: binding.topic,
+    acks: -1,
+    messages: [{ value: req.body as Buffer }],
+  });
   res.send(req.body);
 });
 app.listen(Number(process.env.PORT ?? 0), '127.0.0.1');

@@ -31,8 +31,13 @@ function wrkScript(headers: LoadHeaders): string {
   let path = scripts.get(id);
   if (path === undefined) {
     path = join(mkdtempSync(join(tmpdir(), 'bench-wrk-')), 'post.lua');
-    const extra = Object.entries(headers).map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`).join('');
-    writeFileSync(path, `wrk.method = "POST"\nwrk.body = "${BENCH_BODY}"\nwrk.headers["Content-Type"] = "text/plain"\n${extra}`);
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `wrk.headers["${name}"] = "${value}"\n`)
+      .join('');
+    writeFileSync(
+      path,
+      `wrk.method = "POST"\nwrk.body = "${BENCH_BODY}"\nwrk.headers["Content-Type"] = "text/plain"\n${extra}`,
+    );
     scripts.set(id, path);
   }
   return path;
@@ -51,7 +56,9 @@ export function parseWrk(output: string): Omit<LoadResult, 'generatorCpuSeconds'
   const requests = Number(done?.[1] ?? Number.NaN);
   const seconds = durationMs(`${done?.[2]}${done?.[3]}`) / 1000;
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(
+    output,
+  );
   const socketErrors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   return {
     requests,
@@ -77,18 +84,44 @@ interface AutocannonJson {
  * The load comes from wrk (Debian's package) in a process of its own, or from autocannon's CLI
  * in a child process where wrk is missing; never from the bench's own event loop.
  */
-export async function httpLoad(url: string, connections: number, seconds: number, headers: LoadHeaders = {}): Promise<LoadResult> {
+export async function httpLoad(
+  url: string,
+  connections: number,
+  seconds: number,
+  headers: LoadHeaders = {},
+): Promise<LoadResult> {
   // A fixed rate (BENCH_RATE POSTs/s over all connections) compares CPU per request at the same
   // load, which the broker's latency does not move as much as it moves a saturating load's rate.
   const rate = fixedRate();
   if (rate === undefined && (await hasWrk())) {
-    const { stdout, cpuSeconds } = await runTimed('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', wrkScript(headers), url]);
+    const { stdout, cpuSeconds } = await runTimed('wrk', [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '--latency',
+      '-s',
+      wrkScript(headers),
+      url,
+    ]);
     return { ...parseWrk(stdout), generatorCpuSeconds: cpuSeconds };
   }
-  const { stdout, cpuSeconds } = await runTimed(
-    process.execPath,
-    [autocannonBin(), '-j', '-m', 'POST', '-c', String(connections), '-d', String(seconds), ...(rate === undefined ? [] : ['-R', String(rate)]), '-H', 'Content-Type=text/plain', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]), '-b', BENCH_BODY, url],
-  );
+  const { stdout, cpuSeconds } = await runTimed(process.execPath, [
+    autocannonBin(),
+    '-j',
+    '-m',
+    'POST',
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    ...(rate === undefined ? [] : ['-R', String(rate)]),
+    '-H',
+    'Content-Type=text/plain',
+    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
+    '-b',
+    BENCH_BODY,
+    url,
+  ]);
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
     generatorCpuSeconds: cpuSeconds,
@@ -102,11 +135,21 @@ export async function httpLoad(url: string, connections: number, seconds: number
 }
 
 /** Runs `command` to its end under bash, whose `times` then reports the CPU its child used. */
-async function runTimed(command: string, args: readonly string[]): Promise<{ stdout: string; cpuSeconds: number }> {
-  const { stdout, stderr } = await run('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', command, ...args], { maxBuffer: 16 << 20 });
+async function runTimed(
+  command: string,
+  args: readonly string[],
+): Promise<{ stdout: string; cpuSeconds: number }> {
+  const { stdout, stderr } = await run(
+    'bash',
+    ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', command, ...args],
+    { maxBuffer: 16 << 20 },
+  );
   // `times` prints the shell's own user/system times, then its children's: "0m0.219s 0m1.108s".
   const children = stderr.trim().split('\n').at(-1) ?? '';
-  const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  const cpuSeconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
+    (sum, m) => sum + Number(m[1]) * 60 + Number(m[2]),
+    0,
+  );
   return { stdout, cpuSeconds };
 }
 
@@ -122,13 +165,18 @@ export async function loadGenerator(): Promise<string> {
   if (rate !== undefined) return `autocannon (child process) at a fixed ${rate} POSTs/s`;
   if (!(await hasWrk())) return 'autocannon (child process)';
   // `wrk -v` prints its version and exits 1.
-  const { stdout } = await run('wrk', ['-v']).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+  const { stdout } = await run('wrk', ['-v']).catch((error: { stdout?: string }) => ({
+    stdout: error.stdout ?? '',
+  }));
   return stdout.split(' Copyright')[0]?.trim() || 'wrk';
 }
 
 let wrk: Promise<boolean> | undefined;
 function hasWrk(): Promise<boolean> {
-  wrk ??= run('sh', ['-c', 'command -v wrk']).then(() => process.env.BENCH_LOAD !== 'autocannon', () => false);
+  wrk ??= run('sh', ['-c', 'command -v wrk']).then(
+    () => process.env.BENCH_LOAD !== 'autocannon',
+    () => false,
+  );
   return wrk;
 }
 

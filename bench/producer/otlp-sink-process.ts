@@ -19,7 +19,9 @@ const server = createServer((req, res) => {
     stats.requests++;
     // An empty ExportTraceServiceResponse, in the request's own encoding.
     const json = req.headers['content-type']?.startsWith('application/json') ?? false;
-    res.writeHead(200, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
+    res
+      .writeHead(200, { 'Content-Type': json ? 'application/json' : 'application/x-protobuf' })
+      .end(json ? '{}' : '');
   });
 });
 server.listen(Number(process.env.PORT ?? 4318), '127.0.0.1');

@@ -64,7 +64,15 @@ export interface ProducerBenchResult {
  * `producerHeaders` is the 1-worker producer posted to with {@link THREE_HEADERS}; `baseline` is
  * another build of the producer (1 worker), measured only when the bench is given one.
  */
-export const TARGETS = ['nodeEcho', 'expressEcho', 'expressKafkajs', 'producer', 'producerHeaders', 'producerWorkers', 'baseline'] as const;
+export const TARGETS = [
+  'nodeEcho',
+  'expressEcho',
+  'expressKafkajs',
+  'producer',
+  'producerHeaders',
+  'producerWorkers',
+  'baseline',
+] as const;
 export type TargetName = (typeof TARGETS)[number];
 
 /** Three record headers per POST, of a size people send (a correlation id, a tenant, a source). */
@@ -76,20 +84,45 @@ export const THREE_HEADERS: LoadHeaders = {
 
 /** Whether the raw kafkajs baselines run (`raw` in BENCH_TARGETS, or no BENCH_TARGETS). */
 function wantsRaw(): boolean {
-  return process.env.BENCH_TARGETS === undefined || process.env.BENCH_TARGETS.split(',').some((t) => t.trim() === 'raw');
+  return (
+    process.env.BENCH_TARGETS === undefined ||
+    process.env.BENCH_TARGETS.split(',').some((t) => t.trim() === 'raw')
+  );
 }
 
 /** `BENCH_TARGETS`: which targets run (default: all; the baseline only with a baseline build). */
 function activeTargets(hasBaseline: boolean): TargetName[] {
   const wanted = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
-  return TARGETS.filter((t) => (t !== 'baseline' || hasBaseline) && (!wanted || wanted.includes(t)));
+  return TARGETS.filter(
+    (t) => (t !== 'baseline' || hasBaseline) && (!wanted || wanted.includes(t)),
+  );
 }
 
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
 
-async function rawKafkajs(node: NodeBinary, bindingDir: string, topic: string, perSend: number, concurrency: number, seconds: number, pauseMs = 0): Promise<RawKafkaFigures> {
-  const { stdout } = await run(node.path, [...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'), bindingDir, topic, String(perSend), String(concurrency), String(seconds), String(pauseMs)], { cwd: repo });
+async function rawKafkajs(
+  node: NodeBinary,
+  bindingDir: string,
+  topic: string,
+  perSend: number,
+  concurrency: number,
+  seconds: number,
+  pauseMs = 0,
+): Promise<RawKafkaFigures> {
+  const { stdout } = await run(
+    node.path,
+    [
+      ...sourceProcessArgs('bench/producer/raw-kafkajs-process.ts'),
+      bindingDir,
+      topic,
+      String(perSend),
+      String(concurrency),
+      String(seconds),
+      String(pauseMs),
+    ],
+    { cwd: repo },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
 }
 
@@ -101,15 +134,32 @@ export interface Sample extends LoadResult {
 }
 
 /** Loads `server` for `seconds` (POSTs with `headers`) and counts its processes' CPU, the broker's and the machine's idle time meanwhile. */
-export async function measure(server: ServerProcess, path: string, connections: number, seconds: number, brokerPid: () => number | undefined, headers: LoadHeaders): Promise<Sample> {
+export async function measure(
+  server: ServerProcess,
+  path: string,
+  connections: number,
+  seconds: number,
+  brokerPid: () => number | undefined,
+  headers: LoadHeaders,
+): Promise<Sample> {
   const brokerCpu = (): number => {
     const pid = brokerPid();
     return pid === undefined ? Number.NaN : cpuSeconds(pid);
   };
-  const [cpu, broker, idle, started] = [treeCpuSeconds(server.pid), brokerCpu(), machineIdleSeconds(), performance.now()];
+  const [cpu, broker, idle, started] = [
+    treeCpuSeconds(server.pid),
+    brokerCpu(),
+    machineIdleSeconds(),
+    performance.now(),
+  ];
   const result = await httpLoad(`${server.url}${path}`, connections, seconds, headers);
   const elapsed = (performance.now() - started) / 1000;
-  return { ...result, cpuSeconds: treeCpuSeconds(server.pid) - cpu, brokerCpuSeconds: brokerCpu() - broker, idleCores: (machineIdleSeconds() - idle) / elapsed };
+  return {
+    ...result,
+    cpuSeconds: treeCpuSeconds(server.pid) - cpu,
+    brokerCpuSeconds: brokerCpu() - broker,
+    idleCores: (machineIdleSeconds() - idle) / elapsed,
+  };
 }
 
 /**
@@ -138,22 +188,64 @@ export async function producerBench(options: {
   const targets = activeTargets(options.baselineDir !== undefined);
   const has = (...names: TargetName[]): boolean => names.some((t) => targets.includes(t));
   // The headers variant posts to the 1-worker producer: the same process, so the ratio is of the headers alone.
-  const serverOf = (target: TargetName): ServerProcess | undefined => servers[target === 'producerHeaders' ? 'producer' : target];
-  const headersOf = (target: TargetName): LoadHeaders => (target === 'producerHeaders' ? THREE_HEADERS : {});
+  const serverOf = (target: TargetName): ServerProcess | undefined =>
+    servers[target === 'producerHeaders' ? 'producer' : target];
+  const headersOf = (target: TargetName): LoadHeaders =>
+    target === 'producerHeaders' ? THREE_HEADERS : {};
   try {
-    if (has('nodeEcho')) servers.nodeEcho = await startServer({ name: 'bare Node echo', node: node.path, entryPoint: 'bench/producer/node-echo-server.ts' });
-    if (has('expressEcho')) servers.expressEcho = await startServer({ name: 'bare express echo', node: node.path, entryPoint: 'bench/producer/express-echo-server.ts' });
-    if (has('expressKafkajs')) servers.expressKafkajs = await startServer({ name: 'express + kafkajs', node: node.path, entryPoint: 'bench/producer/express-kafkajs-server.ts', env: { ...appEnv, TOPIC: `${topic}-floor` } });
-    if (has('producer', 'producerHeaders')) servers.producer = await startServer({ name: 'producer (1 worker)', node: node.path, entryPoint: producerEntryPoint(), env: { ...appEnv, WORKERS: '1' }, readyPath: '/readyz' });
-    if (has('producerWorkers')) servers.producerWorkers = await startServer({ name: 'producer (default workers)', node: node.path, entryPoint: producerEntryPoint(), env: appEnv, readyPath: '/readyz' });
+    if (has('nodeEcho'))
+      servers.nodeEcho = await startServer({
+        name: 'bare Node echo',
+        node: node.path,
+        entryPoint: 'bench/producer/node-echo-server.ts',
+      });
+    if (has('expressEcho'))
+      servers.expressEcho = await startServer({
+        name: 'bare express echo',
+        node: node.path,
+        entryPoint: 'bench/producer/express-echo-server.ts',
+      });
+    if (has('expressKafkajs'))
+      servers.expressKafkajs = await startServer({
+        name: 'express + kafkajs',
+        node: node.path,
+        entryPoint: 'bench/producer/express-kafkajs-server.ts',
+        env: { ...appEnv, TOPIC: `${topic}-floor` },
+      });
+    if (has('producer', 'producerHeaders'))
+      servers.producer = await startServer({
+        name: 'producer (1 worker)',
+        node: node.path,
+        entryPoint: producerEntryPoint(),
+        env: { ...appEnv, WORKERS: '1' },
+        readyPath: '/readyz',
+      });
+    if (has('producerWorkers'))
+      servers.producerWorkers = await startServer({
+        name: 'producer (default workers)',
+        node: node.path,
+        entryPoint: producerEntryPoint(),
+        env: appEnv,
+        readyPath: '/readyz',
+      });
     if (has('baseline') && options.baselineDir) {
-      servers.baseline = await startServer({ name: 'baseline producer (1 worker)', node: node.path, cwd: options.baselineDir, entryPoint: PRODUCER_MAIN, env: { ...appEnv, WORKERS: '1' }, readyPath: '/readyz' });
+      servers.baseline = await startServer({
+        name: 'baseline producer (1 worker)',
+        node: node.path,
+        cwd: options.baselineDir,
+        entryPoint: PRODUCER_MAIN,
+        env: { ...appEnv, WORKERS: '1' },
+        readyPath: '/readyz',
+      });
     }
-    const defaultWorkers = servers.producerWorkers ? await workersOf(servers.producerWorkers) : Number.NaN;
+    const defaultWorkers = servers.producerWorkers
+      ? await workersOf(servers.producerWorkers)
+      : Number.NaN;
 
     // The broker's JIT as much as the apps': a cold broker doubles the first figures' latency.
     options.log(`${node.label}: warming up the broker and the servers`);
-    for (const target of targets) await httpLoad(`${serverOf(target)?.url}/messages`, 128, 3, headersOf(target));
+    for (const target of targets)
+      await httpLoad(`${serverOf(target)?.url}/messages`, 128, 3, headersOf(target));
 
     const rows: ProducerRow[] = [];
     for (const connections of options.connections) {
@@ -162,20 +254,46 @@ export async function producerBench(options: {
       const batched: RawKafkaFigures[] = [];
       const paused: RawKafkaFigures[] = [];
       // Warm-up: JIT and connections, not counted.
-      for (const target of targets) await httpLoad(`${serverOf(target)?.url}/messages`, connections, 1, headersOf(target));
+      for (const target of targets)
+        await httpLoad(`${serverOf(target)?.url}/messages`, connections, 1, headersOf(target));
       for (let repeat = 0; repeat < options.repeats; repeat++) {
-        options.log(`${node.label}: ${connections} connections, round ${repeat + 1} of ${options.repeats}`);
+        options.log(
+          `${node.label}: ${connections} connections, round ${repeat + 1} of ${options.repeats}`,
+        );
         const order = targets.map((_, i) => targets[(i + repeat) % targets.length] as TargetName);
         for (const target of order) {
           const server = serverOf(target);
-          if (server) samples.get(target)?.push(await measure(server, '/messages', connections, seconds, options.brokerPid, headersOf(target)));
+          if (server)
+            samples
+              .get(target)
+              ?.push(
+                await measure(
+                  server,
+                  '/messages',
+                  connections,
+                  seconds,
+                  options.brokerPid,
+                  headersOf(target),
+                ),
+              );
         }
         if (!wantsRaw()) continue;
         single.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, connections, seconds));
-        batched.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, RAW_BATCH, Math.min(connections, 16), seconds));
-        if (connections === 1) paused.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, 1, seconds, 1));
+        batched.push(
+          await rawKafkajs(
+            node,
+            bindingDir,
+            `${topic}-raw`,
+            RAW_BATCH,
+            Math.min(connections, 16),
+            seconds,
+          ),
+        );
+        if (connections === 1)
+          paused.push(await rawKafkajs(node, bindingDir, `${topic}-raw`, 1, 1, seconds, 1));
       }
-      const perRequest = (list: readonly Sample[], seconds: (s: Sample) => number): number => median(list.map((s) => (seconds(s) * 1000) / (s.requests - s.failed)));
+      const perRequest = (list: readonly Sample[], seconds: (s: Sample) => number): number =>
+        median(list.map((s) => (seconds(s) * 1000) / (s.requests - s.failed)));
       const figures = (list: readonly Sample[]): TargetFigures => ({
         rps: median(list.map((s) => s.rps)),
         rpsRounds: list.map((s) => s.rps),
@@ -196,7 +314,9 @@ export async function producerBench(options: {
       });
       rows.push({
         connections,
-        targets: Object.fromEntries(TARGETS.map((t) => [t, figures(samples.get(t) ?? [])])) as Record<TargetName, TargetFigures>,
+        targets: Object.fromEntries(
+          TARGETS.map((t) => [t, figures(samples.get(t) ?? [])]),
+        ) as Record<TargetName, TargetFigures>,
         rawSingle: raw(single),
         rawBatched: raw(batched),
         ...(paused.length > 0 ? { rawSinglePaused: raw(paused) } : {}),

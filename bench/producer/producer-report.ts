@@ -3,11 +3,14 @@ import { RAW_BATCH, TARGETS, type TargetName } from './producer-bench.js';
 import { median } from '../stats.js';
 import { fixedRate } from './http-load.js';
 
-const n = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
-const rate = (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-');
+const n = (value: number, digits = 0): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : '-';
+const rate = (value: number): string =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '-';
 /** Whether every figure a check needs was measured (BENCH_TARGETS may leave some out). */
 const measured = (...figures: number[]): boolean => figures.every(Number.isFinite);
-const cell = (t: TargetFigures): string => `${rate(t.rps)}/s, ${n(t.p50Ms, 2)} / ${n(t.p99Ms, 2)} ms${t.failed > 0 ? ` (${t.failed} failed)` : ''}`;
+const cell = (t: TargetFigures): string =>
+  `${rate(t.rps)}/s, ${n(t.p50Ms, 2)} / ${n(t.p99Ms, 2)} ms${t.failed > 0 ? ` (${t.failed} failed)` : ''}`;
 
 /** A target of issue 13, checked from one run's figures. */
 export interface TargetCheck {
@@ -20,18 +23,47 @@ export interface TargetCheck {
 /** The issue's targets, as ratios of figures measured in the same run. */
 export function producerTargets(result: ProducerBenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
-  const at = (connections: number): ProducerRow | undefined => result.rows.find((r) => r.connections === connections);
+  const at = (connections: number): ProducerRow | undefined =>
+    result.rows.find((r) => r.connections === connections);
   const one = at(1);
-  if (one && measured(one.targets.expressEcho.p50Ms, one.rawSingle.p50Ms, one.targets.producer.p50Ms)) {
+  if (
+    one &&
+    measured(one.targets.expressEcho.p50Ms, one.rawSingle.p50Ms, one.targets.producer.p50Ms)
+  ) {
     const limit = one.targets.expressEcho.p50Ms + one.rawSingle.p50Ms + 0.05;
-    checks.push({ what: '1 connection: producer p50 <= express echo p50 + raw kafkajs p50 + 0.05 ms', value: `${n(one.targets.producer.p50Ms, 3)} ms`, limit: `${n(limit, 3)} ms`, met: one.targets.producer.p50Ms <= limit });
+    checks.push({
+      what: '1 connection: producer p50 <= express echo p50 + raw kafkajs p50 + 0.05 ms',
+      value: `${n(one.targets.producer.p50Ms, 3)} ms`,
+      limit: `${n(limit, 3)} ms`,
+      met: one.targets.producer.p50Ms <= limit,
+    });
   }
   const many = at(128);
   if (many) {
     const { producer, producerWorkers, expressEcho } = many.targets;
-    if (measured(producer.rps, expressEcho.rps, producer.cpuMsPerRequest, expressEcho.cpuMsPerRequest)) checks.push({ what: '128 connections, 1 worker: requests/s >= 0.85x express echo', value: `${n(producer.rps / expressEcho.rps, 2)}x`, limit: '0.85x', met: producer.rps >= 0.85 * expressEcho.rps });
-    if (measured(producer.cpuMsPerRequest, expressEcho.cpuMsPerRequest)) checks.push({ what: '128 connections, 1 worker: CPU per POST <= 1.25x express echo', value: `${n(producer.cpuMsPerRequest / expressEcho.cpuMsPerRequest, 2)}x`, limit: '1.25x', met: producer.cpuMsPerRequest <= 1.25 * expressEcho.cpuMsPerRequest });
-    if (measured(producerWorkers.rps, expressEcho.rps)) checks.push({ what: `128 connections, default workers (${result.defaultWorkers}): requests/s >= 1.4x express echo`, value: `${n(producerWorkers.rps / expressEcho.rps, 2)}x`, limit: '1.4x', met: producerWorkers.rps >= 1.4 * expressEcho.rps });
+    if (
+      measured(producer.rps, expressEcho.rps, producer.cpuMsPerRequest, expressEcho.cpuMsPerRequest)
+    )
+      checks.push({
+        what: '128 connections, 1 worker: requests/s >= 0.85x express echo',
+        value: `${n(producer.rps / expressEcho.rps, 2)}x`,
+        limit: '0.85x',
+        met: producer.rps >= 0.85 * expressEcho.rps,
+      });
+    if (measured(producer.cpuMsPerRequest, expressEcho.cpuMsPerRequest))
+      checks.push({
+        what: '128 connections, 1 worker: CPU per POST <= 1.25x express echo',
+        value: `${n(producer.cpuMsPerRequest / expressEcho.cpuMsPerRequest, 2)}x`,
+        limit: '1.25x',
+        met: producer.cpuMsPerRequest <= 1.25 * expressEcho.cpuMsPerRequest,
+      });
+    if (measured(producerWorkers.rps, expressEcho.rps))
+      checks.push({
+        what: `128 connections, default workers (${result.defaultWorkers}): requests/s >= 1.4x express echo`,
+        value: `${n(producerWorkers.rps / expressEcho.rps, 2)}x`,
+        limit: '1.4x',
+        met: producerWorkers.rps >= 1.4 * expressEcho.rps,
+      });
   }
   return checks;
 }
@@ -44,24 +76,54 @@ export function producerTargets(result: ProducerBenchResult): TargetCheck[] {
 export function producerCeilings(result: ProducerBenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const one = result.rows.find((r) => r.connections === 1);
-  if (one && measured(one.targets.expressEcho.p50Ms, one.rawSingle.p50Ms, one.targets.expressKafkajs.p50Ms)) {
+  if (
+    one &&
+    measured(one.targets.expressEcho.p50Ms, one.rawSingle.p50Ms, one.targets.expressKafkajs.p50Ms)
+  ) {
     const limit = one.targets.expressEcho.p50Ms + one.rawSingle.p50Ms + 0.05;
-    checks.push({ what: '1 connection: express + kafkajs floor p50 against the same limit', value: `${n(one.targets.expressKafkajs.p50Ms, 3)} ms`, limit: `${n(limit, 3)} ms`, met: one.targets.expressKafkajs.p50Ms <= limit });
+    checks.push({
+      what: '1 connection: express + kafkajs floor p50 against the same limit',
+      value: `${n(one.targets.expressKafkajs.p50Ms, 3)} ms`,
+      limit: `${n(limit, 3)} ms`,
+      met: one.targets.expressKafkajs.p50Ms <= limit,
+    });
     const paused = one.rawSinglePaused;
     if (paused) {
       const limitPaused = one.targets.expressEcho.p50Ms + paused.p50Ms + 0.05;
-      checks.push({ what: `1 connection: the same limit with raw kafkajs measured 1 ms apart, as a server's sends are (p50 ${n(paused.p50Ms, 3)} ms, CPU ${n(paused.cpuMsPerSend, 3)} ms per send; back to back ${n(one.rawSingle.p50Ms, 3)} / ${n(one.rawSingle.cpuMsPerSend, 3)} ms)`, value: `${n(one.targets.producer.p50Ms, 3)} ms`, limit: `${n(limitPaused, 3)} ms`, met: one.targets.producer.p50Ms <= limitPaused });
+      checks.push({
+        what: `1 connection: the same limit with raw kafkajs measured 1 ms apart, as a server's sends are (p50 ${n(paused.p50Ms, 3)} ms, CPU ${n(paused.cpuMsPerSend, 3)} ms per send; back to back ${n(one.rawSingle.p50Ms, 3)} / ${n(one.rawSingle.cpuMsPerSend, 3)} ms)`,
+        value: `${n(one.targets.producer.p50Ms, 3)} ms`,
+        limit: `${n(limitPaused, 3)} ms`,
+        met: one.targets.producer.p50Ms <= limitPaused,
+      });
     }
   }
   const many = result.rows.find((r) => r.connections === 128);
-  if (many && measured(many.targets.producerWorkers.cpuMsPerRequest, many.targets.expressEcho.rps, many.targets.expressEcho.cpuMsPerRequest)) {
+  if (
+    many &&
+    measured(
+      many.targets.producerWorkers.cpuMsPerRequest,
+      many.targets.expressEcho.rps,
+      many.targets.expressEcho.cpuMsPerRequest,
+    )
+  ) {
     const { producerWorkers, expressEcho } = many.targets;
     const shared = producerWorkers.brokerCpuMsPerRequest + producerWorkers.generatorCpuMsPerRequest;
     const ceiling = (appMs: number): number => (result.cores * 1000) / (appMs + shared);
     const atProducer = ceiling(producerWorkers.cpuMsPerRequest);
     const atEcho = ceiling(expressEcho.cpuMsPerRequest);
-    checks.push({ what: `128 connections: ${result.cores} CPUs / (producer + broker + load generator CPU per POST), as a ratio to express echo`, value: `${n(atProducer / expressEcho.rps, 2)}x`, limit: '1.4x', met: atProducer >= 1.4 * expressEcho.rps });
-    checks.push({ what: `the same ceiling if each POST cost the app no more than the bare express echo's CPU`, value: `${n(atEcho / expressEcho.rps, 2)}x`, limit: '1.4x', met: atEcho >= 1.4 * expressEcho.rps });
+    checks.push({
+      what: `128 connections: ${result.cores} CPUs / (producer + broker + load generator CPU per POST), as a ratio to express echo`,
+      value: `${n(atProducer / expressEcho.rps, 2)}x`,
+      limit: '1.4x',
+      met: atProducer >= 1.4 * expressEcho.rps,
+    });
+    checks.push({
+      what: `the same ceiling if each POST cost the app no more than the bare express echo's CPU`,
+      value: `${n(atEcho / expressEcho.rps, 2)}x`,
+      limit: '1.4x',
+      met: atEcho >= 1.4 * expressEcho.rps,
+    });
   }
   return checks;
 }
@@ -101,18 +163,39 @@ function spread(a: TargetFigures, b: TargetFigures): string {
   const byCpu = fixedRate() !== undefined;
   const rounds = (t: TargetFigures): readonly number[] => (byCpu ? t.cpuMsRounds : t.rpsRounds);
   const show = (v: number): string => (byCpu ? n(v, 3) : rate(v));
-  const range = (t: TargetFigures): string => (rounds(t).length === 0 ? '-' : `${show(Math.min(...rounds(t)))}-${show(Math.max(...rounds(t)))}`);
+  const range = (t: TargetFigures): string =>
+    rounds(t).length === 0
+      ? '-'
+      : `${show(Math.min(...rounds(t)))}-${show(Math.max(...rounds(t)))}`;
   const theirs = rounds(b);
   // With CPU, the other's over this one's: below 1 costs more, as the checks read.
-  const paired = rounds(a).slice(0, theirs.length).map((v, i) => (byCpu ? (theirs[i] ?? Number.NaN) / v : v / (theirs[i] ?? Number.NaN))).filter(Number.isFinite);
-  const pairs = paired.length === 0 ? '' : `; round by round ${n(median(paired), 3)}x (${n(Math.min(...paired), 2)}-${n(Math.max(...paired), 2)})`;
+  const paired = rounds(a)
+    .slice(0, theirs.length)
+    .map((v, i) => (byCpu ? (theirs[i] ?? Number.NaN) / v : v / (theirs[i] ?? Number.NaN)))
+    .filter(Number.isFinite);
+  const pairs =
+    paired.length === 0
+      ? ''
+      : `; round by round ${n(median(paired), 3)}x (${n(Math.min(...paired), 2)}-${n(Math.max(...paired), 2)})`;
   return `${byCpu ? 'CPU ms rounds' : 'rounds'} ${range(a)} / ${range(b)}${pairs}`;
 }
 
 /** A table of checks with its title, or nothing when the run measured none of them. */
-function section(title: string, header: string, checks: readonly TargetCheck[], verdict: (c: TargetCheck) => string): string[] {
+function section(
+  title: string,
+  header: string,
+  checks: readonly TargetCheck[],
+  verdict: (c: TargetCheck) => string,
+): string[] {
   if (checks.length === 0) return [];
-  return [title, '', header, '|---|---:|---:|---|', ...checks.map((c) => `| ${c.what} | ${c.value} | ${c.limit} | ${verdict(c)} |`), ''];
+  return [
+    title,
+    '',
+    header,
+    '|---|---:|---:|---|',
+    ...checks.map((c) => `| ${c.what} | ${c.value} | ${c.limit} | ${verdict(c)} |`),
+    '',
+  ];
 }
 
 /**
@@ -125,17 +208,40 @@ function section(title: string, header: string, checks: readonly TargetCheck[], 
 export function headerChecks(result: ProducerBenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const byCpu = fixedRate() !== undefined;
-  const compare = (connections: number, what: string, a: TargetFigures, b: TargetFigures, limit: number): void => {
+  const compare = (
+    connections: number,
+    what: string,
+    a: TargetFigures,
+    b: TargetFigures,
+    limit: number,
+  ): void => {
     if (!Number.isFinite(a.rps) || !Number.isFinite(b.rps)) return;
     const r = byCpu ? b.cpuMsPerRequest / a.cpuMsPerRequest : a.rps / b.rps;
     const figures = `${rate(a.rps)} / ${rate(b.rps)} POST/s, ${spread(a, b)}; CPU ${n(a.cpuMsPerRequest, 3)} / ${n(b.cpuMsPerRequest, 3)} ms`;
-    checks.push({ what: `${connections} connections: ${what} (${figures})${byCpu ? ', by CPU per request' : ''}`, value: `${n(r, 3)}x`, limit: `${n(limit, 2)}x`, met: r >= limit });
+    checks.push({
+      what: `${connections} connections: ${what} (${figures})${byCpu ? ', by CPU per request' : ''}`,
+      value: `${n(r, 3)}x`,
+      limit: `${n(limit, 2)}x`,
+      met: r >= limit,
+    });
   };
   for (const row of result.rows) {
     const { producer, producerHeaders, baseline } = row.targets;
     compare(row.connections, '3 Kafka-Header-* per POST / none', producerHeaders, producer, 0.9);
-    compare(row.connections, '3 Kafka-Header-* per POST / the baseline build without', producerHeaders, baseline, 0.9);
-    compare(row.connections, 'this build / the baseline build, no headers', producer, baseline, 0.97);
+    compare(
+      row.connections,
+      '3 Kafka-Header-* per POST / the baseline build without',
+      producerHeaders,
+      baseline,
+      0.9,
+    );
+    compare(
+      row.connections,
+      'this build / the baseline build, no headers',
+      producer,
+      baseline,
+      0.97,
+    );
   }
   return checks;
 }
@@ -148,8 +254,10 @@ export function formatProducerBench(result: ProducerBenchResult): string {
     '',
     `| connections | bare Node echo | bare express echo | express + kafkajs | producer, 1 worker | producer, ${w} workers | raw kafkajs, 1 per send() | raw kafkajs, ${RAW_BATCH} per send() |`,
     '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...result.rows.map((r) =>
-      `| ${r.connections} | ${cell(r.targets.nodeEcho)} | ${cell(r.targets.expressEcho)} | ${cell(r.targets.expressKafkajs)} | ${cell(r.targets.producer)} | ${cell(r.targets.producerWorkers)} | ${rate(r.rawSingle.messagesPerSecond)} msg/s, ${n(r.rawSingle.p50Ms, 2)} / ${n(r.rawSingle.p99Ms, 2)} ms | ${rate(r.rawBatched.messagesPerSecond)} msg/s |`),
+    ...result.rows.map(
+      (r) =>
+        `| ${r.connections} | ${cell(r.targets.nodeEcho)} | ${cell(r.targets.expressEcho)} | ${cell(r.targets.expressKafkajs)} | ${cell(r.targets.producer)} | ${cell(r.targets.producerWorkers)} | ${rate(r.rawSingle.messagesPerSecond)} msg/s, ${n(r.rawSingle.p50Ms, 2)} / ${n(r.rawSingle.p99Ms, 2)} ms | ${rate(r.rawBatched.messagesPerSecond)} msg/s |`,
+    ),
     '',
     `**Producer on ${result.node}: CPU ms per acknowledged request (every process of the server)**`,
     '',
@@ -161,9 +269,24 @@ export function formatProducerBench(result: ProducerBenchResult): string {
     }),
     '',
     ...machineTable(result),
-    ...section(`**Record headers and the baseline build on ${result.node}** (${fixedRate() === undefined ? 'requests/s' : 'CPU per request'} ratios, same run)`, '| comparison | measured | limit | |', headerChecks(result), (c) => (c.met ? 'met' : 'MISSED')),
-    ...section(`**Targets on ${result.node}** (same run)`, '| target | measured | limit | |', producerTargets(result), (c) => (c.met ? 'met' : 'MISSED')),
-    ...section(`**What the same run allows on ${result.node}**`, '| bound | value | target | |', producerCeilings(result), (c) => (c.met ? 'reachable' : 'out of reach')),
+    ...section(
+      `**Record headers and the baseline build on ${result.node}** (${fixedRate() === undefined ? 'requests/s' : 'CPU per request'} ratios, same run)`,
+      '| comparison | measured | limit | |',
+      headerChecks(result),
+      (c) => (c.met ? 'met' : 'MISSED'),
+    ),
+    ...section(
+      `**Targets on ${result.node}** (same run)`,
+      '| target | measured | limit | |',
+      producerTargets(result),
+      (c) => (c.met ? 'met' : 'MISSED'),
+    ),
+    ...section(
+      `**What the same run allows on ${result.node}**`,
+      '| bound | value | target | |',
+      producerCeilings(result),
+      (c) => (c.met ? 'reachable' : 'out of reach'),
+    ),
   ];
   return lines.join('\n');
 }

@@ -28,12 +28,17 @@ interface Profile {
 
 /** A frame as `name file:line`, the file relative to node_modules or to the repository. */
 function frameName(frame: ProfileNode['callFrame'] | undefined): string {
-  const file = frame?.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(apps|packages)\//, '$1/') ?? '';
+  const file =
+    frame?.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(apps|packages)\//, '$1/') ??
+    '';
   return `${frame?.functionName || '(anonymous)'} ${file}${file ? `:${(frame?.lineNumber ?? 0) + 1}` : ''}`;
 }
 
 /** Self time per function (name, file, line), largest first, as shares of all samples. */
-export function topSelfTime(profile: Profile, count: number): Array<{ share: number; name: string }> {
+export function topSelfTime(
+  profile: Profile,
+  count: number,
+): Array<{ share: number; name: string }> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   profile.samples.forEach((id, i) => {
@@ -41,7 +46,10 @@ export function topSelfTime(profile: Profile, count: number): Array<{ share: num
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, t]) => ({ share: t / total, name }));
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, t]) => ({ share: t / total, name }));
 }
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -66,10 +74,17 @@ function topAllocations(root: HeapNode, count: number): Array<{ share: number; n
   };
   visit(root);
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, count).map(([name, bytes]) => ({ share: bytes / total, name }));
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([name, bytes]) => ({ share: bytes / total, name }));
 }
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-execFileSync('npm', ['run', '-s', 'build', '-w', 'packages/config', '-w', 'packages/app-kit', '-w', 'apps/producer'], { cwd: repo, stdio: 'inherit' });
+execFileSync(
+  'npm',
+  ['run', '-s', 'build', '-w', 'packages/config', '-w', 'packages/app-kit', '-w', 'apps/producer'],
+  { cwd: repo, stdio: 'inherit' },
+);
 const dir = mkdtempSync(join(tmpdir(), 'producer-profile-'));
 const kafka = await startLocalKafka({ log: () => {} });
 try {
@@ -77,18 +92,31 @@ try {
     name: 'producer',
     node: process.execPath,
     entryPoint: producerEntryPoint(),
-    env: { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: `profile-${randomUUID()}`, WORKERS: '1', ...(process.env.PROFILE_ENV ? JSON.parse(process.env.PROFILE_ENV) as Record<string, string> : {}) },
+    env: {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC: `profile-${randomUUID()}`,
+      WORKERS: '1',
+      ...(process.env.PROFILE_ENV
+        ? (JSON.parse(process.env.PROFILE_ENV) as Record<string, string>)
+        : {}),
+    },
     readyPath: '/readyz',
-    nodeOptions: heap ? ['--heap-prof', `--heap-prof-dir=${dir}`] : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    nodeOptions: heap
+      ? ['--heap-prof', `--heap-prof-dir=${dir}`]
+      : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
   await httpLoad(`${producer.url}/messages`, connections, 1, headers);
   const load = await httpLoad(`${producer.url}/messages`, connections, seconds, headers);
   await producer.stop();
   const file = readdirSync(dir).find((f) => f.endsWith(heap ? '.heapprofile' : '.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);
-  console.log(`${connections} connections: ${Math.round(load.rps)} requests/s, p50 ${load.p50Ms} ms; profile ${join(dir, file)}`);
+  console.log(
+    `${connections} connections: ${Math.round(load.rps)} requests/s, p50 ${load.p50Ms} ms; profile ${join(dir, file)}`,
+  );
   const profile: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-  const top = heap ? topAllocations((profile as { head: HeapNode }).head, 25) : topSelfTime(profile as Profile, 25);
+  const top = heap
+    ? topAllocations((profile as { head: HeapNode }).head, 25)
+    : topSelfTime(profile as Profile, 25);
   for (const { share, name } of top) {
     console.log(`${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
   }

@@ -10,9 +10,21 @@ import { loadKafkaBinding } from '@demo-kafka/config';
 import { BENCH_BODY } from './http-load.js';
 import { percentile } from '../stats.js';
 
-const [bindingDir = '', topic = '', perSend = '1', concurrency = '1', seconds = '5', pauseMs = '0'] = process.argv.slice(2);
-const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' });
-const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
+const [
+  bindingDir = '',
+  topic = '',
+  perSend = '1',
+  concurrency = '1',
+  seconds = '5',
+  pauseMs = '0',
+] = process.argv.slice(2);
+const binding = loadKafkaBinding(
+  { KAFKA_BINDING_DIR: bindingDir },
+  { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' },
+);
+const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({
+  allowAutoTopicCreation: true,
+});
 await producer.connect();
 const messages = Array.from({ length: Number(perSend) }, () => ({ value: BENCH_BODY }));
 const send = () => producer.send({ topic: binding.topic, acks: -1, messages });
@@ -34,4 +46,11 @@ await Promise.all(Array.from({ length: Number(concurrency) }, loop));
 const elapsed = (performance.now() - started) / 1000;
 const { user, system } = process.cpuUsage(cpu);
 await producer.disconnect();
-console.log(JSON.stringify({ messagesPerSecond: (latencies.length * messages.length) / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), cpuMsPerSend: (user + system) / 1000 / latencies.length }));
+console.log(
+  JSON.stringify({
+    messagesPerSecond: (latencies.length * messages.length) / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    cpuMsPerSend: (user + system) / 1000 / latencies.length,
+  }),
+);

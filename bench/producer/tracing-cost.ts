@@ -42,7 +42,11 @@ interface ProfileNode {
 }
 
 /** Self time in µs by where the code lives (each package, our code, Node itself, GC; idle left out), between `fromUs` and `toUs` into the profile. */
-function selfTimeByPackage(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, fromUs: number, toUs: number): Map<string, number> {
+function selfTimeByPackage(
+  profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] },
+  fromUs: number,
+  toUs: number,
+): Map<string, number> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let at = 0;
@@ -52,7 +56,17 @@ function selfTimeByPackage(profile: { nodes: ProfileNode[]; samples: number[]; t
     const frame = byId.get(id)?.callFrame;
     const url = frame?.url ?? '';
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-    const where = pkg ?? (/\/(apps|packages)\//.test(url) ? 'our code' : url.startsWith('node:') ? url : frame?.functionName === '(garbage collector)' ? 'GC' : frame?.functionName === '(idle)' ? '(idle)' : 'Node (native)');
+    const where =
+      pkg ??
+      (/\/(apps|packages)\//.test(url)
+        ? 'our code'
+        : url.startsWith('node:')
+          ? url
+          : frame?.functionName === '(garbage collector)'
+            ? 'GC'
+            : frame?.functionName === '(idle)'
+              ? '(idle)'
+              : 'Node (native)');
     self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   self.delete('(idle)');
@@ -82,11 +96,28 @@ export async function tracingCost(options: {
     return server;
   };
   try {
-    const receiver = await start({ name: 'OTLP receiver', node: node.path, entryPoint: 'bench/producer/otlp-sink-process.ts' });
+    const receiver = await start({
+      name: 'OTLP receiver',
+      node: node.path,
+      entryPoint: 'bench/producer/otlp-sink-process.ts',
+    });
     const otel = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
-    const off = await start({ name: 'producer (tracing off)', node: node.path, entryPoint: producerEntryPoint(), env: appEnv, readyPath: '/readyz' });
-    const on = await start({ name: 'producer (tracing on)', node: node.path, entryPoint: producerEntryPoint(), env: { ...appEnv, ...otel }, readyPath: '/readyz' });
-    const receiverStats = async (): Promise<{ requests: number; bytes: number }> => (await fetch(`${receiver.url}/stats`)).json() as Promise<{ requests: number; bytes: number }>;
+    const off = await start({
+      name: 'producer (tracing off)',
+      node: node.path,
+      entryPoint: producerEntryPoint(),
+      env: appEnv,
+      readyPath: '/readyz',
+    });
+    const on = await start({
+      name: 'producer (tracing on)',
+      node: node.path,
+      entryPoint: producerEntryPoint(),
+      env: { ...appEnv, ...otel },
+      readyPath: '/readyz',
+    });
+    const receiverStats = async (): Promise<{ requests: number; bytes: number }> =>
+      (await fetch(`${receiver.url}/stats`)).json() as Promise<{ requests: number; bytes: number }>;
 
     const rows: TracingCostRow[] = [];
     for (const connections of options.connections) {
@@ -95,11 +126,22 @@ export async function tracingCost(options: {
       const receiverMs: number[] = [];
       const bytes: number[] = [];
       for (let repeat = 0; repeat < options.repeats; repeat++) {
-        options.log(`${node.label}: tracing cost, ${connections} connections, round ${repeat + 1} of ${options.repeats}`);
-        for (const which of repeat % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+        options.log(
+          `${node.label}: tracing cost, ${connections} connections, round ${repeat + 1} of ${options.repeats}`,
+        );
+        for (const which of repeat % 2 === 0
+          ? (['off', 'on'] as const)
+          : (['on', 'off'] as const)) {
           const server = which === 'on' ? on : off;
           const [cpu0, stats0] = [cpuSeconds(receiver.pid), await receiverStats()];
-          const sample = await measure(server, '/messages', connections, seconds, () => undefined, {});
+          const sample = await measure(
+            server,
+            '/messages',
+            connections,
+            seconds,
+            () => undefined,
+            {},
+          );
           samples[which].push(sample);
           if (which === 'on') {
             // The batch processor exports every 5 s: wait for this round's spans to arrive.
@@ -116,7 +158,13 @@ export async function tracingCost(options: {
         p99Ms: median(list.map((s) => s.p99Ms)),
         cpuMsPerRequest: median(list.map((s) => (s.cpuSeconds * 1000) / (s.requests - s.failed))),
       });
-      rows.push({ connections, off: figures(samples.off), on: figures(samples.on), receiverCpuMsPerRequest: median(receiverMs), exportBytesPerRequest: median(bytes) });
+      rows.push({
+        connections,
+        off: figures(samples.off),
+        on: figures(samples.on),
+        receiverCpuMsPerRequest: median(receiverMs),
+        exportBytesPerRequest: median(bytes),
+      });
     }
 
     // Where the CPU goes, off and on: processes of their own, so the figures above are not profiled.
@@ -124,7 +172,14 @@ export async function tracingCost(options: {
     const profileOf = async (env: Record<string, string>): Promise<Map<string, number>> => {
       const dir = mkdtempSync(join(tmpdir(), 'producer-tracing-profile-'));
       const spawned = performance.now();
-      const profiled = await startServer({ name: 'producer (profiled)', node: node.path, entryPoint: producerEntryPoint(), env, readyPath: '/readyz', nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+      const profiled = await startServer({
+        name: 'producer (profiled)',
+        node: node.path,
+        entryPoint: producerEntryPoint(),
+        env,
+        readyPath: '/readyz',
+        nodeOptions: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      });
       try {
         await httpLoad(`${profiled.url}/messages`, profileConnections, 2);
         // Start-up (loading the SDK included) and warm-up left out: the profile from here on.
@@ -135,7 +190,13 @@ export async function tracingCost(options: {
         const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
         if (!file) return new Map();
         if (load.requests - load.failed === 0) return new Map();
-        const self = selfTimeByPackage(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof selfTimeByPackage>[0], fromUs, toUs);
+        const self = selfTimeByPackage(
+          JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<
+            typeof selfTimeByPackage
+          >[0],
+          fromUs,
+          toUs,
+        );
         const total = [...self.values()].reduce((a, b) => a + b, 0);
         return new Map([...self].map(([where, us]) => [where, us / total]));
       } finally {
@@ -146,7 +207,11 @@ export async function tracingCost(options: {
     const offProfile = await profileOf(appEnv);
     const onProfile = await profileOf({ ...appEnv, ...otel });
     const profile = [...new Set([...offProfile.keys(), ...onProfile.keys()])]
-      .map((where) => ({ where, offShare: offProfile.get(where) ?? 0, onShare: onProfile.get(where) ?? 0 }))
+      .map((where) => ({
+        where,
+        offShare: offProfile.get(where) ?? 0,
+        onShare: onProfile.get(where) ?? 0,
+      }))
       .sort((a, b) => b.onShare - a.onShare);
     return { node: node.label, rows, profile, profileConnections };
   } finally {
@@ -157,9 +222,15 @@ export async function tracingCost(options: {
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 /** The tracing table, and where the added CPU goes by package. */
-export function formatTracingCost(result: TracingCostResult, seconds: number, repeats: number): string {
+export function formatTracingCost(
+  result: TracingCostResult,
+  seconds: number,
+  repeats: number,
+): string {
   const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
-  const otelShare = result.profile.filter((r) => r.where.startsWith('@opentelemetry/')).reduce((total, r) => total + r.onShare, 0);
+  const otelShare = result.profile
+    .filter((r) => r.where.startsWith('@opentelemetry/'))
+    .reduce((total, r) => total + r.onShare, 0);
   return [
     `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process) beside tracing off, 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} alternating rounds`,
     '| connections | POST/s off | POST/s on | ratio | p99 ms off | p99 ms on | CPU ms/POST off | CPU ms/POST on | tracing cost, CPU µs/POST | receiver CPU µs/POST | OTLP bytes/POST |',
@@ -172,6 +243,8 @@ export function formatTracingCost(result: TracingCostResult, seconds: number, re
     `Where the time goes at ${result.profileConnections} connections (CPU profiles, self time by package, shares): OpenTelemetry's packages ${pct(otelShare)} of the traced producer's`,
     '| where | share off | share on |',
     '|---|---:|---:|',
-    ...result.profile.slice(0, 16).map((r) => `| ${r.where} | ${pct(r.offShare)} | ${pct(r.onShare)} |`),
+    ...result.profile
+      .slice(0, 16)
+      .map((r) => `| ${r.where} | ${pct(r.offShare)} | ${pct(r.onShare)} |`),
   ].join('\n');
 }

@@ -10,7 +10,14 @@ import { groupCoordinatorOf } from '../support/group-coordinator.js';
 import { waitFor } from '../support/wait-for.js';
 import { check, type CheckResult } from './checker.js';
 import { canPartition } from './loopback-partition.js';
-import { drawFault, nemesis, singleBrokerFaults, type FaultKind, type FaultWindow, type ScheduleOptions } from './nemesis.js';
+import {
+  drawFault,
+  nemesis,
+  singleBrokerFaults,
+  type FaultKind,
+  type FaultWindow,
+  type ScheduleOptions,
+} from './nemesis.js';
 import { postClients, KEYS, type PostRecord } from './post-clients.js';
 import { readTopicWithJava } from './read-topic-java.js';
 import { seededRandom } from './seeded-random.js';
@@ -64,7 +71,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const random = seededRandom(options.seed);
   const workloadRandom = seededRandom(options.seed ^ 0x5bd1e995);
   const partitions = canPartition();
-  if (!partitions) log('[faults] iptables is not usable here (root and iptables needed): no network partitions in this run');
+  if (!partitions)
+    log(
+      '[faults] iptables is not usable here (root and iptables needed): no network partitions in this run',
+    );
   const schedule: ScheduleOptions = {
     brokers: 3,
     holdMs: options.schedule?.holdMs ?? [6_000, 15_000],
@@ -73,10 +83,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     kinds: singleBrokerFaults(partitions).filter((kind) => !(options.without ?? []).includes(kind)),
   };
   const count = options.faults ?? Number.POSITIVE_INFINITY;
-  const endBy = options.minutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.minutes * 60_000;
+  const endBy =
+    options.minutes === undefined
+      ? Number.POSITIVE_INFINITY
+      : Date.now() + options.minutes * 60_000;
   // The two-down window: a random place among the first faults (by count), or about 40% in (by time).
   const twoDownAt = Number.isFinite(count) ? random.int(0, count) : -1;
-  log(`[faults] seed ${options.seed} (replay: npm run faults -- --seed ${options.seed}${options.minutes ? ` --minutes ${options.minutes}` : ` --faults ${count}`})`);
+  log(
+    `[faults] seed ${options.seed} (replay: npm run faults -- --seed ${options.seed}${options.minutes ? ` --minutes ${options.minutes}` : ` --faults ${count}`})`,
+  );
 
   let cluster: LocalKafkaCluster | undefined;
   let producer: TestProducer | undefined;
@@ -90,33 +105,62 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     cluster = await startLocalKafkaCluster({ brokers: 3, username: 'nemesis' });
     const topic = `${cluster.user.topicPrefix}${TOPIC}`;
     // Kafka's default assignment puts the leaders of 6 partitions 2 on each of the 3 brokers.
-    await createTopicAsAdmin(cluster.adminBroker, { topic, numPartitions: PARTITIONS, replicationFactor: 3 }, false);
+    await createTopicAsAdmin(
+      cluster.adminBroker,
+      { topic, numPartitions: PARTITIONS, replicationFactor: 3 },
+      false,
+    );
     // On a loaded machine the metadata can lag the creation ("does not host this topic-partition").
     let leaders: Record<number, number> = {};
     for (const deadline = Date.now() + 60_000; ; await sleep(500)) {
       leaders = await leadersOf(cluster, topic).catch(() => ({}));
       if (Object.values(leaders).filter((leader) => leader > 0).length === PARTITIONS) break;
-      if (Date.now() > deadline) throw new Error(`${topic} has no leader for every partition within 60 s: ${JSON.stringify(leaders)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${topic} has no leader for every partition within 60 s: ${JSON.stringify(leaders)}`,
+        );
     }
     log(`[faults] leaders of ${topic}: ${JSON.stringify(leaders)}`);
     const env = { KAFKA_BINDING_DIR: cluster.bindingDir, TOPIC, REPLAY_SIZE: '1000000' };
     producer = await buildProducer(env, true, options.appLogger('producer'));
     producerServer = await listen(producer.app);
-    consumers.push(await buildConsumer(env, true, options.appLogger('consumer-0')), await buildConsumer(env, true, options.appLogger('consumer-1')));
+    consumers.push(
+      await buildConsumer(env, true, options.appLogger('consumer-0')),
+      await buildConsumer(env, true, options.appLogger('consumer-1')),
+    );
     // Where each replica's group is coordinated decides what a cut of that broker does to its stream.
     const { adminBroker } = cluster;
-    const coordinators = await Promise.all(consumers.map((c) => groupCoordinatorOf(adminBroker, c.source.groupId).catch(() => -1)));
-    log(`[faults] group coordinators of the consumer replicas: ${coordinators.map((node, i) => `r${i} node ${node}`).join(', ')}`);
+    const coordinators = await Promise.all(
+      consumers.map((c) => groupCoordinatorOf(adminBroker, c.source.groupId).catch(() => -1)),
+    );
+    log(
+      `[faults] group coordinators of the consumer replicas: ${coordinators.map((node, i) => `r${i} node ${node}`).join(', ')}`,
+    );
     for (const [i, consumer] of consumers.entries()) {
       const url = `${consumer.url}/messages`;
       clients.push(
         await streamClient(url, { name: `r${i}-all`, random: workloadRandom }),
-        await streamClient(url, { name: `r${i}-all-resuming`, resumeEveryMs: [5_000, 20_000], random: workloadRandom }),
-        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i]}`, key: KEYS[2 * i], random: workloadRandom }),
-        await streamClient(url, { name: `r${i}-key-${KEYS[2 * i + 1]}-resuming`, key: KEYS[2 * i + 1], resumeEveryMs: [5_000, 20_000], random: workloadRandom }),
+        await streamClient(url, {
+          name: `r${i}-all-resuming`,
+          resumeEveryMs: [5_000, 20_000],
+          random: workloadRandom,
+        }),
+        await streamClient(url, {
+          name: `r${i}-key-${KEYS[2 * i]}`,
+          key: KEYS[2 * i],
+          random: workloadRandom,
+        }),
+        await streamClient(url, {
+          name: `r${i}-key-${KEYS[2 * i + 1]}-resuming`,
+          key: KEYS[2 * i + 1],
+          resumeEveryMs: [5_000, 20_000],
+          random: workloadRandom,
+        }),
       );
     }
-    const ready = (): boolean => (producer?.sink.readiness().ready ?? false) && consumers.every((c) => c.source.readiness().ready);
+    const ready = (): boolean =>
+      (producer?.sink.readiness().ready ?? false) &&
+      consumers.every((c) => c.source.readiness().ready);
     const startedAt = Date.now();
     const load = postClients(producerServer.url, {
       clients: options.postClients ?? 4,
@@ -130,12 +174,23 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     try {
       await sleep(3_000);
       for (let index = 0; index < count + (twoDownAt >= 0 ? 1 : 0) && Date.now() < endBy; index++) {
-        const twoDownNow = twoDownAt >= 0 ? twoDownAt : windows.length > 0 && !windows.some((w) => w.kind === 'two-down') && Date.now() > startedAt + 0.4 * (endBy - startedAt) ? index : -1;
+        const twoDownNow =
+          twoDownAt >= 0
+            ? twoDownAt
+            : windows.length > 0 &&
+                !windows.some((w) => w.kind === 'two-down') &&
+                Date.now() > startedAt + 0.4 * (endBy - startedAt)
+              ? index
+              : -1;
         const fault = drawFault(random, index, twoDownNow, schedule);
         try {
           const healed = await chaos.run(fault);
           await cluster.waitUntilWhole(120_000);
-          await waitFor(ready, 60_000, () => 'the apps were not ready within 60 s of the cluster being whole');
+          await waitFor(
+            ready,
+            60_000,
+            () => 'the apps were not ready within 60 s of the cluster being whole',
+          );
           windows.push({ ...healed, wholeAt: Date.now() });
         } catch (error) {
           // The nemesis itself failed (on a loaded machine a JVM can take minutes to start): the
@@ -143,8 +198,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           nemesisErrors.push(`${fault.kind} of node ${fault.node}: ${String(error).slice(0, 300)}`);
           log(`[faults] the nemesis failed, ending the run: ${nemesisErrors.at(-1)}`);
           const from = windows.at(-1)?.wholeAt ?? startedAt;
-          windows.push({ kind: fault.kind, nodes: [fault.node], from, healedAt: Date.now(), wholeAt: Date.now() });
-          await Promise.allSettled(cluster.nodes.filter((n) => !n.running).map((n) => n.start(300_000)));
+          windows.push({
+            kind: fault.kind,
+            nodes: [fault.node],
+            from,
+            healedAt: Date.now(),
+            wholeAt: Date.now(),
+          });
+          await Promise.allSettled(
+            cluster.nodes.filter((n) => !n.running).map((n) => n.start(300_000)),
+          );
           await cluster.waitUntilWhole(300_000).catch(() => undefined);
           break;
         }
@@ -155,11 +218,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     }
     // Every SSE client has had the time to receive everything acknowledged of its filter (the checker says what is missing).
     const acked = posts.filter((p) => p.status === 200);
-    const caughtUp = (): boolean => clients.every((c) => {
-      const l = c.log();
-      const got = new Set(l.events.map((e) => e.data));
-      return acked.every((p) => (l.key !== undefined && p.key !== l.key) || got.has(p.value));
-    });
+    const caughtUp = (): boolean =>
+      clients.every((c) => {
+        const l = c.log();
+        const got = new Set(l.events.map((e) => e.data));
+        return acked.every((p) => (l.key !== undefined && p.key !== l.key) || got.has(p.value));
+      });
     for (const deadline = Date.now() + 30_000; !caughtUp(); await sleep(500)) {
       if (Date.now() > deadline) {
         log('[faults] not every SSE client caught up within 30 s');
@@ -174,15 +238,21 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       endedAt: Date.now(),
       faults: windows,
       posts,
-      check: check({ posts, topic: topicRecords, clients: logs, faults: windows, produceTimeoutMs: PRODUCE_TIMEOUT_MS }),
+      check: check({
+        posts,
+        topic: topicRecords,
+        clients: logs,
+        faults: windows,
+        produceTimeoutMs: PRODUCE_TIMEOUT_MS,
+      }),
       produceTimeoutMs: PRODUCE_TIMEOUT_MS,
       nemesisErrors,
     };
   } finally {
     chaos?.close();
     clients.forEach((c) => {
-c.close();
-});
+      c.close();
+    });
     await Promise.allSettled(consumers.map((c) => c.close()));
     await producerServer?.close();
     await producer?.close();
@@ -190,7 +260,10 @@ c.close();
   }
 }
 
-async function leadersOf(cluster: LocalKafkaCluster, topic: string): Promise<Record<number, number>> {
+async function leadersOf(
+  cluster: LocalKafkaCluster,
+  topic: string,
+): Promise<Record<number, number>> {
   const admin = new Kafka({ brokers: [cluster.adminBroker], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {

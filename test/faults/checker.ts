@@ -34,7 +34,15 @@ export interface CheckResult {
   /** 200s during the two-down window that started and ended in it (not durable: one replica up). */
   readonly okWhileTwoDown: readonly PostRecord[];
   /** Per SSE client: acked records of its filter it never got (and no gap event covers), repeats, and out-of-order deliveries. */
-  readonly stream: readonly { readonly client: string; readonly missing: number; readonly missingCoveredByGap: number; readonly repeated: number; readonly outOfOrder: number; readonly foreign: number; readonly connections: number }[];
+  readonly stream: readonly {
+    readonly client: string;
+    readonly missing: number;
+    readonly missingCoveredByGap: number;
+    readonly repeated: number;
+    readonly outOfOrder: number;
+    readonly foreign: number;
+    readonly connections: number;
+  }[];
   /** Ack-to-delivery times (ms) on the clients that never hung up on purpose, with the ack time. */
   readonly lags: readonly { readonly ackAt: number; readonly ms: number }[];
 }
@@ -43,7 +51,8 @@ export interface CheckResult {
 export function violations(result: CheckResult): string[] {
   const found: string[] = [];
   const list = (name: string, items: readonly unknown[]): void => {
-    if (items.length > 0) found.push(`${name}: ${items.length} (${JSON.stringify(items.slice(0, 3))})`);
+    if (items.length > 0)
+      found.push(`${name}: ${items.length} (${JSON.stringify(items.slice(0, 3))})`);
   };
   list('acknowledged but not at the named partition and offset', result.lostOrMisplaced);
   list('duplicated in the topic', result.duplicated);
@@ -52,7 +61,10 @@ export function violations(result: CheckResult): string[] {
   list('503 before the produce timeout while a majority stood', result.unavailableEarly);
   list('200 for a POST made and answered while two brokers were down', result.okWhileTwoDown);
   for (const s of result.stream) {
-    if (s.missing + s.repeated + s.outOfOrder + s.foreign > 0) found.push(`SSE client ${s.client}: ${s.missing} missing, ${s.repeated} repeated, ${s.outOfOrder} out of order, ${s.foreign} not in the topic`);
+    if (s.missing + s.repeated + s.outOfOrder + s.foreign > 0)
+      found.push(
+        `SSE client ${s.client}: ${s.missing} missing, ${s.repeated} repeated, ${s.outOfOrder} out of order, ${s.foreign} not in the topic`,
+      );
   }
   return found;
 }
@@ -79,11 +91,14 @@ export function check(input: CheckInput): CheckResult {
   const byValue = new Map<string, TopicRecord[]>();
   for (const r of topic) byValue.set(r.value, [...(byValue.get(r.value) ?? []), r]);
   const partitionsOfKey = new Map<string, Set<number>>();
-  for (const r of topic) if (r.key !== undefined) partitionsOfKey.set(r.key, (partitionsOfKey.get(r.key) ?? new Set()).add(r.partition));
+  for (const r of topic)
+    if (r.key !== undefined)
+      partitionsOfKey.set(r.key, (partitionsOfKey.get(r.key) ?? new Set()).add(r.partition));
 
   const twoDown = faults.filter((f) => f.kind === 'two-down');
   // From the moment the two brokers went down until the cluster was whole: 503s are expected.
-  const inTwoDown = (p: PostRecord): boolean => twoDown.some((f) => p.startedAt + p.ms >= f.from && p.startedAt <= f.wholeAt);
+  const inTwoDown = (p: PostRecord): boolean =>
+    twoDown.some((f) => p.startedAt + p.ms >= f.from && p.startedAt <= f.wholeAt);
   const acked = posts.filter((p) => p.status === 200);
   const unavailable = posts.filter((p) => p.status === 503);
   const timedOut = (p: PostRecord): boolean => p.ms >= produceTimeoutMs - 250;
@@ -135,7 +150,8 @@ export function check(input: CheckInput): CheckResult {
   for (const client of clients.filter((c) => !c.resumes)) {
     for (const e of client.events) {
       const post = ackedByValue.get(e.data);
-      if (post) lags.push({ ackAt: post.startedAt + post.ms, ms: e.at - (post.startedAt + post.ms) });
+      if (post)
+        lags.push({ ackAt: post.startedAt + post.ms, ms: e.at - (post.startedAt + post.ms) });
     }
   }
 
@@ -148,12 +164,20 @@ export function check(input: CheckInput): CheckResult {
     unavailableTimedOut: unavailable.filter((p) => !inTwoDown(p) && timedOut(p)).length,
     unavailableTwoDown: unavailable.filter(inTwoDown).length,
     unavailableEarly: unavailable.filter((p) => !inTwoDown(p) && !timedOut(p)),
-    other: posts.filter((p) => p.status !== 200 && p.status !== 503 && (p.status !== 0 || p.error === 'timeout')),
+    other: posts.filter(
+      (p) => p.status !== 200 && p.status !== 503 && (p.status !== 0 || p.error === 'timeout'),
+    ),
     connectionErrors: posts.filter((p) => p.status === 0 && p.error !== 'timeout'),
     lostOrMisplaced,
     duplicated: [...byValue].filter(([, records]) => records.length > 1).map(([value]) => value),
-    keysSplit: [...partitionsOfKey].filter(([, partitions]) => partitions.size > 1).map(([key]) => key),
-    okWhileTwoDown: acked.filter((p) => twoDown.some((f) => p.startedAt >= f.from && p.startedAt + p.ms <= (f.majorityBackAt ?? f.healedAt))),
+    keysSplit: [...partitionsOfKey]
+      .filter(([, partitions]) => partitions.size > 1)
+      .map(([key]) => key),
+    okWhileTwoDown: acked.filter((p) =>
+      twoDown.some(
+        (f) => p.startedAt >= f.from && p.startedAt + p.ms <= (f.majorityBackAt ?? f.healedAt),
+      ),
+    ),
     stream,
     lags,
   };

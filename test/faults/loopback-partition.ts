@@ -5,7 +5,11 @@ export const RULE_COMMENT = 'demo-kafka-nemesis';
 /** Our chains are named with this prefix and the owning process id (iptables allows 28 characters). */
 const CHAIN_PREFIX = 'DKNEMESIS-';
 
-const iptables = (...args: string[]): string => execFileSync('iptables', ['-w', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const iptables = (...args: string[]): string =>
+  execFileSync('iptables', ['-w', ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 const quietly = (...args: string[]): boolean => {
   try {
     iptables(...args);
@@ -48,7 +52,18 @@ export class LoopbackPartition {
   #ensureChain(): void {
     if (this.#open) return;
     quietly('-N', this.chain);
-    iptables('-I', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', this.chain);
+    iptables(
+      '-I',
+      'INPUT',
+      '-i',
+      'lo',
+      '-m',
+      'comment',
+      '--comment',
+      RULE_COMMENT,
+      '-j',
+      this.chain,
+    );
     this.#open = true;
     process.once('exit', this.#onExit);
   }
@@ -58,7 +73,20 @@ export class LoopbackPartition {
     this.#ensureChain();
     for (const port of ports) {
       for (const direction of ['--dport', '--sport']) {
-        iptables('-A', this.chain, '-p', 'tcp', direction, String(port), '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'DROP');
+        iptables(
+          '-A',
+          this.chain,
+          '-p',
+          'tcp',
+          direction,
+          String(port),
+          '-m',
+          'comment',
+          '--comment',
+          RULE_COMMENT,
+          '-j',
+          'DROP',
+        );
       }
     }
   }
@@ -66,15 +94,35 @@ export class LoopbackPartition {
   /** Drops one connection, both ways, by its two ports. */
   cutConnection(localPort: number, remotePort: number): void {
     this.#ensureChain();
-    for (const [from, to] of [[localPort, remotePort], [remotePort, localPort]] as const) {
-      iptables('-A', this.chain, '-p', 'tcp', '--sport', String(from), '--dport', String(to), '-m', 'comment', '--comment', RULE_COMMENT, '-j', 'DROP');
+    for (const [from, to] of [
+      [localPort, remotePort],
+      [remotePort, localPort],
+    ] as const) {
+      iptables(
+        '-A',
+        this.chain,
+        '-p',
+        'tcp',
+        '--sport',
+        String(from),
+        '--dport',
+        String(to),
+        '-m',
+        'comment',
+        '--comment',
+        RULE_COMMENT,
+        '-j',
+        'DROP',
+      );
     }
   }
 
   /** The rules now in force, as `iptables -S` prints them. */
   rules(): string[] {
     if (!this.#open) return [];
-    return iptables('-S', this.chain).split('\n').filter((line) => line.startsWith('-A'));
+    return iptables('-S', this.chain)
+      .split('\n')
+      .filter((line) => line.startsWith('-A'));
   }
 
   /** Removes every cut (the chain stays for the next one). */
@@ -92,7 +140,9 @@ export class LoopbackPartition {
 }
 
 function removeChain(chain: string): void {
-  while (quietly('-D', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', chain));
+  while (
+    quietly('-D', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', chain)
+  );
   quietly('-F', chain);
   quietly('-X', chain);
 }
@@ -105,7 +155,14 @@ export function removeLeftovers(): string[] {
   } catch {
     return [];
   }
-  const chains = [...new Set([...listing.matchAll(new RegExp(`${CHAIN_PREFIX}(\\d+)`, 'g'))].map((m) => ({ name: m[0], pid: Number(m[1]) })))];
+  const chains = [
+    ...new Set(
+      [...listing.matchAll(new RegExp(`${CHAIN_PREFIX}(\\d+)`, 'g'))].map((m) => ({
+        name: m[0],
+        pid: Number(m[1]),
+      })),
+    ),
+  ];
   const removed: string[] = [];
   for (const { name, pid } of chains) {
     if (removed.includes(name) || isAlive(pid)) continue;
@@ -125,7 +182,10 @@ function isAlive(pid: number): boolean {
 }
 
 /** The TCP connections process `pid` opened to any of `remotePorts`: [its local port, the remote port]. */
-export function outgoingConnections(pid: number, remotePorts: readonly number[]): Array<[number, number]> {
+export function outgoingConnections(
+  pid: number,
+  remotePorts: readonly number[],
+): Array<[number, number]> {
   const wanted = new Set(remotePorts);
   const out = execFileSync('ss', ['-tnpH'], { encoding: 'utf8' });
   const found: Array<[number, number]> = [];

@@ -24,21 +24,35 @@ const { values } = parseArgs({
 });
 const seed = values.seed === undefined ? newSeed() : Number(values.seed);
 const minutes = values.minutes === undefined ? undefined : Number(values.minutes);
-const faults = values.faults === undefined ? (minutes === undefined ? 5 : undefined) : Number(values.faults);
-if (!Number.isInteger(seed) || (minutes !== undefined && !(minutes > 0)) || (faults !== undefined && !(faults >= 0))) {
+const faults =
+  values.faults === undefined ? (minutes === undefined ? 5 : undefined) : Number(values.faults);
+if (
+  !Number.isInteger(seed) ||
+  (minutes !== undefined && !(minutes > 0)) ||
+  (faults !== undefined && !(faults >= 0))
+) {
   console.error('usage: npm run faults -- [--seed N] [--minutes M | --faults K] [--svg FILE]');
   process.exit(2);
 }
 
 const appLog = join(tmpdir(), `faults-${seed}-${Date.now()}-apps.log`);
 console.log(`apps' log: ${appLog}`);
-const appLogger = (name: string) => createLogger(name, 'info', pino.destination({ dest: appLog, sync: false, append: true }));
-const result = await runCampaign({ seed, appLogger, ...(minutes !== undefined ? { minutes } : {}), ...(faults !== undefined ? { faults } : {}) });
+const appLogger = (name: string) =>
+  createLogger(name, 'info', pino.destination({ dest: appLog, sync: false, append: true }));
+const result = await runCampaign({
+  seed,
+  appLogger,
+  ...(minutes !== undefined ? { minutes } : {}),
+  ...(faults !== undefined ? { faults } : {}),
+});
 console.log(`\n${summaryTable(result)}\n\n${faultTable(result)}\n`);
 writeFileSync(values.svg, timelineSvg(result));
 console.log(`timeline: ${values.svg}`);
 const found = violations(result.check);
-if (result.nemesisErrors.length > 0) console.log(`\nthe nemesis failed, and the run ended early:\n${result.nemesisErrors.map((e) => `- ${e}`).join('\n')}`);
+if (result.nemesisErrors.length > 0)
+  console.log(
+    `\nthe nemesis failed, and the run ended early:\n${result.nemesisErrors.map((e) => `- ${e}`).join('\n')}`,
+  );
 if (found.length > 0) {
   console.log(`\nFOUND (seed ${seed}):\n${found.map((f) => `- ${f}`).join('\n')}`);
   process.exitCode = 1;

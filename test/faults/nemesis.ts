@@ -3,11 +3,21 @@ import { LoopbackPartition, outgoingConnections } from './loopback-partition.js'
 import type { SeededRandom } from './seeded-random.js';
 
 /** What the nemesis can do to the cluster. All but `two-down` leave a majority of brokers standing. */
-export const FAULT_KINDS = ['kill', 'freeze', 'cut-clients', 'cut-peers', 'kill-controller', 'rolling-restart', 'two-down'] as const;
+export const FAULT_KINDS = [
+  'kill',
+  'freeze',
+  'cut-clients',
+  'cut-peers',
+  'kill-controller',
+  'rolling-restart',
+  'two-down',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** The single-broker faults; without the right to change the firewall, those that need it are left out. */
 export function singleBrokerFaults(partitions: boolean): FaultKind[] {
-  return FAULT_KINDS.filter((kind) => kind !== 'two-down' && (partitions || !kind.startsWith('cut-')));
+  return FAULT_KINDS.filter(
+    (kind) => kind !== 'two-down' && (partitions || !kind.startsWith('cut-')),
+  );
 }
 
 /** One fault of a schedule, as drawn from the seed. */
@@ -49,12 +59,18 @@ export interface ScheduleOptions {
  * one two-down window at `twoDownAt`. Drawn one at a time, so a campaign bounded by time uses the
  * same sequence as one bounded by count with the same seed.
  */
-export function drawFault(random: SeededRandom, index: number, twoDownAt: number, options: ScheduleOptions): PlannedFault {
+export function drawFault(
+  random: SeededRandom,
+  index: number,
+  twoDownAt: number,
+  options: ScheduleOptions,
+): PlannedFault {
   const kind = index === twoDownAt ? 'two-down' : random.pick(options.kinds);
   return {
     kind,
     node: random.int(1, options.brokers),
-    holdMs: kind === 'two-down' ? options.twoDownMs : random.int(options.holdMs[0], options.holdMs[1]),
+    holdMs:
+      kind === 'two-down' ? options.twoDownMs : random.int(options.holdMs[0], options.holdMs[1]),
     healMs: random.int(options.healMs[0], options.healMs[1]),
   };
 }
@@ -141,8 +157,8 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
           // Frozen rather than killed: as much "out" for the cluster and the clients, and it heals
           // at once, where restarting two JVMs costs a loaded machine a minute.
           chosen.forEach((n) => {
-n.freeze();
-});
+            n.freeze();
+          });
           await sleep(fault.holdMs);
           chosen[0]?.thaw();
           majorityBackAt = Date.now();
@@ -154,18 +170,27 @@ n.freeze();
       // Whatever failed above, the next fault (or the end of the run) meets a healed cluster.
       partition.heal();
       cluster.nodes.forEach((n) => {
-n.thaw();
-});
+        n.thaw();
+      });
       await Promise.all(cluster.nodes.filter((n) => !n.running).map((n) => n.start()));
     }
     log(`[faults] ${fault.kind} of node ${nodes.join('+')} for ${Date.now() - from} ms`);
-    return { kind: fault.kind, nodes, from, healedAt: Date.now(), ...(majorityBackAt !== undefined ? { majorityBackAt } : {}) };
+    return {
+      kind: fault.kind,
+      nodes,
+      from,
+      healedAt: Date.now(),
+      ...(majorityBackAt !== undefined ? { majorityBackAt } : {}),
+    };
   };
 
-  return { run, close: () => {
-    partition.close();
-    cluster.nodes.forEach((n) => {
-n.thaw();
-});
-  } };
+  return {
+    run,
+    close: () => {
+      partition.close();
+      cluster.nodes.forEach((n) => {
+        n.thaw();
+      });
+    },
+  };
 }

@@ -30,7 +30,16 @@ export interface PostClients {
  * even-numbered clients send a key chosen at random, odd ones none. Every value is unique
  * (`{"run","c","n"}`), so the checker can find each one in the topic.
  */
-export function postClients(producerUrl: string, options: { clients: number; intervalMs: number; giveUpMs: number; run: string; random: SeededRandom }): PostClients {
+export function postClients(
+  producerUrl: string,
+  options: {
+    clients: number;
+    intervalMs: number;
+    giveUpMs: number;
+    run: string;
+    random: SeededRandom;
+  },
+): PostClients {
   const records: PostRecord[] = [];
   const waiting = new Set<Promise<void>>();
   const post = async (client: number, n: number): Promise<void> => {
@@ -42,16 +51,32 @@ export function postClients(producerUrl: string, options: { clients: number; int
     let ack: { partition?: number; offset?: string } = {};
     let error: string | undefined;
     try {
-      const res = await fetch(url, { method: 'POST', body: value, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, signal: AbortSignal.timeout(options.giveUpMs) });
+      const res = await fetch(url, {
+        method: 'POST',
+        body: value,
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        signal: AbortSignal.timeout(options.giveUpMs),
+      });
       const body = await res.text();
       status = res.status;
       if (status === 200) ack = JSON.parse(body) as { partition: number; offset: string };
     } catch (failure) {
       status = 0;
       const cause = (failure as { cause?: { code?: string } }).cause;
-      error = (failure as Error).name === 'TimeoutError' ? 'timeout' : (cause?.code ?? (failure as Error).name);
+      error =
+        (failure as Error).name === 'TimeoutError'
+          ? 'timeout'
+          : (cause?.code ?? (failure as Error).name);
     }
-    records.push({ value, key, status, startedAt, ms: Date.now() - startedAt, ...(status === 200 ? { partition: ack.partition, offset: ack.offset } : {}), ...(error ? { error } : {}) });
+    records.push({
+      value,
+      key,
+      status,
+      startedAt,
+      ms: Date.now() - startedAt,
+      ...(status === 200 ? { partition: ack.partition, offset: ack.offset } : {}),
+      ...(error ? { error } : {}),
+    });
   };
   const timers = Array.from({ length: options.clients }, (_, client) => {
     let n = 0;

@@ -16,7 +16,11 @@ const READER = fileURLToPath(new URL('./ReadTopic.java', import.meta.url));
 /** Reads the whole of `topic` through `bootstrap` (a PLAINTEXT listener) with kafka-clients, not kafkajs. */
 export async function readTopicWithJava(bootstrap: string, topic: string): Promise<TopicRecord[]> {
   const classpath = await ensureKafkaJars();
-  const { stdout } = await promisify(execFile)('java', ['-cp', classpath, READER, bootstrap, topic], { maxBuffer: 1 << 30, timeout: 180_000 });
+  const { stdout } = await promisify(execFile)(
+    'java',
+    ['-cp', classpath, READER, bootstrap, topic],
+    { maxBuffer: 1 << 30, timeout: 180_000 },
+  );
   return stdout
     .split('\n')
     .filter((line) => line !== '')
@@ -25,7 +29,10 @@ export async function readTopicWithJava(bootstrap: string, topic: string): Promi
       return {
         partition: Number(partition),
         offset: offset ?? '',
-        key: key === undefined || key === '-' ? undefined : Buffer.from(key, 'base64').toString('utf8'),
+        key:
+          key === undefined || key === '-'
+            ? undefined
+            : Buffer.from(key, 'base64').toString('utf8'),
         value: Buffer.from(value ?? '', 'base64').toString('utf8'),
       };
     });

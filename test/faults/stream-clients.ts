@@ -33,7 +33,12 @@ export interface StreamClient {
  */
 export async function streamClient(
   url: string,
-  options: { name: string; key?: string; resumeEveryMs?: readonly [number, number]; random: SeededRandom },
+  options: {
+    name: string;
+    key?: string;
+    resumeEveryMs?: readonly [number, number];
+    random: SeededRandom;
+  },
 ): Promise<StreamClient> {
   const received: ReceivedEvent[] = [];
   let connection = -1;
@@ -57,7 +62,10 @@ export async function streamClient(
   };
   const connect = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { Accept: 'text/event-stream', ...(lastId ? { 'Last-Event-ID': lastId } : {}) };
+      const headers: Record<string, string> = {
+        Accept: 'text/event-stream',
+        ...(lastId ? { 'Last-Event-ID': lastId } : {}),
+      };
       const req = request(target, { headers }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
@@ -102,7 +110,13 @@ export async function streamClient(
     });
   await connect();
   return {
-    log: () => ({ name: options.name, key: options.key, resumes: options.resumeEveryMs !== undefined, events: [...received], connections: connection + 1 }),
+    log: () => ({
+      name: options.name,
+      key: options.key,
+      resumes: options.resumeEveryMs !== undefined,
+      events: [...received],
+      connections: connection + 1,
+    }),
     close: () => {
       closed = true;
       clearTimeout(hangUp);

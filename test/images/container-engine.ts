@@ -11,11 +11,14 @@ export interface ContainerEngine {
   readonly runtime: string;
 }
 
-const onPath = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+const onPath = (tool: string): boolean =>
+  spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
 /** This process's hard limit for one resource of /proc/self/limits ("Max open files"), or undefined. */
 function hardLimit(name: string): number | undefined {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(name));
   const hard = line?.slice(name.length).trim().split(/\s+/)[1];
   return hard === undefined || hard === 'unlimited' ? undefined : Number(hard);
 }
@@ -30,14 +33,29 @@ export function containerEngine(): ContainerEngine | string {
   if (!onPath('podman')) return 'podman is not installed (apt-get install podman runc debootstrap)';
   const runtime = onPath('runc') ? 'runc' : 'crun';
   const globalArgs = ['--runtime', runtime];
-  const info = spawnSync('podman', [...globalArgs, 'info', '--format', '{{.Host.OCIRuntime.Name}}'], { encoding: 'utf8', timeout: 60_000 });
-  if (info.status !== 0) return `podman cannot run here: ${(info.stderr || info.error?.message || '').trim().split('\n').at(-1)}`;
+  const info = spawnSync(
+    'podman',
+    [...globalArgs, 'info', '--format', '{{.Host.OCIRuntime.Name}}'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  if (info.status !== 0)
+    return `podman cannot run here: ${(info.stderr || info.error?.message || '').trim().split('\n').at(-1)}`;
   const nofile = Math.min(hardLimit('Max open files') ?? 65_536, 65_536);
   const nproc = Math.min(hardLimit('Max processes') ?? 8_192, 8_192);
-  return { command: 'podman', globalArgs, ulimitArgs: ['--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', `nproc=${nproc}:${nproc}`], runtime };
+  return {
+    command: 'podman',
+    globalArgs,
+    ulimitArgs: ['--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', `nproc=${nproc}:${nproc}`],
+    runtime,
+  };
 }
 
 /** Runs the engine and returns its stdout; throws with its stderr when it fails. */
 export function engine(e: ContainerEngine, args: readonly string[], timeoutMs = 120_000): string {
-  return execFileSync(e.command, [...e.globalArgs, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(e.command, [...e.globalArgs, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -19,7 +19,11 @@ export interface NodeBase {
 }
 
 const run = (e: ContainerEngine, args: string[], timeoutMs: number) =>
-  spawnSync(e.command, [...e.globalArgs, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  spawnSync(e.command, [...e.globalArgs, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 16 * 1024 * 1024,
+  });
 
 /**
  * The official `from` image if it is here or can be pulled; otherwise the stand-in that
@@ -31,26 +35,52 @@ const run = (e: ContainerEngine, args: string[], timeoutMs: number) =>
 export function nodeBaseImage(e: ContainerEngine, repo: string, from: string): NodeBase {
   const official = from.includes('/') ? from : `docker.io/library/${from}`;
   const started = Date.now();
-  if (run(e, ['image', 'exists', official], 30_000).status === 0) return { from, image: official, standIn: false, buildArgs: [], seconds: 0 };
+  if (run(e, ['image', 'exists', official], 30_000).status === 0)
+    return { from, image: official, standIn: false, buildArgs: [], seconds: 0 };
   // A registry that cannot be reached answers at once; a slow one gets two minutes.
   if (run(e, ['pull', '--quiet', official], 120_000).status === 0) {
-    return { from, image: official, standIn: false, buildArgs: [], seconds: (Date.now() - started) / 1000 };
+    return {
+      from,
+      image: official,
+      standIn: false,
+      buildArgs: [],
+      seconds: (Date.now() - started) / 1000,
+    };
   }
 
   const version = IMAGE_NODE_VERSION;
   const major = /^node:(\d+)-/.exec(from)?.[1];
   if (major !== version.split('.')[0]) {
-    throw new Error(`the Dockerfiles ask for ${from} but scripts/image-node.ts names Node ${version}: the stand-in would be another Node`);
+    throw new Error(
+      `the Dockerfiles ask for ${from} but scripts/image-node.ts names Node ${version}: the stand-in would be another Node`,
+    );
   }
   const script = join(repo, 'scripts/node-stand-in.sh');
-  const key = createHash('sha256').update(from).update(version).update(process.arch).update(readFileSync(script)).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(from)
+    .update(version)
+    .update(process.arch)
+    .update(readFileSync(script))
+    .digest('hex')
+    .slice(0, 12);
   const image = `localhost/demo-kafka-node-stand-in:${version}-${key}`;
   const buildArgs = ['--build-context', `${from}=container-image://${image}`];
-  if (run(e, ['image', 'exists', image], 30_000).status === 0) return { from, image, standIn: true, buildArgs, seconds: 0 };
-  if (process.getuid?.() !== 0) throw new Error(`${from} cannot be pulled and the stand-in needs root (debootstrap): run scripts/node-stand-in.sh ${image} as root`);
+  if (run(e, ['image', 'exists', image], 30_000).status === 0)
+    return { from, image, standIn: true, buildArgs, seconds: 0 };
+  if (process.getuid?.() !== 0)
+    throw new Error(
+      `${from} cannot be pulled and the stand-in needs root (debootstrap): run scripts/node-stand-in.sh ${image} as root`,
+    );
   // Throws ImageNodeUnavailable with the reason where no Linux binary of it exists for this arch.
   const nodeBinary = imageNodePath({ platform: 'linux', arch: process.arch });
-  const built = spawnSync('bash', [script, image, nodeBinary], { cwd: repo, encoding: 'utf8', timeout: 600_000 });
-  if (built.status !== 0) throw new Error(`scripts/node-stand-in.sh failed: ${built.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  const built = spawnSync('bash', [script, image, nodeBinary], {
+    cwd: repo,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (built.status !== 0)
+    throw new Error(
+      `scripts/node-stand-in.sh failed: ${built.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   return { from, image, standIn: true, buildArgs, seconds: (Date.now() - started) / 1000 };
 }

@@ -11,7 +11,12 @@ export interface PodRun {
   readonly flags: readonly string[];
   readonly containerPort: number;
   /** Each Secret volume: where it is mounted and the files' mode (`defaultMode`, or the API's 0644). */
-  readonly secretVolumes: readonly { readonly name: string; readonly secretName: string; readonly mountPath: string; readonly mode: number }[];
+  readonly secretVolumes: readonly {
+    readonly name: string;
+    readonly secretName: string;
+    readonly mountPath: string;
+    readonly mode: number;
+  }[];
   readonly uid: number;
   readonly gid: number | undefined;
   readonly cpus: number | undefined;
@@ -31,7 +36,18 @@ export function cpuQuantity(value: string | number): number {
 export function memoryQuantity(value: string | number): number {
   const match = /^(\d+(?:\.\d+)?)([KMGT]i?|[kE]|Ei|)$/.exec(String(value));
   if (!match) throw new Error(`not a memory quantity: ${value}`);
-  const units: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  const units: Record<string, number> = {
+    '': 1,
+    k: 1e3,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
   const unit = units[match[2] ?? ''];
   if (unit === undefined) throw new Error(`unsupported unit in ${value}`);
   return Math.round(Number(match[1]) * unit);
@@ -44,7 +60,11 @@ export function memoryQuantity(value: string | number): number {
  * an emptyDir becomes a tmpfs of its sizeLimit. Fields with no podman equivalent that matters
  * here (probes, seccompProfile RuntimeDefault, which is podman's default too) are left out.
  */
-export function podRun(repo: string, file: string, secretDirs: Readonly<Record<string, string>>): PodRun {
+export function podRun(
+  repo: string,
+  file: string,
+  secretDirs: Readonly<Record<string, string>>,
+): PodRun {
   const deployment = parse(readFileSync(join(repo, file), 'utf8')) as IDeployment;
   const pod = deployment.spec?.template.spec;
   const [container, ...others] = pod?.containers ?? [];
@@ -54,13 +74,15 @@ export function podRun(repo: string, file: string, secretDirs: Readonly<Record<s
   const uid = security.runAsUser ?? podSecurity.runAsUser;
   const gid = security.runAsGroup ?? podSecurity.runAsGroup;
   if (uid === undefined) throw new Error(`${file}: no runAsUser (the image's USER would decide)`);
-  if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) && uid === 0) throw new Error(`${file}: runAsNonRoot with runAsUser 0`);
+  if ((security.runAsNonRoot ?? podSecurity.runAsNonRoot) && uid === 0)
+    throw new Error(`${file}: runAsNonRoot with runAsUser 0`);
 
   const flags: string[] = ['--user', gid === undefined ? String(uid) : `${uid}:${gid}`];
   if (security.readOnlyRootFilesystem) flags.push('--read-only', '--read-only-tmpfs=false');
   for (const cap of security.capabilities?.drop ?? []) flags.push('--cap-drop', cap);
   for (const cap of security.capabilities?.add ?? []) flags.push('--cap-add', cap);
-  if (security.allowPrivilegeEscalation === false) flags.push('--security-opt', 'no-new-privileges');
+  if (security.allowPrivilegeEscalation === false)
+    flags.push('--security-opt', 'no-new-privileges');
   if (security.privileged) flags.push('--privileged');
 
   const limits = container.resources?.limits ?? {};
@@ -70,7 +92,10 @@ export function podRun(repo: string, file: string, secretDirs: Readonly<Record<s
   if (memoryBytes !== undefined) flags.push('--memory', `${memoryBytes}b`);
 
   for (const env of container.env ?? []) {
-    if (env.valueFrom) throw new Error(`${file}: env ${env.name} comes from elsewhere (valueFrom), which this test cannot follow`);
+    if (env.valueFrom)
+      throw new Error(
+        `${file}: env ${env.name} comes from elsewhere (valueFrom), which this test cannot follow`,
+      );
     flags.push('--env', `${env.name}=${env.value ?? ''}`);
   }
 
@@ -80,12 +105,21 @@ export function podRun(repo: string, file: string, secretDirs: Readonly<Record<s
     const volume = volumes.get(mount.name);
     if (volume?.secret?.secretName) {
       const dir = secretDirs[volume.secret.secretName];
-      if (!dir) throw new Error(`${file}: no directory given for the Secret ${volume.secret.secretName}`);
+      if (!dir)
+        throw new Error(`${file}: no directory given for the Secret ${volume.secret.secretName}`);
       // A Secret volume is always read-only, whatever the mount says.
       flags.push('--volume', `${dir}:${mount.mountPath}:ro`);
-      secretVolumes.push({ name: mount.name, secretName: volume.secret.secretName, mountPath: mount.mountPath, mode: volume.secret.defaultMode ?? SECRET_DEFAULT_MODE });
+      secretVolumes.push({
+        name: mount.name,
+        secretName: volume.secret.secretName,
+        mountPath: mount.mountPath,
+        mode: volume.secret.defaultMode ?? SECRET_DEFAULT_MODE,
+      });
     } else if (volume?.emptyDir) {
-      const size = volume.emptyDir.sizeLimit === undefined ? '' : `,size=${memoryQuantity(volume.emptyDir.sizeLimit)}`;
+      const size =
+        volume.emptyDir.sizeLimit === undefined
+          ? ''
+          : `,size=${memoryQuantity(volume.emptyDir.sizeLimit)}`;
       // An emptyDir is a fresh directory every pod user can write (0777 on the node).
       flags.push('--tmpfs', `${mount.mountPath}:rw,mode=1777${size}`);
     } else {
@@ -94,6 +128,16 @@ export function podRun(repo: string, file: string, secretDirs: Readonly<Record<s
   }
 
   const ports = (container.ports ?? []).map((p) => p.containerPort);
-  if (ports.length !== 1 || ports[0] === undefined) throw new Error(`${file}: expected one container port`);
-  return { image: container.image ?? '', flags, containerPort: ports[0], secretVolumes, uid, gid, cpus, memoryBytes };
+  if (ports.length !== 1 || ports[0] === undefined)
+    throw new Error(`${file}: expected one container port`);
+  return {
+    image: container.image ?? '',
+    flags,
+    containerPort: ports[0],
+    secretVolumes,
+    uid,
+    gid,
+    cpus,
+    memoryBytes,
+  };
 }

@@ -20,13 +20,23 @@ const e = containerEngine();
 if (typeof e === 'string') {
   console.log(`nothing prepared: ${e}`);
 } else {
-  const froms = new Set(IMAGE_APPS.flatMap((app) => parseDockerfile(readFileSync(join(repo, `apps/${app}/Dockerfile`), 'utf8')).map((s) => s.from)));
+  const froms = new Set(
+    IMAGE_APPS.flatMap((app) =>
+      parseDockerfile(readFileSync(join(repo, `apps/${app}/Dockerfile`), 'utf8')).map(
+        (s) => s.from,
+      ),
+    ),
+  );
   for (const from of froms) {
     const base = nodeBaseImage(e, repo, from);
-    console.log(`${base.image}${base.standIn ? ` (stand-in for ${from})` : ''}: ready in ${base.seconds.toFixed(0)} s`);
+    console.log(
+      `${base.image}${base.standIn ? ` (stand-in for ${from})` : ''}: ready in ${base.seconds.toFixed(0)} s`,
+    );
     const built = await Promise.allSettled(IMAGE_APPS.map((app) => buildImage(e, repo, app, base)));
     built.forEach((result, i) => {
-console.log(`${IMAGE_APPS[i]}: ${result.status === 'fulfilled' ? `built in ${result.value.toFixed(0)} s` : String(result.reason)}`);
-});
+      console.log(
+        `${IMAGE_APPS[i]}: ${result.status === 'fulfilled' ? `built in ${result.value.toFixed(0)} s` : String(result.reason)}`,
+      );
+    });
   }
 }

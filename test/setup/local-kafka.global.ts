@@ -16,7 +16,11 @@ export interface ProvidedKafka {
   readonly username: string;
   readonly password: string;
   readonly topicPrefix: string;
-  readonly other: { readonly username: string; readonly password: string; readonly topicPrefix: string };
+  readonly other: {
+    readonly username: string;
+    readonly password: string;
+    readonly topicPrefix: string;
+  };
   readonly caPem: string;
   readonly logFile: string;
   /** A binding directory for each binding format and security mode the broker serves. */
@@ -36,13 +40,20 @@ let bindings: SecurityBindings = {};
 const testLogFile = join(tmpdir(), `demo-kafka-test-logs-${randomUUID()}.ndjson`);
 
 /** Passwords the tests use on purpose (wrong ones included), which no log line may hold. */
-const TEST_SECRET_PATTERNS = [/wrong-[0-9a-f]{8}-[0-9a-f]{4}/, new RegExp(NOT_YET_PASSWORD), /tok-[0-9a-f]{8}-[0-9a-f]{4}/];
+const TEST_SECRET_PATTERNS = [
+  /wrong-[0-9a-f]{8}-[0-9a-f]{4}/,
+  new RegExp(NOT_YET_PASSWORD),
+  /tok-[0-9a-f]{8}-[0-9a-f]{4}/,
+];
 
 /** TEST_KAFKA_BROKERS=3 runs the whole kafka project against a three-broker cluster (default: one broker). */
 const brokers = Number(process.env.TEST_KAFKA_BROKERS ?? 1);
 
 export async function setup(project: TestProject): Promise<void> {
-  kafka = await startLocalKafkaOrCluster({ brokers, log: (line) => console.log(`[local-kafka] ${line}`) });
+  kafka = await startLocalKafkaOrCluster({
+    brokers,
+    log: (line) => console.log(`[local-kafka] ${line}`),
+  });
   const other = kafka.extraUsers[0];
   if (!other) throw new Error('local-kafka started without its second user');
   bindings = writeSecurityBindings(kafka);
@@ -63,7 +74,9 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  const secrets = kafka ? [kafka.user.password, ...kafka.extraUsers.map((u) => u.password), ...clientKeyLines(bindings)] : [];
+  const secrets = kafka
+    ? [kafka.user.password, ...kafka.extraUsers.map((u) => u.password), ...clientKeyLines(bindings)]
+    : [];
   await kafka?.stop();
   kafka = undefined;
   scanLogsForSecrets(secrets);
@@ -74,8 +87,14 @@ function scanLogsForSecrets(secrets: readonly string[]): void {
   if (!existsSync(testLogFile)) return;
   const lines = readFileSync(testLogFile, 'utf8').split('\n');
   rmSync(testLogFile, { force: true });
-  const leaks = lines.filter((line) => secrets.some((secret) => line.includes(secret)) || TEST_SECRET_PATTERNS.some((p) => p.test(line)));
-  console.log(`[secret scan] ${lines.length} log lines written by the apps during the run, ${leaks.length} holding a secret`);
+  const leaks = lines.filter(
+    (line) =>
+      secrets.some((secret) => line.includes(secret)) ||
+      TEST_SECRET_PATTERNS.some((p) => p.test(line)),
+  );
+  console.log(
+    `[secret scan] ${lines.length} log lines written by the apps during the run, ${leaks.length} holding a secret`,
+  );
   if (leaks.length > 0) {
     const message = `[secret scan] FAILED: a secret is in ${leaks.length} log lines, e.g. (masked): ${leaks[0]?.slice(0, 300).replace(/[A-Za-z0-9_-]{20,}/g, '***')}`;
     // vitest only logs an error thrown by a global teardown; the exit code must say it too.

@@ -6,7 +6,10 @@ import { OpenApiContract } from './openapi-contract.js';
 type App = Parameters<typeof request>[0];
 type Test = ReturnType<ReturnType<typeof request>['get']>;
 /** supertest's request builder, with every answer held to the app's OpenAPI document. */
-export type ContractRequest = Record<'get' | 'post' | 'put' | 'delete' | 'patch' | 'head' | 'options', (url: string) => Test> & { readonly contract: OpenApiContract };
+export type ContractRequest = Record<
+  'get' | 'post' | 'put' | 'delete' | 'patch' | 'head' | 'options',
+  (url: string) => Test
+> & { readonly contract: OpenApiContract };
 
 /** The exchange a supertest response records, as the contract judges it. */
 function exchangeOf(res: Response): Parameters<OpenApiContract['check']>[0] {

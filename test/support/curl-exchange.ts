@@ -19,9 +19,12 @@ export function curlExchange(verbose: string, body: string): Exchange {
     else if (statusLine) {
       status = Number(statusLine[1]);
       responseHeaders = {};
-    } else if (header?.[1] === '>') requestHeaders[(header[2] ?? '').toLowerCase()] = header[3] ?? '';
-    else if (header?.[1] === '<') responseHeaders[(header[2] ?? '').toLowerCase()] = header[3] ?? '';
+    } else if (header?.[1] === '>')
+      requestHeaders[(header[2] ?? '').toLowerCase()] = header[3] ?? '';
+    else if (header?.[1] === '<')
+      responseHeaders[(header[2] ?? '').toLowerCase()] = header[3] ?? '';
   }
-  if (method === '' || status === 0) throw new Error(`no request or response in curl's verbose output:\n${verbose}`);
+  if (method === '' || status === 0)
+    throw new Error(`no request or response in curl's verbose output:\n${verbose}`);
   return { method, url, requestHeaders, status, responseHeaders, body };
 }

@@ -29,20 +29,28 @@ export function parseDockerfile(text: string): Stage[] {
     // Comment lines inside a continued instruction are dropped, as BuildKit does.
     if (pending && line.trimStart().startsWith('#')) return;
     const part = line.endsWith('\\') ? line.slice(0, -1) : line;
-    pending = pending ? { text: `${pending.text} ${part.trim()}`, line: pending.line } : { text: part.trim(), line: index + 1 };
+    pending = pending
+      ? { text: `${pending.text} ${part.trim()}`, line: pending.line }
+      : { text: part.trim(), line: index + 1 };
     if (!line.endsWith('\\')) {
       const [keyword = '', ...rest] = pending.text.split(/\s+/);
-      instructions.push({ keyword: keyword.toUpperCase(), args: rest.join(' '), line: pending.line });
+      instructions.push({
+        keyword: keyword.toUpperCase(),
+        args: rest.join(' '),
+        line: pending.line,
+      });
       pending = undefined;
     }
   });
-  if (pending) throw new Error(`line ${pending.line}: the last instruction ends with a line continuation`);
+  if (pending)
+    throw new Error(`line ${pending.line}: the last instruction ends with a line continuation`);
 
   const stages: { from: string; name: string | undefined; instructions: Instruction[] }[] = [];
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(instruction.args);
-      if (!match?.[1]) throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
+      if (!match?.[1])
+        throw new Error(`line ${instruction.line}: cannot read FROM ${instruction.args}`);
       stages.push({ from: match[1], name: match[2], instructions: [] });
     } else {
       const stage = stages.at(-1);

@@ -10,7 +10,10 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
     .filter((line) => line !== '' && !line.startsWith('#'))
     .map((line) => {
       const negated = line.startsWith('!');
-      const pattern = (negated ? line.slice(1) : line).trim().replace(/^\/+/, '').replace(/\/+$/, '');
+      const pattern = (negated ? line.slice(1) : line)
+        .trim()
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
       return { negated, regex: globToRegex(pattern) };
     });
   const matches = (path: string): boolean => {
@@ -19,7 +22,10 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
     return excluded;
   };
   return (path: string): boolean => {
-    const segments = path.replace(/^\.\/+/, '').replace(/\/+$/, '').split('/');
+    const segments = path
+      .replace(/^\.\/+/, '')
+      .replace(/\/+$/, '')
+      .split('/');
     return segments.some((_, index) => matches(segments.slice(0, index + 1).join('/')));
   };
 }

@@ -50,27 +50,52 @@ export interface FaultWindowOptions {
 export async function faultWindow(options: FaultWindowOptions): Promise<FaultReport> {
   const { name, stream } = options;
   const reconnectsBefore = stream.reconnects();
-  const load = steadyPosts(`${options.producerUrl}/messages`, name, options.intervalMs, options.produceTimeoutMs + 5_000);
+  const load = steadyPosts(
+    `${options.producerUrl}/messages`,
+    name,
+    options.intervalMs,
+    options.produceTimeoutMs + 5_000,
+  );
   let readyAfterWholeMs = 0;
   let outcomes: PostOutcome[] = [];
   try {
-    await waitFor(() => load.acknowledged().length >= 10, 15_000, () => `no POST of ${name} acknowledged before the fault`);
+    await waitFor(
+      () => load.acknowledged().length >= 10,
+      15_000,
+      () => `no POST of ${name} acknowledged before the fault`,
+    );
     await options.fault();
     await options.whole();
     const whole = Date.now();
-    await waitFor(options.ready, 15_000, () => 'the apps were not ready within 15 s of the cluster being whole');
+    await waitFor(
+      options.ready,
+      15_000,
+      () => 'the apps were not ready within 15 s of the cluster being whole',
+    );
     readyAfterWholeMs = Date.now() - whole;
     const ackedBefore = load.acknowledged().length;
-    await waitFor(() => load.acknowledged().length >= ackedBefore + 10, 15_000, () => `POSTs of ${name} not acknowledged after the cluster was whole`);
+    await waitFor(
+      () => load.acknowledged().length >= ackedBefore + 10,
+      15_000,
+      () => `POSTs of ${name} not acknowledged after the cluster was whole`,
+    );
   } finally {
     // Also when a step failed: the POSTs must not go on into the next scenario.
     outcomes = await load.stop();
   }
 
   const acknowledged = outcomes.filter((o) => o.status === 200).map((o) => o.value);
-  const ours = (): string[] => stream.events().map((e) => e.data).filter((d) => d.startsWith(`${name}-`));
+  const ours = (): string[] =>
+    stream
+      .events()
+      .map((e) => e.data)
+      .filter((d) => d.startsWith(`${name}-`));
   const wanted = new Set(acknowledged);
-  await waitFor(() => new Set(ours().filter((d) => wanted.has(d))).size >= wanted.size, 30_000, () => `${name}: the stream has ${ours().length} of ${wanted.size} acknowledged values`);
+  await waitFor(
+    () => new Set(ours().filter((d) => wanted.has(d))).size >= wanted.size,
+    30_000,
+    () => `${name}: the stream has ${ours().length} of ${wanted.size} acknowledged values`,
+  );
   const counts = new Map<string, number>();
   for (const value of ours()) counts.set(value, (counts.get(value) ?? 0) + 1);
   const unavailable = outcomes.filter((o) => o.status === 503);
@@ -82,11 +107,20 @@ export async function faultWindow(options: FaultWindowOptions): Promise<FaultRep
     longest503Ms: Math.max(0, ...unavailable.map((o) => o.ms)),
     other: outcomes.filter((o) => o.status !== 200 && o.status !== 503),
     slowestMs: Math.max(0, ...outcomes.map((o) => o.ms)),
-    unavailableWindowMs: unavailable.length === 0 ? 0 : Math.max(...unavailable.map((o) => o.startedAt + o.ms)) - Math.min(...unavailable.map((o) => o.startedAt)),
+    unavailableWindowMs:
+      unavailable.length === 0
+        ? 0
+        : Math.max(...unavailable.map((o) => o.startedAt + o.ms)) -
+          Math.min(...unavailable.map((o) => o.startedAt)),
     notExactlyOnce: acknowledged.filter((value) => counts.get(value) !== 1),
     duplicates: [...counts].filter(([, count]) => count > 1).map(([value]) => value),
     reconnects: stream.reconnects() - reconnectsBefore,
-    longestStreamLagMs: Math.max(0, ...outcomes.filter((o) => o.status === 200).map((o) => (stream.arrivedAt(o.value) ?? Number.NaN) - (o.startedAt + o.ms))),
+    longestStreamLagMs: Math.max(
+      0,
+      ...outcomes
+        .filter((o) => o.status === 200)
+        .map((o) => (stream.arrivedAt(o.value) ?? Number.NaN) - (o.startedAt + o.ms)),
+    ),
     readyAfterWholeMs,
     outcomes,
   };

@@ -21,7 +21,8 @@ export async function groupCoordinatorOf(adminBroker: string, groupId: string): 
     const hash = javaStringHash(groupId);
     const index = (hash === -2147483648 ? 0 : Math.abs(hash)) % partitions.length;
     const leader = partitions.find((p) => p.partitionId === index)?.leader;
-    if (leader === undefined || leader < 0) throw new Error(`__consumer_offsets partition ${index} has no leader`);
+    if (leader === undefined || leader < 0)
+      throw new Error(`__consumer_offsets partition ${index} has no leader`);
     return leader;
   } finally {
     await admin.disconnect();

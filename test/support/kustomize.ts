@@ -40,13 +40,16 @@ export function readKustomization(root: string, dir: string): Kustomization {
     throw new Error(`${file} is not a kustomize.config.k8s.io/v1beta1 Kustomization`);
   }
   const unsupported = Object.keys(doc).filter((key) => !SUPPORTED_FIELDS.has(key));
-  if (unsupported.length > 0) throw new Error(`${file} uses fields this check does not render: ${unsupported.join(', ')}`);
+  if (unsupported.length > 0)
+    throw new Error(`${file} uses fields this check does not render: ${unsupported.join(', ')}`);
   const resources = stringList(doc.resources ?? [], `${file} resources`);
   const patchEntries = doc.patches ?? [];
   if (!Array.isArray(patchEntries)) throw new Error(`${file} patches is not a list`);
   const patches = patchEntries.map((entry: unknown, index) => {
     if (!isYamlMap(entry) || typeof entry.path !== 'string' || Object.keys(entry).length !== 1) {
-      throw new Error(`${file} patches[${index}] must be { path: <file> } (inline patches and targets are not rendered here)`);
+      throw new Error(
+        `${file} patches[${index}] must be { path: <file> } (inline patches and targets are not rendered here)`,
+      );
     }
     return entry.path;
   });
@@ -54,8 +57,14 @@ export function readKustomization(root: string, dir: string): Kustomization {
   if (!Array.isArray(imageEntries)) throw new Error(`${file} images is not a list`);
   const images = imageEntries.map((entry: unknown, index): ImageOverride => {
     const fields = ['name', 'newName', 'newTag', 'digest'];
-    if (!isYamlMap(entry) || typeof entry.name !== 'string' || Object.entries(entry).some(([k, v]) => !fields.includes(k) || typeof v !== 'string')) {
-      throw new Error(`${file} images[${index}] must be { name, newName?, newTag?, digest? } strings`);
+    if (
+      !isYamlMap(entry) ||
+      typeof entry.name !== 'string' ||
+      Object.entries(entry).some(([k, v]) => !fields.includes(k) || typeof v !== 'string')
+    ) {
+      throw new Error(
+        `${file} images[${index}] must be { name, newName?, newTag?, digest? } strings`,
+      );
     }
     return entry as unknown as ImageOverride;
   });
@@ -63,7 +72,8 @@ export function readKustomization(root: string, dir: string): Kustomization {
 }
 
 function stringList(value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) throw new Error(`${what} is not a list of strings`);
+  if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string'))
+    throw new Error(`${what} is not a list of strings`);
   return value;
 }
 
@@ -80,10 +90,14 @@ export function renderKustomization(root: string, dir: string): YamlMap[] {
   for (const entry of kustomization.resources) {
     const path = join(dir, entry);
     const abs = join(root, path);
-    if (!existsSync(abs)) throw new Error(`${dir}/kustomization.yaml lists ${entry}, which does not exist`);
-    const added = statSync(abs).isDirectory() ? renderKustomization(root, relative(root, resolve(abs))) : readYamlDocuments(abs, path);
+    if (!existsSync(abs))
+      throw new Error(`${dir}/kustomization.yaml lists ${entry}, which does not exist`);
+    const added = statSync(abs).isDirectory()
+      ? renderKustomization(root, relative(root, resolve(abs)))
+      : readYamlDocuments(abs, path);
     for (const resource of added) {
-      if (rendered.some((r) => resourceId(r) === resourceId(resource))) throw new Error(`${dir}: ${resourceId(resource)} is defined twice`);
+      if (rendered.some((r) => resourceId(r) === resourceId(resource)))
+        throw new Error(`${dir}: ${resourceId(resource)} is defined twice`);
       rendered.push(resource);
     }
   }
@@ -92,11 +106,14 @@ export function renderKustomization(root: string, dir: string): YamlMap[] {
     for (const patch of readYamlDocuments(join(root, path), path)) {
       const index = rendered.findIndex((r) => resourceId(r) === resourceId(patch));
       const target = rendered[index];
-      if (!target) throw new Error(`${path} patches ${resourceId(patch)}, which ${dir} does not have`);
+      if (!target)
+        throw new Error(`${path} patches ${resourceId(patch)}, which ${dir} does not have`);
       rendered[index] = mergeMap(target, patch, '');
     }
   }
-  return kustomization.images.length === 0 ? rendered : rendered.map((resource) => withImages(resource, kustomization.images));
+  return kustomization.images.length === 0
+    ? rendered
+    : rendered.map((resource) => withImages(resource, kustomization.images));
 }
 
 /** Applies `images` overrides to the containers of a workload, as kustomize does. */
@@ -111,12 +128,20 @@ function withImages(resource: YamlMap, images: readonly ImageOverride[]): YamlMa
     const override = images.find((image) => image.name === name);
     if (!override) return container;
     const newName = override.newName ?? name;
-    const image = override.digest ? `${newName}@${override.digest}` : `${newName}${(override.newTag ?? tag) ? `:${override.newTag ?? tag}` : ''}`;
+    const image = override.digest
+      ? `${newName}@${override.digest}`
+      : `${newName}${(override.newTag ?? tag) ? `:${override.newTag ?? tag}` : ''}`;
     return { ...container, image };
   };
   const containers = Array.isArray(pod.containers) ? pod.containers.map(retag) : pod.containers;
-  const initContainers = Array.isArray(pod.initContainers) ? pod.initContainers.map(retag) : pod.initContainers;
-  const newPod: YamlMap = { ...pod, containers, ...(initContainers === undefined ? {} : { initContainers }) };
+  const initContainers = Array.isArray(pod.initContainers)
+    ? pod.initContainers.map(retag)
+    : pod.initContainers;
+  const newPod: YamlMap = {
+    ...pod,
+    containers,
+    ...(initContainers === undefined ? {} : { initContainers }),
+  };
   return { ...resource, spec: { ...spec, template: { ...template, spec: newPod } } };
 }
 
@@ -138,7 +163,8 @@ function mergeMap(base: YamlMap, patch: YamlMap, at: string): YamlMap {
     const path = `${at}.${key}`;
     if (key.startsWith('$')) throw new Error(`unsupported directive ${key} at ${at || '.'}`);
     if (value === null) delete out[key];
-    else if (Array.isArray(value) && Array.isArray(out[key])) out[key] = mergeList(out[key], value, key, path);
+    else if (Array.isArray(value) && Array.isArray(out[key]))
+      out[key] = mergeList(out[key], value, key, path);
     else if (isYamlMap(value) && isYamlMap(out[key])) out[key] = mergeMap(out[key], value, path);
     else out[key] = value;
   }
@@ -153,12 +179,16 @@ function mergeList(base: unknown[], patch: unknown[], field: string, at: string)
   // kubectl kustomize puts the items a patch adds before the ones it merges into.
   const added: unknown[] = [];
   for (const item of patch) {
-    if (!isYamlMap(item) || !(mergeKey in item)) throw new Error(`${at}: each item needs its merge key ${mergeKey}`);
+    if (!isYamlMap(item) || !(mergeKey in item))
+      throw new Error(`${at}: each item needs its merge key ${mergeKey}`);
     const { $patch: directive, ...fields } = item;
-    const index = out.findIndex((existing) => isYamlMap(existing) && existing[mergeKey] === item[mergeKey]);
+    const index = out.findIndex(
+      (existing) => isYamlMap(existing) && existing[mergeKey] === item[mergeKey],
+    );
     const existing = out[index];
     if (directive === 'delete') {
-      if (index < 0) throw new Error(`${at}: deletes ${mergeKey}=${String(item[mergeKey])}, which is not there`);
+      if (index < 0)
+        throw new Error(`${at}: deletes ${mergeKey}=${String(item[mergeKey])}, which is not there`);
       out.splice(index, 1);
     } else if (directive !== undefined) {
       throw new Error(`${at}: unsupported $patch: ${String(directive)}`);

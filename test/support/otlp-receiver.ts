@@ -19,7 +19,10 @@ interface OtlpSpan {
   readonly name: string;
   readonly kind: number;
   readonly attributes?: readonly KeyValue[];
-  readonly events?: ReadonlyArray<{ readonly name: string; readonly attributes?: readonly KeyValue[] }>;
+  readonly events?: ReadonlyArray<{
+    readonly name: string;
+    readonly attributes?: readonly KeyValue[];
+  }>;
   readonly links?: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>;
   readonly status?: { readonly code?: number };
 }
@@ -59,9 +62,15 @@ export interface OtlpReceiver {
 }
 
 const plain = (value: AnyValue): string | number | boolean =>
-  value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '';
+  value.stringValue ??
+  (value.intValue !== undefined ? Number(value.intValue) : undefined) ??
+  value.boolValue ??
+  value.doubleValue ??
+  '';
 
-const attributesOf = (list: readonly KeyValue[] | undefined): Record<string, string | number | boolean> =>
+const attributesOf = (
+  list: readonly KeyValue[] | undefined,
+): Record<string, string | number | boolean> =>
   Object.fromEntries((list ?? []).map(({ key, value }) => [key, plain(value)]));
 
 /** Starts a receiver on a free loopback port. */
@@ -74,9 +83,16 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       let body: ExportRequest;
       try {
-        if (req.method !== 'POST' || req.url !== '/v1/traces' || !req.headers['content-type']?.startsWith('application/json')) throw new Error('not OTLP/JSON traces');
+        if (
+          req.method !== 'POST' ||
+          req.url !== '/v1/traces' ||
+          !req.headers['content-type']?.startsWith('application/json')
+        )
+          throw new Error('not OTLP/JSON traces');
         const raw = Buffer.concat(chunks);
-        body = JSON.parse((req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8')) as ExportRequest;
+        body = JSON.parse(
+          (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'),
+        ) as ExportRequest;
       } catch {
         requests.bad++;
         res.writeHead(400).end();
@@ -85,7 +101,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       for (const resourceSpans of body.resourceSpans ?? []) {
         const resource = attributesOf(resourceSpans.resource?.attributes);
         const service = String(resource['service.name'] ?? '');
-        const pid = typeof resource['process.pid'] === 'number' ? resource['process.pid'] : undefined;
+        const pid =
+          typeof resource['process.pid'] === 'number' ? resource['process.pid'] : undefined;
         for (const scope of resourceSpans.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
             received.push({

@@ -23,18 +23,45 @@ export async function readTopic(
   until: number | ((records: readonly ReadRecord[]) => boolean),
   timeoutMs = 20_000,
 ): Promise<ReadRecord[]> {
-  const done = typeof until === 'number' ? (records: readonly ReadRecord[]) => records.length >= until : until;
-  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: bindingDir }, { topic: 'default', groupId: `reader-${randomUUID()}`, clientId: 'test-read-topic' });
-  const consumer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).consumer({ groupId: binding.groupId });
+  const done =
+    typeof until === 'number' ? (records: readonly ReadRecord[]) => records.length >= until : until;
+  const binding = loadKafkaBinding(
+    { KAFKA_BINDING_DIR: bindingDir },
+    { topic: 'default', groupId: `reader-${randomUUID()}`, clientId: 'test-read-topic' },
+  );
+  const consumer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).consumer({
+    groupId: binding.groupId,
+  });
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} records of ${topic} in ${timeoutMs} ms, not what the test waits for`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `read ${records.length} records of ${topic} in ${timeoutMs} ms, not what the test waits for`,
+            ),
+          ),
+        timeoutMs,
+      );
       void consumer.run({
-        eachMessage: async ({ partition, message }: { partition: number; message: KafkaMessage }) => {
-          records.push({ partition, offset: message.offset, key: message.key, value: message.value, timestamp: message.timestamp, headers: message.headers });
+        eachMessage: async ({
+          partition,
+          message,
+        }: {
+          partition: number;
+          message: KafkaMessage;
+        }) => {
+          records.push({
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            timestamp: message.timestamp,
+            headers: message.headers,
+          });
           if (done(records)) {
             clearTimeout(timer);
             resolve();

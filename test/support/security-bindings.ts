@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import type { BindingFormat, LocalKafka, SecurityMode } from '@demo-kafka/local-kafka';
 
 /** Every binding format with the security modes a user of it can have. */
-export const SECURITY_VARIANTS: ReadonlyArray<{ readonly format: BindingFormat; readonly security: SecurityMode }> = [
+export const SECURITY_VARIANTS: ReadonlyArray<{
+  readonly format: BindingFormat;
+  readonly security: SecurityMode;
+}> = [
   { format: 'walkthrough', security: 'scram-sha-256' },
   { format: 'walkthrough', security: 'scram-sha-512' },
   { format: 'walkthrough', security: 'plain' },
@@ -19,7 +22,8 @@ export type SecurityBindings = Readonly<Record<string, string>>;
 /** The key of the binding with the second user's client certificate. */
 export const OTHER_MTLS = 'other/walkthrough/mtls';
 
-export const variantKey = (v: { format: BindingFormat; security: SecurityMode }): string => `${v.format}/${v.security}`;
+export const variantKey = (v: { format: BindingFormat; security: SecurityMode }): string =>
+  `${v.format}/${v.security}`;
 
 /** Writes one binding directory per {@link SECURITY_VARIANTS} entry into the broker's data directory. */
 export function writeSecurityBindings(kafka: LocalKafka): SecurityBindings {
@@ -33,7 +37,11 @@ export function writeSecurityBindings(kafka: LocalKafka): SecurityBindings {
   const other = kafka.extraUsers[0]?.username;
   if (other) {
     dirs[OTHER_MTLS] = join(kafka.dataDir, 'bindings', 'other-walkthrough-mtls');
-    kafka.writeBinding(dirs[OTHER_MTLS], { format: 'walkthrough', security: 'mtls', username: other });
+    kafka.writeBinding(dirs[OTHER_MTLS], {
+      format: 'walkthrough',
+      security: 'mtls',
+      username: other,
+    });
   }
   return dirs;
 }

@@ -23,7 +23,11 @@ export interface SpawnedApp {
  * Starts `apps/<name>/src/main.ts` with `env` on a free port and waits until it logs that it
  * listens (or exits, for start-up failure tests: then `waitForListening` is false).
  */
-export async function spawnApp(name: 'producer' | 'consumer', env: Record<string, string>, waitForListening = true): Promise<SpawnedApp> {
+export async function spawnApp(
+  name: 'producer' | 'consumer',
+  env: Record<string, string>,
+  waitForListening = true,
+): Promise<SpawnedApp> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
@@ -41,7 +45,10 @@ export async function spawnApp(name: 'producer' | 'consumer', env: Record<string
   );
   if (waitForListening) {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not listen within 30 s:\n${output}`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`${name} did not listen within 30 s:\n${output}`)),
+        30_000,
+      );
       const check = (): void => {
         if (output.includes('"msg":"listening"')) {
           clearTimeout(timer);

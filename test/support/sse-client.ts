@@ -28,49 +28,57 @@ export interface SseStream {
 /** Opens `GET url` with optional headers and resolves once the response head arrived. */
 export function openStream(url: string, headers: Record<string, string> = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const req: ClientRequest = request(url, { headers: { Accept: 'text/event-stream', ...headers } }, (res) => {
-      let raw = '';
-      res.setEncoding('utf8');
-      const waiters = new Set<() => void>();
-      res.on('data', (chunk: string) => {
-        raw += chunk;
-        waiters.forEach((w) => {
-w();
-});
-      });
-      const ended = new Promise<void>((done) => {
-        res.on('end', done);
-        res.on('close', done);
-        res.on('error', done);
-      });
-      const stream: SseStream = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        raw: () => raw,
-        events: () => parseEvents(raw),
-        waitForEvents: (count, timeoutMs = 15_000) =>
-          new Promise((done, fail) => {
-            const check = (): void => {
-              const events = parseEvents(raw);
-              if (events.length >= count) {
+    const req: ClientRequest = request(
+      url,
+      { headers: { Accept: 'text/event-stream', ...headers } },
+      (res) => {
+        let raw = '';
+        res.setEncoding('utf8');
+        const waiters = new Set<() => void>();
+        res.on('data', (chunk: string) => {
+          raw += chunk;
+          waiters.forEach((w) => {
+            w();
+          });
+        });
+        const ended = new Promise<void>((done) => {
+          res.on('end', done);
+          res.on('close', done);
+          res.on('error', done);
+        });
+        const stream: SseStream = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          raw: () => raw,
+          events: () => parseEvents(raw),
+          waitForEvents: (count, timeoutMs = 15_000) =>
+            new Promise((done, fail) => {
+              const check = (): void => {
+                const events = parseEvents(raw);
+                if (events.length >= count) {
+                  waiters.delete(check);
+                  clearTimeout(timer);
+                  done(events);
+                }
+              };
+              const timer = setTimeout(() => {
                 waiters.delete(check);
-                clearTimeout(timer);
-                done(events);
-              }
-            };
-            const timer = setTimeout(() => {
-              waiters.delete(check);
-              fail(new Error(`got ${parseEvents(raw).length} of ${count} events within ${timeoutMs} ms; stream so far:\n${raw.slice(-2000)}`));
-            }, timeoutMs);
-            waiters.add(check);
-            check();
-          }),
-        ended,
-        completed: () => res.complete,
-        close: () => req.destroy(),
-      };
-      resolve(stream);
-    });
+                fail(
+                  new Error(
+                    `got ${parseEvents(raw).length} of ${count} events within ${timeoutMs} ms; stream so far:\n${raw.slice(-2000)}`,
+                  ),
+                );
+              }, timeoutMs);
+              waiters.add(check);
+              check();
+            }),
+          ended,
+          completed: () => res.complete,
+          close: () => req.destroy(),
+        };
+        resolve(stream);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

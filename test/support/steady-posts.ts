@@ -19,7 +19,12 @@ export interface SteadyPosts {
  * keep arriving while Kafka is slow), so a stall shows as requests waiting, not as a lower rate.
  * A request still waiting after `giveUpMs` is cut and recorded as status 0: a hang.
  */
-export function steadyPosts(url: string, prefix: string, intervalMs: number, giveUpMs: number): SteadyPosts {
+export function steadyPosts(
+  url: string,
+  prefix: string,
+  intervalMs: number,
+  giveUpMs: number,
+): SteadyPosts {
   const done: PostOutcome[] = [];
   const waiting = new Set<Promise<void>>();
   let sequence = 0;
@@ -28,7 +33,12 @@ export function steadyPosts(url: string, prefix: string, intervalMs: number, giv
     const startedAt = Date.now();
     let status = 0;
     try {
-      const res = await fetch(url, { method: 'POST', body: value, headers: { 'Content-Type': 'text/plain' }, signal: AbortSignal.timeout(giveUpMs) });
+      const res = await fetch(url, {
+        method: 'POST',
+        body: value,
+        headers: { 'Content-Type': 'text/plain' },
+        signal: AbortSignal.timeout(giveUpMs),
+      });
       await res.arrayBuffer();
       status = res.status;
     } catch {

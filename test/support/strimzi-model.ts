@@ -18,9 +18,16 @@ export function strimziModelClasspath(): Promise<string> {
 
 /** Reads the kafka.strimzi.io resources in `files` into Strimzi's own Java model and returns its verdict on each. */
 export function checkWithStrimziModel(classpath: string, files: readonly string[]): ModelVerdict[] {
-  const result = spawnSync('java', ['-cp', classpath, join(MODEL_DIR, 'ValidateStrimziResources.java'), ...files], { encoding: 'utf8' });
+  const result = spawnSync(
+    'java',
+    ['-cp', classpath, join(MODEL_DIR, 'ValidateStrimziResources.java'), ...files],
+    { encoding: 'utf8' },
+  );
   if (result.error) throw result.error;
   const lines = result.stdout.split('\n').filter((line) => /^(OK|ERROR) /.test(line));
-  if (lines.length === 0) throw new Error(`the Strimzi model check printed no verdict (exit ${result.status}): ${result.stderr.slice(-2000)}`);
+  if (lines.length === 0)
+    throw new Error(
+      `the Strimzi model check printed no verdict (exit ${result.status}): ${result.stderr.slice(-2000)}`,
+    );
   return lines.map((line) => ({ ok: line.startsWith('OK '), line }));
 }

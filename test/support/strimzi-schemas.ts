@@ -17,7 +17,11 @@ import type { YamlMap } from './yaml-documents.js';
 type Schema = Record<string, unknown>;
 
 const str: Schema = { type: 'string', minLength: 1 };
-const obj = (properties: Record<string, Schema>, required: string[] = [], closed = true): Schema => ({
+const obj = (
+  properties: Record<string, Schema>,
+  required: string[] = [],
+  closed = true,
+): Schema => ({
   type: 'object',
   properties,
   required,
@@ -26,10 +30,33 @@ const obj = (properties: Record<string, Schema>, required: string[] = [], closed
 const open: Schema = { type: 'object' };
 const enumOf = (...values: string[]): Schema => ({ type: 'string', enum: values });
 
-const metadata = obj({ name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }, namespace: str, labels: open, annotations: open }, ['name']);
-const clusterLabel = obj({ metadata: obj({ labels: obj({ 'strimzi.io/cluster': str }, ['strimzi.io/cluster'], false) }, ['labels'], false) }, ['metadata'], false);
+const metadata = obj(
+  {
+    name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
+    namespace: str,
+    labels: open,
+    annotations: open,
+  },
+  ['name'],
+);
+const clusterLabel = obj(
+  {
+    metadata: obj(
+      { labels: obj({ 'strimzi.io/cluster': str }, ['strimzi.io/cluster'], false) },
+      ['labels'],
+      false,
+    ),
+  },
+  ['metadata'],
+  false,
+);
 const resource = (apiVersion: string, kind: string, spec: Schema): Schema =>
-  obj({ apiVersion: { const: apiVersion }, kind: { const: kind }, metadata, spec }, ['apiVersion', 'kind', 'metadata', 'spec']);
+  obj({ apiVersion: { const: apiVersion }, kind: { const: kind }, metadata, spec }, [
+    'apiVersion',
+    'kind',
+    'metadata',
+    'spec',
+  ]);
 
 const listener = obj(
   {
@@ -37,7 +64,11 @@ const listener = obj(
     port: { type: 'integer', minimum: 9092 },
     type: enumOf('internal', 'route', 'loadbalancer', 'nodeport', 'ingress', 'cluster-ip'),
     tls: { type: 'boolean' },
-    authentication: obj({ type: enumOf('tls', 'scram-sha-512', 'oauth', 'custom') }, ['type'], false),
+    authentication: obj(
+      { type: enumOf('tls', 'scram-sha-512', 'oauth', 'custom') },
+      ['type'],
+      false,
+    ),
     configuration: open,
     networkPolicyPeers: { type: 'array' },
   },
@@ -51,16 +82,38 @@ const kafka = resource(
     {
       kafka: obj(
         {
-          version: str, metadataVersion: str, image: str, config: open, rack: open, jvmOptions: open, jmxOptions: open,
-          resources: open, metricsConfig: open, logging: open, template: open, tieredStorage: open, quotas: open,
-          livenessProbe: open, readinessProbe: open, brokerRackInitImage: str,
+          version: str,
+          metadataVersion: str,
+          image: str,
+          config: open,
+          rack: open,
+          jvmOptions: open,
+          jmxOptions: open,
+          resources: open,
+          metricsConfig: open,
+          logging: open,
+          template: open,
+          tieredStorage: open,
+          quotas: open,
+          livenessProbe: open,
+          readinessProbe: open,
+          brokerRackInitImage: str,
           listeners: { type: 'array', minItems: 1, items: listener },
           authorization: obj({ type: enumOf('simple', 'keycloak', 'custom') }, ['type'], false),
         },
         ['listeners'],
       ),
-      entityOperator: obj({ topicOperator: open, userOperator: open, tlsSidecar: open, template: open }),
-      clusterCa: open, clientsCa: open, cruiseControl: open, kafkaExporter: open, maintenanceTimeWindows: { type: 'array' },
+      entityOperator: obj({
+        topicOperator: open,
+        userOperator: open,
+        tlsSidecar: open,
+        template: open,
+      }),
+      clusterCa: open,
+      clientsCa: open,
+      cruiseControl: open,
+      kafkaExporter: open,
+      maintenanceTimeWindows: { type: 'array' },
     },
     ['kafka'],
   ),
@@ -71,7 +124,11 @@ const storageVolume = obj(
     id: { type: 'integer', minimum: 0 },
     type: enumOf('persistent-claim', 'ephemeral'),
     size: { type: 'string', pattern: '^[0-9]+([KMGTPE]i?)?$' },
-    class: str, deleteClaim: { type: 'boolean' }, kraftMetadata: enumOf('shared'), selector: open, overrides: { type: 'array' },
+    class: str,
+    deleteClaim: { type: 'boolean' },
+    kraftMetadata: enumOf('shared'),
+    selector: open,
+    overrides: { type: 'array' },
     sizeLimit: str,
   },
   ['type'],
@@ -83,14 +140,27 @@ const kafkaNodePool = resource(
   obj(
     {
       replicas: { type: 'integer', minimum: 0 },
-      roles: { type: 'array', minItems: 1, uniqueItems: true, items: enumOf('controller', 'broker') },
+      roles: {
+        type: 'array',
+        minItems: 1,
+        uniqueItems: true,
+        items: enumOf('controller', 'broker'),
+      },
       storage: {
         oneOf: [
-          obj({ type: { const: 'jbod' }, volumes: { type: 'array', minItems: 1, items: storageVolume } }, ['type', 'volumes']),
+          obj(
+            {
+              type: { const: 'jbod' },
+              volumes: { type: 'array', minItems: 1, items: storageVolume },
+            },
+            ['type', 'volumes'],
+          ),
           storageVolume,
         ],
       },
-      resources: open, jvmOptions: open, template: open,
+      resources: open,
+      jvmOptions: open,
+      template: open,
     },
     ['replicas', 'roles', 'storage'],
   ),
@@ -99,13 +169,29 @@ const kafkaNodePool = resource(
 const aclRule = obj(
   {
     resource: obj(
-      { type: enumOf('topic', 'group', 'cluster', 'transactionalId'), name: str, patternType: enumOf('literal', 'prefix') },
+      {
+        type: enumOf('topic', 'group', 'cluster', 'transactionalId'),
+        name: str,
+        patternType: enumOf('literal', 'prefix'),
+      },
       ['type'],
     ),
     operations: {
       type: 'array',
       minItems: 1,
-      items: enumOf('Read', 'Write', 'Create', 'Delete', 'Alter', 'Describe', 'ClusterAction', 'AlterConfigs', 'DescribeConfigs', 'IdempotentWrite', 'All'),
+      items: enumOf(
+        'Read',
+        'Write',
+        'Create',
+        'Delete',
+        'Alter',
+        'Describe',
+        'ClusterAction',
+        'AlterConfigs',
+        'DescribeConfigs',
+        'IdempotentWrite',
+        'All',
+      ),
     },
     host: str,
     type: enumOf('allow', 'deny'),
@@ -118,8 +204,14 @@ const kafkaUser = resource(
   'KafkaUser',
   obj(
     {
-      authentication: obj({ type: enumOf('tls', 'tls-external', 'scram-sha-512'), password: open }, ['type']),
-      authorization: obj({ type: enumOf('simple'), acls: { type: 'array', items: aclRule } }, ['type', 'acls']),
+      authentication: obj(
+        { type: enumOf('tls', 'tls-external', 'scram-sha-512'), password: open },
+        ['type'],
+      ),
+      authorization: obj({ type: enumOf('simple'), acls: { type: 'array', items: aclRule } }, [
+        'type',
+        'acls',
+      ]),
       quotas: open,
       template: open,
     },
@@ -133,7 +225,15 @@ const kafkaAccess = resource(
   obj(
     {
       kafka: obj({ name: str, namespace: str, listener: str }, ['name']),
-      user: obj({ apiGroup: { const: 'kafka.strimzi.io' }, kind: { const: 'KafkaUser' }, name: str, namespace: str }, ['apiGroup', 'kind', 'name']),
+      user: obj(
+        {
+          apiGroup: { const: 'kafka.strimzi.io' },
+          kind: { const: 'KafkaUser' },
+          name: str,
+          namespace: str,
+        },
+        ['apiGroup', 'kind', 'name'],
+      ),
       secretName: str,
       template: open,
     },
@@ -150,15 +250,21 @@ const compiled: Record<string, ValidateFunction> = {
 };
 
 function describeErrors(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('; ');
+  return (errors ?? [])
+    .map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message ?? ''}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    )
+    .join('; ');
 }
 
 /** Validators by `apiVersion/kind`, each throwing with every schema error it finds. */
-export const STRIMZI_VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = Object.fromEntries(
-  Object.entries(compiled).map(([type, validate]) => [
-    type,
-    (r: YamlMap) => {
-      if (!validate(r)) throw new Error(`${type}: ${describeErrors(validate.errors)}`);
-    },
-  ]),
-);
+export const STRIMZI_VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> =
+  Object.fromEntries(
+    Object.entries(compiled).map(([type, validate]) => [
+      type,
+      (r: YamlMap) => {
+        if (!validate(r)) throw new Error(`${type}: ${describeErrors(validate.errors)}`);
+      },
+    ]),
+  );

@@ -8,7 +8,11 @@ import { inject } from 'vitest';
  * teardown scans for secrets. Its level is the chattiest, so a leak anywhere would show.
  */
 export function testLogger(name: string): Logger {
-  return createLogger(name, 'debug', pino.destination({ dest: inject('testLogFile'), sync: true, append: true }));
+  return createLogger(
+    name,
+    'debug',
+    pino.destination({ dest: inject('testLogFile'), sync: true, append: true }),
+  );
 }
 
 /** Adds a spawned process's output to the scanned log. */

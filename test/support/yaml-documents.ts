@@ -25,11 +25,16 @@ export function yamlFilesUnder(root: string, dir: string): string[] {
 }
 
 function documentsAs(text: string, version: '1.1' | '1.2', file: string): unknown[] {
-  return parseAllDocuments(text, { version, uniqueKeys: true, prettyErrors: true }).map((doc, index) => {
-    const problems = [...doc.errors, ...doc.warnings];
-    if (problems.length > 0) throw new Error(`${file} document ${index + 1} (YAML ${version}): ${problems.map((p) => p.message).join('; ')}`);
-    return doc.toJS();
-  });
+  return parseAllDocuments(text, { version, uniqueKeys: true, prettyErrors: true }).map(
+    (doc, index) => {
+      const problems = [...doc.errors, ...doc.warnings];
+      if (problems.length > 0)
+        throw new Error(
+          `${file} document ${index + 1} (YAML ${version}): ${problems.map((p) => p.message).join('; ')}`,
+        );
+      return doc.toJS();
+    },
+  );
 }
 
 /** The path of the first value that differs between `a` and `b`, or undefined. */
@@ -62,7 +67,8 @@ export function readYamlDocuments(path: string, file = path): YamlMap[] {
   const asYaml12 = documentsAs(text, '1.2', file);
   const asYaml11 = documentsAs(text, '1.1', file);
   const differs = firstDifference(asYaml12, asYaml11, '');
-  if (differs !== undefined) throw new Error(`${file}: ${differs || '/'} reads differently as YAML 1.1 and 1.2; quote it`);
+  if (differs !== undefined)
+    throw new Error(`${file}: ${differs || '/'} reads differently as YAML 1.1 and 1.2; quote it`);
   return asYaml12.map((doc, index) => {
     if (!isYamlMap(doc)) throw new Error(`${file} document ${index + 1} is not a mapping`);
     return doc;

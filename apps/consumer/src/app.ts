@@ -1,4 +1,16 @@
-import { API_DOCUMENT_PATHS, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestId, requestLogging, type AppMetrics, type Logger, type Readiness } from '@demo-kafka/app-kit';
+import {
+  API_DOCUMENT_PATHS,
+  cors,
+  healthRoutes,
+  jsonDocumentRoute,
+  notFound,
+  problemHandler,
+  requestId,
+  requestLogging,
+  type AppMetrics,
+  type Logger,
+  type Readiness,
+} from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { consumerAsyncApi } from './http/consumer-asyncapi.js';

@@ -14,10 +14,30 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
   const registers = [registry];
   return {
     clients: new Gauge({ name: 'sse_clients', help: 'Connected SSE clients', registers }),
-    eventsSent: new Counter({ name: 'sse_events_sent_total', help: 'Events written to SSE clients (replays included)', registers }),
-    slowClientDisconnects: new Counter({ name: 'sse_slow_client_disconnects_total', help: 'Clients disconnected for not keeping up', registers }),
-    rejectedClients: new Counter({ name: 'sse_rejected_clients_total', help: 'Clients refused because MAX_CLIENTS were connected', registers }),
-    recordsConsumed: new Counter({ name: 'kafka_records_consumed_total', help: 'Records consumed from Kafka (redeliveries not counted)', registers }),
-    bufferedRecords: new Gauge({ name: 'sse_replay_buffer_records', help: 'Records held for replay', registers }),
+    eventsSent: new Counter({
+      name: 'sse_events_sent_total',
+      help: 'Events written to SSE clients (replays included)',
+      registers,
+    }),
+    slowClientDisconnects: new Counter({
+      name: 'sse_slow_client_disconnects_total',
+      help: 'Clients disconnected for not keeping up',
+      registers,
+    }),
+    rejectedClients: new Counter({
+      name: 'sse_rejected_clients_total',
+      help: 'Clients refused because MAX_CLIENTS were connected',
+      registers,
+    }),
+    recordsConsumed: new Counter({
+      name: 'kafka_records_consumed_total',
+      help: 'Records consumed from Kafka (redeliveries not counted)',
+      registers,
+    }),
+    bufferedRecords: new Gauge({
+      name: 'sse_replay_buffer_records',
+      help: 'Records held for replay',
+      registers,
+    }),
   };
 }

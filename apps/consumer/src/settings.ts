@@ -7,14 +7,29 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The consumer's settings: the shared ones plus the stream's. */
 export const consumerSettingsSpec = {
   ...baseSettingsSpec,
-  REPLAY_SIZE: num({ default: 1000, desc: 'records a new client gets first (the newest), and that a resume can reach back' }),
+  REPLAY_SIZE: num({
+    default: 1000,
+    desc: 'records a new client gets first (the newest), and that a resume can reach back',
+  }),
   KEEPALIVE_MS: num({ default: 15_000, desc: 'interval of keep-alive comments on idle streams' }),
   RETRY_MS: num({ default: 2_000, desc: 'reconnect delay suggested to clients (SSE retry field)' }),
   MAX_CLIENTS: num({ default: 1000, desc: 'concurrent streams; more get 503' }),
-  MAX_CLIENT_BUFFER_BYTES: num({ default: 1024 * 1024, desc: 'unsent bytes a slow client may hold before it is disconnected' }),
-  CORS_ORIGINS: str({ default: '*', desc: 'origins allowed to read the stream from a browser: * or a comma-separated list' }),
-  PRODUCER_URL: str({ default: '', desc: "where the page posts messages; default: this host's port 30776" }),
-  CONSUMER_INSTANCE: str({ default: `${hostname()}-${process.pid}`, desc: 'suffix of this replica consumer group' }),
+  MAX_CLIENT_BUFFER_BYTES: num({
+    default: 1024 * 1024,
+    desc: 'unsent bytes a slow client may hold before it is disconnected',
+  }),
+  CORS_ORIGINS: str({
+    default: '*',
+    desc: 'origins allowed to read the stream from a browser: * or a comma-separated list',
+  }),
+  PRODUCER_URL: str({
+    default: '',
+    desc: "where the page posts messages; default: this host's port 30776",
+  }),
+  CONSUMER_INSTANCE: str({
+    default: `${hostname()}-${process.pid}`,
+    desc: 'suffix of this replica consumer group',
+  }),
 };
 
 export type ConsumerSettings = ReturnType<typeof readConsumerSettings>;

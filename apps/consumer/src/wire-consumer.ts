@@ -23,11 +23,18 @@ export interface ConsumerParts {
 }
 
 /** Builds the consumer from its settings and binding, as main.ts and the tests use it. */
-export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; traced?: boolean } = {}): ConsumerParts {
+export function wireConsumer(
+  settings: ConsumerSettings,
+  binding: KafkaBinding,
+  logger: Logger,
+  options: { processMetrics?: boolean; traced?: boolean } = {},
+): ConsumerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
   // Only when tracing is on: otherwise no span code runs per record.
-  const spans = options.traced ? new RecordSpans(binding.topic, (): string => source.groupId) : undefined;
+  const spans = options.traced
+    ? new RecordSpans(binding.topic, (): string => source.groupId)
+    : undefined;
   const hub = new StreamHub({
     replaySize: settings.REPLAY_SIZE,
     maxClients: settings.MAX_CLIENTS,
@@ -67,7 +74,10 @@ export function wireConsumer(settings: ConsumerSettings, binding: KafkaBinding, 
     hub,
     source,
     start: () => {
-      logger.info({ groupId: source.groupId }, 'consuming in a group of its own, so every replica streams every record');
+      logger.info(
+        { groupId: source.groupId },
+        'consuming in a group of its own, so every replica streams every record',
+      );
       source.start();
       watch = reconnectOnBindingChange(binding, logger, (next) => source.reconnect(next));
     },

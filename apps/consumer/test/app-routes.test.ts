@@ -17,21 +17,45 @@ interface LogLine {
 }
 
 /** The consumer app on a hub with no Kafka; its log lines (at `info` and above) go into `logs`. */
-function buildApp(options: { logs?: LogLine[]; ready?: boolean; maxClients?: number } = {}): ReturnType<typeof createApp> {
+function buildApp(
+  options: { logs?: LogLine[]; ready?: boolean; maxClients?: number } = {},
+): ReturnType<typeof createApp> {
   const metrics = createMetrics({ collectProcessMetrics: false });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
   const logs = options.logs ?? [];
-  const logger = createLogger('t', 'info', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-  const hub = new StreamHub({ replaySize: 10, maxClients: options.maxClients ?? 10, maxClientBufferBytes: 1024, keepAliveMs: 60_000, retryMs: 1000, metrics: consumerMetrics, logger });
-  const readiness = options.ready === false ? { ready: false, reason: 'Kafka is not reachable' } : { ready: true };
-  return createApp({ hub, readiness: () => readiness, logger, metrics, consumerMetrics, corsOrigins: '*', page: { producerUrl: '' }, topic: 'demo-default' });
+  const logger = createLogger('t', 'info', {
+    write: (line: string) => void logs.push(JSON.parse(line) as LogLine),
+  });
+  const hub = new StreamHub({
+    replaySize: 10,
+    maxClients: options.maxClients ?? 10,
+    maxClientBufferBytes: 1024,
+    keepAliveMs: 60_000,
+    retryMs: 1000,
+    metrics: consumerMetrics,
+    logger,
+  });
+  const readiness =
+    options.ready === false ? { ready: false, reason: 'Kafka is not reachable' } : { ready: true };
+  return createApp({
+    hub,
+    readiness: () => readiness,
+    logger,
+    metrics,
+    consumerMetrics,
+    corsOrigins: '*',
+    page: { producerUrl: '' },
+    topic: 'demo-default',
+  });
 }
 
 /** `http_requests_total` samples of `/metrics`, as `method route status` -> count. */
 async function requestCounts(app: ReturnType<typeof createApp>): Promise<Record<string, number>> {
   const text = (await (await contractRequest(app)).get('/metrics')).text;
   const counts: Record<string, number> = {};
-  for (const [, method, route, status, value] of text.matchAll(/^http_requests_total\{method="(\w+)",route="([^"]*)",status="(\d+)"\} (\d+)$/gm)) {
+  for (const [, method, route, status, value] of text.matchAll(
+    /^http_requests_total\{method="(\w+)",route="([^"]*)",status="(\d+)"\} (\d+)$/gm,
+  )) {
     counts[`${method} ${route} ${status}`] = Number(value);
   }
   return counts;
@@ -39,7 +63,9 @@ async function requestCounts(app: ReturnType<typeof createApp>): Promise<Record<
 
 /** Opens `GET /messages` and resolves with the response once its head has arrived. */
 function openStream(url: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => get(`${url}/messages`, { headers }, resolve).once('error', reject));
+  return new Promise((resolve, reject) =>
+    get(`${url}/messages`, { headers }, resolve).once('error', reject),
+  );
 }
 
 // Every answer of `api` is also held to the app's own OpenAPI document (contractRequest).
@@ -117,13 +143,27 @@ describe('the consumer app', () => {
       const res = await api.get(path);
       expect(res.headers['x-request-id'], path).toMatch(/^[\w.:-]+$/);
     }
-    expect((await api.get('/messages?since=bogus').set('X-Request-Id', 'given-7')).headers['x-request-id']).toBe('given-7');
-    const preflight = await api.options('/messages').set('Origin', 'http://page.example').set('Access-Control-Request-Method', 'GET');
+    expect(
+      (await api.get('/messages?since=bogus').set('X-Request-Id', 'given-7')).headers[
+        'x-request-id'
+      ],
+    ).toBe('given-7');
+    const preflight = await api
+      .options('/messages')
+      .set('Origin', 'http://page.example')
+      .set('Access-Control-Request-Method', 'GET');
     expect(preflight.headers['x-request-id']).toMatch(/^[\w.:-]+$/);
     const server = await listen(app);
     try {
       const stream = await openStream(server.url, { 'X-Request-Id': 'stream-1' });
-      api.contract.assert({ method: 'GET', url: '/messages', requestHeaders: { 'X-Request-Id': 'stream-1' }, status: stream.statusCode ?? 0, responseHeaders: stream.headers, body: '' });
+      api.contract.assert({
+        method: 'GET',
+        url: '/messages',
+        requestHeaders: { 'X-Request-Id': 'stream-1' },
+        status: stream.statusCode ?? 0,
+        responseHeaders: stream.headers,
+        body: '',
+      });
       expect(stream.statusCode).toBe(200);
       expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
       expect(stream.headers['x-request-id']).toBe('stream-1');
@@ -158,12 +198,18 @@ describe('the consumer app', () => {
     const server = await listen(buildApp({ logs }));
     try {
       const stream = await openStream(server.url, { 'X-Request-Id': 'stream-2' });
-      await expect.poll(() => logs.filter((line) => line.reqId === 'stream-2').map((line) => line.msg)).toEqual(['stream opened']);
+      await expect
+        .poll(() => logs.filter((line) => line.reqId === 'stream-2').map((line) => line.msg))
+        .toEqual(['stream opened']);
       stream.destroy();
-      await expect.poll(() => logs.filter((line) => line.reqId === 'stream-2').map((line) => [line.level, line.msg])).toEqual([
-        [30, 'stream opened'],
-        [30, 'stream closed'],
-      ]);
+      await expect
+        .poll(() =>
+          logs.filter((line) => line.reqId === 'stream-2').map((line) => [line.level, line.msg]),
+        )
+        .toEqual([
+          [30, 'stream opened'],
+          [30, 'stream closed'],
+        ]);
     } finally {
       await server.close();
     }

@@ -20,12 +20,26 @@ export interface TestConsumer {
 }
 
 /** Builds and starts the consumer from `env`; waits until Kafka is ready unless told not to. */
-export async function buildConsumer(env: Record<string, string>, waitReady = true, logger?: Logger): Promise<TestConsumer> {
+export async function buildConsumer(
+  env: Record<string, string>,
+  waitReady = true,
+  logger?: Logger,
+): Promise<TestConsumer> {
   const settings = readConsumerSettings({ CONSUMER_INSTANCE: `test-${randomUUID()}`, ...env });
-  const consumer = wireConsumer(settings, loadKafkaBinding(env, resourceNames(settings)), logger ?? testLogger('consumer-test'), { processMetrics: false });
+  const consumer = wireConsumer(
+    settings,
+    loadKafkaBinding(env, resourceNames(settings)),
+    logger ?? testLogger('consumer-test'),
+    { processMetrics: false },
+  );
   consumer.start();
   const { server, url, close } = await listen(consumer.app);
-  if (waitReady) await waitFor(() => consumer.source.readiness().ready, 30_000, () => consumer.source.readiness().reason ?? '');
+  if (waitReady)
+    await waitFor(
+      () => consumer.source.readiness().ready,
+      30_000,
+      () => consumer.source.readiness().reason ?? '',
+    );
   return {
     url,
     hub: consumer.hub,

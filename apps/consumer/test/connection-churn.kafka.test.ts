@@ -20,15 +20,24 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-const resources = (): number => process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').length;
+const resources = (): number =>
+  process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').length;
 
 describe('2,000 SSE connect/disconnect cycles', () => {
   let consumer: TestConsumer;
   const TOPIC = `churn-${randomUUID()}`;
 
   beforeAll(async () => {
-    consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, KEEPALIVE_MS: '50' });
-    await produce(kafka.bindingDir, TOPIC, Array.from({ length: 50 }, (_, i) => `churn ${i}`));
+    consumer = await buildConsumer({
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      KEEPALIVE_MS: '50',
+    });
+    await produce(
+      kafka.bindingDir,
+      TOPIC,
+      Array.from({ length: 50 }, (_, i) => `churn ${i}`),
+    );
     await waitFor(() => consumer.hub.bufferedCount === 50);
   });
   afterAll(async () => consumer?.close());
@@ -46,23 +55,29 @@ describe('2,000 SSE connect/disconnect cycles', () => {
     }
     // Let the server see every close.
     const deadline = Date.now() + 5_000;
-    while ((consumer.hub.clientCount > 0 || (await connections()) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    while ((consumer.hub.clientCount > 0 || (await connections()) > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 25));
   };
-  const connections = (): Promise<number> => new Promise((resolve) => consumer.server.getConnections((_e, n) => resolve(n)));
+  const connections = (): Promise<number> =>
+    new Promise((resolve) => consumer.server.getConnections((_e, n) => resolve(n)));
 
   it('forgets clients that leave while their stream is being set up', async () => {
     const connects = vi.spyOn(consumer.hub, 'connect');
     for (let round = 0; round < 5; round++) {
       await Promise.all(
-        Array.from({ length: 50 }, () =>
-          new Promise<void>((resolve) => {
-            const socket = connect(Number(new URL(consumer.url).port), '127.0.0.1', () => {
-              socket.end('GET /messages HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n');
-              socket.destroy();
-            });
-            socket.on('close', () => resolve());
-            socket.on('error', () => resolve());
-          }),
+        Array.from(
+          { length: 50 },
+          () =>
+            new Promise<void>((resolve) => {
+              const socket = connect(Number(new URL(consumer.url).port), '127.0.0.1', () => {
+                socket.end(
+                  'GET /messages HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n',
+                );
+                socket.destroy();
+              });
+              socket.on('close', () => resolve());
+              socket.on('error', () => resolve());
+            }),
         ),
       );
     }
@@ -74,7 +89,11 @@ describe('2,000 SSE connect/disconnect cycles', () => {
 
   it('leaves no client, socket, handle or listener behind, and memory returns near its baseline', async () => {
     await cycles(200); // warm-up: lazy module loads and JIT are not leaks
-    const baseline = { heap: heapAfterGc(), resources: resources(), listeners: consumer.server.listenerCount('request') };
+    const baseline = {
+      heap: heapAfterGc(),
+      resources: resources(),
+      listeners: consumer.server.listenerCount('request'),
+    };
 
     await cycles(2000);
 

@@ -25,7 +25,9 @@ describe('Kafka down when the consumer starts', () => {
     await kafka.kill();
     consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir }, false);
     const url = consumer.url;
-    await expect.poll(async () => readyz(url), { timeout: 10_000 }).toEqual({ status: 'not ready', reason: 'Kafka is not reachable' });
+    await expect
+      .poll(async () => readyz(url), { timeout: 10_000 })
+      .toEqual({ status: 'not ready', reason: 'Kafka is not reachable' });
     expect((await fetch(`${url}/readyz`)).status).toBe(503);
     stream = await openStream(`${consumer.url}/messages`);
     expect(stream.status).toBe(200);
@@ -34,25 +36,34 @@ describe('Kafka down when the consumer starts', () => {
     await produce(kafka.bindingDir, 'default', ['back again']);
     expect((await stream.waitForEvents(1, 30_000)).map((e) => e.data)).toEqual(['back again']);
     // Data flows as soon as kafkajs reconnects; readiness follows at the supervisor's next probe.
-    await expect.poll(async () => (await fetch(`${url}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    await expect
+      .poll(async () => (await fetch(`${url}/readyz`)).status, { timeout: 15_000 })
+      .toBe(200);
   });
 });
 
 describe('the consumer process', () => {
   const running: SpawnedApp[] = [];
-  afterEach(() => running.splice(0).forEach((app) => {
-app.kill();
-}));
+  afterEach(() =>
+    running.splice(0).forEach((app) => {
+      app.kill();
+    }),
+  );
 
   it('exits non-zero with the config message when the binding is broken', async () => {
     const app = await spawnApp('consumer', { KAFKA_BROKERS: 'broker-without-port' }, false);
     running.push(app);
     expect(await app.exited).not.toBe(0);
-    expect(app.output()).toMatch(/"brokers" \(from env KAFKA_BROKERS\): broker "broker-without-port" has no port/);
+    expect(app.output()).toMatch(
+      /"brokers" \(from env KAFKA_BROKERS\): broker "broker-without-port" has no port/,
+    );
   });
 
   it('on SIGTERM ends open streams cleanly and exits 0', async () => {
-    const app = await spawnApp('consumer', { KAFKA_BINDING_DIR: shared.bindingDir, TOPIC: `sigterm-${randomUUID()}` });
+    const app = await spawnApp('consumer', {
+      KAFKA_BINDING_DIR: shared.bindingDir,
+      TOPIC: `sigterm-${randomUUID()}`,
+    });
     running.push(app);
     const stream = await openStream(`${app.url}/messages`);
     expect(stream.status).toBe(200);
@@ -70,11 +81,15 @@ app.kill();
     const binding = rotatingBinding(shared);
     const app = await spawnApp('consumer', { KAFKA_BINDING_DIR: binding.dir, TOPIC });
     running.push(app);
-    await expect.poll(async () => (await readyz(app.url)).reason, { timeout: 15_000 }).toMatch(/authentication failed/);
+    await expect
+      .poll(async () => (await readyz(app.url)).reason, { timeout: 15_000 })
+      .toMatch(/authentication failed/);
     const stream = await openStream(`${app.url}/messages`);
 
     binding.rotate();
-    await expect.poll(async () => (await readyz(app.url)).status, { timeout: 20_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await readyz(app.url)).status, { timeout: 20_000 })
+      .toBe('ready');
     await produce(shared.bindingDir, TOPIC, ['after rotation']);
     expect((await stream.waitForEvents(1, 20_000)).map((e) => e.data)).toEqual(['after rotation']);
     stream.close();

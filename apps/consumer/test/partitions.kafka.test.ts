@@ -12,7 +12,10 @@ describe('a topic with three partitions', () => {
   let consumer: TestConsumer | undefined;
 
   beforeAll(async () => {
-    await createTopicAsAdmin(kafka.adminBroker, { topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 });
+    await createTopicAsAdmin(kafka.adminBroker, {
+      topic: `${kafka.topicPrefix}${TOPIC}`,
+      numPartitions: 3,
+    });
   });
   afterAll(async () => consumer?.close());
 
@@ -48,8 +51,15 @@ describe('a topic with three partitions', () => {
     await produce(kafka.bindingDir, TOPIC, markers, { keyed: true });
     const all = await resumed.waitForEvents(90);
     resumed.close();
-    expect(new Set(all.filter((e) => e.data.startsWith('marker-')).map((e) => e.id?.split(':')[0])).size).toBe(3);
-    expect(all.filter((e) => !e.data.startsWith('marker-')).map((e) => e.data).sort()).toEqual([...batch2, ...batch3].sort());
+    expect(
+      new Set(all.filter((e) => e.data.startsWith('marker-')).map((e) => e.id?.split(':')[0])).size,
+    ).toBe(3);
+    expect(
+      all
+        .filter((e) => !e.data.startsWith('marker-'))
+        .map((e) => e.data)
+        .sort(),
+    ).toEqual([...batch2, ...batch3].sort());
     expect(all.every((e) => e.event === 'message')).toBe(true);
   });
 });

@@ -19,11 +19,15 @@ const BIG = { count: 16, bytes: 500 * 1024 };
 
 /** Writes each value as its own produce request (a record batch above 1 MB would be refused). */
 async function produceOneByOne(values: readonly string[]): Promise<void> {
-  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: kafka.bindingDir }, { topic: TOPIC, groupId: 'reconnect-storm-unused', clientId: 'reconnect-storm-producer' });
+  const binding = loadKafkaBinding(
+    { KAFKA_BINDING_DIR: kafka.bindingDir },
+    { topic: TOPIC, groupId: 'reconnect-storm-unused', clientId: 'reconnect-storm-producer' },
+  );
   const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer();
   await producer.connect();
   try {
-    for (const value of values) await producer.send({ topic: binding.topic, acks: -1, messages: [{ value }] });
+    for (const value of values)
+      await producer.send({ topic: binding.topic, acks: -1, messages: [{ value }] });
   } finally {
     await producer.disconnect();
   }
@@ -34,7 +38,9 @@ function openPaused(url: string): Promise<Socket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname, () => {
-      socket.write(`GET /messages HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`);
+      socket.write(
+        `GET /messages HTTP/1.1\r\nHost: ${hostname}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
       socket.pause();
       resolve(socket);
     });
@@ -60,8 +66,17 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
   });
 
   it('each gets exactly what it lacked, no gap and no duplicate; MAX_CLIENTS and the slow-client bound hold', async () => {
-    await createTopicAsAdmin(kafka.adminBroker, { topic: `${kafka.topicPrefix}${TOPIC}`, numPartitions: 3 });
-    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, MAX_CLIENTS: String(STORM), MAX_CLIENT_BUFFER_BYTES: String(BOUND), KEEPALIVE_MS: '600000' };
+    await createTopicAsAdmin(kafka.adminBroker, {
+      topic: `${kafka.topicPrefix}${TOPIC}`,
+      numPartitions: 3,
+    });
+    const env = {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      MAX_CLIENTS: String(STORM),
+      MAX_CLIENT_BUFFER_BYTES: String(BOUND),
+      KEEPALIVE_MS: '600000',
+    };
     const before = Array.from({ length: 60 }, (_, i) => `before-${i}`);
     const down = Array.from({ length: 20 }, (_, i) => `down-${i}`);
     const after = Array.from({ length: 10 }, (_, i) => `after-${i}`);
@@ -69,7 +84,9 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
     // The first process: every client has read part of the stream and holds an id from it.
     const first = await buildConsumer(env);
     consumers.push(first);
-    await produceOneByOne(Array.from({ length: BIG.count }, (_, i) => `big-${i}-`.padEnd(BIG.bytes, 'x')));
+    await produceOneByOne(
+      Array.from({ length: BIG.count }, (_, i) => `big-${i}-`.padEnd(BIG.bytes, 'x')),
+    );
     await produce(kafka.bindingDir, TOPIC, before, { keyed: true });
     await waitFor(() => first.hub.bufferedCount === BIG.count + before.length, 15_000);
     const reader = await openStream(`${first.url}/messages`);
@@ -95,7 +112,9 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
     // The storm: all at once, client i resuming from the id of the (i % 60)th record it saw.
     const started = performance.now();
     const attempts = await Promise.allSettled(
-      Array.from({ length: STORM }, (_, i) => openStream(`${restarted.url}/messages`, { 'Last-Event-ID': ids[i % ids.length] ?? '' })),
+      Array.from({ length: STORM }, (_, i) =>
+        openStream(`${restarted.url}/messages`, { 'Last-Event-ID': ids[i % ids.length] ?? '' }),
+      ),
     );
     const opened = attempts.map((a) => (a.status === 'fulfilled' ? a.value : undefined));
     for (const s of opened) if (s) streams.push(s);
@@ -109,11 +128,15 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
 
     // Live records: the first write after the replay finds each paused client over the bound.
     await produce(kafka.bindingDir, TOPIC, after, { keyed: true });
-    await expect.poll(() => metric(restarted.url, 'sse_slow_client_disconnects_total'), { timeout: 20_000 }).toBe(SLOW);
+    await expect
+      .poll(() => metric(restarted.url, 'sse_slow_client_disconnects_total'), { timeout: 20_000 })
+      .toBe(SLOW);
     // The refused clients retry (as an EventSource does) and now find room.
     const refused = opened.flatMap((s, i) => (s?.status === 503 ? [i] : []));
     for (const i of refused) {
-      const retried = await openStream(`${restarted.url}/messages`, { 'Last-Event-ID': ids[i % ids.length] ?? '' });
+      const retried = await openStream(`${restarted.url}/messages`, {
+        'Last-Event-ID': ids[i % ids.length] ?? '',
+      });
       expect(retried.status).toBe(200);
       streams.push(retried);
       opened[i] = retried;
@@ -121,7 +144,12 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
     await produce(kafka.bindingDir, TOPIC, ['end']);
 
     // What client i lacked: what the first process sent after its id, and all that came since.
-    const expected = (i: number): string[] => [...seenData.slice((i % ids.length) + 1), ...down, ...after, 'end'];
+    const expected = (i: number): string[] => [
+      ...seenData.slice((i % ids.length) + 1),
+      ...down,
+      ...after,
+      'end',
+    ];
     await Promise.all(
       opened.map(async (stream, i) => {
         const events = await (stream as SseStream).waitForEvents(expected(i).length, 30_000);

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ReplayBuffer } from '../src/stream/replay-buffer.js';
 import type { BufferedEvent, StreamRecord } from '../src/stream/stream-record.js';
 
-const rec = (partition: number, offset: number | bigint, value = `p${partition}@${offset}`): StreamRecord => ({
+const rec = (
+  partition: number,
+  offset: number | bigint,
+  value = `p${partition}@${offset}`,
+): StreamRecord => ({
   topic: 't',
   partition,
   offset: BigInt(offset),
@@ -19,7 +23,8 @@ const positionOf = (event: BufferedEvent | undefined): StreamPosition => {
   return position;
 };
 
-const keys = (events: readonly StreamRecord[]): string[] => events.map((e) => `${e.partition}:${e.offset}`);
+const keys = (events: readonly StreamRecord[]): string[] =>
+  events.map((e) => `${e.partition}:${e.offset}`);
 
 /** Deterministic so a failing interleaving can be reproduced from its seed. */
 function mulberry32(seed: number): () => number {
@@ -34,7 +39,12 @@ function mulberry32(seed: number): () => number {
 }
 
 /** `count` records spread at random over `partitions`, offsets increasing per partition (gaps allowed, as compaction leaves). */
-function interleaving(seed: number, partitions: number, count: number, everyPartitionFirst = false): StreamRecord[] {
+function interleaving(
+  seed: number,
+  partitions: number,
+  count: number,
+  everyPartitionFirst = false,
+): StreamRecord[] {
   const random = mulberry32(seed);
   const next = Array.from({ length: partitions }, () => 0n);
   const records: StreamRecord[] = [];
@@ -71,13 +81,27 @@ describe('ReplayBuffer.append', () => {
     const added = buffer.append([rec(0, 0), rec(1, 0), rec(0, 1)]);
     expect(added.map((e) => e.id)).toEqual(['0:0', '1:0,0:0', '0:1,1:0']);
     expect(buffer.append([rec(2, 7)]).map((e) => e.id)).toEqual(['2:7,0:1,1:0']);
-    expect(buffer.head).toEqual(new Map([[0, 1n], [1, 0n], [2, 7n]]));
+    expect(buffer.head).toEqual(
+      new Map([
+        [0, 1n],
+        [1, 0n],
+        [2, 7n],
+      ]),
+    );
   });
 
   it('keeps the value and position of each record on its event', () => {
     const buffer = new ReplayBuffer(10);
     const [event] = buffer.append([{ ...rec(4, 12, 'Hello'), key: 'order-7' }]);
-    expect(event).toEqual({ topic: 't', partition: 4, offset: 12n, key: 'order-7', value: 'Hello', timestamp: 12, id: '4:12' });
+    expect(event).toEqual({
+      topic: 't',
+      partition: 4,
+      offset: 12n,
+      key: 'order-7',
+      value: 'Hello',
+      timestamp: 12,
+      id: '4:12',
+    });
   });
 
   it('answers where the source resumes: just after the newest record of each partition, none before any', () => {
@@ -92,10 +116,23 @@ describe('ReplayBuffer.append', () => {
 
   it('replays and resumes only the records of a key, with ids that are positions in the whole topic', () => {
     const buffer = new ReplayBuffer(10);
-    const keyed = (partition: number, offset: number, key: string | null): StreamRecord => ({ ...rec(partition, offset), key });
-    buffer.append([keyed(0, 0, 'a'), keyed(1, 0, 'b'), keyed(0, 1, null), keyed(1, 1, 'a'), keyed(0, 2, 'a')]);
+    const keyed = (partition: number, offset: number, key: string | null): StreamRecord => ({
+      ...rec(partition, offset),
+      key,
+    });
+    buffer.append([
+      keyed(0, 0, 'a'),
+      keyed(1, 0, 'b'),
+      keyed(0, 1, null),
+      keyed(1, 1, 'a'),
+      keyed(0, 2, 'a'),
+    ]);
     const a = (e: StreamRecord): boolean => e.key === 'a';
-    expect(buffer.after(undefined, a).events.map((e) => e.id)).toEqual(['0:0', '1:1,0:1', '0:2,1:1']);
+    expect(buffer.after(undefined, a).events.map((e) => e.id)).toEqual([
+      '0:0',
+      '1:1,0:1',
+      '0:2,1:1',
+    ]);
     // Resuming from the id of the first "a": the later "a"s, nothing of other keys.
     const resumed = buffer.after(parseStreamPosition('0:0'), a);
     expect(resumed.events.map((e) => e.id)).toEqual(['1:1,0:1', '0:2,1:1']);
@@ -111,7 +148,12 @@ describe('ReplayBuffer.append', () => {
     const added = buffer.append([rec(0, 0), rec(0, 1), rec(0, 2), rec(1, 5), rec(1, 4), rec(1, 6)]);
     expect(keys(added)).toEqual(['0:2', '1:6']);
     expect(keys(buffer.after(undefined).events)).toEqual(['0:0', '0:1', '1:5', '0:2', '1:6']);
-    expect(buffer.head).toEqual(new Map([[0, 2n], [1, 6n]]));
+    expect(buffer.head).toEqual(
+      new Map([
+        [0, 2n],
+        [1, 6n],
+      ]),
+    );
   });
 
   it('still skips a redelivery of a record that was already evicted', () => {
@@ -163,34 +205,44 @@ describe('ReplayBuffer.after', () => {
     expect(buffer.after(buffer.head)).toEqual({ events: [], gap: false });
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])('resumes from every event of a random 3-partition interleaving (seed %i) with exactly the later events', (seed) => {
-    const buffer = new ReplayBuffer(1000);
-    const events = buffer.append(interleaving(seed, 3, 60));
-    expect(events).toHaveLength(60);
-    expect(new Set(events.map((e) => e.partition)).size).toBe(3);
-    for (let k = 0; k < events.length; k++) {
-      const replay = buffer.after(positionOf(events[k]));
-      // Same records in the same order: nothing the client holds again, nothing it lacks left out.
-      expect(replay.events, `seed ${seed}, after ${events[k]?.id}`).toEqual(events.slice(k + 1));
-      expect(replay.gap).toBe(false);
-    }
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'resumes from every event of a random 3-partition interleaving (seed %i) with exactly the later events',
+    (seed) => {
+      const buffer = new ReplayBuffer(1000);
+      const events = buffer.append(interleaving(seed, 3, 60));
+      expect(events).toHaveLength(60);
+      expect(new Set(events.map((e) => e.partition)).size).toBe(3);
+      for (let k = 0; k < events.length; k++) {
+        const replay = buffer.after(positionOf(events[k]));
+        // Same records in the same order: nothing the client holds again, nothing it lacks left out.
+        expect(replay.events, `seed ${seed}, after ${events[k]?.id}`).toEqual(events.slice(k + 1));
+        expect(replay.gap).toBe(false);
+      }
+    },
+  );
 
   // Every id here names all three partitions; the case of an unnamed partition is tested below.
-  it.each([11, 12, 13])('with eviction (seed %i), resumes exactly when nothing unseen was evicted and flags a gap otherwise', (seed) => {
-    const capacity = 15;
-    const buffer = new ReplayBuffer(capacity);
-    const all = buffer.append(interleaving(seed, 3, 50, true));
-    const kept = all.slice(-capacity);
-    expect(buffer.after(undefined).events).toEqual(kept);
-    for (let k = 0; k < all.length; k++) {
-      const replay = buffer.after(positionOf(all[k]));
-      const unseen = all.slice(k + 1);
-      const lost = unseen.filter((e) => !kept.includes(e));
-      expect(replay.events, `seed ${seed}, after ${all[k]?.id}`).toEqual(unseen.filter((e) => kept.includes(e)));
-      expect(replay.gap, `seed ${seed}, after ${all[k]?.id}, lost ${keys(lost).join(' ')}`).toBe(lost.length > 0);
-    }
-  });
+  it.each([11, 12, 13])(
+    'with eviction (seed %i), resumes exactly when nothing unseen was evicted and flags a gap otherwise',
+    (seed) => {
+      const capacity = 15;
+      const buffer = new ReplayBuffer(capacity);
+      const all = buffer.append(interleaving(seed, 3, 50, true));
+      const kept = all.slice(-capacity);
+      expect(buffer.after(undefined).events).toEqual(kept);
+      for (let k = 0; k < all.length; k++) {
+        const replay = buffer.after(positionOf(all[k]));
+        const unseen = all.slice(k + 1);
+        const lost = unseen.filter((e) => !kept.includes(e));
+        expect(replay.events, `seed ${seed}, after ${all[k]?.id}`).toEqual(
+          unseen.filter((e) => kept.includes(e)),
+        );
+        expect(replay.gap, `seed ${seed}, after ${all[k]?.id}, lost ${keys(lost).join(' ')}`).toBe(
+          lost.length > 0,
+        );
+      }
+    },
+  );
 
   it('flags a gap for a position older than what was evicted, and replays everything buffered after it', () => {
     const buffer = new ReplayBuffer(2);
@@ -210,8 +262,20 @@ describe('ReplayBuffer.after', () => {
     const buffer = new ReplayBuffer(3);
     buffer.append([rec(0, 0), rec(1, 0), rec(1, 1), rec(0, 1), rec(1, 2), rec(1, 3)]);
     // Evicted: p0:0, p1:0, p1:1. Holding p0:0 is fine either way; p1 decides.
-    expect(buffer.after(new Map([[0, 0n], [1, 1n]]))).toMatchObject({ gap: false });
-    const behind = buffer.after(new Map([[0, 0n], [1, 0n]]));
+    expect(
+      buffer.after(
+        new Map([
+          [0, 0n],
+          [1, 1n],
+        ]),
+      ),
+    ).toMatchObject({ gap: false });
+    const behind = buffer.after(
+      new Map([
+        [0, 0n],
+        [1, 0n],
+      ]),
+    );
     expect(behind.gap).toBe(true);
     expect(keys(behind.events)).toEqual(['0:1', '1:2', '1:3']);
   });
@@ -264,16 +328,44 @@ describe('ReplayBuffer.startsAt', () => {
     buffer.refillStartsAt(1, 50n);
     buffer.refillStartsAt(1, 20n);
     // The position names partition 0 at its head, so only partition 1's floor decides.
-    expect(buffer.after(new Map([[0, 11n], [1, 30n]])).gap).toBe(true);
-    expect(buffer.after(new Map([[0, 11n], [1, 49n]])).gap).toBe(false);
+    expect(
+      buffer.after(
+        new Map([
+          [0, 11n],
+          [1, 30n],
+        ]),
+      ).gap,
+    ).toBe(true);
+    expect(
+      buffer.after(
+        new Map([
+          [0, 11n],
+          [1, 49n],
+        ]),
+      ).gap,
+    ).toBe(false);
   });
 
   it('affects only its own partition', () => {
     const buffer = new ReplayBuffer(10);
     buffer.refillStartsAt(1, 100n);
     buffer.append([rec(0, 0), rec(1, 100)]);
-    expect(buffer.after(new Map([[0, -1n], [1, 99n]])).gap).toBe(false);
-    expect(buffer.after(new Map([[0, -1n], [1, 50n]])).gap).toBe(true);
+    expect(
+      buffer.after(
+        new Map([
+          [0, -1n],
+          [1, 99n],
+        ]),
+      ).gap,
+    ).toBe(false);
+    expect(
+      buffer.after(
+        new Map([
+          [0, -1n],
+          [1, 50n],
+        ]),
+      ).gap,
+    ).toBe(true);
   });
 
   it('at offset 0 makes nothing a gap', () => {

@@ -4,7 +4,15 @@ import type { BufferedEvent } from '../src/stream/stream-record.js';
 
 const event = (id: string, value: string): BufferedEvent => {
   const [partition = '0', offset = '0'] = id.split(',')[0]?.split(':') ?? [];
-  return { topic: 't', partition: Number(partition), offset: BigInt(offset), key: null, value, timestamp: 0, id };
+  return {
+    topic: 't',
+    partition: Number(partition),
+    offset: BigInt(offset),
+    key: null,
+    value,
+    timestamp: 0,
+    id,
+  };
 };
 
 /**
@@ -18,7 +26,12 @@ function dispatched(text: string): Array<{ type: string; data: string; lastEvent
   let lastEventId = '';
   for (const line of text.split(/\r\n|\r|\n/)) {
     if (line === '') {
-      if (data !== '') out.push({ type: type || 'message', data: data.endsWith('\n') ? data.slice(0, -1) : data, lastEventId });
+      if (data !== '')
+        out.push({
+          type: type || 'message',
+          data: data.endsWith('\n') ? data.slice(0, -1) : data,
+          lastEventId,
+        });
       data = '';
       type = '';
       continue;
@@ -51,7 +64,9 @@ describe('eventBuffer', () => {
   });
 
   it('writes each line of a value, whatever its line ending, as its own data field', () => {
-    expect(eventBuffer([event('0:5', 'a\nb\r\nc')]).read()).toBe('id:0:5\ndata:a\ndata:b\ndata:c\n\n');
+    expect(eventBuffer([event('0:5', 'a\nb\r\nc')]).read()).toBe(
+      'id:0:5\ndata:a\ndata:b\ndata:c\n\n',
+    );
     expect(eventBuffer([event('0:6', 'a\rb')]).read()).toBe('id:0:6\ndata:a\ndata:b\n\n');
   });
 
@@ -66,18 +81,24 @@ describe('eventBuffer', () => {
   it('keeps the leading spaces of every line, which an EventSource would otherwise strip one of', () => {
     const text = eventBuffer([event('0:7', '  indented\n second line\nplain')]).read();
     expect(text).toContain('data:   indented\ndata:  second line\ndata:plain\n');
-    expect(dispatched(text)).toEqual([{ type: 'message', data: '  indented\n second line\nplain', lastEventId: '0:7' }]);
+    expect(dispatched(text)).toEqual([
+      { type: 'message', data: '  indented\n second line\nplain', lastEventId: '0:7' },
+    ]);
   });
 
   it('keeps blank lines inside a value from ending the event early', () => {
     const text = eventBuffer([event('0:1', 'top\n\nbottom')]).read();
     expect(text).toBe('id:0:1\ndata:top\ndata:\ndata:bottom\n\n');
-    expect(dispatched(text)).toEqual([{ type: 'message', data: 'top\n\nbottom', lastEventId: '0:1' }]);
+    expect(dispatched(text)).toEqual([
+      { type: 'message', data: 'top\n\nbottom', lastEventId: '0:1' },
+    ]);
   });
 
   it('keeps a value that looks like SSE fields inside its data line', () => {
     const text = eventBuffer([event('0:1', 'id:9:9\nevent:gap')]).read();
-    expect(dispatched(text)).toEqual([{ type: 'message', data: 'id:9:9\nevent:gap', lastEventId: '0:1' }]);
+    expect(dispatched(text)).toEqual([
+      { type: 'message', data: 'id:9:9\nevent:gap', lastEventId: '0:1' },
+    ]);
   });
 
   it('delivers an empty value and a trailing newline unchanged', () => {
@@ -88,12 +109,19 @@ describe('eventBuffer', () => {
   });
 
   it('writes events in the given order', () => {
-    const text = eventBuffer([event('0:1', 'one'), event('1:0,0:1', 'two'), event('0:2,1:0', 'three')]).read();
+    const text = eventBuffer([
+      event('0:1', 'one'),
+      event('1:0,0:1', 'two'),
+      event('0:2,1:0', 'three'),
+    ]).read();
     expect(dispatched(text).map((e) => e.data)).toEqual(['one', 'two', 'three']);
   });
 
   it('puts the gap notice first, as its own event without an id', () => {
-    const text = eventBuffer([event('0:5', 'Hello')], { event: 'gap', text: 'records were lost' }).read();
+    const text = eventBuffer([event('0:5', 'Hello')], {
+      event: 'gap',
+      text: 'records were lost',
+    }).read();
     expect(text).toBe('event:gap\ndata:records were lost\n\nid:0:5\ndata:Hello\n\n');
     expect(dispatched(text)).toEqual([
       { type: 'gap', data: 'records were lost', lastEventId: '' },

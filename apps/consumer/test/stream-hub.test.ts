@@ -5,12 +5,21 @@ import net, { type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConsumerMetrics, type ConsumerMetrics } from '../src/consumer-metrics.js';
-import { GAP_EVENT, MAX_CACHED_REPLAY_BYTES, StreamHub, type StreamHubOptions } from '../src/stream/stream-hub.js';
+import {
+  GAP_EVENT,
+  MAX_CACHED_REPLAY_BYTES,
+  StreamHub,
+  type StreamHubOptions,
+} from '../src/stream/stream-hub.js';
 import type { StreamRecord } from '../src/stream/stream-record.js';
 
 const RETRY_MS = 1234;
 
-const rec = (partition: number, offset: number, value = `p${partition}@${offset}`): StreamRecord => ({
+const rec = (
+  partition: number,
+  offset: number,
+  value = `p${partition}@${offset}`,
+): StreamRecord => ({
   topic: 't',
   partition,
   offset: BigInt(offset),
@@ -76,7 +85,10 @@ interface Harness {
 }
 
 /** `afterConnect` runs as soon as the hub was handed a request, while its stream is being set up. */
-async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'logger'>> = {}, afterConnect?: (hub: StreamHub) => void): Promise<Harness> {
+async function startHub(
+  options: Partial<Omit<StreamHubOptions, 'metrics' | 'logger'>> = {},
+  afterConnect?: (hub: StreamHub) => void,
+): Promise<Harness> {
   const registry = new Registry();
   const metrics = createConsumerMetrics(registry);
   const hub = new StreamHub({
@@ -159,7 +171,11 @@ async function startHub(options: Partial<Omit<StreamHubOptions, 'metrics' | 'log
 }
 
 /** Publishes a marker and waits for it: everything written before it has then arrived too. */
-async function settle(hub: StreamHub, streams: readonly Stream[], marker: StreamRecord): Promise<void> {
+async function settle(
+  hub: StreamHub,
+  streams: readonly Stream[],
+  marker: StreamRecord,
+): Promise<void> {
   hub.publish([marker]);
   await vi.waitFor(() => {
     for (const s of streams) expect(s.text).toContain(`data:${marker.value}\n`);
@@ -193,21 +209,30 @@ describe('StreamHub', () => {
     const history = [rec(0, 0), rec(1, 0), rec(0, 1), rec(1, 1), rec(0, 2)];
 
     it.each([
-      ['the Last-Event-ID header', (id: string) => ({ path: '/messages', headers: { 'Last-Event-ID': id } })],
-      ['the lastEventId query parameter', (id: string) => ({ path: `/messages?lastEventId=${encodeURIComponent(id)}`, headers: {} })],
-    ])('from %s replays only what the client lacks, then live, with no duplicate', async (_how, request) => {
-      const h = await startHub();
-      h.hub.publish(history);
-      const first = await h.connect();
-      await vi.waitFor(() => expect(first.events()).toHaveLength(history.length));
-      const resumeFrom = first.events()[1]?.id ?? '';
-      expect(resumeFrom).toBe('1:0,0:0');
-      const { path, headers } = request(resumeFrom);
-      const stream = await h.connect(path, headers);
-      await settle(h.hub, [stream], rec(1, 2, 'live'));
-      expect(ids(stream)).toEqual(['0:1,1:0', '1:1,0:1', '0:2,1:1', '1:2,0:2']);
-      expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
-    });
+      [
+        'the Last-Event-ID header',
+        (id: string) => ({ path: '/messages', headers: { 'Last-Event-ID': id } }),
+      ],
+      [
+        'the lastEventId query parameter',
+        (id: string) => ({ path: `/messages?lastEventId=${encodeURIComponent(id)}`, headers: {} }),
+      ],
+    ])(
+      'from %s replays only what the client lacks, then live, with no duplicate',
+      async (_how, request) => {
+        const h = await startHub();
+        h.hub.publish(history);
+        const first = await h.connect();
+        await vi.waitFor(() => expect(first.events()).toHaveLength(history.length));
+        const resumeFrom = first.events()[1]?.id ?? '';
+        expect(resumeFrom).toBe('1:0,0:0');
+        const { path, headers } = request(resumeFrom);
+        const stream = await h.connect(path, headers);
+        await settle(h.hub, [stream], rec(1, 2, 'live'));
+        expect(ids(stream)).toEqual(['0:1,1:0', '1:1,0:1', '0:2,1:1', '1:2,0:2']);
+        expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
+      },
+    );
 
     it('gives a client whose id is malformed the whole buffer', async () => {
       const h = await startHub();
@@ -255,11 +280,20 @@ describe('StreamHub', () => {
   });
 
   describe('filtered by key', () => {
-    const keyed = (partition: number, offset: number, key: string | null, value: string): StreamRecord => ({ ...rec(partition, offset, value), key });
+    const keyed = (
+      partition: number,
+      offset: number,
+      key: string | null,
+      value: string,
+    ): StreamRecord => ({ ...rec(partition, offset, value), key });
 
     it('streams, replays and resumes only the records of its key, with ids that are positions in the whole topic', async () => {
       const h = await startHub();
-      h.hub.publish([keyed(0, 0, 'order-7', 'a'), keyed(0, 1, 'order-8', 'b'), keyed(1, 0, 'order-7', 'c')]);
+      h.hub.publish([
+        keyed(0, 0, 'order-7', 'a'),
+        keyed(0, 1, 'order-8', 'b'),
+        keyed(1, 0, 'order-7', 'c'),
+      ]);
       const filtered = await h.connect('/messages?key=order-7');
       const other = await h.connect('/messages?key=order-7');
       const all = await h.connect();
@@ -280,11 +314,15 @@ describe('StreamHub', () => {
     it('encodes a batch once per key, however many clients share it', async () => {
       const h = await startHub({ maxClients: 20 });
       const streams: Stream[] = [];
-      for (let i = 0; i < 6; i++) streams.push(await h.connect(i % 2 === 0 ? '/messages?key=k' : '/messages'));
+      for (let i = 0; i < 6; i++)
+        streams.push(await h.connect(i % 2 === 0 ? '/messages?key=k' : '/messages'));
       const writes: unknown[] = [];
       // The hub writes each client's socket directly (the response's framing, built once).
       const write = net.Socket.prototype.write;
-      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<typeof write>) {
+      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (
+        this: net.Socket,
+        ...args: Parameters<typeof write>
+      ) {
         writes.push(args[0]);
         return write.apply(this, args);
       });
@@ -301,15 +339,27 @@ describe('StreamHub', () => {
   });
 
   describe('filtered by header, and in other formats', () => {
-    const headed = (offset: number, key: string | null, headers: StreamRecord['headers'], value: string): StreamRecord => ({ ...rec(0, offset, value), key, headers });
+    const headed = (
+      offset: number,
+      key: string | null,
+      headers: StreamRecord['headers'],
+      value: string,
+    ): StreamRecord => ({ ...rec(0, offset, value), key, headers });
 
     it('streams, replays and resumes by header equality, alone or with a key, names in any case', async () => {
       const h = await startHub();
-      h.hub.publish([headed(0, 'a', { tenant: ['t1'] }, 'one'), headed(1, 'b', { Tenant: ['t2', 't1'] }, 'two'), headed(2, 'a', { tenant: ['t2'] }, 'three')]);
+      h.hub.publish([
+        headed(0, 'a', { tenant: ['t1'] }, 'one'),
+        headed(1, 'b', { Tenant: ['t2', 't1'] }, 'two'),
+        headed(2, 'a', { tenant: ['t2'] }, 'three'),
+      ]);
       const byHeader = await h.connect('/messages?header=TENANT:t1');
       const both = await h.connect('/messages?header=tenant:t1&key=a');
       const all = await h.connect();
-      h.hub.publish([headed(3, 'a', undefined, 'four'), headed(4, 'a', { tenant: ['t1'] }, 'five')]);
+      h.hub.publish([
+        headed(3, 'a', undefined, 'four'),
+        headed(4, 'a', { tenant: ['t1'] }, 'five'),
+      ]);
       await settle(h.hub, [all], headed(5, 'a', { tenant: ['t1'] }, 'end'));
       await vi.waitFor(() => expect(both.text).toContain('data:end\n'));
       await vi.waitFor(() => expect(byHeader.text).toContain('data:end\n'));
@@ -322,12 +372,28 @@ describe('StreamHub', () => {
 
     it('sends ?format=json and ?format=cloudevents events with the same ids, one encoding per filter and format', async () => {
       const h = await startHub();
-      h.hub.publish([headed(0, 'k', { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] }, 'multi\nline')]);
+      h.hub.publish([
+        headed(
+          0,
+          'k',
+          { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] },
+          'multi\nline',
+        ),
+      ]);
       const streams: Stream[] = [];
-      for (const path of ['/messages?format=json', '/messages?format=json', '/messages?format=cloudevents', '/messages']) streams.push(await h.connect(path));
+      for (const path of [
+        '/messages?format=json',
+        '/messages?format=json',
+        '/messages?format=cloudevents',
+        '/messages',
+      ])
+        streams.push(await h.connect(path));
       const writes: unknown[] = [];
       const write = net.Socket.prototype.write;
-      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (this: net.Socket, ...args: Parameters<typeof write>) {
+      const spy = vi.spyOn(net.Socket.prototype, 'write').mockImplementation(function (
+        this: net.Socket,
+        ...args: Parameters<typeof write>
+      ) {
         writes.push(args[0]);
         return write.apply(this, args);
       });
@@ -336,16 +402,33 @@ describe('StreamHub', () => {
       expect(writes).toHaveLength(4);
       expect(new Set(writes).size).toBe(3);
       h.hub.publish([headed(2, null, undefined, 'end')]);
-      await vi.waitFor(() => expect(streams.every((s) => s.events().at(-1)?.id === '0:2')).toBe(true));
+      await vi.waitFor(() =>
+        expect(streams.every((s) => s.events().at(-1)?.id === '0:2')).toBe(true),
+      );
       const [json, json2, ce, text] = streams.map((s) => s.events());
       expect(json?.map((e) => e.id)).toEqual(text?.map((e) => e.id));
       expect(ce?.map((e) => e.id)).toEqual(text?.map((e) => e.id));
       expect(json2?.map((e) => e.data)).toEqual(json?.map((e) => e.data));
       expect(JSON.parse(json?.[0]?.data ?? '')).toEqual({
-        topic: 't', partition: 0, offset: '0', timestamp: new Date(0).toISOString(), key: 'k',
-        headers: { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] }, valueEncoding: 'utf8', value: 'multi\nline',
+        topic: 't',
+        partition: 0,
+        offset: '0',
+        timestamp: new Date(0).toISOString(),
+        key: 'k',
+        headers: { 'content-type': ['text/plain'], traceparent: ['00-aa-bb-01'] },
+        valueEncoding: 'utf8',
+        value: 'multi\nline',
       });
-      expect(JSON.parse(ce?.[0]?.data ?? '')).toMatchObject({ specversion: '1.0', id: '0:0', source: '/topics/t', type: 'demo-kafka.record', partitionkey: 'k', traceparent: '00-aa-bb-01', datacontenttype: 'text/plain', data: 'multi\nline' });
+      expect(JSON.parse(ce?.[0]?.data ?? '')).toMatchObject({
+        specversion: '1.0',
+        id: '0:0',
+        source: '/topics/t',
+        type: 'demo-kafka.record',
+        partitionkey: 'k',
+        traceparent: '00-aa-bb-01',
+        datacontenttype: 'text/plain',
+        data: 'multi\nline',
+      });
       expect(text?.[0]?.data).toBe('multi\nline');
     });
   });
@@ -366,7 +449,9 @@ describe('StreamHub', () => {
     await vi.waitFor(() => expect(h.hub.clientCount).toBe(1));
     h.hub.publish([rec(0, 1, 'live')]);
     await vi.waitFor(() => expect(text).toContain('data:live\n\n'));
-    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(`retry:${RETRY_MS}\n\nid:0:0\ndata:replayed\n\nid:0:1\ndata:live\n\n`);
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe(
+      `retry:${RETRY_MS}\n\nid:0:0\ndata:replayed\n\nid:0:1\ndata:live\n\n`,
+    );
   });
 
   it('has no room once maxClients are connected, and room again when one leaves', async () => {
@@ -411,7 +496,10 @@ describe('StreamHub', () => {
       published.push(...batch.map((r) => `0:${r.offset}`));
       // The reading client shares this event loop: let it take each batch before the next.
       const last = `id:0:${offset - 1}\ndata:${value}\n\n`;
-      await vi.waitFor(() => expect(reader.text.endsWith(last)).toBe(true), { interval: 1, timeout: 2_000 });
+      await vi.waitFor(() => expect(reader.text.endsWith(last)).toBe(true), {
+        interval: 1,
+        timeout: 2_000,
+      });
     }
 
     expect(await h.metric('sse_slow_client_disconnects_total')).toBe(1);
@@ -434,7 +522,10 @@ describe('StreamHub', () => {
     h.hub.publish(Array.from({ length: 1000 }, (_, i) => rec(0, i, value)));
     const stream = await h.open();
     const last = `id:0:999\ndata:${value}\n\n`;
-    await vi.waitFor(() => expect(stream.closed || stream.text.endsWith(last)).toBe(true), { interval: 5, timeout: 3_000 });
+    await vi.waitFor(() => expect(stream.closed || stream.text.endsWith(last)).toBe(true), {
+      interval: 5,
+      timeout: 3_000,
+    });
     expect(await h.metric('sse_slow_client_disconnects_total')).toBe(0);
     expect(stream.closed).toBe(false);
     expect(stream.events()).toHaveLength(1000);
@@ -452,7 +543,10 @@ describe('StreamHub', () => {
     }
     expect(h.hub.cachedReplayBytes).toBeGreaterThan(0);
     const last = `id:0:999\ndata:${value}\n\n`;
-    await vi.waitFor(() => expect(streams.every((s) => s.text.endsWith(last))).toBe(true), { interval: 10, timeout: 10_000 });
+    await vi.waitFor(() => expect(streams.every((s) => s.text.endsWith(last))).toBe(true), {
+      interval: 10,
+      timeout: 10_000,
+    });
     expect(streams.map((s) => s.events().length)).toEqual([999, 998, 997, 996, 995, 994, 993, 992]);
   });
 
@@ -470,7 +564,10 @@ describe('StreamHub', () => {
   it('sends keep-alive comments on an idle stream', async () => {
     const h = await startHub({ keepAliveMs: 50 });
     const stream = await h.connect();
-    await vi.waitFor(() => expect(stream.text.match(/^:\n\n/gm)?.length ?? 0).toBeGreaterThanOrEqual(3), { timeout: 2_000 });
+    await vi.waitFor(
+      () => expect(stream.text.match(/^:\n\n/gm)?.length ?? 0).toBeGreaterThanOrEqual(3),
+      { timeout: 2_000 },
+    );
     expect(stream.text).toMatch(new RegExp(`^retry:${RETRY_MS}\n\n(:\n\n)+$`));
     expect(stream.events()).toEqual([]);
   });

@@ -3,12 +3,32 @@ import type { KafkaMessage } from '@demo-kafka/kafka-client';
 import { streamRecordOf } from '../src/kafka/stream-record-of.js';
 
 const message = (value: Buffer | null, headers: KafkaMessage['headers'] = {}): KafkaMessage =>
-  ({ key: Buffer.from('k'), value, headers, offset: '7', timestamp: '1700000000000', attributes: 0 }) as KafkaMessage;
+  ({
+    key: Buffer.from('k'),
+    value,
+    headers,
+    offset: '7',
+    timestamp: '1700000000000',
+    attributes: 0,
+  }) as KafkaMessage;
 
 describe('a consumed record as the stream holds it', () => {
   it('keeps headers as text, a repeated name as its values in order, none as absent', () => {
-    const record = streamRecordOf('t', 2, message(Buffer.from('v'), { traceparent: Buffer.from('00-abc'), tag: [Buffer.from('a'), Buffer.from('b')] }));
-    expect(record).toMatchObject({ partition: 2, offset: 7n, key: 'k', value: 'v', timestamp: 1700000000000 });
+    const record = streamRecordOf(
+      't',
+      2,
+      message(Buffer.from('v'), {
+        traceparent: Buffer.from('00-abc'),
+        tag: [Buffer.from('a'), Buffer.from('b')],
+      }),
+    );
+    expect(record).toMatchObject({
+      partition: 2,
+      offset: 7n,
+      key: 'k',
+      value: 'v',
+      timestamp: 1700000000000,
+    });
     expect(record.headers).toEqual({ traceparent: ['00-abc'], tag: ['a', 'b'] });
     expect(record.binaryValue).toBeUndefined();
     expect(streamRecordOf('t', 0, message(Buffer.from('v'))).headers).toBeUndefined();
@@ -19,6 +39,9 @@ describe('a consumed record as the stream holds it', () => {
     const record = streamRecordOf('t', 0, message(bytes));
     expect(record.binaryValue?.equals(bytes)).toBe(true);
     expect(streamRecordOf('t', 0, message(Buffer.from('Grüße'))).binaryValue).toBeUndefined();
-    expect(streamRecordOf('t', 0, message(null))).toMatchObject({ value: '', binaryValue: undefined });
+    expect(streamRecordOf('t', 0, message(null))).toMatchObject({
+      value: '',
+      binaryValue: undefined,
+    });
   });
 });

@@ -12,12 +12,15 @@ describe('GET /messages through a real broker', () => {
   const streams: SseStream[] = [];
   afterEach(async () => {
     streams.splice(0).forEach((s) => {
-s.close();
-});
+      s.close();
+    });
     await Promise.all(consumers.splice(0).map((c) => c.close()));
   });
   const start = async (env: Record<string, string>, waitReady = true) => {
-    const consumer = await buildConsumer({ KAFKA_BINDING_DIR: kafka.bindingDir, ...env }, waitReady);
+    const consumer = await buildConsumer(
+      { KAFKA_BINDING_DIR: kafka.bindingDir, ...env },
+      waitReady,
+    );
     consumers.push(consumer);
     return consumer;
   };
@@ -45,11 +48,21 @@ s.close();
 
   it('gives a late client the last REPLAY_SIZE records, then live ones', async () => {
     const TOPIC = `replay-${randomUUID()}`;
-    await produce(kafka.bindingDir, TOPIC, Array.from({ length: 8 }, (_, i) => `m${i}`));
+    await produce(
+      kafka.bindingDir,
+      TOPIC,
+      Array.from({ length: 8 }, (_, i) => `m${i}`),
+    );
     const consumer = await start({ TOPIC, REPLAY_SIZE: '5' });
     await waitFor(() => consumer.hub.bufferedCount === 5);
     const late = await open(`${consumer.url}/messages`);
-    expect((await late.waitForEvents(5)).map((e) => e.data)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+    expect((await late.waitForEvents(5)).map((e) => e.data)).toEqual([
+      'm3',
+      'm4',
+      'm5',
+      'm6',
+      'm7',
+    ]);
     await produce(kafka.bindingDir, TOPIC, ['live']);
     expect((await late.waitForEvents(6))[5]?.data).toBe('live');
   });
@@ -66,10 +79,18 @@ s.close();
 
     const byHeader = await open(`${consumer.url}/messages`, { 'Last-Event-ID': seen[2]?.id ?? '' });
     expect((await byHeader.waitForEvents(2)).map((e) => e.data)).toEqual(['d', 'e']);
-    const byQuery = await open(`${consumer.url}/messages?lastEventId=${encodeURIComponent(seen[1]?.id ?? '')}`);
+    const byQuery = await open(
+      `${consumer.url}/messages?lastEventId=${encodeURIComponent(seen[1]?.id ?? '')}`,
+    );
     expect((await byQuery.waitForEvents(3)).map((e) => e.data)).toEqual(['c', 'd', 'e']);
     const malformed = await open(`${consumer.url}/messages`, { 'Last-Event-ID': 'not-an-id' });
-    expect((await malformed.waitForEvents(5)).map((e) => e.data)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect((await malformed.waitForEvents(5)).map((e) => e.data)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
 
     // A record after the last one expected: a duplicate would arrive before it, in partition order.
     await produce(kafka.bindingDir, TOPIC, ['f', 'marker']);
@@ -129,10 +150,13 @@ s.close();
   it('delivers every message to each of 200 concurrent clients', async () => {
     const TOPIC = `fanout-${randomUUID()}`;
     const consumer = await start({ TOPIC });
-    const clients = await Promise.all(Array.from({ length: 200 }, () => open(`${consumer.url}/messages`)));
+    const clients = await Promise.all(
+      Array.from({ length: 200 }, () => open(`${consumer.url}/messages`)),
+    );
     const values = Array.from({ length: 20 }, (_, i) => `fan ${i}`);
     await produce(kafka.bindingDir, TOPIC, values);
-    for (const client of clients) expect((await client.waitForEvents(20)).map((e) => e.data)).toEqual(values);
+    for (const client of clients)
+      expect((await client.waitForEvents(20)).map((e) => e.data)).toEqual(values);
     expect(consumer.hub.clientCount).toBe(200);
   });
 
@@ -155,7 +179,10 @@ s.close();
 
   it('answers HEAD /messages at once without taking a client slot', async () => {
     const consumer = await start({ TOPIC: `head-${randomUUID()}` });
-    const head = await fetch(`${consumer.url}/messages`, { method: 'HEAD', signal: AbortSignal.timeout(3000) });
+    const head = await fetch(`${consumer.url}/messages`, {
+      method: 'HEAD',
+      signal: AbortSignal.timeout(3000),
+    });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(consumer.hub.clientCount).toBe(0);

@@ -1,11 +1,26 @@
-import { API_DOCUMENT_PATHS, HEALTH_PATHS, HttpProblem, cors, healthRoutes, jsonDocumentRoute, notFound, problemHandler, requestLogging, type AppMetrics, type Logger } from '@demo-kafka/app-kit';
+import {
+  API_DOCUMENT_PATHS,
+  HEALTH_PATHS,
+  HttpProblem,
+  cors,
+  healthRoutes,
+  jsonDocumentRoute,
+  notFound,
+  problemHandler,
+  requestLogging,
+  type AppMetrics,
+  type Logger,
+} from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
 import { KEY_HEADER } from './http/messages-parameters.js';
 import { messagesRoute } from './http/messages-route.js';
 import { producerOpenApi } from './http/producer-openapi.js';
 import { ClusterMetricsUnavailable, type ClusterView } from './cluster/worker-link.js';
 import type { RecordSink } from './kafka/record-sink.js';
-import { DEFAULT_RECORD_HEADER_LIMITS, type RecordHeaderLimits } from './headers/record-header-limits.js';
+import {
+  DEFAULT_RECORD_HEADER_LIMITS,
+  type RecordHeaderLimits,
+} from './headers/record-header-limits.js';
 import { CORS_REQUEST_HEADERS } from './headers/request-record-headers.js';
 
 export interface ProducerAppDeps {
@@ -32,15 +47,19 @@ export function createApp(deps: ProducerAppDeps): Express {
   app.use(deps.metrics.middleware);
   // Thousands of POSTs a second: a line each only at debug; errors are still logged at warn/error.
   app.use(requestLogging(deps.logger, { successLevel: 'debug' }));
-  app.use(cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER, ...CORS_REQUEST_HEADERS]));
+  app.use(
+    cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER, ...CORS_REQUEST_HEADERS]),
+  );
   // The hot route first, so a POST does not walk the other routers.
-  app.use(messagesRoute({
-    sink: deps.sink,
-    maxMessageBytes: deps.maxMessageBytes,
-    recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
-    token: deps.token,
-    produceTimeoutMs: deps.produceTimeoutMs,
-  }));
+  app.use(
+    messagesRoute({
+      sink: deps.sink,
+      maxMessageBytes: deps.maxMessageBytes,
+      recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
+      token: deps.token,
+      produceTimeoutMs: deps.produceTimeoutMs,
+    }),
+  );
   const { cluster } = deps;
   app.use(healthRoutes(cluster ? () => cluster.readiness() : () => deps.sink.readiness()));
   if (cluster) {
@@ -50,14 +69,25 @@ export function createApp(deps: ProducerAppDeps): Express {
         answer = await cluster.metrics();
       } catch (error) {
         // A scrape during a worker's restart: Prometheus retries at the next interval.
-        if (error instanceof ClusterMetricsUnavailable) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': '5' });
+        if (error instanceof ClusterMetricsUnavailable)
+          throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': '5' });
         throw error;
       }
       res.type(answer.contentType).send(answer.text);
     });
   }
   app.use(deps.metrics.router);
-  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, producerOpenApi({ maxMessageBytes: deps.maxMessageBytes, recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS, tokenRequired: deps.token !== '', clustered: cluster !== undefined })));
+  app.use(
+    jsonDocumentRoute(
+      API_DOCUMENT_PATHS.openapi,
+      producerOpenApi({
+        maxMessageBytes: deps.maxMessageBytes,
+        recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
+        tokenRequired: deps.token !== '',
+        clustered: cluster !== undefined,
+      }),
+    ),
+  );
   app.use(notFound());
   app.use(problemHandler(deps.logger));
   return app;

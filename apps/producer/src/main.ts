@@ -1,6 +1,12 @@
 /** The producer process: read config, connect to Kafka in the background, listen, stop cleanly. */
 import cluster from 'node:cluster';
-import { HEALTH_PATHS, createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
+import {
+  HEALTH_PATHS,
+  createLogger,
+  exitOnStartupError,
+  serve,
+  startTracing,
+} from '@demo-kafka/app-kit';
 import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { workerDefault } from './cluster/default-workers.js';
@@ -22,15 +28,25 @@ try {
     logger.info({ kafka: binding.redacted() }, binding.describe());
     // Which limit chose the process count, so a count that surprises can be traced to its cgroup file.
     const chosen = process.env.WORKERS ? { decidedBy: 'WORKERS' } : workerDefault();
-    logger.info({ ...chosen, workers: settings.WORKERS }, `${settings.WORKERS} producer process(es), decided by ${chosen.decidedBy}`);
+    logger.info(
+      { ...chosen, workers: settings.WORKERS },
+      `${settings.WORKERS} producer process(es), decided by ${chosen.decidedBy}`,
+    );
   }
 
   if (cluster.isPrimary && settings.WORKERS > 1) {
     runPrimary({ workers: settings.WORKERS, logger });
   } else {
     // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces.
-    const tracing = await startTracing({ serviceName: APP, logger, http: { routes: [MESSAGES_PATH], ignore: Object.values(HEALTH_PATHS) } });
-    const producer = wireProducer(settings, binding, logger, { clustered: cluster.isWorker, traced: tracing !== undefined });
+    const tracing = await startTracing({
+      serviceName: APP,
+      logger,
+      http: { routes: [MESSAGES_PATH], ignore: Object.values(HEALTH_PATHS) },
+    });
+    const producer = wireProducer(settings, binding, logger, {
+      clustered: cluster.isWorker,
+      traced: tracing !== undefined,
+    });
     producer.start();
     await serve(producer.app, {
       port: settings.PORT,

@@ -11,11 +11,19 @@ export interface ProducerMetrics {
 }
 
 export function createProducerMetrics(registry: Registry): ProducerMetrics {
-  const workers = new Gauge({ name: 'producer_workers', help: 'Producer processes serving this port (node:cluster workers)', registers: [registry] });
+  const workers = new Gauge({
+    name: 'producer_workers',
+    help: 'Producer processes serving this port (node:cluster workers)',
+    registers: [registry],
+  });
   workers.set(1);
   return {
     workers,
-    recordsProduced: new Counter({ name: 'kafka_records_produced_total', help: 'Records Kafka acknowledged', registers: [registry] }),
+    recordsProduced: new Counter({
+      name: 'kafka_records_produced_total',
+      help: 'Records Kafka acknowledged',
+      registers: [registry],
+    }),
     produceFailures: new Counter({
       name: 'kafka_produce_failures_total',
       help: 'Records not written, by reason',

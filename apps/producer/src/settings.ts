@@ -7,22 +7,47 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const workerCount = makeValidator<number>((input) => {
   const n = Number(input);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new EnvError('expected a whole number from 1 to 64');
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new EnvError('expected a whole number from 1 to 64');
   return n;
 });
 
 /** The producer's settings: the shared ones plus its own limits. */
 export const producerSettingsSpec = {
   ...baseSettingsSpec,
-  MAX_MESSAGE_BYTES: num({ default: 1024 * 1024, desc: 'largest accepted message body, in bytes (413 above it)' }),
-  PRODUCE_TIMEOUT_MS: num({ default: 10_000, desc: 'longest a POST waits for Kafka before answering 503' }),
+  MAX_MESSAGE_BYTES: num({
+    default: 1024 * 1024,
+    desc: 'largest accepted message body, in bytes (413 above it)',
+  }),
+  PRODUCE_TIMEOUT_MS: num({
+    default: 10_000,
+    desc: 'longest a POST waits for Kafka before answering 503',
+  }),
   BATCH_MAX_RECORDS: num({ default: 500, desc: 'most records coalesced into one produce request' }),
-  BATCH_MAX_BYTES: num({ default: 512 * 1024, desc: 'most message bytes coalesced into one produce request' }),
-  CORS_ORIGINS: str({ default: '*', desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list' }),
-  WORKERS: workerCount({ default: defaultWorkers(), desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use (affinity, cgroup quota), no more than its memory limit holds, at most 4' }),
-  MAX_RECORD_HEADERS: num({ default: DEFAULT_RECORD_HEADER_LIMITS.maxCount, desc: 'most headers on one record (Kafka-Header-*, content-type, ce_*, traceparent, tracestate; 431 above it)' }),
-  MAX_RECORD_HEADER_BYTES: num({ default: DEFAULT_RECORD_HEADER_LIMITS.maxBytes, desc: 'most bytes of header names and values on one record (431 above it)' }),
-  PRODUCER_TOKEN: str({ default: '', desc: 'when set, POST /messages needs Authorization: Bearer <token>' }),
+  BATCH_MAX_BYTES: num({
+    default: 512 * 1024,
+    desc: 'most message bytes coalesced into one produce request',
+  }),
+  CORS_ORIGINS: str({
+    default: '*',
+    desc: 'origins whose pages may post (the consumer page is on another port): * or a comma-separated list',
+  }),
+  WORKERS: workerCount({
+    default: defaultWorkers(),
+    desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use (affinity, cgroup quota), no more than its memory limit holds, at most 4',
+  }),
+  MAX_RECORD_HEADERS: num({
+    default: DEFAULT_RECORD_HEADER_LIMITS.maxCount,
+    desc: 'most headers on one record (Kafka-Header-*, content-type, ce_*, traceparent, tracestate; 431 above it)',
+  }),
+  MAX_RECORD_HEADER_BYTES: num({
+    default: DEFAULT_RECORD_HEADER_LIMITS.maxBytes,
+    desc: 'most bytes of header names and values on one record (431 above it)',
+  }),
+  PRODUCER_TOKEN: str({
+    default: '',
+    desc: 'when set, POST /messages needs Authorization: Bearer <token>',
+  }),
 };
 
 export type ProducerSettings = ReturnType<typeof readProducerSettings>;

@@ -20,7 +20,12 @@ export interface ProducerParts {
 }
 
 /** Builds the producer from its settings and binding, as main.ts and the tests use it. */
-export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, logger: Logger, options: { processMetrics?: boolean; clustered?: boolean; traced?: boolean } = {}): ProducerParts {
+export function wireProducer(
+  settings: ProducerSettings,
+  binding: KafkaBinding,
+  logger: Logger,
+  options: { processMetrics?: boolean; clustered?: boolean; traced?: boolean } = {},
+): ProducerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const sink = new KafkaRecordSink({
     binding,
@@ -31,7 +36,9 @@ export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, 
     batchMaxBytes: settings.BATCH_MAX_BYTES,
   });
   // A worker of several (node:cluster): readiness and metrics are those of the whole, via the primary.
-  const clusterView = options.clustered ? joinCluster(metrics.registry, () => sink.readiness()) : undefined;
+  const clusterView = options.clustered
+    ? joinCluster(metrics.registry, () => sink.readiness())
+    : undefined;
   const app = createApp({
     // Traced only when tracing is on: otherwise no span code runs per request.
     sink: options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink,
@@ -39,7 +46,11 @@ export function wireProducer(settings: ProducerSettings, binding: KafkaBinding, 
     logger,
     metrics,
     maxMessageBytes: settings.MAX_MESSAGE_BYTES,
-    recordHeaderLimits: { maxCount: settings.MAX_RECORD_HEADERS, maxBytes: settings.MAX_RECORD_HEADER_BYTES, addsTraceparent: options.traced === true },
+    recordHeaderLimits: {
+      maxCount: settings.MAX_RECORD_HEADERS,
+      maxBytes: settings.MAX_RECORD_HEADER_BYTES,
+      addsTraceparent: options.traced === true,
+    },
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
     token: settings.PRODUCER_TOKEN,
     corsOrigins: settings.CORS_ORIGINS,

@@ -13,7 +13,10 @@ describe('producer access and availability', () => {
     await Promise.all(open.splice(0).map((p) => p.close()));
   });
   const build = async (env: Record<string, string>, waitReady = true) => {
-    const producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, ...env }, waitReady);
+    const producer = await buildProducer(
+      { KAFKA_BINDING_DIR: kafka.bindingDir, ...env },
+      waitReady,
+    );
     open.push(producer);
     return producer;
   };
@@ -25,15 +28,28 @@ describe('producer access and availability', () => {
     expect(missing.status).toBe(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer');
     expect(missing.text).not.toContain(token);
-    expect((await api.post('/messages').set('Authorization', 'Bearer wrong').type('text').send('x')).status).toBe(401);
-    expect((await api.post('/messages').set('Authorization', `Bearer ${token}`).type('text').send('x')).status).toBe(200);
+    expect(
+      (await api.post('/messages').set('Authorization', 'Bearer wrong').type('text').send('x'))
+        .status,
+    ).toBe(401);
+    expect(
+      (await api.post('/messages').set('Authorization', `Bearer ${token}`).type('text').send('x'))
+        .status,
+    ).toBe(200);
   });
 
   it('answers 503 with Retry-After while Kafka is unreachable, and /readyz says why', async () => {
     const closedPort = await freePort();
-    const { api, sink } = await build({ KAFKA_BROKERS: `127.0.0.1:${closedPort}`, PRODUCE_TIMEOUT_MS: '2000' }, false);
+    const { api, sink } = await build(
+      { KAFKA_BROKERS: `127.0.0.1:${closedPort}`, PRODUCE_TIMEOUT_MS: '2000' },
+      false,
+    );
     // Past "connecting to Kafka": the first probe has failed and its reason is the one users see.
-    await waitFor(() => sink.readiness().reason === 'Kafka is not reachable', 10_000, () => sink.readiness().reason ?? '');
+    await waitFor(
+      () => sink.readiness().reason === 'Kafka is not reachable',
+      10_000,
+      () => sink.readiness().reason ?? '',
+    );
     const res = await api.post('/messages').type('text').send('Hello');
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
@@ -46,7 +62,11 @@ describe('producer access and availability', () => {
   it('answers 503 when Kafka rejects the credentials, without the password anywhere', async () => {
     const wrong = `wrong-${randomUUID()}`;
     const producer = await build({ KAFKA_PASSWORD: wrong }, false);
-    await waitFor(() => /credentials/.test(producer.sink.readiness().reason ?? ''), 20_000, () => producer.sink.readiness().reason ?? '');
+    await waitFor(
+      () => /credentials/.test(producer.sink.readiness().reason ?? ''),
+      20_000,
+      () => producer.sink.readiness().reason ?? '',
+    );
     const res = await producer.api.post('/messages').type('text').send('Hello');
     expect(res.status).toBe(503);
     expect(res.text).toMatch(/authentication failed/);
@@ -61,7 +81,11 @@ describe('producer access and availability', () => {
   it('answers 503 when the topic is outside the prefix (refused by ACLs)', async () => {
     // KAFKA_TOPIC_PREFIX overrides the binding's, so the topic lands outside what the user may use.
     const producer = await build({ KAFKA_TOPIC_PREFIX: 'elsewhere-' }, false);
-    await waitFor(() => /refused access to the topic/.test(producer.sink.readiness().reason ?? ''), 20_000, () => producer.sink.readiness().reason ?? '');
+    await waitFor(
+      () => /refused access to the topic/.test(producer.sink.readiness().reason ?? ''),
+      20_000,
+      () => producer.sink.readiness().reason ?? '',
+    );
     const res = await producer.api.post('/messages').type('text').send('Hello');
     expect(res.status).toBe(503);
     expect(res.text).toMatch(/topicPrefix/);

@@ -31,7 +31,14 @@ describe('BatchingSender', () => {
     const kafka = fakeKafka();
     const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 2, maxBytes: 10 });
     void sender.send('blocker', 1);
-    const queued = [sender.send('a', 1), sender.send('b', 1), sender.send('c', 1), sender.send('big', 50), sender.send('d', 6), sender.send('e', 6)];
+    const queued = [
+      sender.send('a', 1),
+      sender.send('b', 1),
+      sender.send('c', 1),
+      sender.send('big', 50),
+      sender.send('d', 6),
+      sender.send('e', 6),
+    ];
     for (let i = 0; i < 6; i++) {
       kafka.finish[i]?.();
       await new Promise((resolve) => setImmediate(resolve));
@@ -54,7 +61,12 @@ describe('BatchingSender', () => {
 
   it('times out a queued record without ever sending it, and an in-flight one without waiting for it', async () => {
     const kafka = fakeKafka();
-    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6, timeoutMs: 50, timeoutError: () => new Error('too slow') });
+    const sender = new BatchingSender(kafka.sendBatch, {
+      maxRecords: 10,
+      maxBytes: 1e6,
+      timeoutMs: 50,
+      timeoutError: () => new Error('too slow'),
+    });
     const started = performance.now();
     const inFlight = sender.send('a', 1);
     const queued = sender.send('b', 1);

@@ -19,11 +19,28 @@ export interface TestProducer {
 }
 
 /** Builds the app from `env` (binding and settings); waits until Kafka is ready unless told not to. */
-export async function buildProducer(env: Record<string, string>, waitReady = true, logger?: Logger): Promise<TestProducer> {
+export async function buildProducer(
+  env: Record<string, string>,
+  waitReady = true,
+  logger?: Logger,
+): Promise<TestProducer> {
   const settings = readProducerSettings(env);
   const binding = loadKafkaBinding(env, resourceNames(settings));
-  const producer = wireProducer(settings, binding, logger ?? testLogger('producer-test'), { processMetrics: false });
+  const producer = wireProducer(settings, binding, logger ?? testLogger('producer-test'), {
+    processMetrics: false,
+  });
   producer.start();
-  if (waitReady) await waitFor(() => producer.sink.readiness().ready, 30_000, () => producer.sink.readiness().reason ?? '');
-  return { app: producer.app, api: await contractRequest(producer.app), sink: producer.sink, topic: binding.topic, close: () => producer.stop() };
+  if (waitReady)
+    await waitFor(
+      () => producer.sink.readiness().ready,
+      30_000,
+      () => producer.sink.readiness().reason ?? '',
+    );
+  return {
+    app: producer.app,
+    api: await contractRequest(producer.app),
+    sink: producer.sink,
+    topic: binding.topic,
+    close: () => producer.stop(),
+  };
 }

@@ -11,7 +11,10 @@ describe('a broker that dies and comes back', () => {
 
   beforeAll(async () => {
     kafka = await startLocalKafka({ username: 'outage' });
-    producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, PRODUCE_TIMEOUT_MS: '3000' });
+    producer = await buildProducer({
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      PRODUCE_TIMEOUT_MS: '3000',
+    });
   });
   afterAll(async () => {
     await producer?.close();
@@ -19,7 +22,9 @@ describe('a broker that dies and comes back', () => {
   });
 
   it('answers 503 within the produce timeout while it is down, then 200 again with no restart', async () => {
-    expect((await request(producer.app).post('/messages').type('text').send('before')).status).toBe(200);
+    expect((await request(producer.app).post('/messages').type('text').send('before')).status).toBe(
+      200,
+    );
 
     await kafka.kill();
     const started = Date.now();
@@ -31,8 +36,16 @@ describe('a broker that dies and comes back', () => {
     expect((await request(producer.app).get('/readyz')).status).toBe(503);
 
     await kafka.start();
-    await waitFor(() => producer.sink.readiness().ready, 20_000, () => producer.sink.readiness().reason ?? '');
-    const after = await request(producer.app).post('/messages').set('Accept', 'application/json').type('text').send('after');
+    await waitFor(
+      () => producer.sink.readiness().ready,
+      20_000,
+      () => producer.sink.readiness().reason ?? '',
+    );
+    const after = await request(producer.app)
+      .post('/messages')
+      .set('Accept', 'application/json')
+      .type('text')
+      .send('after');
     expect(after.status).toBe(200);
     expect(after.body.offset).toBeDefined();
   });

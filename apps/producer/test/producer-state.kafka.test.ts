@@ -11,7 +11,9 @@ interface ProduceRequest {
   readonly topicData: ReadonlyArray<{ readonly partitions: Array<{ firstSequence?: number }> }>;
 }
 /** kafkajs' Broker, whose produce() takes the sequence numbers the producer chose. */
-const Broker = require('kafkajs/src/broker/index.js') as { prototype: { produce(this: unknown, request: ProduceRequest): Promise<unknown> } };
+const Broker = require('kafkajs/src/broker/index.js') as {
+  prototype: { produce(this: unknown, request: ProduceRequest): Promise<unknown> };
+};
 
 /**
  * The next produce request goes out with its sequence numbers ahead of the producer's, so the real
@@ -20,9 +22,14 @@ const Broker = require('kafkajs/src/broker/index.js') as { prototype: { produce(
  */
 const { produce } = Broker.prototype;
 function skipSequencesOnce(): void {
-  Broker.prototype.produce = function skipped(this: unknown, request: ProduceRequest): Promise<unknown> {
+  Broker.prototype.produce = function skipped(
+    this: unknown,
+    request: ProduceRequest,
+  ): Promise<unknown> {
     Broker.prototype.produce = produce;
-    for (const topic of request.topicData) for (const partition of topic.partitions) partition.firstSequence = (partition.firstSequence ?? 0) + 5;
+    for (const topic of request.topicData)
+      for (const partition of topic.partitions)
+        partition.firstSequence = (partition.firstSequence ?? 0) + 5;
     return produce.call(this, request);
   };
 }

@@ -16,12 +16,18 @@ describe('record headers through a real broker', () => {
   const TOPIC = `headers-${randomUUID()}`;
 
   beforeAll(async () => {
-    producer = await buildProducer({ KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, MAX_RECORD_HEADERS: '6' });
+    producer = await buildProducer({
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      MAX_RECORD_HEADERS: '6',
+    });
   });
   afterAll(async () => producer?.close());
 
   async function recordOf(value: string): Promise<ReadRecord> {
-    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.some((r) => r.value?.toString() === value));
+    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) =>
+      rs.some((r) => r.value?.toString() === value),
+    );
     const found = records.find((r) => r.value?.toString() === value);
     if (!found) throw new Error(`${value} not read back`);
     return found;
@@ -41,10 +47,22 @@ describe('record headers through a real broker', () => {
       .set('tracestate', 'vendor=1')
       .send(value);
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['id', 'offset', 'partition', 'timestamp', 'topic']);
+    expect(Object.keys(res.body).sort()).toEqual([
+      'id',
+      'offset',
+      'partition',
+      'timestamp',
+      'topic',
+    ]);
     const record = await recordOf(value);
     expect(record.key?.toString()).toBe('k-1');
-    expect(Object.keys(record.headers ?? {})).toEqual(['content-type', 'correlation-id', 'authorization', 'traceparent', 'tracestate']);
+    expect(Object.keys(record.headers ?? {})).toEqual([
+      'content-type',
+      'correlation-id',
+      'authorization',
+      'traceparent',
+      'tracestate',
+    ]);
     expect(text(record.headers, 'content-type')).toBe('text/plain; charset=utf-8');
     expect(text(record.headers, 'correlation-id')).toBe('c-42');
     expect(text(record.headers, 'authorization')).toBe(token);
@@ -56,7 +74,11 @@ describe('record headers through a real broker', () => {
     const value = `repeated ${randomUUID()}`;
     // Node sends an array as one header line per value; supertest's types allow arrays only for Cookie.
     const values = ['first', 'second', 'third'] as unknown as string;
-    const res = await producer.api.post('/messages').type('text').set('Kafka-Header-Tag', values).send(value);
+    const res = await producer.api
+      .post('/messages')
+      .type('text')
+      .set('Kafka-Header-Tag', values)
+      .send(value);
     expect(res.status).toBe(200);
     expect(text((await recordOf(value)).headers, 'tag')).toEqual(['first', 'second', 'third']);
   });
@@ -76,21 +98,49 @@ describe('record headers through a real broker', () => {
     const record = await recordOf(binaryValue);
     expect(record.value?.toString()).toBe(binaryValue);
     expect(record.key?.toString()).toBe('customer-9');
-    expect(Object.keys(record.headers ?? {})).toEqual(['content-type', 'ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'ce_partitionkey']);
+    expect(Object.keys(record.headers ?? {})).toEqual([
+      'content-type',
+      'ce_specversion',
+      'ce_id',
+      'ce_source',
+      'ce_type',
+      'ce_partitionkey',
+    ]);
     expect(text(record.headers, 'ce_type')).toBe('com.example.order.created');
 
-    const structuredValue = JSON.stringify({ specversion: '1.0', id: randomUUID(), source: '/shop', type: 'com.example.x', data: { a: 1 } }, null, 2);
-    const structured = await producer.api.post('/messages').set('Content-Type', 'application/cloudevents+json; charset=utf-8').send(structuredValue);
+    const structuredValue = JSON.stringify(
+      {
+        specversion: '1.0',
+        id: randomUUID(),
+        source: '/shop',
+        type: 'com.example.x',
+        data: { a: 1 },
+      },
+      null,
+      2,
+    );
+    const structured = await producer.api
+      .post('/messages')
+      .set('Content-Type', 'application/cloudevents+json; charset=utf-8')
+      .send(structuredValue);
     expect(structured.status).toBe(200);
     const stored = await recordOf(structuredValue);
     expect(stored.value?.toString()).toBe(structuredValue);
     expect(Object.keys(stored.headers ?? {})).toEqual(['content-type']);
-    expect(text(stored.headers, 'content-type')).toBe('application/cloudevents+json; charset=utf-8');
+    expect(text(stored.headers, 'content-type')).toBe(
+      'application/cloudevents+json; charset=utf-8',
+    );
   });
 
   it('refuses an invalid CloudEvent and too many headers with problem+json, and writes nothing', async () => {
     const marker = `refused ${randomUUID()}`;
-    const invalid = await producer.api.post('/messages').type('text').set('ce-specversion', '1.0').set('ce-id', '1').set('ce-type', 't').send(marker);
+    const invalid = await producer.api
+      .post('/messages')
+      .type('text')
+      .set('ce-specversion', '1.0')
+      .set('ce-id', '1')
+      .set('ce-type', 't')
+      .send(marker);
     expect(invalid.status).toBe(400);
     expect(invalid.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(invalid.text).detail).toContain('"source"');
@@ -102,7 +152,9 @@ describe('record headers through a real broker', () => {
     // Then one that is accepted: it is read back, and nothing of the refused ones was written before it.
     const after = `accepted ${randomUUID()}`;
     expect((await producer.api.post('/messages').type('text').send(after)).status).toBe(200);
-    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) => rs.some((r) => r.value?.toString() === after));
+    const records = await readTopic(kafka.bindingDir, producer.topic, (rs) =>
+      rs.some((r) => r.value?.toString() === after),
+    );
     expect(records.filter((r) => r.value?.toString() === marker)).toEqual([]);
   });
 });

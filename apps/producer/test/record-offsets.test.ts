@@ -13,7 +13,10 @@ describe('recordOffsets', () => {
   });
 
   it('keeps offsets beyond 2^53 exact', () => {
-    expect(recordOffsets([3, 3], [{ partition: 3, baseOffset: '9007199254740993' }])).toEqual(['9007199254740993', '9007199254740994']);
+    expect(recordOffsets([3, 3], [{ partition: 3, baseOffset: '9007199254740993' }])).toEqual([
+      '9007199254740993',
+      '9007199254740994',
+    ]);
   });
 
   it('refuses a record whose partition Kafka did not report, rather than inventing an offset', () => {

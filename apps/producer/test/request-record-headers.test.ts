@@ -18,7 +18,9 @@ function problemOf(run: () => unknown): HttpProblem {
 
 describe('record headers from a POST', () => {
   it('adds nothing without a content type, and shares one object per content type', () => {
-    expect(requestRecordContext(['Host', 'x', 'Content-Length', '1'], BODY, LIMITS).headers).toBeUndefined();
+    expect(
+      requestRecordContext(['Host', 'x', 'Content-Length', '1'], BODY, LIMITS).headers,
+    ).toBeUndefined();
     const first = requestRecordContext(['Host', 'x', 'Content-Type', 'text/plain'], BODY, LIMITS);
     const second = requestRecordContext(['Host', 'y', 'content-type', 'text/plain'], BODY, LIMITS);
     expect(first.headers).toEqual({ 'content-type': 'text/plain' });
@@ -29,20 +31,59 @@ describe('record headers from a POST', () => {
   it('maps Kafka-Header-* to lower-case names, repeats in order, with UTF-8 values', () => {
     const latin1 = Buffer.from('Grüße 👋', 'utf8').toString('latin1');
     const { headers } = requestRecordContext(
-      ['Kafka-Header-Correlation-Id', 'c-1', 'content-type', 'text/plain', 'KAFKA-HEADER-tag', 'a', 'kafka-header-Tag', 'b', 'Kafka-Header-greeting', latin1, 'traceparent', TRACEPARENT, 'tracestate', 'a=1', 'TraceState', 'b=2'],
+      [
+        'Kafka-Header-Correlation-Id',
+        'c-1',
+        'content-type',
+        'text/plain',
+        'KAFKA-HEADER-tag',
+        'a',
+        'kafka-header-Tag',
+        'b',
+        'Kafka-Header-greeting',
+        latin1,
+        'traceparent',
+        TRACEPARENT,
+        'tracestate',
+        'a=1',
+        'TraceState',
+        'b=2',
+      ],
       BODY,
       LIMITS,
     );
-    expect(headers).toEqual({ 'content-type': 'text/plain', 'correlation-id': 'c-1', tag: ['a', 'b'], greeting: 'Grüße 👋', traceparent: TRACEPARENT, tracestate: 'a=1,b=2' });
-    expect(Object.keys(headers ?? {})).toEqual(['content-type', 'correlation-id', 'tag', 'greeting', 'traceparent', 'tracestate']);
+    expect(headers).toEqual({
+      'content-type': 'text/plain',
+      'correlation-id': 'c-1',
+      tag: ['a', 'b'],
+      greeting: 'Grüße 👋',
+      traceparent: TRACEPARENT,
+      tracestate: 'a=1,b=2',
+    });
+    expect(Object.keys(headers ?? {})).toEqual([
+      'content-type',
+      'correlation-id',
+      'tag',
+      'greeting',
+      'traceparent',
+      'tracestate',
+    ]);
   });
 
   it('refuses names set by their own headers, an empty name and values that are not UTF-8', () => {
-    for (const name of ['Kafka-Header-Content-Type', 'Kafka-Header-traceparent', 'Kafka-Header-ce_id']) {
+    for (const name of [
+      'Kafka-Header-Content-Type',
+      'Kafka-Header-traceparent',
+      'Kafka-Header-ce_id',
+    ]) {
       expect(problemOf(() => requestRecordContext([name, 'v'], BODY, LIMITS)).status).toBe(400);
     }
-    expect(problemOf(() => requestRecordContext(['Kafka-Header-', 'v'], BODY, LIMITS)).detail).toMatch(/names no record header/);
-    expect(problemOf(() => requestRecordContext(['Kafka-Header-x', '\xff\xfe'], BODY, LIMITS)).detail).toMatch(/Kafka-Header-x is not UTF-8/);
+    expect(
+      problemOf(() => requestRecordContext(['Kafka-Header-', 'v'], BODY, LIMITS)).detail,
+    ).toMatch(/names no record header/);
+    expect(
+      problemOf(() => requestRecordContext(['Kafka-Header-x', '\xff\xfe'], BODY, LIMITS)).detail,
+    ).toMatch(/Kafka-Header-x is not UTF-8/);
   });
 
   it('refuses more headers or header bytes than the limits with 431, without a value in the message', () => {
@@ -50,7 +91,9 @@ describe('record headers from a POST', () => {
     const tooMany = problemOf(() => requestRecordContext(many, BODY, LIMITS));
     expect(tooMany.status).toBe(431);
     expect(tooMany.detail).toMatch(/MAX_RECORD_HEADERS/);
-    const big = problemOf(() => requestRecordContext(['Kafka-Header-big', 'secret'.repeat(50)], BODY, LIMITS));
+    const big = problemOf(() =>
+      requestRecordContext(['Kafka-Header-big', 'secret'.repeat(50)], BODY, LIMITS),
+    );
     expect(big.status).toBe(431);
     expect(big.detail).toMatch(/MAX_RECORD_HEADER_BYTES/);
     expect(big.message).not.toContain('secret');
@@ -60,23 +103,47 @@ describe('record headers from a POST', () => {
     const traced = { ...LIMITS, addsTraceparent: true };
     const seven = Array.from({ length: 7 }, (_, i) => [`Kafka-Header-h${i}`, 'v']).flat();
     expect(Object.keys(requestRecordContext(seven, BODY, LIMITS).headers ?? {})).toHaveLength(7);
-    expect(problemOf(() => requestRecordContext([...seven, 'Kafka-Header-h7', 'v'], BODY, traced)).status).toBe(431);
+    expect(
+      problemOf(() => requestRecordContext([...seven, 'Kafka-Header-h7', 'v'], BODY, traced))
+        .status,
+    ).toBe(431);
     // A request's own traceparent is replaced by the sink, not added to: counted once.
-    expect(Object.keys(requestRecordContext([...seven, 'traceparent', TRACEPARENT], BODY, traced).headers ?? {})).toHaveLength(8);
+    expect(
+      Object.keys(
+        requestRecordContext([...seven, 'traceparent', TRACEPARENT], BODY, traced).headers ?? {},
+      ),
+    ).toHaveLength(8);
     const nearlyFull = ['Kafka-Header-big', 'v'.repeat(LIMITS.maxBytes - 'big'.length - 20)];
     expect(requestRecordContext(nearlyFull, BODY, LIMITS).headers).toBeDefined();
-    expect(problemOf(() => requestRecordContext(nearlyFull, BODY, traced)).detail).toMatch(/MAX_RECORD_HEADER_BYTES/);
+    expect(problemOf(() => requestRecordContext(nearlyFull, BODY, traced)).detail).toMatch(
+      /MAX_RECORD_HEADER_BYTES/,
+    );
     // Nothing asked for, nothing written: the sink alone decides the traceparent.
     expect(requestRecordContext(['Host', 'x'], BODY, traced).headers).toBeUndefined();
-    expect(requestRecordContext(['Content-Type', 'text/plain'], BODY, traced).headers).toEqual({ 'content-type': 'text/plain' });
+    expect(requestRecordContext(['Content-Type', 'text/plain'], BODY, traced).headers).toEqual({
+      'content-type': 'text/plain',
+    });
   });
 });
 
 describe('CloudEvents from a POST', () => {
-  const CE = ['ce-specversion', '1.0', 'ce-id', 'e-1', 'ce-source', '/orders', 'ce-type', 'com.example.order.created'];
+  const CE = [
+    'ce-specversion',
+    '1.0',
+    'ce-id',
+    'e-1',
+    'ce-source',
+    '/orders',
+    'ce-type',
+    'com.example.order.created',
+  ];
 
   it('binary mode: ce-* become ce_* headers as sent, after content-type; partitionkey is the key', () => {
-    const { headers, partitionKey } = requestRecordContext(['Content-Type', 'application/json', ...CE, 'ce-partitionkey', 'order-7', 'ce-traceid', 'x'], BODY, LIMITS);
+    const { headers, partitionKey } = requestRecordContext(
+      ['Content-Type', 'application/json', ...CE, 'ce-partitionkey', 'order-7', 'ce-traceid', 'x'],
+      BODY,
+      LIMITS,
+    );
     expect(Object.entries(headers ?? {})).toEqual([
       ['content-type', 'application/json'],
       ['ce_specversion', '1.0'],
@@ -92,25 +159,71 @@ describe('CloudEvents from a POST', () => {
   it('binary mode: a missing required attribute, another version or a bad value is a 400 naming the attribute', () => {
     for (const missing of ['specversion', 'id', 'source', 'type']) {
       const without: string[] = [];
-      for (let i = 0; i < CE.length; i += 2) if (CE[i] !== `ce-${missing}`) without.push(CE[i] as string, CE[i + 1] as string);
+      for (let i = 0; i < CE.length; i += 2)
+        if (CE[i] !== `ce-${missing}`) without.push(CE[i] as string, CE[i + 1] as string);
       const problem = problemOf(() => requestRecordContext(without, BODY, LIMITS));
       expect(problem.status).toBe(400);
       expect(problem.detail).toContain(`"${missing}"`);
     }
     const v03 = CE.map((v) => (v === '1.0' ? '0.3' : v));
-    expect(problemOf(() => requestRecordContext(v03, BODY, LIMITS)).detail).toMatch(/"specversion" is "0.3"/);
-    expect(problemOf(() => requestRecordContext([...CE, 'ce-time', 'yesterday'], BODY, LIMITS)).detail).toContain('"time"');
+    expect(problemOf(() => requestRecordContext(v03, BODY, LIMITS)).detail).toMatch(
+      /"specversion" is "0.3"/,
+    );
+    expect(
+      problemOf(() => requestRecordContext([...CE, 'ce-time', 'yesterday'], BODY, LIMITS)).detail,
+    ).toContain('"time"');
   });
 
   it('structured mode: the body is the event, validated; the record gets only the content type', () => {
-    const event = { specversion: '1.0', id: 'e-2', source: '/orders', type: 't', partitionkey: 'k', data: { n: 1 } };
-    const context = requestRecordContext(['Content-Type', 'application/cloudevents+json; charset=UTF-8'], Buffer.from(JSON.stringify(event)), LIMITS);
-    expect(context.headers).toEqual({ 'content-type': 'application/cloudevents+json; charset=UTF-8' });
+    const event = {
+      specversion: '1.0',
+      id: 'e-2',
+      source: '/orders',
+      type: 't',
+      partitionkey: 'k',
+      data: { n: 1 },
+    };
+    const context = requestRecordContext(
+      ['Content-Type', 'application/cloudevents+json; charset=UTF-8'],
+      Buffer.from(JSON.stringify(event)),
+      LIMITS,
+    );
+    expect(context.headers).toEqual({
+      'content-type': 'application/cloudevents+json; charset=UTF-8',
+    });
     expect(context.partitionKey).toBe('k');
     const noSource = Buffer.from(JSON.stringify({ ...event, source: undefined }));
-    expect(problemOf(() => requestRecordContext(['Content-Type', 'application/cloudevents+json'], noSource, LIMITS)).detail).toContain('"source"');
-    expect(problemOf(() => requestRecordContext(['Content-Type', 'application/cloudevents+json'], Buffer.from('{'), LIMITS)).status).toBe(400);
-    expect(problemOf(() => requestRecordContext(['Content-Type', 'application/cloudevents-batch+json'], Buffer.from('[]'), LIMITS)).status).toBe(415);
-    expect(problemOf(() => requestRecordContext(['Content-Type', 'application/cloudevents+json', ...CE], Buffer.from(JSON.stringify(event)), LIMITS)).status).toBe(400);
+    expect(
+      problemOf(() =>
+        requestRecordContext(['Content-Type', 'application/cloudevents+json'], noSource, LIMITS),
+      ).detail,
+    ).toContain('"source"');
+    expect(
+      problemOf(() =>
+        requestRecordContext(
+          ['Content-Type', 'application/cloudevents+json'],
+          Buffer.from('{'),
+          LIMITS,
+        ),
+      ).status,
+    ).toBe(400);
+    expect(
+      problemOf(() =>
+        requestRecordContext(
+          ['Content-Type', 'application/cloudevents-batch+json'],
+          Buffer.from('[]'),
+          LIMITS,
+        ),
+      ).status,
+    ).toBe(415);
+    expect(
+      problemOf(() =>
+        requestRecordContext(
+          ['Content-Type', 'application/cloudevents+json', ...CE],
+          Buffer.from(JSON.stringify(event)),
+          LIMITS,
+        ),
+      ).status,
+    ).toBe(400);
   });
 });

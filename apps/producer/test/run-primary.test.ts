@@ -26,7 +26,12 @@ class FakeWorker extends EventEmitter {
   }
 }
 
-const fake = vi.hoisted(() => ({ cluster: undefined as unknown as EventEmitter & { workers: Record<number, unknown>; fork(): unknown } }));
+const fake = vi.hoisted(() => ({
+  cluster: undefined as unknown as EventEmitter & {
+    workers: Record<number, unknown>;
+    fork(): unknown;
+  },
+}));
 
 vi.mock('node:cluster', async () => {
   const { EventEmitter: Emitter } = await import('node:events');
@@ -46,7 +51,11 @@ vi.mock('node:cluster', async () => {
 const { runPrimary } = await import('../src/cluster/run-primary.js');
 
 /** Node's order when a worker's process exits before its IPC channel closed: 'exit' while cluster.workers still holds it. */
-function exitBeforeDisconnect(worker: FakeWorker, code: number | null, signal: string | null): void {
+function exitBeforeDisconnect(
+  worker: FakeWorker,
+  code: number | null,
+  signal: string | null,
+): void {
   worker.connected = false;
   fake.cluster.emit('exit', worker, code, signal);
 }
@@ -58,13 +67,17 @@ describe('runPrimary', () => {
   beforeEach(() => {
     fake.cluster.removeAllListeners();
     fake.cluster.workers = {};
-    signalListeners = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+    signalListeners = {
+      SIGTERM: process.listeners('SIGTERM'),
+      SIGINT: process.listeners('SIGINT'),
+    };
     exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
   });
 
   afterEach(() => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      for (const listener of process.listeners(signal)) if (!signalListeners[signal].includes(listener)) process.off(signal, listener);
+      for (const listener of process.listeners(signal))
+        if (!signalListeners[signal].includes(listener)) process.off(signal, listener);
     }
     exit.mockRestore();
   });
@@ -108,17 +121,30 @@ describe('runPrimary', () => {
     const workers = start();
     const [dead, live] = workers as [FakeWorker, FakeWorker];
     dead.connected = false; // dying: the channel is gone, the exit not seen yet
-    expect(() => live.emit('message', { type: 'producer:readiness', state: { ready: true } })).not.toThrow();
-    expect(live.sent).toContainEqual({ type: 'producer:readiness', state: { ready: false, reason: '1 of 2 workers ready' } });
+    expect(() =>
+      live.emit('message', { type: 'producer:readiness', state: { ready: true } }),
+    ).not.toThrow();
+    expect(live.sent).toContainEqual({
+      type: 'producer:readiness',
+      state: { ready: false, reason: '1 of 2 workers ready' },
+    });
     expect(dead.sent).toEqual([]);
   });
 
   it('tells the asking worker at once when the metrics could not be gathered', async () => {
-    const gather = vi.spyOn(AggregatorRegistry.prototype, 'clusterMetrics').mockRejectedValue(new Error('Operation timed out.'));
+    const gather = vi
+      .spyOn(AggregatorRegistry.prototype, 'clusterMetrics')
+      .mockRejectedValue(new Error('Operation timed out.'));
     try {
       const [asking] = start() as [FakeWorker];
       asking.emit('message', { type: 'producer:metrics-request', id: 7 });
-      await vi.waitFor(() => expect(asking.sent).toContainEqual({ type: 'producer:metrics-failed', id: 7, reason: 'Operation timed out.' }));
+      await vi.waitFor(() =>
+        expect(asking.sent).toContainEqual({
+          type: 'producer:metrics-failed',
+          id: 7,
+          reason: 'Operation timed out.',
+        }),
+      );
     } finally {
       gather.mockRestore();
     }

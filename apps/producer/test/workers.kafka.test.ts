@@ -11,12 +11,16 @@ const kafka = inject('kafka');
 /** One POST on a connection of its own, so the primary hands each to a worker in turn. */
 function postAlone(url: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/messages`, { method: 'POST', agent: false, headers: { 'Content-Type': 'text/plain' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      `${url}/messages`,
+      { method: 'POST', agent: false, headers: { 'Content-Type': 'text/plain' } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -47,19 +51,28 @@ function readyzAlone(url: string): Promise<{ status: string; reason?: string }> 
   });
 }
 
-const metric = (text: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+const metric = (text: string, name: string): number =>
+  Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
 
 describe('the producer with several workers (node:cluster)', () => {
   const running: SpawnedApp[] = [];
-  afterEach(() => running.splice(0).forEach((app) => {
-app.kill();
-}));
+  afterEach(() =>
+    running.splice(0).forEach((app) => {
+      app.kill();
+    }),
+  );
 
   it('serves one port from every worker, with /metrics and /readyz speaking for all of them', async () => {
     const TOPIC = `workers-${randomUUID()}`;
-    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, WORKERS: '3' });
+    const app = await spawnApp('producer', {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      WORKERS: '3',
+    });
     running.push(app);
-    await expect.poll(async () => (await readyz(app.url)).status, { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await readyz(app.url)).status, { timeout: 30_000 })
+      .toBe('ready');
 
     const sent = Array.from({ length: 30 }, (_, i) => `w-${i}`);
     const answers = await Promise.all(sent.map((body) => postAlone(app.url, body)));
@@ -69,7 +82,11 @@ app.kill();
     expect(metric(text, 'producer_workers')).toBe(3);
     // Summed over the workers: each took some of the 30 (round-robin), and none is missing.
     expect(metric(text, 'kafka_records_produced_total')).toBe(30);
-    const records = await readTopic(kafka.bindingDir, `${kafka.topicPrefix}${TOPIC}`, (rs) => rs.length >= 30);
+    const records = await readTopic(
+      kafka.bindingDir,
+      `${kafka.topicPrefix}${TOPIC}`,
+      (rs) => rs.length >= 30,
+    );
     expect(records.map((r) => r.value?.toString()).sort()).toEqual([...sent].sort());
 
     app.child.kill('SIGTERM');
@@ -77,17 +94,35 @@ app.kill();
   });
 
   it('replaces a worker that dies, and is not ready until the replacement is', async () => {
-    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC: `workers-${randomUUID()}`, WORKERS: '2' });
+    const app = await spawnApp('producer', {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC: `workers-${randomUUID()}`,
+      WORKERS: '2',
+    });
     running.push(app);
-    await expect.poll(async () => (await readyzAlone(app.url)).status, { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await readyzAlone(app.url)).status, { timeout: 30_000 })
+      .toBe('ready');
     // The primary's children are its workers and, at times, an esbuild process of tsx's (the test runs the app from source).
-    const children = readFileSync(`/proc/${app.child.pid}/task/${app.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
-    const workerPids = children.filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('apps/producer/src/main.ts'));
+    const children = readFileSync(`/proc/${app.child.pid}/task/${app.child.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const workerPids = children.filter((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('apps/producer/src/main.ts'),
+    );
     expect(workerPids).toHaveLength(2);
 
     process.kill(workerPids[0] ?? 0, 'SIGKILL');
-    await expect.poll(async () => (await readyzAlone(app.url)).reason ?? '', { timeout: 10_000, interval: 20 }).toMatch(/1 of 2 workers ready/);
-    await expect.poll(async () => (await readyzAlone(app.url)).status, { timeout: 30_000 }).toBe('ready');
+    await expect
+      .poll(async () => (await readyzAlone(app.url)).reason ?? '', {
+        timeout: 10_000,
+        interval: 20,
+      })
+      .toMatch(/1 of 2 workers ready/);
+    await expect
+      .poll(async () => (await readyzAlone(app.url)).status, { timeout: 30_000 })
+      .toBe('ready');
     expect((await postAlone(app.url, 'after the restart')).status).toBe(200);
     expect(app.output()).toContain('a worker died; starting another');
 
@@ -96,7 +131,11 @@ app.kill();
   });
 
   it('stops start-up once, with the config message, when a setting is invalid', async () => {
-    const app = await spawnApp('producer', { KAFKA_BINDING_DIR: kafka.bindingDir, WORKERS: '0' }, false);
+    const app = await spawnApp(
+      'producer',
+      { KAFKA_BINDING_DIR: kafka.bindingDir, WORKERS: '0' },
+      false,
+    );
     running.push(app);
     expect(await app.exited).toBe(78);
     expect(app.output()).toMatch(/WORKERS: expected a whole number from 1 to 64/);

@@ -1,13 +1,32 @@
 export { HEALTH_PATHS, healthRoutes, type Readiness } from './http/health-routes.js';
 export { cors } from './http/cors.js';
-export { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler, sendProblem } from './http/problem.js';
+export {
+  HttpProblem,
+  methodNotAllowed,
+  notFound,
+  problemFor,
+  problemHandler,
+  sendProblem,
+} from './http/problem.js';
 export { requestId } from './http/request-id.js';
 export { requestLogging } from './http/request-logging.js';
 export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';
-export { applyServerTimeouts, serve, type RunningServer, type ServeOptions } from './lifecycle/serve.js';
+export {
+  applyServerTimeouts,
+  serve,
+  type RunningServer,
+  type ServeOptions,
+} from './lifecycle/serve.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';
-export { STREAM_POSITION_MAX_LENGTH, STREAM_POSITION_PATTERN, formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from './stream-position.js';
+export {
+  STREAM_POSITION_MAX_LENGTH,
+  STREAM_POSITION_PATTERN,
+  formatStreamPosition,
+  parseStreamPosition,
+  recordId,
+  type StreamPosition,
+} from './stream-position.js';
 export { jsonDocumentRoute } from './http/json-document-route.js';
 export {
   API_DOCUMENT_PATHS,
@@ -26,4 +45,8 @@ export { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN } from './api/cloudevent-schema
 export { ERROR_TYPE, KAFKA_SYSTEM, MESSAGING } from './tracing/messaging-attributes.js';
 export { startTracing, type Tracing, type TracingOptions } from './tracing/start-tracing.js';
 export { TRACING_SWITCHES, tracingRequested } from './tracing/tracing-requested.js';
-export { traceContextOf, withTraceContext, type TraceCarrierHeaders } from './tracing/record-trace-context.js';
+export {
+  traceContextOf,
+  withTraceContext,
+  type TraceCarrierHeaders,
+} from './tracing/record-trace-context.js';

@@ -14,7 +14,11 @@ const REDACTED_PATHS = [
 ];
 
 /** A JSON logger (one object per line, as log collectors expect) that redacts secrets. */
-export function createLogger(name: string, level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  name: string,
+  level: string,
+  destination?: pino.DestinationStream,
+): Logger {
   return pino(
     { name, level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { app: name } },
     destination,

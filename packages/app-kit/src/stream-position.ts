@@ -18,7 +18,10 @@ export const STREAM_POSITION_MAX_LENGTH = MAX_ID_LENGTH;
 /** Formats a position; `first` (the event's own partition) leads. */
 export function formatStreamPosition(position: StreamPosition, first?: number): string {
   const partitions = [...position.keys()].sort((a, b) => a - b);
-  const ordered = first !== undefined && position.has(first) ? [first, ...partitions.filter((p) => p !== first)] : partitions;
+  const ordered =
+    first !== undefined && position.has(first)
+      ? [first, ...partitions.filter((p) => p !== first)]
+      : partitions;
   return ordered.map((p) => `${p}:${position.get(p)}`).join(',');
 }
 

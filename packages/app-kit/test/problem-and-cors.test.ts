@@ -2,7 +2,13 @@ import express, { type Express } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { cors } from '../src/http/cors.js';
-import { HttpProblem, methodNotAllowed, notFound, problemFor, problemHandler } from '../src/http/problem.js';
+import {
+  HttpProblem,
+  methodNotAllowed,
+  notFound,
+  problemFor,
+  problemHandler,
+} from '../src/http/problem.js';
 import { createLogger } from '../src/logger.js';
 
 const SECRET = 'hunter2-db-password';
@@ -37,7 +43,10 @@ function problemApp(): Express {
 
 describe('problemHandler', () => {
   it('answers a body over the limit with 413 problem+json that says the limit', async () => {
-    const res = await request(problemApp()).post('/small').set('Content-Type', 'application/octet-stream').send(Buffer.alloc(100));
+    const res = await request(problemApp())
+      .post('/small')
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.alloc(100));
     expect(res.status).toBe(413);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(res.text)).toEqual({
@@ -52,7 +61,11 @@ describe('problemHandler', () => {
     const res = await request(problemApp()).get('/boom');
     expect(res.status).toBe(500);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(res.text)).toEqual({ type: 'about:blank', title: 'Internal Server Error', status: 500 });
+    expect(JSON.parse(res.text)).toEqual({
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+    });
     expect(res.text).not.toContain(SECRET);
     expect(res.text).not.toContain('postgres');
     expect(res.text).not.toMatch(/\bat .*\.ts:\d+/);
@@ -69,7 +82,11 @@ describe('problemHandler', () => {
     const res = await request(app).get('/stream');
     expect(res.status).toBe(500);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 50, msg: 'request failed', err: { message: 'session set-up failed' } });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      level: 50,
+      msg: 'request failed',
+      err: { message: 'session set-up failed' },
+    });
   });
 
   it('answers a thrown non-Error with a bare 500', async () => {
@@ -81,7 +98,12 @@ describe('problemHandler', () => {
   it('keeps a 4xx status from an error but not its message', async () => {
     const res = await request(problemApp()).get('/bad-client');
     expect(res.status).toBe(422);
-    expect(JSON.parse(res.text)).toEqual({ type: 'about:blank', title: 'Bad Request', status: 422, detail: 'the request could not be read' });
+    expect(JSON.parse(res.text)).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 422,
+      detail: 'the request could not be read',
+    });
     expect(res.text).not.toContain(SECRET);
   });
 
@@ -89,14 +111,22 @@ describe('problemHandler', () => {
     const res = await request(problemApp()).get('/teapot');
     expect(res.status).toBe(418);
     expect(res.headers['retry-after']).toBe('3');
-    expect(JSON.parse(res.text)).toEqual({ type: 'about:blank', title: "I'm a teapot", status: 418, detail: 'short and stout' });
+    expect(JSON.parse(res.text)).toEqual({
+      type: 'about:blank',
+      title: "I'm a teapot",
+      status: 418,
+      detail: 'short and stout',
+    });
   });
 
   it('answers an unknown path with 404 problem+json naming the path', async () => {
     const res = await request(problemApp()).get('/nowhere');
     expect(res.status).toBe(404);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 404, detail: 'nothing is served at /nowhere' });
+    expect(JSON.parse(res.text)).toMatchObject({
+      status: 404,
+      detail: 'nothing is served at /nowhere',
+    });
   });
 });
 
@@ -120,7 +150,11 @@ describe('methodNotAllowed', () => {
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 405, title: 'Method Not Allowed', detail: 'DELETE is not supported here; use GET or HEAD' });
+    expect(JSON.parse(res.text)).toMatchObject({
+      status: 405,
+      title: 'Method Not Allowed',
+      detail: 'DELETE is not supported here; use GET or HEAD',
+    });
   });
 
   it('leaves the allowed method to its route', async () => {
@@ -171,7 +205,10 @@ describe('cors', () => {
     const res = await request(app).get('/x').set('Origin', 'https://b.example');
     expect(res.headers['access-control-allow-origin']).toBe('https://b.example');
     expect(res.headers.vary).toMatch(/\bOrigin\b/);
-    const preflight = await request(app).options('/x').set('Origin', 'https://a.example').set('Access-Control-Request-Method', 'GET');
+    const preflight = await request(app)
+      .options('/x')
+      .set('Origin', 'https://a.example')
+      .set('Access-Control-Request-Method', 'GET');
     expect(preflight.status).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://a.example');
   });
@@ -182,7 +219,10 @@ describe('cors', () => {
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     expect(res.headers['access-control-expose-headers']).toBeUndefined();
-    const preflight = await request(app).options('/x').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
+    const preflight = await request(app)
+      .options('/x')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'GET');
     expect(preflight.status).toBe(299);
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
@@ -205,9 +245,17 @@ describe('cors', () => {
     const app = express();
     app.use(cors('*', ['Content-Type', 'Kafka-Header-*']));
     const preflight = (requested: string) =>
-      request(app).options('/x').set('Origin', 'https://page.example').set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', requested);
-    const asked = await preflight('content-type, Kafka-Header-Trace-Id, kafka-header-x, x-other, kafka-header-');
-    expect(asked.headers['access-control-allow-headers']).toBe('Content-Type, kafka-header-trace-id, kafka-header-x');
+      request(app)
+        .options('/x')
+        .set('Origin', 'https://page.example')
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', requested);
+    const asked = await preflight(
+      'content-type, Kafka-Header-Trace-Id, kafka-header-x, x-other, kafka-header-',
+    );
+    expect(asked.headers['access-control-allow-headers']).toBe(
+      'Content-Type, kafka-header-trace-id, kafka-header-x',
+    );
     // The answer depends on the request's list: caches must key on it.
     expect(asked.headers.vary).toMatch(/Access-Control-Request-Headers/i);
     const plain = await preflight('content-type');

@@ -14,7 +14,13 @@ interface LogLine {
 /** An app that logs its requests into `logs`: 200 at /ok, 500 at /fail, 404 elsewhere. */
 function appLoggingTo(logs: LogLine[]): express.Express {
   const app = express();
-  app.use(requestLogging(createLogger('t', 'info', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })));
+  app.use(
+    requestLogging(
+      createLogger('t', 'info', {
+        write: (line: string) => void logs.push(JSON.parse(line) as LogLine),
+      }),
+    ),
+  );
   app.get('/ok', (_req, res) => {
     res.send('ok');
   });
@@ -48,11 +54,15 @@ describe('request logging', () => {
 
   it('never logs a credential given in the query string, and keeps the rest of the URL', async () => {
     const logs: LogLine[] = [];
-    await request(appLoggingTo(logs)).get('/ok?key=order-7&access_token=s3cr3t&Api-Key=abc&lastEventId=0:5').expect(200);
+    await request(appLoggingTo(logs))
+      .get('/ok?key=order-7&access_token=s3cr3t&Api-Key=abc&lastEventId=0:5')
+      .expect(200);
     const line = JSON.stringify(logs);
     expect(line).not.toContain('s3cr3t');
     expect(line).not.toContain('abc');
-    expect(logs[0]?.req?.url).toBe('/ok?key=order-7&access_token=[redacted]&Api-Key=[redacted]&lastEventId=0:5');
+    expect(logs[0]?.req?.url).toBe(
+      '/ok?key=order-7&access_token=[redacted]&Api-Key=[redacted]&lastEventId=0:5',
+    );
   });
 
   it('judges a parameter by its decoded name', () => {

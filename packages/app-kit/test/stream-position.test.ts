@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { formatStreamPosition, parseStreamPosition, recordId, type StreamPosition } from '../src/stream-position.js';
+import {
+  formatStreamPosition,
+  parseStreamPosition,
+  recordId,
+  type StreamPosition,
+} from '../src/stream-position.js';
 
 const position = (...pairs: Array<[number, bigint]>): StreamPosition => new Map(pairs);
 

@@ -7,7 +7,11 @@ const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Starts tracing in a fresh process with `env` alone; whether it is on, and the OpenTelemetry packages then loaded. */
 function probe(env: Record<string, string>): { on: boolean; packages: string[] } {
-  const out = execFileSync(process.execPath, sourceProcessArgs('packages/app-kit/test/fixtures/opentelemetry-modules.ts'), { cwd: repo, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    sourceProcessArgs('packages/app-kit/test/fixtures/opentelemetry-modules.ts'),
+    { cwd: repo, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8' },
+  );
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { on: boolean; packages: string[] };
 }
 
@@ -21,6 +25,12 @@ describe('tracing off costs nothing: the SDK is not loaded', { timeout: 60_000 }
   it('while a variable that asks for traces loads the SDK and the HTTP instrumentation', () => {
     const { on, packages } = probe({ OTEL_TRACES_EXPORTER: 'console' });
     expect(on).toBe(true);
-    expect(packages).toEqual(expect.arrayContaining(['@opentelemetry/sdk-node', '@opentelemetry/instrumentation-http', '@opentelemetry/sdk-trace-base']));
+    expect(packages).toEqual(
+      expect.arrayContaining([
+        '@opentelemetry/sdk-node',
+        '@opentelemetry/instrumentation-http',
+        '@opentelemetry/sdk-trace-base',
+      ]),
+    );
   });
 });

@@ -34,26 +34,81 @@ export type BindingKeyName =
   | 'key';
 
 export const BINDING_KEYS: readonly BindingKey[] = [
-  { name: 'brokers', aliases: ['bootstrap-servers', 'bootstrapServers', 'bootstrap.servers'], env: 'KAFKA_BROKERS', secret: false, mayBeEmpty: false },
+  {
+    name: 'brokers',
+    aliases: ['bootstrap-servers', 'bootstrapServers', 'bootstrap.servers'],
+    env: 'KAFKA_BROKERS',
+    secret: false,
+    mayBeEmpty: false,
+  },
   { name: 'username', aliases: ['user'], env: 'KAFKA_USERNAME', secret: false, mayBeEmpty: false },
   { name: 'password', aliases: [], env: 'KAFKA_PASSWORD', secret: true, mayBeEmpty: false },
-  { name: 'ca', aliases: ['ca.crt', 'ssl.truststore.crt'], env: 'KAFKA_CA', secret: false, mayBeEmpty: false, fileEnv: 'KAFKA_CA_FILE' },
-  { name: 'topicPrefix', aliases: ['topic-prefix'], env: 'KAFKA_TOPIC_PREFIX', secret: false, mayBeEmpty: true },
+  {
+    name: 'ca',
+    aliases: ['ca.crt', 'ssl.truststore.crt'],
+    env: 'KAFKA_CA',
+    secret: false,
+    mayBeEmpty: false,
+    fileEnv: 'KAFKA_CA_FILE',
+  },
+  {
+    name: 'topicPrefix',
+    aliases: ['topic-prefix'],
+    env: 'KAFKA_TOPIC_PREFIX',
+    secret: false,
+    mayBeEmpty: true,
+  },
   { name: 'name', aliases: [], env: 'KAFKA_NAME', secret: false, mayBeEmpty: true },
-  { name: 'sasl.mechanism', aliases: ['saslMechanism', 'sasl.mechanisms'], env: 'KAFKA_SASL_MECHANISM', secret: false, mayBeEmpty: false, caseInsensitive: true },
-  { name: 'security.protocol', aliases: ['securityProtocol'], env: 'KAFKA_SECURITY_PROTOCOL', secret: false, mayBeEmpty: false, caseInsensitive: true },
+  {
+    name: 'sasl.mechanism',
+    aliases: ['saslMechanism', 'sasl.mechanisms'],
+    env: 'KAFKA_SASL_MECHANISM',
+    secret: false,
+    mayBeEmpty: false,
+    caseInsensitive: true,
+  },
+  {
+    name: 'security.protocol',
+    aliases: ['securityProtocol'],
+    env: 'KAFKA_SECURITY_PROTOCOL',
+    secret: false,
+    mayBeEmpty: false,
+    caseInsensitive: true,
+  },
   // A Java client's JAAS line: the source of username and password when the separate keys are absent.
-  { name: 'sasl.jaas.config', aliases: [], env: 'KAFKA_SASL_JAAS_CONFIG', secret: true, mayBeEmpty: false },
+  {
+    name: 'sasl.jaas.config',
+    aliases: [],
+    env: 'KAFKA_SASL_JAAS_CONFIG',
+    secret: true,
+    mayBeEmpty: false,
+  },
   // Mutual TLS: the client certificate (PEM, leaf first) and its unencrypted PEM private key.
-  { name: 'cert', aliases: ['ssl.keystore.crt', 'user.crt'], env: 'KAFKA_CERT', secret: false, mayBeEmpty: false, fileEnv: 'KAFKA_CERT_FILE' },
-  { name: 'key', aliases: ['ssl.keystore.key', 'user.key'], env: 'KAFKA_KEY', secret: true, mayBeEmpty: false, fileEnv: 'KAFKA_KEY_FILE' },
+  {
+    name: 'cert',
+    aliases: ['ssl.keystore.crt', 'user.crt'],
+    env: 'KAFKA_CERT',
+    secret: false,
+    mayBeEmpty: false,
+    fileEnv: 'KAFKA_CERT_FILE',
+  },
+  {
+    name: 'key',
+    aliases: ['ssl.keystore.key', 'user.key'],
+    env: 'KAFKA_KEY',
+    secret: true,
+    mayBeEmpty: false,
+    fileEnv: 'KAFKA_KEY_FILE',
+  },
 ];
 
 /** The CA may also be given as a path to a PEM file, for env-only setups. */
 export const CA_FILE_ENV = 'KAFKA_CA_FILE';
 
 /** Every `*_FILE` variable: a path to a PEM file holding the key's value. */
-export const FILE_ENVS: readonly string[] = BINDING_KEYS.flatMap((key) => (key.fileEnv ? [key.fileEnv] : []));
+export const FILE_ENVS: readonly string[] = BINDING_KEYS.flatMap((key) =>
+  key.fileEnv ? [key.fileEnv] : [],
+);
 
 /** Files of a binding directory that are not keys but say what wrote it (servicebinding.io, Strimzi). */
 export const METADATA_FILES = ['type', 'provider'] as const;
@@ -66,10 +121,21 @@ export const SOURCE_ENV = {
 } as const;
 
 /** Every variable the config package reads: the keys, their `_FILE` twins, and where to find the binding. */
-export const BINDING_VARIABLES: readonly string[] = [...BINDING_KEYS.map((key) => key.env), ...FILE_ENVS, ...Object.values(SOURCE_ENV)];
+export const BINDING_VARIABLES: readonly string[] = [
+  ...BINDING_KEYS.map((key) => key.env),
+  ...FILE_ENVS,
+  ...Object.values(SOURCE_ENV),
+];
 
 /** The Secret's own keys, as the service broker writes them (no aliases, no optional extras). */
-export const SECRET_KEYS = ['brokers', 'username', 'password', 'ca', 'topicPrefix', 'name'] as const;
+export const SECRET_KEYS = [
+  'brokers',
+  'username',
+  'password',
+  'ca',
+  'topicPrefix',
+  'name',
+] as const;
 
 /** Finds the key a file name or alias stands for. */
 export function bindingKeyFor(fileName: string): BindingKey | undefined {

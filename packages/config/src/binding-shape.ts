@@ -1,7 +1,13 @@
 import type { BindingFiles } from './read-binding-dir.js';
 
 /** Which kind of binding the files were, as `describe()` and the start-up log name it. */
-export type BindingShape = 'walkthrough' | 'servicebinding' | 'strimzi-access' | 'strimzi-user' | 'client-properties' | 'env';
+export type BindingShape =
+  | 'walkthrough'
+  | 'servicebinding'
+  | 'strimzi-access'
+  | 'strimzi-user'
+  | 'client-properties'
+  | 'env';
 
 /** How the start-up log line names each shape. */
 export const BINDING_SHAPE_NAMES: Readonly<Record<BindingShape, string>> = {
@@ -19,7 +25,10 @@ export const BINDING_SHAPE_NAMES: Readonly<Record<BindingShape, string>> = {
  * a `password` beside `sasl.jaas.config` with no `username`, and a Java client's properties
  * (Confluent Cloud, MSK) `bootstrap.servers` or `sasl.jaas.config`.
  */
-export function recogniseShape(files: BindingFiles | undefined, underServiceBindingRoot: boolean): BindingShape {
+export function recogniseShape(
+  files: BindingFiles | undefined,
+  underServiceBindingRoot: boolean,
+): BindingShape {
   if (!files) return 'env';
   const has = (name: string): boolean => files.fileNames.has(name);
   if (files.metadata.provider === 'strimzi') return 'strimzi-access';

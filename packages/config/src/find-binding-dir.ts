@@ -20,7 +20,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function findBindingDir(env: Env): BindingDir | undefined {
   const bindingDir = nonEmpty(env[SOURCE_ENV.bindingDir]);
-  if (bindingDir) return { dir: resolve(bindingDir), describedAs: SOURCE_ENV.bindingDir, serviceBinding: false };
+  if (bindingDir)
+    return { dir: resolve(bindingDir), describedAs: SOURCE_ENV.bindingDir, serviceBinding: false };
   const root = nonEmpty(env[SOURCE_ENV.serviceBindingRoot]);
   if (root) return findServiceBinding(resolve(root), nonEmpty(env[SOURCE_ENV.bindingName]));
   return undefined;
@@ -36,13 +37,19 @@ function findServiceBinding(root: string, wanted: string | undefined): BindingDi
         `env ${SOURCE_ENV.bindingName}`,
       );
     }
-    return { dir, describedAs: `binding "${wanted}" under ${SOURCE_ENV.serviceBindingRoot}`, serviceBinding: true };
+    return {
+      dir,
+      describedAs: `binding "${wanted}" under ${SOURCE_ENV.serviceBindingRoot}`,
+      serviceBinding: true,
+    };
   }
   let entries: string[];
   try {
     entries = readdirSync(root);
   } catch (error) {
-    throw new ConfigError(`${SOURCE_ENV.serviceBindingRoot} is ${root}, which cannot be read as a directory (${errnoOf(error)})`);
+    throw new ConfigError(
+      `${SOURCE_ENV.serviceBindingRoot} is ${root}, which cannot be read as a directory (${errnoOf(error)})`,
+    );
   }
   const kafka = entries
     .filter((name) => !name.startsWith('.'))
@@ -56,7 +63,11 @@ function findServiceBinding(root: string, wanted: string | undefined): BindingDi
   }
   const [only] = kafka;
   if (only === undefined) return undefined;
-  return { dir: join(root, only), describedAs: `binding "${only}" under ${SOURCE_ENV.serviceBindingRoot}`, serviceBinding: true };
+  return {
+    dir: join(root, only),
+    describedAs: `binding "${only}" under ${SOURCE_ENV.serviceBindingRoot}`,
+    serviceBinding: true,
+  };
 }
 
 function bindingType(dir: string): string | undefined {

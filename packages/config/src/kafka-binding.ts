@@ -101,7 +101,12 @@ export class KafkaBinding {
     if (clientCertificate) {
       // kafkajs copies `ssl` with Object.assign, so the key must stay enumerable; printing hides it.
       Object.assign(options, { cert: clientCertificate.cert, key: clientCertificate.key });
-      const redacted = () => ({ ...(ca ? { ca: [...ca] } : {}), rejectUnauthorized: true, cert: clientCertificate.cert, key: '[redacted]' });
+      const redacted = () => ({
+        ...(ca ? { ca: [...ca] } : {}),
+        rejectUnauthorized: true,
+        cert: clientCertificate.cert,
+        key: '[redacted]',
+      });
       Object.defineProperty(options, 'toJSON', { value: redacted, enumerable: false });
       Object.defineProperty(options, inspect.custom, { value: redacted, enumerable: false });
     }
@@ -138,8 +143,18 @@ export class KafkaBinding {
       ...(this.name !== undefined ? { name: this.name } : {}),
       tls: ssl,
       customCa: ca !== undefined,
-      ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: '[redacted]' as const } } : {}),
-      ...(clientCertificate ? { clientCertificate: { subject: clientCertificate.subject, key: '[redacted]' as const } } : {}),
+      ...(sasl
+        ? {
+            sasl: {
+              mechanism: sasl.mechanism,
+              username: sasl.username,
+              password: '[redacted]' as const,
+            },
+          }
+        : {}),
+      ...(clientCertificate
+        ? { clientCertificate: { subject: clientCertificate.subject, key: '[redacted]' as const } }
+        : {}),
       shape: this.shape,
       sources: { ...this.origins },
     };
@@ -153,7 +168,8 @@ export class KafkaBinding {
       ...(r.sasl ? [`SASL ${r.sasl.mechanism} as ${r.sasl.username}`] : []),
     ];
     const tls = r.tls ? (r.customCa ? 'TLS (binding CA)' : 'TLS (system CAs)') : 'no TLS';
-    const from = BINDING_SHAPE_NAMES[this.shape] + (this.#init.envOverrides ? ' with KAFKA_* overrides' : '');
+    const from =
+      BINDING_SHAPE_NAMES[this.shape] + (this.#init.envOverrides ? ' with KAFKA_* overrides' : '');
     return `Kafka ${r.brokers.join(',')} (${tls}, ${auth.length > 0 ? auth.join(', ') : 'no SASL'}), topic ${r.topic}, group ${r.groupId}; binding: ${from}`;
   }
 
@@ -174,10 +190,20 @@ export class KafkaBinding {
  * kafkajs reads `sasl.password` when it authenticates; making it non-enumerable keeps it out
  * of JSON.stringify, util.inspect and object spreads of the config by loggers.
  */
-function hiddenPassword(sasl: { mechanism: SaslMechanism; username: string; password: string }): SASLOptions {
-  const options = { mechanism: sasl.mechanism, username: sasl.username } as SASLOptions & { password: string };
+function hiddenPassword(sasl: {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}): SASLOptions {
+  const options = { mechanism: sasl.mechanism, username: sasl.username } as SASLOptions & {
+    password: string;
+  };
   Object.defineProperty(options, 'password', { value: sasl.password, enumerable: false });
-  const redacted = () => ({ mechanism: sasl.mechanism, username: sasl.username, password: '[redacted]' });
+  const redacted = () => ({
+    mechanism: sasl.mechanism,
+    username: sasl.username,
+    password: '[redacted]',
+  });
   Object.defineProperty(options, 'toJSON', { value: redacted, enumerable: false });
   // util.inspect with showHidden, and console.log('%o'), show non-enumerable properties too.
   Object.defineProperty(options, inspect.custom, { value: redacted, enumerable: false });

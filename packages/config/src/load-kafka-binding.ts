@@ -50,12 +50,20 @@ export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
     const where = found
       ? `${found.describedAs} (${found.dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`
       : 'KAFKA_BROKERS is not set';
-    throw new ConfigError(`Kafka binding key "brokers" is missing: ${where}`, 'brokers', found ? `dir ${found.dir}` : 'env');
+    throw new ConfigError(
+      `Kafka binding key "brokers" is missing: ${where}`,
+      'brokers',
+      found ? `dir ${found.dir}` : 'env',
+    );
   }
   const brokers = parseBrokers(brokersRaw).map((broker) => {
     // kafkajs 2.2 splits a seed broker on ':' so it cannot dial an IPv6 literal.
     if (broker.host.includes(':')) {
-      throw badValue('brokers', brokersRaw.source, `broker [${broker.host}]:${broker.port} is an IPv6 literal, which kafkajs cannot connect to; use a host name`);
+      throw badValue(
+        'brokers',
+        brokersRaw.source,
+        `broker [${broker.host}]:${broker.port} is an IPv6 literal, which kafkajs cannot connect to; use a host name`,
+      );
     }
     return formatBroker(broker);
   });
@@ -64,7 +72,11 @@ export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
   const sasl = saslCredentials(raw, clientCertificate !== undefined);
   const caRaw = raw.get('ca');
   const ca = caRaw ? validateCa(caRaw) : undefined;
-  const ssl = usesTls(raw.get('security.protocol'), { sasl: sasl !== undefined, ca: ca !== undefined, clientCertificate: clientCertificate !== undefined });
+  const ssl = usesTls(raw.get('security.protocol'), {
+    sasl: sasl !== undefined,
+    ca: ca !== undefined,
+    clientCertificate: clientCertificate !== undefined,
+  });
 
   const topicPrefix = raw.get('topicPrefix')?.value ?? '';
   const origins: Partial<Record<BindingKeyName, string>> = {};
@@ -78,7 +90,9 @@ export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
     brokers,
     ssl,
     ca,
-    sasl: sasl ? { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } : undefined,
+    sasl: sasl
+      ? { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password }
+      : undefined,
     clientCertificate,
     topicPrefix,
     name: raw.get('name')?.value,

@@ -27,34 +27,56 @@ type Token = { kind: 'word' | 'quoted' | '=' | ';'; text: string; at: number };
  */
 export function parseJaas(raw: RawValue): JaasLogin {
   const fail = (problem: string): never => {
-    throw badValue('sasl.jaas.config', raw.source, `${problem} (the line is not shown: it holds a password)`);
+    throw badValue(
+      'sasl.jaas.config',
+      raw.source,
+      `${problem} (the line is not shown: it holds a password)`,
+    );
   };
   const tokens = tokenize(raw.value, fail);
   const [moduleToken, flagToken, ...rest] = tokens;
-  if (moduleToken?.kind !== 'word') return fail('is not a JAAS line: expected "<LoginModule class> required username=... password=...;"');
+  if (moduleToken?.kind !== 'word')
+    return fail(
+      'is not a JAAS line: expected "<LoginModule class> required username=... password=...;"',
+    );
   const className = moduleToken.text.split('.').at(-1) ?? '';
   const module = MODULES[className];
   if (!module) {
     // A class name is no secret, and naming it tells the user what is wrong; but a first word
     // that is not one (a password pasted alone) must not be echoed.
-    if (!JAVA_CLASS_NAME.test(moduleToken.text)) return fail('does not start with a login module class; expected "<LoginModule class> required username=... password=...;"');
-    return fail(`uses the login module ${moduleToken.text}, which this app does not support; use PlainLoginModule or ScramLoginModule`);
+    if (!JAVA_CLASS_NAME.test(moduleToken.text))
+      return fail(
+        'does not start with a login module class; expected "<LoginModule class> required username=... password=...;"',
+      );
+    return fail(
+      `uses the login module ${moduleToken.text}, which this app does not support; use PlainLoginModule or ScramLoginModule`,
+    );
   }
   if (flagToken?.kind !== 'word' || !FLAGS.includes(flagToken.text.toLowerCase())) {
-    return fail(`has no control flag after the login module at character ${(flagToken?.at ?? raw.value.length) + 1}; expected "required"`);
+    return fail(
+      `has no control flag after the login module at character ${(flagToken?.at ?? raw.value.length) + 1}; expected "required"`,
+    );
   }
   const options = new Map<string, string>();
   let i = 0;
   while (i < rest.length) {
     const name = rest[i];
     if (name?.kind === ';') {
-      if (rest.slice(i + 1).length > 0) return fail('holds more than one login module; Kafka clients take exactly one');
+      if (rest.slice(i + 1).length > 0)
+        return fail('holds more than one login module; Kafka clients take exactly one');
       break;
     }
     const equals = rest[i + 1];
     const value = rest[i + 2];
-    if ((name?.kind !== 'word' && name?.kind !== 'quoted') || equals?.kind !== '=' || !value || (value.kind !== 'word' && value.kind !== 'quoted')) {
-      return fail(`cannot be read at character ${(name?.at ?? 0) + 1}; expected options as name="value"`);
+    if (
+      (name?.kind !== 'word' && name?.kind !== 'quoted') ||
+      equals?.kind !== '=' ||
+      !value ||
+      (value.kind !== 'word' && value.kind !== 'quoted')
+    ) {
+      return fail(
+        `cannot be read at character ${(name?.at ?? 0) + 1}; expected options as name="value"`,
+      );
     }
     options.set(name.text, value.text);
     i += 3;
@@ -99,7 +121,15 @@ function tokenize(text: string, fail: (problem: string) => never): Token[] {
   return tokens;
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
 
 /** A quoted string as java.io.StreamTokenizer reads it: backslash escapes, octal included. */
 function quoted(text: string, start: number, fail: (problem: string) => never): [string, number] {

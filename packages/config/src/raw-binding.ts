@@ -39,7 +39,6 @@ export function addSpelling(binding: RawBinding, key: BindingKey, next: RawValue
   );
 }
 
-
 function comparable(key: BindingKey, value: string): string {
   const trimmed = value.trim();
   return key.caseInsensitive ? trimmed.toLowerCase().replaceAll('_', '-') : trimmed;

@@ -23,7 +23,9 @@ export function readBindingDir(dir: string, describedAs: string): BindingFiles {
   try {
     names = readdirSync(root);
   } catch (error) {
-    throw new ConfigError(`${describedAs} is ${root}, which cannot be read as a directory (${errnoOf(error)})`);
+    throw new ConfigError(
+      `${describedAs} is ${root}, which cannot be read as a directory (${errnoOf(error)})`,
+    );
   }
   const values: RawBinding = new Map();
   const fileNames = new Set<string>();
@@ -56,17 +58,26 @@ function readFileQuietly(path: string): string | undefined {
 function readKeyFile(path: string, key: string, source: string): string {
   try {
     if (statSync(path).isDirectory()) {
-      throw new ConfigError(`Kafka binding key "${key}" (from ${source}): is a directory, expected a file`, key, source);
+      throw new ConfigError(
+        `Kafka binding key "${key}" (from ${source}): is a directory, expected a file`,
+        key,
+        source,
+      );
     }
     return stripTrailingNewline(readFileSync(path, 'utf8'));
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`Kafka binding key "${key}" (from ${source}): cannot be read (${errnoOf(error)})`, key, source);
+    throw new ConfigError(
+      `Kafka binding key "${key}" (from ${source}): cannot be read (${errnoOf(error)})`,
+      key,
+      source,
+    );
   }
 }
 
 /** The error code alone (EACCES, ENOENT): the rest of a Node fs message repeats the path. */
 export function errnoOf(error: unknown): string {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return error instanceof Error ? error.message : String(error);
 }

@@ -26,9 +26,17 @@ export function readEnvBinding(env: Env): RawBinding {
     const path = resolve(file);
     const source = `file ${path} (${key.fileEnv})`;
     try {
-      binding.set(key.name, { value: stripTrailingNewline(readFileSync(path, 'utf8')), source, fromEnv: true });
+      binding.set(key.name, {
+        value: stripTrailingNewline(readFileSync(path, 'utf8')),
+        source,
+        fromEnv: true,
+      });
     } catch (error) {
-      throw new ConfigError(`Kafka binding key "${key.name}" (from ${source}): cannot be read (${errnoOf(error)})`, key.name, source);
+      throw new ConfigError(
+        `Kafka binding key "${key.name}" (from ${source}): cannot be read (${errnoOf(error)})`,
+        key.name,
+        source,
+      );
     }
   }
   return binding;

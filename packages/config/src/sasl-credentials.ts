@@ -19,7 +19,10 @@ export interface SaslCredentials {
  * `KAFKA_SASL_JAAS_CONFIG` over the `username`/`password` files.
  * `allowUsernameAlone` is for mutual TLS, where a binding may name its user without a password.
  */
-export function saslCredentials(raw: RawBinding, allowUsernameAlone: boolean): SaslCredentials | undefined {
+export function saslCredentials(
+  raw: RawBinding,
+  allowUsernameAlone: boolean,
+): SaslCredentials | undefined {
   let username = raw.get('username');
   let password = raw.get('password');
   const jaasRaw = raw.get('sasl.jaas.config');
@@ -43,11 +46,19 @@ export function saslCredentials(raw: RawBinding, allowUsernameAlone: boolean): S
   }
 
   if (password && !username) {
-    throw new ConfigError(`Kafka binding has a password (from ${password.source}) but no "username"; set both or neither`, 'username', password.source);
+    throw new ConfigError(
+      `Kafka binding has a password (from ${password.source}) but no "username"; set both or neither`,
+      'username',
+      password.source,
+    );
   }
   if (username && !password) {
     if (allowUsernameAlone) return undefined;
-    throw new ConfigError(`Kafka binding has a username (from ${username.source}) but no "password"; set both or neither`, 'password', username.source);
+    throw new ConfigError(
+      `Kafka binding has a username (from ${username.source}) but no "password"; set both or neither`,
+      'password',
+      username.source,
+    );
   }
   if (!username || !password) return undefined;
   return {
@@ -60,10 +71,21 @@ export function saslCredentials(raw: RawBinding, allowUsernameAlone: boolean): S
 }
 
 /** The separate key if it outranks the JAAS line or agrees with it; the JAAS value if the key is absent. */
-function fromJaas(separate: RawValue | undefined, jaasRaw: RawValue, jaasValue: string, name: string, secret: boolean): RawValue {
-  const fromJaasLine: RawValue = { value: jaasValue, source: `${jaasRaw.source} (${name} in sasl.jaas.config)`, fromEnv: jaasRaw.fromEnv };
+function fromJaas(
+  separate: RawValue | undefined,
+  jaasRaw: RawValue,
+  jaasValue: string,
+  name: string,
+  secret: boolean,
+): RawValue {
+  const fromJaasLine: RawValue = {
+    value: jaasValue,
+    source: `${jaasRaw.source} (${name} in sasl.jaas.config)`,
+    fromEnv: jaasRaw.fromEnv,
+  };
   if (!separate) return fromJaasLine;
-  if (Boolean(separate.fromEnv) !== Boolean(jaasRaw.fromEnv)) return separate.fromEnv ? separate : fromJaasLine;
+  if (Boolean(separate.fromEnv) !== Boolean(jaasRaw.fromEnv))
+    return separate.fromEnv ? separate : fromJaasLine;
   if (separate.value.trim() === jaasValue.trim()) return separate;
   const values = secret ? '' : ` ("${separate.value.trim()}" and "${jaasValue}")`;
   throw new ConfigError(

@@ -20,20 +20,31 @@ export const baseSettingsSpec = {
 };
 
 /** Validates `env` against `spec`, throwing one {@link ConfigError} that names every bad variable. */
-export function readSettings<S extends Record<string, ValidatorSpec<unknown>>>(spec: S, env: Env = process.env): CleanedEnv<S> {
+export function readSettings<S extends Record<string, ValidatorSpec<unknown>>>(
+  spec: S,
+  env: Env = process.env,
+): CleanedEnv<S> {
   return cleanEnv(env, spec, {
     reporter: ({ errors }) => {
       const names = Object.keys(errors);
       if (names.length === 0) return;
       // envalid's messages quote the offending value; settings hold no secrets, but keep it short.
-      const details = names.map((name) => `${name}: ${errors[name]?.message ?? 'invalid'}`).join('; ');
-      throw new ConfigError(`Invalid setting${names.length > 1 ? 's' : ''}: ${details}`, names[0], `env ${names[0]}`);
+      const details = names
+        .map((name) => `${name}: ${errors[name]?.message ?? 'invalid'}`)
+        .join('; ');
+      throw new ConfigError(
+        `Invalid setting${names.length > 1 ? 's' : ''}: ${details}`,
+        names[0],
+        `env ${names[0]}`,
+      );
     },
   });
 }
 
 /** The topic, group and client id named by the settings, as `loadKafkaBinding` takes them. */
-export function resourceNames(settings: Pick<CleanedEnv<typeof baseSettingsSpec>, 'TOPIC' | 'GROUP_ID' | 'CLIENT_ID'>): ResourceNames {
+export function resourceNames(
+  settings: Pick<CleanedEnv<typeof baseSettingsSpec>, 'TOPIC' | 'GROUP_ID' | 'CLIENT_ID'>,
+): ResourceNames {
   return { topic: settings.TOPIC, groupId: settings.GROUP_ID, clientId: settings.CLIENT_ID };
 }
 

@@ -30,14 +30,23 @@ export function validateCa(raw: RawValue): string[] {
 export function pemCertificates(raw: RawValue, key: string): string[] {
   const blocks = raw.value.match(PEM_BLOCK) ?? [];
   if (blocks.length === 0) {
-    throw badValue(key, raw.source, 'is not a PEM certificate (expected text starting with -----BEGIN CERTIFICATE-----)');
+    throw badValue(
+      key,
+      raw.source,
+      'is not a PEM certificate (expected text starting with -----BEGIN CERTIFICATE-----)',
+    );
   }
   blocks.forEach((block, index) => {
     try {
       new X509Certificate(block);
     } catch {
-      const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'the certificate';
-      throw badValue(key, raw.source, `${which} is not a valid PEM certificate (it does not parse as X.509)`);
+      const which =
+        blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'the certificate';
+      throw badValue(
+        key,
+        raw.source,
+        `${which} is not a valid PEM certificate (it does not parse as X.509)`,
+      );
     }
   });
   return blocks.map((block) => `${block}\n`);

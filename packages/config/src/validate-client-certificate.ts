@@ -19,7 +19,11 @@ export interface ClientCertificate {
  * it; their order is the broker's to judge). A TLS handshake would otherwise fail with an error
  * that names neither. The key's text never appears in a message.
  */
-export function validateClientCertificate(certRaw: RawValue | undefined, keyRaw: RawValue | undefined, now = new Date()): ClientCertificate | undefined {
+export function validateClientCertificate(
+  certRaw: RawValue | undefined,
+  keyRaw: RawValue | undefined,
+  now = new Date(),
+): ClientCertificate | undefined {
   if (!certRaw && !keyRaw) return undefined;
   if (!certRaw || !keyRaw) {
     const [given, missing] = certRaw ? ['cert', 'key'] : ['key', 'cert'];
@@ -32,15 +36,33 @@ export function validateClientCertificate(certRaw: RawValue | undefined, keyRaw:
   }
   const chain = pemCertificates(certRaw, 'cert');
   const leaf = new X509Certificate(chain[0] ?? '');
-  if (new Date(leaf.validTo) < now) throw badValue('cert', certRaw.source, `expired on ${leaf.validTo} (subject ${subjectOf(leaf)})`);
-  if (new Date(leaf.validFrom) > now) throw badValue('cert', certRaw.source, `is not valid before ${leaf.validFrom} (subject ${subjectOf(leaf)})`);
+  if (new Date(leaf.validTo) < now)
+    throw badValue(
+      'cert',
+      certRaw.source,
+      `expired on ${leaf.validTo} (subject ${subjectOf(leaf)})`,
+    );
+  if (new Date(leaf.validFrom) > now)
+    throw badValue(
+      'cert',
+      certRaw.source,
+      `is not valid before ${leaf.validFrom} (subject ${subjectOf(leaf)})`,
+    );
 
   const keyText = keyRaw.value.trim();
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(keyText)) {
-    throw badValue('key', keyRaw.source, 'is an encrypted private key; give the unencrypted PEM key (e.g. openssl pkey -in key.pem -out plain.pem)');
+    throw badValue(
+      'key',
+      keyRaw.source,
+      'is an encrypted private key; give the unencrypted PEM key (e.g. openssl pkey -in key.pem -out plain.pem)',
+    );
   }
   if (!/-----BEGIN (?:RSA |EC )?PRIVATE KEY-----/.test(keyText)) {
-    throw badValue('key', keyRaw.source, 'is not a PEM private key (expected text starting with -----BEGIN PRIVATE KEY-----)');
+    throw badValue(
+      'key',
+      keyRaw.source,
+      'is not a PEM private key (expected text starting with -----BEGIN PRIVATE KEY-----)',
+    );
   }
   let key: KeyObject;
   try {
@@ -52,9 +74,17 @@ export function validateClientCertificate(certRaw: RawValue | undefined, keyRaw:
     // A chain pasted CA first is a common slip: say so rather than call the key wrong.
     const own = chain.findIndex((pem) => new X509Certificate(pem).checkPrivateKey(key));
     if (own > 0) {
-      throw badValue('cert', certRaw.source, `holds the certificate of "key" as certificate ${own + 1} of ${chain.length}; put it first (leaf first, then its issuers)`);
+      throw badValue(
+        'cert',
+        certRaw.source,
+        `holds the certificate of "key" as certificate ${own + 1} of ${chain.length}; put it first (leaf first, then its issuers)`,
+      );
     }
-    throw badValue('key', keyRaw.source, `is not the key of the certificate in "cert" (from ${certRaw.source}, subject ${subjectOf(leaf)})`);
+    throw badValue(
+      'key',
+      keyRaw.source,
+      `is not the key of the certificate in "cert" (from ${certRaw.source}, subject ${subjectOf(leaf)})`,
+    );
   }
   return { cert: chain.join(''), key: `${keyText}\n`, subject: subjectOf(leaf) };
 }

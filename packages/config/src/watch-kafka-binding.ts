@@ -24,7 +24,11 @@ export interface WatchOptions {
  * Kubernetes swaps atomically) and reloads the binding, for the same names, when it changes.
  * Without a binding directory (environment only) there is nothing to watch.
  */
-export function watchKafkaBinding(current: KafkaBinding, options: WatchOptions, env: Env = process.env): ConfigWatch {
+export function watchKafkaBinding(
+  current: KafkaBinding,
+  options: WatchOptions,
+  env: Env = process.env,
+): ConfigWatch {
   const dir = current.bindingDir;
   if (!dir) return { close: () => {} };
   let latest = current;
@@ -49,8 +53,8 @@ export function watchKafkaBinding(current: KafkaBinding, options: WatchOptions, 
   let closed = false;
   const rewatch = (): void => {
     watchers.forEach((w) => {
-w.close();
-});
+      w.close();
+    });
     watchers = [];
     if (closed) return;
     for (const path of watched) {

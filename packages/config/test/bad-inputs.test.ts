@@ -25,9 +25,13 @@ const good: Readonly<Record<string, string>> = {
 };
 
 /** Loads `good` with `changes` applied (undefined removes a file) and returns the error. */
-function errorFor(changes: Record<string, string | undefined>): { error: ConfigError; dir: string } {
+function errorFor(changes: Record<string, string | undefined>): {
+  error: ConfigError;
+  dir: string;
+} {
   const files: Record<string, string> = {};
-  for (const [name, content] of Object.entries({ ...good, ...changes })) if (content !== undefined) files[name] = content;
+  for (const [name, content] of Object.entries({ ...good, ...changes }))
+    if (content !== undefined) files[name] = content;
   const dir = bindingDir(files);
   return { error: configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir })), dir };
 }
@@ -49,7 +53,8 @@ describe('where the binding comes from', () => {
   it('fails with directions when there is no source at all', () => {
     const error = configErrorFrom(() => load({}));
     expect(error.message).toMatch(/^No Kafka binding found/);
-    for (const variable of ['KAFKA_BINDING_DIR', 'SERVICE_BINDING_ROOT', 'KAFKA_BROKERS']) expect(error.message).toContain(variable);
+    for (const variable of ['KAFKA_BINDING_DIR', 'SERVICE_BINDING_ROOT', 'KAFKA_BROKERS'])
+      expect(error.message).toContain(variable);
   });
 
   it('fails when the binding directory holds none of the keys', () => {
@@ -61,13 +66,17 @@ describe('where the binding comes from', () => {
   it('fails when KAFKA_BINDING_DIR does not exist', () => {
     const dir = join(tempDir(), 'not-mounted');
     const error = configErrorFrom(() => load({ KAFKA_BINDING_DIR: dir, KAFKA_PASSWORD: PASSWORD }));
-    expect(error.message).toBe(`KAFKA_BINDING_DIR is ${dir}, which cannot be read as a directory (ENOENT)`);
+    expect(error.message).toBe(
+      `KAFKA_BINDING_DIR is ${dir}, which cannot be read as a directory (ENOENT)`,
+    );
   });
 
   it('fails when SERVICE_BINDING_ROOT does not exist', () => {
     const root = join(tempDir(), 'bindings');
     const error = configErrorFrom(() => load({ SERVICE_BINDING_ROOT: root }));
-    expect(error.message).toBe(`SERVICE_BINDING_ROOT is ${root}, which cannot be read as a directory (ENOENT)`);
+    expect(error.message).toBe(
+      `SERVICE_BINDING_ROOT is ${root}, which cannot be read as a directory (ENOENT)`,
+    );
   });
 
   it('fails when KAFKA_CA_FILE cannot be read', () => {
@@ -84,7 +93,9 @@ describe('missing and empty keys', () => {
     const { error, dir } = errorFor({ brokers: undefined });
     expect(error.key).toBe('brokers');
     expect(error.source).toBe(`dir ${dir}`);
-    expect(error.message).toBe(`Kafka binding key "brokers" is missing: KAFKA_BINDING_DIR (${dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`);
+    expect(error.message).toBe(
+      `Kafka binding key "brokers" is missing: KAFKA_BINDING_DIR (${dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`,
+    );
   });
 
   it.each(['', '\n', '  \n'])('fails on an empty username file (%j)', (content) => {
@@ -154,12 +165,15 @@ describe('brokers', () => {
     expect(error.message).toContain('moped-01.srvs.cloudkafka.com:9094');
   });
 
-  it.each(['host:99999', 'host:abc', 'host:0', 'host:-1'])('fails on the bad port in %s', (broker) => {
-    const { error, dir } = errorFor({ brokers: `${broker}\n` });
-    expectNamesFile(error, 'brokers', join(dir, 'brokers'));
-    expect(error.message).toContain(`broker "${broker}" has port`);
-    expect(error.message).toContain('not a number from 1 to 65535');
-  });
+  it.each(['host:99999', 'host:abc', 'host:0', 'host:-1'])(
+    'fails on the bad port in %s',
+    (broker) => {
+      const { error, dir } = errorFor({ brokers: `${broker}\n` });
+      expectNamesFile(error, 'brokers', join(dir, 'brokers'));
+      expect(error.message).toContain(`broker "${broker}" has port`);
+      expect(error.message).toContain('not a number from 1 to 65535');
+    },
+  );
 
   it('fails on one bad broker among good ones', () => {
     const { error } = errorFor({ brokers: 'a:9094,b,c:9094\n' });
@@ -167,7 +181,9 @@ describe('brokers', () => {
   });
 
   it('names the variable when the brokers come from the environment', () => {
-    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'localhost', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: PASSWORD }));
+    const error = configErrorFrom(() =>
+      load({ KAFKA_BROKERS: 'localhost', KAFKA_USERNAME: 'u', KAFKA_PASSWORD: PASSWORD }),
+    );
     expect(error.source).toBe('env KAFKA_BROKERS');
     expect(error.message).toContain('(from env KAFKA_BROKERS)');
   });
@@ -181,23 +197,32 @@ describe('ca', () => {
   });
 
   it('fails on PEM armour around garbage', () => {
-    const { error, dir } = errorFor({ ca: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=!!garbage\n-----END CERTIFICATE-----\n' });
+    const { error, dir } = errorFor({
+      ca: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=!!garbage\n-----END CERTIFICATE-----\n',
+    });
     expectNamesFile(error, 'ca', join(dir, 'ca'));
     expect(error.message).toContain('the certificate is not a valid PEM certificate');
   });
 
   it('says which certificate of a bundle is broken', () => {
-    const { error } = errorFor({ ca: `${CA_PEM}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` });
+    const { error } = errorFor({
+      ca: `${CA_PEM}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+    });
     expect(error.message).toContain('certificate 2 of 2 is not a valid PEM certificate');
   });
 
   it('accepts a bundle of two certificates and trusts both', () => {
     const dir = bindingDir({ ...good, ca: `${CA_PEM}${SECOND_CA_PEM}` });
-    expect(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig().ssl).toEqual({ ca: [CA_PEM, SECOND_CA_PEM], rejectUnauthorized: true });
+    expect(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig().ssl).toEqual({
+      ca: [CA_PEM, SECOND_CA_PEM],
+      rejectUnauthorized: true,
+    });
   });
 
   it('names KAFKA_CA when the bad CA comes from the environment', () => {
-    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_CA: 'not a certificate' }));
+    const error = configErrorFrom(() =>
+      load({ KAFKA_BROKERS: 'h:9094', KAFKA_CA: 'not a certificate' }),
+    );
     expect(error.key).toBe('ca');
     expect(error.source).toBe('env KAFKA_CA');
     expect(error.message).toContain('(from env KAFKA_CA)');
@@ -208,7 +233,9 @@ describe('mechanism and protocol', () => {
   it('fails on an unknown mechanism and lists the supported ones', () => {
     const { error, dir } = errorFor({ 'sasl.mechanism': 'GSSAPI\n' });
     expectNamesFile(error, 'sasl.mechanism', join(dir, 'sasl.mechanism'));
-    expect(error.message).toContain('"GSSAPI" is not supported; use one of scram-sha-256, scram-sha-512, plain');
+    expect(error.message).toContain(
+      '"GSSAPI" is not supported; use one of scram-sha-256, scram-sha-512, plain',
+    );
   });
 
   it('fails on an unknown protocol', () => {
@@ -218,7 +245,9 @@ describe('mechanism and protocol', () => {
   });
 
   it('fails on a SASL protocol without credentials', () => {
-    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }));
+    const error = configErrorFrom(() =>
+      load({ KAFKA_BROKERS: 'h:9094', KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }),
+    );
     expect(error.key).toBe('security.protocol');
     expect(error.source).toBe('env KAFKA_SECURITY_PROTOCOL');
     expect(error.message).toContain('SASL_SSL needs a "username" and a "password"');
@@ -227,7 +256,12 @@ describe('mechanism and protocol', () => {
 
 describe('line endings', () => {
   it('strips CRLF as well as LF, for Secrets made on Windows', () => {
-    const dir = bindingDir({ brokers: 'h:9094\r\n', username: 'abcd\r\n', password: `${PASSWORD}\r\n`, topicPrefix: 'abcd-\r\n' });
+    const dir = bindingDir({
+      brokers: 'h:9094\r\n',
+      username: 'abcd\r\n',
+      password: `${PASSWORD}\r\n`,
+      topicPrefix: 'abcd-\r\n',
+    });
     const config = load({ KAFKA_BINDING_DIR: dir });
     expect(config.brokers).toEqual(['h:9094']);
     expect(saslOf(config.kafkaConfig())).toMatchObject({ username: 'abcd', password: PASSWORD });
@@ -237,7 +271,9 @@ describe('line endings', () => {
 
 describe('credentials in the wrong place', () => {
   it('refuses a broker URL that carries user:password@ and never quotes the password', () => {
-    const error = configErrorFrom(() => load({ KAFKA_BROKERS: `SASL_SSL://abcd1234:${PASSWORD}@broker.example.com:9094` }));
+    const error = configErrorFrom(() =>
+      load({ KAFKA_BROKERS: `SASL_SSL://abcd1234:${PASSWORD}@broker.example.com:9094` }),
+    );
     expect(error.message).toBe(
       'Kafka binding key "brokers" (from env KAFKA_BROKERS): broker "SASL_SSL://***@broker.example.com:9094" carries credentials; give them as "username" and "password" instead',
     );
@@ -246,7 +282,12 @@ describe('credentials in the wrong place', () => {
   it('refuses SSL or PLAINTEXT with a username and password, which those protocols would not send', () => {
     for (const protocol of ['SSL', 'PLAINTEXT']) {
       const error = configErrorFrom(() =>
-        load({ KAFKA_BROKERS: 'h:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SECURITY_PROTOCOL: protocol }),
+        load({
+          KAFKA_BROKERS: 'h:9094',
+          KAFKA_USERNAME: 'abcd1234',
+          KAFKA_PASSWORD: PASSWORD,
+          KAFKA_SECURITY_PROTOCOL: protocol,
+        }),
       );
       expect(error.key).toBe('security.protocol');
       expect(error.message).toContain(`use SASL_${protocol}`);

@@ -2,7 +2,19 @@ import { join } from 'node:path';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateClientCertificate } from '../src/validate-client-certificate.js';
-import { CA_PEM, CLIENT_TLS, FIXTURES, PASSWORD, SECOND_CA_PEM, bindingDir, configErrorFrom, keyBody, load, removeTempDirs, tempDir } from './helpers.js';
+import {
+  CA_PEM,
+  CLIENT_TLS,
+  FIXTURES,
+  PASSWORD,
+  SECOND_CA_PEM,
+  bindingDir,
+  configErrorFrom,
+  keyBody,
+  load,
+  removeTempDirs,
+  tempDir,
+} from './helpers.js';
 
 afterEach(removeTempDirs);
 
@@ -25,8 +37,13 @@ function errorIn(dir: string, env: Record<string, string> = {}) {
 
 describe('the same key under several spellings', () => {
   it('is fine when the values agree after trimming and in any case for the mechanism', () => {
-    const dir = variant('strimzi-access-scram', { bootstrapServers: '  my-cluster-kafka-bootstrap.kafka.svc:9093 \n', saslMechanism: 'scram-sha-512\n' });
-    expect(load({ KAFKA_BINDING_DIR: dir }).brokers).toEqual(['my-cluster-kafka-bootstrap.kafka.svc:9093']);
+    const dir = variant('strimzi-access-scram', {
+      bootstrapServers: '  my-cluster-kafka-bootstrap.kafka.svc:9093 \n',
+      saslMechanism: 'scram-sha-512\n',
+    });
+    expect(load({ KAFKA_BINDING_DIR: dir }).brokers).toEqual([
+      'my-cluster-kafka-bootstrap.kafka.svc:9093',
+    ]);
   });
 
   it('names both files and both values when a non-secret value disagrees', () => {
@@ -68,25 +85,36 @@ describe('sasl.jaas.config against the separate keys', () => {
   });
 
   it('a username that disagrees is an error that shows both names', () => {
-    const error = errorIn(variant('strimzi-access-scram', { username: 'someone-else\n', user: 'someone-else\n' }));
+    const error = errorIn(
+      variant('strimzi-access-scram', { username: 'someone-else\n', user: 'someone-else\n' }),
+    );
     expect(error.key).toBe('username');
     expect(error.message).toContain('("someone-else" and "demo-user")');
   });
 
   it('a mechanism that disagrees with the login module is an error', () => {
-    const error = errorIn(variant('strimzi-access-scram', { 'sasl.mechanism': 'PLAIN\n', saslMechanism: 'PLAIN\n' }));
+    const error = errorIn(
+      variant('strimzi-access-scram', { 'sasl.mechanism': 'PLAIN\n', saslMechanism: 'PLAIN\n' }),
+    );
     expect(error.key).toBe('sasl.jaas.config');
     expect(error.message).toContain('uses the ScramLoginModule, but "sasl.mechanism"');
   });
 
   it('a JAAS line that cannot be read is an error that does not echo it', () => {
-    const error = errorIn(variant('strimzi-kafkauser-scram', { 'sasl.jaas.config': `ScramLoginModule required username="demo-user" password="${PASSWORD}` }));
+    const error = errorIn(
+      variant('strimzi-kafkauser-scram', {
+        'sasl.jaas.config': `ScramLoginModule required username="demo-user" password="${PASSWORD}`,
+      }),
+    );
     expect(error.key).toBe('sasl.jaas.config');
     expect(error.message).toContain('never closed');
   });
 
   it('KAFKA_PASSWORD (a rotation through the environment) wins over the JAAS line of the files', () => {
-    const config = load({ KAFKA_BINDING_DIR: join(FIXTURES, 'strimzi-kafkauser-scram'), KAFKA_PASSWORD: 'r0tated-PASSWORD-value' });
+    const config = load({
+      KAFKA_BINDING_DIR: join(FIXTURES, 'strimzi-kafkauser-scram'),
+      KAFKA_PASSWORD: 'r0tated-PASSWORD-value',
+    });
     expect(config.origins.password).toBe('env KAFKA_PASSWORD');
   });
 });
@@ -119,14 +147,20 @@ describe('mutual TLS', () => {
   });
 
   it('an encrypted key is refused with the command that decrypts it', () => {
-    const error = errorIn(variant('strimzi-kafkauser-tls', { 'user.key': CLIENT_TLS.encryptedKey }));
+    const error = errorIn(
+      variant('strimzi-kafkauser-tls', { 'user.key': CLIENT_TLS.encryptedKey }),
+    );
     expect(error.message).toContain('is an encrypted private key');
     expect(error.message).toContain('openssl pkey');
   });
 
   it.each([
     ['not PEM', 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n', 'is not a PEM private key'],
-    ['PEM armour around garbage', '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', 'is not a readable PEM private key'],
+    [
+      'PEM armour around garbage',
+      '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n',
+      'is not a readable PEM private key',
+    ],
   ])('a key that is %s is refused without its text', (_how, key, problem) => {
     const error = errorIn(variant('strimzi-kafkauser-tls', { 'user.key': key }));
     expect(error.message).toContain(problem);
@@ -141,17 +175,29 @@ describe('mutual TLS', () => {
 
   it('an expired certificate is refused with its end date', () => {
     const error = configErrorFrom(() =>
-      validateClientCertificate({ value: CLIENT_TLS.cert, source: 'env KAFKA_CERT' }, { value: CLIENT_TLS.key, source: 'env KAFKA_KEY' }, new Date('2200-01-01')),
+      validateClientCertificate(
+        { value: CLIENT_TLS.cert, source: 'env KAFKA_CERT' },
+        { value: CLIENT_TLS.key, source: 'env KAFKA_KEY' },
+        new Date('2200-01-01'),
+      ),
     );
     expect(error.key).toBe('cert');
     expect(error.message).toMatch(/expired on .* \(subject CN=demo-user\)/);
   });
 
   describe('a chain with an intermediate CA', () => {
-    const chainFile = (name: string): string => readFileSync(join(FIXTURES, 'client-tls', 'chain', name), 'utf8');
-    const [leaf, intermediate, leafKey] = [chainFile('leaf.crt'), chainFile('intermediate.crt'), chainFile('leaf.key')];
+    const chainFile = (name: string): string =>
+      readFileSync(join(FIXTURES, 'client-tls', 'chain', name), 'utf8');
+    const [leaf, intermediate, leafKey] = [
+      chainFile('leaf.crt'),
+      chainFile('intermediate.crt'),
+      chainFile('leaf.key'),
+    ];
     const check = (cert: string) =>
-      validateClientCertificate({ value: cert, source: 'env KAFKA_CERT' }, { value: leafKey, source: 'env KAFKA_KEY' });
+      validateClientCertificate(
+        { value: cert, source: 'env KAFKA_CERT' },
+        { value: leafKey, source: 'env KAFKA_KEY' },
+      );
 
     it('is accepted leaf first, and handed to TLS whole', () => {
       const certificate = check(leaf + intermediate);
@@ -162,7 +208,9 @@ describe('mutual TLS', () => {
     it('given issuer first, is refused with the order to use, not as a wrong key', () => {
       const error = configErrorFrom(() => check(intermediate + leaf));
       expect(error.key).toBe('cert');
-      expect(error.message).toBe('Kafka binding key "cert" (from env KAFKA_CERT): holds the certificate of "key" as certificate 2 of 2; put it first (leaf first, then its issuers)');
+      expect(error.message).toBe(
+        'Kafka binding key "cert" (from env KAFKA_CERT): holds the certificate of "key" as certificate 2 of 2; put it first (leaf first, then its issuers)',
+      );
     });
   });
 
@@ -179,7 +227,14 @@ describe('mutual TLS', () => {
 
   it('the key from KAFKA_KEY_FILE is checked as well', () => {
     const other = join(bindingDir({ 'other.key': CLIENT_TLS.otherKey }), 'other.key');
-    const error = configErrorFrom(() => load({ KAFKA_BROKERS: 'h:9094', KAFKA_CERT: CLIENT_TLS.cert, KAFKA_KEY_FILE: other, KAFKA_CA: CA_PEM }));
+    const error = configErrorFrom(() =>
+      load({
+        KAFKA_BROKERS: 'h:9094',
+        KAFKA_CERT: CLIENT_TLS.cert,
+        KAFKA_KEY_FILE: other,
+        KAFKA_CA: CA_PEM,
+      }),
+    );
     expect(error.source).toBe(`file ${other} (KAFKA_KEY_FILE)`);
   });
 });

@@ -1,10 +1,24 @@
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaConfig } from 'kafkajs';
 import { expect } from 'vitest';
-import { ConfigError, loadKafkaBinding, type KafkaBinding, type ResourceNames } from '../src/index.js';
+import {
+  ConfigError,
+  loadKafkaBinding,
+  type KafkaBinding,
+  type ResourceNames,
+} from '../src/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -35,10 +49,17 @@ export function walkthroughFiles(): Record<string, string> {
 }
 
 /** The names the tests' app asks for unless a test says otherwise. */
-export const TEST_NAMES: ResourceNames = { topic: 'default', groupId: 'consumer', clientId: 'test-client' };
+export const TEST_NAMES: ResourceNames = {
+  topic: 'default',
+  groupId: 'consumer',
+  clientId: 'test-client',
+};
 
 /** {@link loadKafkaBinding} for the test app's names (or the ones given). */
-export function load(env: Readonly<Record<string, string | undefined>>, names: Partial<ResourceNames> = {}): KafkaBinding {
+export function load(
+  env: Readonly<Record<string, string | undefined>>,
+  names: Partial<ResourceNames> = {},
+): KafkaBinding {
   return loadKafkaBinding(env, { ...TEST_NAMES, ...names });
 }
 
@@ -113,7 +134,8 @@ export interface PasswordSasl {
 /** The SASL options of a kafkajs config, narrowed to the username/password mechanisms. */
 export function saslOf(config: KafkaConfig): PasswordSasl {
   const { sasl } = config;
-  if (!sasl || !('password' in sasl)) throw new Error(`expected username/password SASL, got ${JSON.stringify(sasl)}`);
+  if (!sasl || !('password' in sasl))
+    throw new Error(`expected username/password SASL, got ${JSON.stringify(sasl)}`);
   return sasl;
 }
 
@@ -158,7 +180,11 @@ export const CLIENT_TLS = {
 
 /** The body of a PEM key, which no message may contain (the armour lines alone are no secret). */
 export function keyBody(pem: string): string {
-  return pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).slice(1, 3).join('\n');
+  return pem
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('-----'))
+    .slice(1, 3)
+    .join('\n');
 }
 
 /**

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadKafkaBinding, readBaseSettings, resourceNames, type KafkaBinding } from '../src/index.js';
+import {
+  loadKafkaBinding,
+  readBaseSettings,
+  resourceNames,
+  type KafkaBinding,
+} from '../src/index.js';
 import {
   CA_PEM,
   PASSWORD,
@@ -60,22 +65,37 @@ describe('the walkthrough Secret mounted at KAFKA_BINDING_DIR', () => {
 
 describe('trailing newlines', () => {
   it('strips only one, so a value that really ends in a newline keeps it', () => {
-    const dir = bindingDir({ brokers: 'h:9094\n', username: 'u\n', password: 'ends-in-newline\n\n' });
-    expect(saslOf(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe('ends-in-newline\n');
+    const dir = bindingDir({
+      brokers: 'h:9094\n',
+      username: 'u\n',
+      password: 'ends-in-newline\n\n',
+    });
+    expect(saslOf(load({ KAFKA_BINDING_DIR: dir }).kafkaConfig()).password).toBe(
+      'ends-in-newline\n',
+    );
   });
 });
 
 describe('topic, group and client names', () => {
   it('puts the prefix in front of the topic and group the app names', () => {
-    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, { topic: 'orders', groupId: 'billing' });
+    const config = load(
+      { KAFKA_BINDING_DIR: WALKTHROUGH_DIR },
+      { topic: 'orders', groupId: 'billing' },
+    );
     expect(config.topic).toBe('abcd1234-orders');
     expect(config.groupId).toBe('abcd1234-billing');
     expect(config.names).toEqual({ topic: 'orders', groupId: 'billing', clientId: 'test-client' });
   });
 
-  it('reads no app settings itself: TOPIC, GROUP_ID and CLIENT_ID are the caller\'s to read', () => {
+  it("reads no app settings itself: TOPIC, GROUP_ID and CLIENT_ID are the caller's to read", () => {
     const config = load(
-      { KAFKA_BINDING_DIR: WALKTHROUGH_DIR, TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'from-env', PORT: 'not-a-port' },
+      {
+        KAFKA_BINDING_DIR: WALKTHROUGH_DIR,
+        TOPIC: 'orders',
+        GROUP_ID: 'billing',
+        CLIENT_ID: 'from-env',
+        PORT: 'not-a-port',
+      },
       { topic: 'events', groupId: 'audit', clientId: 'producer-1' },
     );
     expect(config.topic).toBe('abcd1234-events');
@@ -86,9 +106,15 @@ describe('topic, group and client names', () => {
   });
 
   it('takes the settings an app read, through resourceNames', () => {
-    const names = resourceNames(readBaseSettings({ TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'pod-7' }));
+    const names = resourceNames(
+      readBaseSettings({ TOPIC: 'orders', GROUP_ID: 'billing', CLIENT_ID: 'pod-7' }),
+    );
     const config = loadKafkaBinding({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, names);
-    expect([config.topic, config.groupId, config.clientId]).toEqual(['abcd1234-orders', 'abcd1234-billing', 'pod-7']);
+    expect([config.topic, config.groupId, config.clientId]).toEqual([
+      'abcd1234-orders',
+      'abcd1234-billing',
+      'pod-7',
+    ]);
   });
 
   it('uses no prefix when the binding has none', () => {
@@ -140,7 +166,9 @@ describe('SERVICE_BINDING_ROOT (servicebinding.io)', () => {
   });
 
   it('fails when KAFKA_BINDING_NAME names a binding the root does not have', () => {
-    const error = configErrorFrom(() => load({ SERVICE_BINDING_ROOT, KAFKA_BINDING_NAME: 'orders-queue' }));
+    const error = configErrorFrom(() =>
+      load({ SERVICE_BINDING_ROOT, KAFKA_BINDING_NAME: 'orders-queue' }),
+    );
     expect(error.key).toBe('KAFKA_BINDING_NAME');
     expect(error.source).toBe('env KAFKA_BINDING_NAME');
     expect(error.message).toContain('"orders-queue"');
@@ -173,7 +201,8 @@ describe('SERVICE_BINDING_ROOT (servicebinding.io)', () => {
 
 describe('environment variables alone', () => {
   const env = {
-    KAFKA_BROKERS: 'moped-01.srvs.cloudkafka.com:9094,moped-02.srvs.cloudkafka.com:9094,moped-03.srvs.cloudkafka.com:9094',
+    KAFKA_BROKERS:
+      'moped-01.srvs.cloudkafka.com:9094,moped-02.srvs.cloudkafka.com:9094,moped-03.srvs.cloudkafka.com:9094',
     KAFKA_USERNAME: 'abcd1234',
     KAFKA_PASSWORD: PASSWORD,
     KAFKA_CA: CA_PEM,
@@ -206,12 +235,21 @@ describe('environment variables alone', () => {
 
   it('without a CA or a protocol mean a plaintext cluster', () => {
     const config = load({ KAFKA_BROKERS: 'localhost:9092' });
-    expect(config.kafkaConfig()).toEqual({ clientId: config.clientId, brokers: ['localhost:9092'], ssl: false });
+    expect(config.kafkaConfig()).toEqual({
+      clientId: config.clientId,
+      brokers: ['localhost:9092'],
+      ssl: false,
+    });
     expect(config.describe()).toContain('no TLS, no SASL');
   });
 
   it('with credentials but no CA and no protocol mean SASL_SSL against the system CAs, never a password in clear', () => {
-    const config = load({ KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD, KAFKA_SASL_MECHANISM: 'plain' });
+    const config = load({
+      KAFKA_BROKERS: 'broker.example.com:9094',
+      KAFKA_USERNAME: 'abcd1234',
+      KAFKA_PASSWORD: PASSWORD,
+      KAFKA_SASL_MECHANISM: 'plain',
+    });
     expect(config.kafkaConfig().ssl).toBe(true);
     expect(config.describe()).toContain('TLS (system CAs), SASL plain as abcd1234');
   });
@@ -242,7 +280,10 @@ describe('environment variables over files', () => {
       KAFKA_PASSWORD: 'rotated-PASSWORD-value',
     });
     expect(config.brokers).toEqual(['localhost:9092']);
-    expect(saslOf(config.kafkaConfig())).toMatchObject({ username: 'abcd1234', password: 'rotated-PASSWORD-value' });
+    expect(saslOf(config.kafkaConfig())).toMatchObject({
+      username: 'abcd1234',
+      password: 'rotated-PASSWORD-value',
+    });
     expect(config.origins.brokers).toBe('env KAFKA_BROKERS');
     expect(config.origins.password).toBe('env KAFKA_PASSWORD');
     expect(config.origins.username).toBe(`file ${join(WALKTHROUGH_DIR, 'username')}`);
@@ -255,7 +296,11 @@ describe('environment variables over files', () => {
   });
 
   it('count as unset when empty, as compose writes them', () => {
-    const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, KAFKA_PASSWORD: '', KAFKA_BROKERS: '' });
+    const config = load({
+      KAFKA_BINDING_DIR: WALKTHROUGH_DIR,
+      KAFKA_PASSWORD: '',
+      KAFKA_BROKERS: '',
+    });
     expect(saslOf(config.kafkaConfig()).password).toBe(PASSWORD);
     expect(config.origins.password).toBe(`file ${join(WALKTHROUGH_DIR, 'password')}`);
     expect(config.brokers).toEqual(WALKTHROUGH_BROKERS);
@@ -263,7 +308,11 @@ describe('environment variables over files', () => {
 });
 
 describe('key aliases other brokers use', () => {
-  const base: Record<string, string> = { brokers: 'base:9094\n', username: 'base-user\n', password: `${PASSWORD}\n` };
+  const base: Record<string, string> = {
+    brokers: 'base:9094\n',
+    username: 'base-user\n',
+    password: `${PASSWORD}\n`,
+  };
 
   interface AliasCase {
     readonly alias: string;
@@ -274,13 +323,55 @@ describe('key aliases other brokers use', () => {
   }
 
   const cases: AliasCase[] = [
-    { alias: 'bootstrap-servers', key: 'brokers', content: 'kafka-0:9093\n', read: (c) => c.brokers, expected: ['kafka-0:9093'] },
-    { alias: 'bootstrapServers', key: 'brokers', content: 'kafka-1:9093\n', read: (c) => c.brokers, expected: ['kafka-1:9093'] },
-    { alias: 'user', key: 'username', content: 'alias-user\n', read: (c) => saslOf(c.kafkaConfig()).username, expected: 'alias-user' },
-    { alias: 'ca.crt', key: 'ca', content: CA_PEM, read: (c) => c.kafkaConfig().ssl, expected: { ca: [CA_PEM], rejectUnauthorized: true } },
-    { alias: 'topic-prefix', key: 'topicPrefix', content: 'team-\n', read: (c) => c.topic, expected: 'team-default' },
-    { alias: 'saslMechanism', key: 'sasl.mechanism', content: 'PLAIN\n', read: (c) => saslOf(c.kafkaConfig()).mechanism, expected: 'plain' },
-    { alias: 'securityProtocol', key: 'security.protocol', content: 'SASL_SSL\n', read: (c) => c.kafkaConfig().ssl, expected: true },
+    {
+      alias: 'bootstrap-servers',
+      key: 'brokers',
+      content: 'kafka-0:9093\n',
+      read: (c) => c.brokers,
+      expected: ['kafka-0:9093'],
+    },
+    {
+      alias: 'bootstrapServers',
+      key: 'brokers',
+      content: 'kafka-1:9093\n',
+      read: (c) => c.brokers,
+      expected: ['kafka-1:9093'],
+    },
+    {
+      alias: 'user',
+      key: 'username',
+      content: 'alias-user\n',
+      read: (c) => saslOf(c.kafkaConfig()).username,
+      expected: 'alias-user',
+    },
+    {
+      alias: 'ca.crt',
+      key: 'ca',
+      content: CA_PEM,
+      read: (c) => c.kafkaConfig().ssl,
+      expected: { ca: [CA_PEM], rejectUnauthorized: true },
+    },
+    {
+      alias: 'topic-prefix',
+      key: 'topicPrefix',
+      content: 'team-\n',
+      read: (c) => c.topic,
+      expected: 'team-default',
+    },
+    {
+      alias: 'saslMechanism',
+      key: 'sasl.mechanism',
+      content: 'PLAIN\n',
+      read: (c) => saslOf(c.kafkaConfig()).mechanism,
+      expected: 'plain',
+    },
+    {
+      alias: 'securityProtocol',
+      key: 'security.protocol',
+      content: 'SASL_SSL\n',
+      read: (c) => c.kafkaConfig().ssl,
+      expected: true,
+    },
   ];
 
   it.each(cases)('reads $alias as $key', ({ alias, key, content, read, expected }) => {
@@ -292,7 +383,12 @@ describe('key aliases other brokers use', () => {
   });
 
   it('ignores files that are not binding keys', () => {
-    const dir = bindingDir({ ...base, type: 'kafka\n', provider: 'cloudkarafka\n', host: 'ignored:1\n' });
+    const dir = bindingDir({
+      ...base,
+      type: 'kafka\n',
+      provider: 'cloudkarafka\n',
+      host: 'ignored:1\n',
+    });
     const config = load({ KAFKA_BINDING_DIR: dir });
     expect(Object.keys(config.origins).sort()).toEqual(['brokers', 'password', 'username']);
   });

@@ -15,7 +15,11 @@ describe('parseBrokers', () => {
   });
 
   it('drops a listener prefix and a trailing slash, as Strimzi and Confluent write them', () => {
-    expect(parseBrokers(fromEnv('SASL_SSL://moped-01.srvs.cloudkafka.com:9094,PLAINTEXT://kafka-0:9092/'))).toEqual([
+    expect(
+      parseBrokers(
+        fromEnv('SASL_SSL://moped-01.srvs.cloudkafka.com:9094,PLAINTEXT://kafka-0:9092/'),
+      ),
+    ).toEqual([
       { host: 'moped-01.srvs.cloudkafka.com', port: 9094 },
       { host: 'kafka-0', port: 9092 },
     ]);
@@ -27,11 +31,15 @@ describe('parseBrokers', () => {
 
   it('asks for brackets around a bare IPv6 literal', () => {
     expect(() => parseBrokers(fromEnv('::1:9094'))).toThrow(ConfigError);
-    expect(() => parseBrokers(fromEnv('::1:9094'))).toThrow('looks like an IPv6 address; write it in brackets');
+    expect(() => parseBrokers(fromEnv('::1:9094'))).toThrow(
+      'looks like an IPv6 address; write it in brackets',
+    );
   });
 
   it('rejects a list with no broker in it', () => {
-    expect(() => parseBrokers(fromEnv(' ,\n'))).toThrow('Kafka binding key "brokers" (from env KAFKA_BROKERS): is empty');
+    expect(() => parseBrokers(fromEnv(' ,\n'))).toThrow(
+      'Kafka binding key "brokers" (from env KAFKA_BROKERS): is empty',
+    );
   });
 
   it('rejects an entry with no host', () => {
@@ -55,6 +63,8 @@ describe('brokers in loadKafkaBinding', () => {
     );
     expect(error.key).toBe('brokers');
     expect(error.source).toBe('env KAFKA_BROKERS');
-    expect(error.message).toContain('[::1]:9094 is an IPv6 literal, which kafkajs cannot connect to; use a host name');
+    expect(error.message).toContain(
+      '[::1]:9094 is an IPv6 literal, which kafkajs cannot connect to; use a host name',
+    );
   });
 });

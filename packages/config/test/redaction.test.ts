@@ -1,7 +1,15 @@
 import { format, inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-import { PASSWORD, WALKTHROUGH_BROKERS, WALKTHROUGH_DIR, expectNoPassword, saslOf, walkthroughSources, load } from './helpers.js';
+import {
+  PASSWORD,
+  WALKTHROUGH_BROKERS,
+  WALKTHROUGH_DIR,
+  expectNoPassword,
+  saslOf,
+  walkthroughSources,
+  load,
+} from './helpers.js';
 
 const config = load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR }, { clientId: 'producer-1' });
 
@@ -52,11 +60,17 @@ describe('the kafkajs configuration, however it is printed', () => {
   it.each([
     ['JSON.stringify', () => JSON.stringify(config.kafkaConfig())],
     ['util.inspect', () => inspect(config.kafkaConfig(), { depth: 10 })],
-    ['util.inspect showHidden', () => inspect(config.kafkaConfig(), { depth: 10, showHidden: true })],
+    [
+      'util.inspect showHidden',
+      () => inspect(config.kafkaConfig(), { depth: 10, showHidden: true }),
+    ],
     ["console.log('%o')", () => format('%o', config.kafkaConfig())],
     ['JSON.stringify of sasl', () => JSON.stringify(config.kafkaConfig().sasl)],
     ['JSON.stringify of a spread sasl', () => JSON.stringify({ ...config.kafkaConfig().sasl })],
-    ['util.inspect of a spread sasl', () => inspect({ ...config.kafkaConfig().sasl }, { depth: 10 })],
+    [
+      'util.inspect of a spread sasl',
+      () => inspect({ ...config.kafkaConfig().sasl }, { depth: 10 }),
+    ],
     ['Object.values of sasl', () => Object.values(config.kafkaConfig().sasl ?? {}).join(' ')],
   ])('%s shows no password', (_how, print) => {
     expectNoPassword(print());
@@ -65,7 +79,11 @@ describe('the kafkajs configuration, however it is printed', () => {
   it('still hands kafkajs the password, and the CA', () => {
     const kafka = config.kafkaConfig();
     expect(saslOf(kafka).password).toBe(PASSWORD);
-    expect(JSON.parse(JSON.stringify(kafka.sasl))).toEqual({ mechanism: 'scram-sha-256', username: 'abcd1234', password: '[redacted]' });
+    expect(JSON.parse(JSON.stringify(kafka.sasl))).toEqual({
+      mechanism: 'scram-sha-256',
+      username: 'abcd1234',
+      password: '[redacted]',
+    });
   });
 
   it('keeps the password hidden when the app passes overrides', () => {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SASL_MECHANISM } from '../src/index.js';
 import { PASSWORD, configErrorFrom, saslOf, load } from './helpers.js';
 
-const credentials = { KAFKA_BROKERS: 'broker.example.com:9094', KAFKA_USERNAME: 'abcd1234', KAFKA_PASSWORD: PASSWORD };
+const credentials = {
+  KAFKA_BROKERS: 'broker.example.com:9094',
+  KAFKA_USERNAME: 'abcd1234',
+  KAFKA_PASSWORD: PASSWORD,
+};
 
 describe('SASL mechanism', () => {
   it('defaults to scram-sha-256, the hosted plan’s mechanism', () => {
@@ -32,7 +36,9 @@ describe('SASL mechanism', () => {
   });
 
   it('is not used without credentials', () => {
-    expect(load({ KAFKA_BROKERS: 'h:9092', KAFKA_SASL_MECHANISM: 'plain' }).kafkaConfig().sasl).toBeUndefined();
+    expect(
+      load({ KAFKA_BROKERS: 'h:9092', KAFKA_SASL_MECHANISM: 'plain' }).kafkaConfig().sasl,
+    ).toBeUndefined();
   });
 });
 
@@ -42,6 +48,8 @@ describe('security protocol', () => {
     ['ssl', true],
     ['PLAINTEXT', false],
   ])('%s without credentials sets ssl to %s', (protocol, ssl) => {
-    expect(load({ KAFKA_BROKERS: 'h:9092', KAFKA_SECURITY_PROTOCOL: protocol }).kafkaConfig().ssl).toBe(ssl);
+    expect(
+      load({ KAFKA_BROKERS: 'h:9092', KAFKA_SECURITY_PROTOCOL: protocol }).kafkaConfig().ssl,
+    ).toBe(ssl);
   });
 });

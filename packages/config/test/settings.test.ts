@@ -1,7 +1,13 @@
 import { hostname } from 'node:os';
 import { num, str } from 'envalid';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { DEFAULT_PORT, LOG_LEVELS, baseSettingsSpec, readBaseSettings, readSettings } from '../src/index.js';
+import {
+  DEFAULT_PORT,
+  LOG_LEVELS,
+  baseSettingsSpec,
+  readBaseSettings,
+  readSettings,
+} from '../src/index.js';
 import { WALKTHROUGH_DIR, configErrorFrom, load } from './helpers.js';
 
 describe('readBaseSettings', () => {
@@ -46,7 +52,9 @@ describe('readBaseSettings', () => {
   });
 
   it('are not read by the binding loader, which takes its names from the caller', () => {
-    expect(load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, PORT: 'abc', TOPIC: 'ignored' }).topic).toBe('abcd1234-default');
+    expect(load({ KAFKA_BINDING_DIR: WALKTHROUGH_DIR, PORT: 'abc', TOPIC: 'ignored' }).topic).toBe(
+      'abcd1234-default',
+    );
   });
 });
 

@@ -1,8 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigError, watchKafkaBinding, type ConfigWatch, type KafkaBinding } from '../src/index.js';
+import {
+  ConfigError,
+  watchKafkaBinding,
+  type ConfigWatch,
+  type KafkaBinding,
+} from '../src/index.js';
 import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASSWORD, expectNoPassword, kubernetesSecretDir, removeTempDirs, saslOf, sleep, tempDir, walkthroughFiles, load } from './helpers.js';
+import {
+  PASSWORD,
+  expectNoPassword,
+  kubernetesSecretDir,
+  removeTempDirs,
+  saslOf,
+  sleep,
+  tempDir,
+  walkthroughFiles,
+  load,
+} from './helpers.js';
 
 const ROTATED = 'r0tated-PASSWORD-value';
 const DEBOUNCE_MS = 20;
@@ -52,7 +67,11 @@ describe('watchKafkaBinding on a Secret volume', () => {
 
   it('reports a broken update as an error and keeps quiet about a change', async () => {
     const { secret, onChange, onError } = watchedSecret();
-    secret.swap({ ...walkthroughFiles(), password: `${ROTATED}\n`, brokers: 'moped-01.srvs.cloudkafka.com\n' });
+    secret.swap({
+      ...walkthroughFiles(),
+      password: `${ROTATED}\n`,
+      brokers: 'moped-01.srvs.cloudkafka.com\n',
+    });
     await vi.waitFor(() => expect(onError).toHaveBeenCalled(), WAIT);
     const [error] = onError.mock.calls[0] ?? [];
     expect(error).toBeInstanceOf(ConfigError);
@@ -110,7 +129,11 @@ describe('watchKafkaBinding without a binding directory', () => {
     expect(config.bindingDir).toBeUndefined();
     const onChange = vi.fn<(config: KafkaBinding) => void>();
     const onError = vi.fn<(error: unknown) => void>();
-    const watch = watchKafkaBinding(config, { onChange, onError, debounceMs: DEBOUNCE_MS }, { KAFKA_BROKERS: 'other:9092' });
+    const watch = watchKafkaBinding(
+      config,
+      { onChange, onError, debounceMs: DEBOUNCE_MS },
+      { KAFKA_BROKERS: 'other:9092' },
+    );
     await sleep(QUIET_MS);
     expect(onChange).not.toHaveBeenCalled();
     expect(onError).not.toHaveBeenCalled();
@@ -124,7 +147,11 @@ describe('watchKafkaBinding on a subfolder of a Secret volume (the binding direc
     const root = tempDir();
     const writeVersion = (version: string, password: string): void => {
       mkdirSync(join(root, version, 'kafka'), { recursive: true });
-      for (const [key, value] of Object.entries({ ...walkthroughFiles(), password: `${password}\n` })) writeFileSync(join(root, version, 'kafka', key), value);
+      for (const [key, value] of Object.entries({
+        ...walkthroughFiles(),
+        password: `${password}\n`,
+      }))
+        writeFileSync(join(root, version, 'kafka', key), value);
     };
     writeVersion('..v0', PASSWORD);
     symlinkSync('..v0', join(root, '..data'));
@@ -138,7 +165,10 @@ describe('watchKafkaBinding on a subfolder of a Secret volume (the binding direc
       symlinkSync(`..v${i}`, join(root, '..data_tmp'));
       renameSync(join(root, '..data_tmp'), join(root, '..data'));
       rmSync(join(root, `..v${i - 1}`), { recursive: true });
-      await vi.waitFor(() => expect(saslOf(lastChange(onChange).kafkaConfig()).password).toBe(`${ROTATED}-${i}`), WAIT);
+      await vi.waitFor(
+        () => expect(saslOf(lastChange(onChange).kafkaConfig()).password).toBe(`${ROTATED}-${i}`),
+        WAIT,
+      );
     }
     expect(onChange).toHaveBeenCalledTimes(3);
   });

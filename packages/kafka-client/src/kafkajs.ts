@@ -8,7 +8,16 @@ applyKafkajsFixes();
 const kafkajs = kafkajsRequire('kafkajs') as typeof Kafkajs;
 
 // kafkajs is CommonJS: its exports are taken from the module once, here, so the rest of the code imports them by name.
-export const { Kafka, logLevel, Partitioners, CompressionTypes, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
+export const {
+  Kafka,
+  logLevel,
+  Partitioners,
+  CompressionTypes,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+} = kafkajs;
 export type {
   Admin,
   AdminConfig,

@@ -14,10 +14,17 @@ interface KafkaConnection {
   isConnected(): boolean;
   send(request: object): Promise<{ errorCode: number }>;
 }
-const Connection = require('kafkajs/src/network/connection.js') as new (options: object) => KafkaConnection;
+const Connection = require('kafkajs/src/network/connection.js') as new (
+  options: object,
+) => KafkaConnection;
 const socketFactory = (require('kafkajs/src/network/socketFactory.js') as () => unknown)();
-const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as { createLogger(options: object): unknown; LEVELS: { NOTHING: number } };
-const ApiVersions = require('kafkajs/src/protocol/requests/apiVersions/index.js') as { protocol(options: { version: number }): () => object };
+const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as {
+  createLogger(options: object): unknown;
+  LEVELS: { NOTHING: number };
+};
+const ApiVersions = require('kafkajs/src/protocol/requests/apiVersions/index.js') as {
+  protocol(options: { version: number }): () => object;
+};
 
 /** An ApiVersions v0 answer with no error and no versions, for the request of `correlationId`. */
 function apiVersionsAnswer(correlationId: number): Buffer {
@@ -36,7 +43,7 @@ let server: Server | undefined;
 afterEach(() => server?.close());
 
 describe('kafkajs Connection: a reconnect after a connection dropped in the middle of an answer', () => {
-  it('reads the new connection\'s answers, not the rest of the lost one', async () => {
+  it("reads the new connection's answers, not the rest of the lost one", async () => {
     let connections = 0;
     server = createServer((socket: Socket) => {
       const first = connections++ === 0;
@@ -62,7 +69,8 @@ describe('kafkajs Connection: a reconnect after a connection dropped in the midd
       requestTimeout: 1_000,
       connectionTimeout: 1_000,
     });
-    const request = (): Promise<{ errorCode: number }> => connection.send(ApiVersions.protocol({ version: 0 })());
+    const request = (): Promise<{ errorCode: number }> =>
+      connection.send(ApiVersions.protocol({ version: 0 })());
 
     await connection.connect();
     await expect(request()).rejects.toThrow();

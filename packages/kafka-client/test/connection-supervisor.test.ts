@@ -1,16 +1,23 @@
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Readiness } from '@demo-kafka/app-kit';
-import { ConnectionSupervisor, type SupervisorOptions } from '../src/connection/connection-supervisor.js';
+import {
+  ConnectionSupervisor,
+  type SupervisorOptions,
+} from '../src/connection/connection-supervisor.js';
 import { createLogger } from '@demo-kafka/app-kit';
 
 const REFUSED = 'Connection error: connect ECONNREFUSED 127.0.0.1:9092';
 const { KafkaJSConnectionError } = kafkajs;
 // kafkajs' typings give this constructor no arguments; it takes the message.
-const { KafkaJSSASLAuthenticationError } = kafkajs as unknown as { KafkaJSSASLAuthenticationError: new (message: string) => Error };
+const { KafkaJSSASLAuthenticationError } = kafkajs as unknown as {
+  KafkaJSSASLAuthenticationError: new (message: string) => Error;
+};
 /** A refused connection as kafkajs reports it. */
-const refused = (): Error => new KafkaJSConnectionError(REFUSED, { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' });
-const AUTH = 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism';
+const refused = (): Error =>
+  new KafkaJSConnectionError(REFUSED, { broker: '127.0.0.1:9092', code: 'ECONNREFUSED' });
+const AUTH =
+  'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism';
 
 interface LogLine {
   readonly level: number;
@@ -44,8 +51,13 @@ function scriptedProbe(fail: Error[] = []) {
 
 const supervisors: ConnectionSupervisor[] = [];
 
-function supervise(options: Omit<SupervisorOptions, 'logger'>, logs: LogLine[] = []): ConnectionSupervisor {
-  const logger = createLogger('t', 'info', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+function supervise(
+  options: Omit<SupervisorOptions, 'logger'>,
+  logs: LogLine[] = [],
+): ConnectionSupervisor {
+  const logger = createLogger('t', 'info', {
+    write: (line: string) => void logs.push(JSON.parse(line) as LogLine),
+  });
   const supervisor = new ConnectionSupervisor({ ...options, logger });
   supervisors.push(supervisor);
   return supervisor;
@@ -58,21 +70,32 @@ afterEach(async () => {
 
 describe('ConnectionSupervisor', () => {
   it('while ready, confirms a retriable probe failure with a second probe before turning not ready', async () => {
-    const outcomes: Array<Error | undefined> = [undefined, refused(), undefined, refused(), refused()];
+    const outcomes: Array<Error | undefined> = [
+      undefined,
+      refused(),
+      undefined,
+      refused(),
+      refused(),
+    ];
     let calls = 0;
     const probe = async (): Promise<void> => {
       const outcome = outcomes[calls++];
       if (outcome) throw outcome;
     };
     const logs: LogLine[] = [];
-    const supervisor = supervise({ probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 20 }, logs);
+    const supervisor = supervise(
+      { probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 20 },
+      logs,
+    );
     supervisor.start();
     // One failure between passes: still ready throughout. Two in a row: not ready.
-    await vi.waitFor(() => expect(logs.map((l) => [l.msg, l.reason])).toEqual([
-      ['Kafka is ready', undefined],
-      ['Kafka is not ready', 'Kafka is not reachable'],
-      ['Kafka is ready', undefined],
-    ]));
+    await vi.waitFor(() =>
+      expect(logs.map((l) => [l.msg, l.reason])).toEqual([
+        ['Kafka is ready', undefined],
+        ['Kafka is not ready', 'Kafka is not reachable'],
+        ['Kafka is ready', undefined],
+      ]),
+    );
     // Healthy passes go on every 20 ms, so a loaded machine may have probed again by now.
     expect(calls).toBeGreaterThanOrEqual(6);
   });
@@ -91,7 +114,14 @@ describe('ConnectionSupervisor', () => {
     supervisor.probeSoon();
     await vi.waitFor(() => expect(calls).toBe(2), { interval: 5 });
     expect(supervisor.readiness()).toEqual({ ready: true });
-    await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: false, reason: 'Kafka did not answer in time (no answer within 300 ms)' }), { timeout: 2_000 });
+    await vi.waitFor(
+      () =>
+        expect(supervisor.readiness()).toEqual({
+          ready: false,
+          reason: 'Kafka did not answer in time (no answer within 300 ms)',
+        }),
+      { timeout: 2_000 },
+    );
     pass();
     await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
     expect(calls).toBe(2);
@@ -114,7 +144,10 @@ describe('ConnectionSupervisor', () => {
   it('backs off while the probe fails, with the reason, and becomes ready when it passes', async () => {
     const script = scriptedProbe([refused(), refused(), refused()]);
     const logs: LogLine[] = [];
-    const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 }, logs);
+    const supervisor = supervise(
+      { probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 },
+      logs,
+    );
     script.attach(supervisor);
     supervisor.start();
     await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
@@ -133,10 +166,23 @@ describe('ConnectionSupervisor', () => {
   });
 
   it('logs a retriable failure of its start-up at info, and a refusal, a late start or a lost connection at warn', async () => {
-    const levels = async (fail: Error[], options: Partial<SupervisorOptions>, lose = false): Promise<Array<[number, string]>> => {
+    const levels = async (
+      fail: Error[],
+      options: Partial<SupervisorOptions>,
+      lose = false,
+    ): Promise<Array<[number, string]>> => {
       const script = scriptedProbe(fail);
       const logs: LogLine[] = [];
-      const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000, ...options }, logs);
+      const supervisor = supervise(
+        {
+          probe: script.probe,
+          minBackoffMs: 5,
+          maxBackoffMs: 20,
+          healthyIntervalMs: 60_000,
+          ...options,
+        },
+        logs,
+      );
       supervisor.start();
       await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
       if (lose) {
@@ -150,7 +196,12 @@ describe('ConnectionSupervisor', () => {
       [INFO, 'Kafka is not ready'],
       [INFO, 'Kafka is ready'],
     ]);
-    expect(await levels([new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed')], {})).toEqual([
+    expect(
+      await levels(
+        [new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed')],
+        {},
+      ),
+    ).toEqual([
       [WARN, 'Kafka is not ready'],
       [INFO, 'Kafka is ready'],
     ]);
@@ -168,7 +219,12 @@ describe('ConnectionSupervisor', () => {
   it('doubles the wait after each failure up to maxBackoffMs, and starts over after a success', async () => {
     vi.useFakeTimers();
     const script = scriptedProbe(Array.from({ length: 5 }, () => refused()));
-    const supervisor = supervise({ probe: script.probe, minBackoffMs: 100, maxBackoffMs: 400, healthyIntervalMs: 10_000 });
+    const supervisor = supervise({
+      probe: script.probe,
+      minBackoffMs: 100,
+      maxBackoffMs: 400,
+      healthyIntervalMs: 10_000,
+    });
     supervisor.start();
     await vi.advanceTimersByTimeAsync(0);
     const callsAt = async (ms: number): Promise<number> => {
@@ -189,19 +245,33 @@ describe('ConnectionSupervisor', () => {
   it('on reportFailure turns not ready with the reason and probes again at once', async () => {
     const script = scriptedProbe();
     const logs: LogLine[] = [];
-    const supervisor = supervise({ probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 }, logs);
+    const supervisor = supervise(
+      { probe: script.probe, minBackoffMs: 5, maxBackoffMs: 20, healthyIntervalMs: 60_000 },
+      logs,
+    );
     script.attach(supervisor);
     supervisor.start();
     await vi.waitFor(() => expect(supervisor.readiness().ready).toBe(true));
     expect(script.calls).toBe(1);
 
-    supervisor.reportFailure(new KafkaJSSASLAuthenticationError('SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials'));
+    supervisor.reportFailure(
+      new KafkaJSSASLAuthenticationError(
+        'SASL SCRAM SHA512 authentication failed: Authentication failed due to invalid credentials',
+      ),
+    );
     expect(supervisor.readiness()).toEqual({ ready: false, reason: AUTH });
     // Far sooner than the 60 s healthy interval.
     await vi.waitFor(() => expect(script.calls).toBe(2), { timeout: 500 });
-    expect(script.seen).toEqual([{ ready: false, reason: 'connecting to Kafka' }, { ready: false, reason: AUTH }]);
+    expect(script.seen).toEqual([
+      { ready: false, reason: 'connecting to Kafka' },
+      { ready: false, reason: AUTH },
+    ]);
     await vi.waitFor(() => expect(supervisor.readiness()).toEqual({ ready: true }));
-    expect(logs.map((l) => l.msg)).toEqual(['Kafka is ready', 'Kafka is not ready', 'Kafka is ready']);
+    expect(logs.map((l) => l.msg)).toEqual([
+      'Kafka is ready',
+      'Kafka is not ready',
+      'Kafka is ready',
+    ]);
   });
 
   it('on recheck turns not ready with the given reason and probes again at once', async () => {
@@ -211,7 +281,10 @@ describe('ConnectionSupervisor', () => {
     supervisor.start();
     await vi.waitFor(() => expect(supervisor.readiness().ready).toBe(true));
     supervisor.recheck('reconnecting with new credentials');
-    expect(supervisor.readiness()).toEqual({ ready: false, reason: 'reconnecting with new credentials' });
+    expect(supervisor.readiness()).toEqual({
+      ready: false,
+      reason: 'reconnecting with new credentials',
+    });
     await vi.waitFor(() => expect(script.calls).toBe(2), { timeout: 500 });
     await vi.waitFor(() => expect(supervisor.readiness().ready).toBe(true));
   });
@@ -264,7 +337,10 @@ describe('ConnectionSupervisor', () => {
     supervisor.start();
     const stopped = supervisor.stop();
     settle();
-    const outcome = await Promise.race([stopped.then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still running'), 500))]);
+    const outcome = await Promise.race([
+      stopped.then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still running'), 500)),
+    ]);
     expect(outcome).toBe('stopped');
   });
 });

@@ -12,9 +12,16 @@ type Grouping = typeof groupMessagesPerPartition;
 const kafkajsGrouping = (): Grouping => kafkajsOriginal<Grouping>(MODULE);
 
 describe("the grouping of a send's messages by partition", () => {
-  const messages = Array.from({ length: 250 }, (_, i) => ({ value: `m${i}`, key: i % 7 === 0 ? 'k' : undefined }));
+  const messages = Array.from({ length: 250 }, (_, i) => ({
+    value: `m${i}`,
+    key: i % 7 === 0 ? 'k' : undefined,
+  }));
   // Keyed messages together, the others spread: what a partitioner does, deterministically.
-  const partitioner = ({ message }: { message: { value: string; key: string | undefined } }): number => (message.key ? 5 : Number(message.value.slice(1)) % 3);
+  const partitioner = ({
+    message,
+  }: {
+    message: { value: string; key: string | undefined };
+  }): number => (message.key ? 5 : Number(message.value.slice(1)) % 3);
 
   it('gives the groups kafkajs gives, each in the order of the messages', () => {
     const args = { topic: 't', partitionMetadata: [{}, {}], messages, partitioner };

@@ -7,8 +7,13 @@ import { Kafka, logLevel } from '../src/index.js';
 const kafka = inject('kafka');
 
 it('a connected kafkajs producer does not wake its process every millisecond while idle', async () => {
-  const binding = loadKafkaBinding({ KAFKA_BINDING_DIR: kafka.bindingDir }, { topic: `idle-${randomUUID()}`, groupId: 'test-unused', clientId: 'test-idle' });
-  const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({ allowAutoTopicCreation: true });
+  const binding = loadKafkaBinding(
+    { KAFKA_BINDING_DIR: kafka.bindingDir },
+    { topic: `idle-${randomUUID()}`, groupId: 'test-unused', clientId: 'test-idle' },
+  );
+  const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({
+    allowAutoTopicCreation: true,
+  });
   await producer.connect();
   try {
     await producer.send({ topic: binding.topic, acks: -1, messages: [{ value: 'x' }] });

@@ -12,13 +12,21 @@ interface QueueState {
   throttleCheckTimeoutId: NodeJS.Timeout | null;
   checkPendingRequests(): void;
 }
-const { prototype } = require('kafkajs/src/network/requestQueue/index.js') as { prototype: { scheduleCheckPendingRequests(this: QueueState): void } };
+const { prototype } = require('kafkajs/src/network/requestQueue/index.js') as {
+  prototype: { scheduleCheckPendingRequests(this: QueueState): void };
+};
 
 /** A RequestQueue's scheduling state, as kafkajs sets it up (nothing throttled: -1). */
 function queue(pending: unknown[], throttledUntil = -1): QueueState & { checks: number } {
-  const state = { pending, throttledUntil, throttleCheckTimeoutId: null, checks: 0, checkPendingRequests: () => {
+  const state = {
+    pending,
+    throttledUntil,
+    throttleCheckTimeoutId: null,
+    checks: 0,
+    checkPendingRequests: () => {
       state.checks += 1;
-    } };
+    },
+  };
   return state;
 }
 
@@ -26,7 +34,9 @@ describe('kafkajs RequestQueue timer fix', () => {
   const patched = fixRequestQueueTimerLoop();
 
   it('is written for the kafkajs version installed (re-check kafkajs#1556 before bumping it)', () => {
-    expect((require('kafkajs/package.json') as { version: string }).version).toBe(FIXED_KAFKAJS_VERSION);
+    expect((require('kafkajs/package.json') as { version: string }).version).toBe(
+      FIXED_KAFKAJS_VERSION,
+    );
     expect(patched).toBe(true);
   });
 
@@ -40,7 +50,11 @@ describe('kafkajs RequestQueue timer fix', () => {
     const throttled = queue([{}], Date.now() + 30);
     prototype.scheduleCheckPendingRequests.call(throttled);
     expect(throttled.throttleCheckTimeoutId).not.toBeNull();
-    await waitFor(() => throttled.checks === 1, 2_000, () => 'for the check after the throttle');
+    await waitFor(
+      () => throttled.checks === 1,
+      2_000,
+      () => 'for the check after the throttle',
+    );
     expect(throttled.throttleCheckTimeoutId).toBeNull();
   });
 });

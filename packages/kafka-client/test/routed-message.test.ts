@@ -2,21 +2,40 @@ import { createRequire } from 'node:module';
 import { Partitioners, type Message, type PartitionMetadata } from '../src/kafkajs.js';
 import { describe, expect, it } from 'vitest';
 import { producerFailoverTuning as failoverTuning } from '../src/tuning/producer-failover-tuning.js';
-import { chosenPartition, firstChoicePartitioner, retryBatchUntilLatest, retryUntil, RetryTimeSpent } from '../src/routing/routed-message.js';
+import {
+  chosenPartition,
+  firstChoicePartitioner,
+  retryBatchUntilLatest,
+  retryUntil,
+  RetryTimeSpent,
+} from '../src/routing/routed-message.js';
 
 /** kafkajs' own retrier, the one its producer runs a send through (kafkajs exports it only from its sources). */
 type Retrier = <T>(fn: (bail: (e: Error) => void, retryCount: number) => Promise<T>) => Promise<T>;
-const createRetry = createRequire(import.meta.url)('kafkajs/src/retry') as (options: object) => Retrier;
+const createRetry = createRequire(import.meta.url)('kafkajs/src/retry') as (
+  options: object,
+) => Retrier;
 
-const sixPartitions: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({ partitionId: i, leader: (i % 3) + 1, replicas: [1, 2, 3], isr: [1, 2, 3], partitionErrorCode: 0, offlineReplicas: [] }));
+const sixPartitions: PartitionMetadata[] = Array.from({ length: 6 }, (_, i) => ({
+  partitionId: i,
+  leader: (i % 3) + 1,
+  replicas: [1, 2, 3],
+  isr: [1, 2, 3],
+  partitionErrorCode: 0,
+  offlineReplicas: [],
+}));
 
 describe('firstChoicePartitioner', () => {
   it('keeps the partition first chosen for a message when kafkajs partitions the batch again on a retry', () => {
     const partition = firstChoicePartitioner(Partitioners.DefaultPartitioner)();
     const messages: Message[] = Array.from({ length: 12 }, (_, i) => ({ value: `v${i}` }));
-    const first = messages.map((message) => partition({ topic: 't', partitionMetadata: sixPartitions, message }));
+    const first = messages.map((message) =>
+      partition({ topic: 't', partitionMetadata: sixPartitions, message }),
+    );
     // A retry after a leader moved: the same records, partitioned again (keyless records would be spread anew).
-    const again = messages.map((message) => partition({ topic: 't', partitionMetadata: sixPartitions.slice(0, 3), message }));
+    const again = messages.map((message) =>
+      partition({ topic: 't', partitionMetadata: sixPartitions.slice(0, 3), message }),
+    );
     expect(again).toEqual(first);
     expect(messages.map(chosenPartition)).toEqual(first);
     // Not trivially one partition for all: the records were spread.
@@ -31,10 +50,14 @@ describe('firstChoicePartitioner', () => {
     retryUntil(recent, Date.now() + 60_000);
     retryBatchUntilLatest([old, recent]);
     // The old one answered 503 already; ending now would answer the recent one before its time.
-    expect(() => partition({ topic: 't', partitionMetadata: sixPartitions, message: old })).not.toThrow();
+    expect(() =>
+      partition({ topic: 't', partitionMetadata: sixPartitions, message: old }),
+    ).not.toThrow();
     retryUntil(recent, Date.now() - 1);
     retryBatchUntilLatest([recent]);
-    expect(() => partition({ topic: 't', partitionMetadata: sixPartitions, message: recent })).toThrow(RetryTimeSpent);
+    expect(() =>
+      partition({ topic: 't', partitionMetadata: sixPartitions, message: recent }),
+    ).toThrow(RetryTimeSpent);
   });
 
   it('with the producer tuning, kafkajs retries fast failures until the produce timeout, not until a count runs out', async () => {

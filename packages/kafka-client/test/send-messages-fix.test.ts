@@ -12,10 +12,13 @@ import { kafkajsOriginal } from './kafkajs-original.js';
 const require = createRequire(import.meta.url);
 const SEND_MESSAGES = 'kafkajs/src/producer/sendMessages.js';
 const createRetry = require('kafkajs/src/retry/index.js') as (options: object) => Retrier;
-const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error };
+const { createErrorFromCode } = require('kafkajs/src/protocol/error.js') as {
+  createErrorFromCode(code: number): Error;
+};
 const NOT_ENOUGH_REPLICAS = 19;
 
-const kafkajsSendMessages = (): CreateSendMessages => kafkajsOriginal<CreateSendMessages>(SEND_MESSAGES);
+const kafkajsSendMessages = (): CreateSendMessages =>
+  kafkajsOriginal<CreateSendMessages>(SEND_MESSAGES);
 
 interface ProduceCall {
   readonly nodeId: number;
@@ -26,7 +29,11 @@ interface ProduceCall {
 
 interface TopicData {
   readonly topic: string;
-  readonly partitions: ReadonlyArray<{ partition: number; firstSequence: number; messages: unknown[] }>;
+  readonly partitions: ReadonlyArray<{
+    partition: number;
+    firstSequence: number;
+    messages: unknown[];
+  }>;
 }
 
 /**
@@ -38,25 +45,39 @@ interface TopicData {
  */
 function twoLeaders(slowMs: number) {
   const calls: ProduceCall[] = [];
-  const logs = new Map<number, number[]>([[0, []], [1, []]]);
+  const logs = new Map<number, number[]>([
+    [0, []],
+    [1, []],
+  ]);
   let failuresLeft = 1;
   const broker = (nodeId: number) => ({
     nodeId,
     async produce({ topicData }: { topicData: readonly TopicData[] }) {
       if (nodeId === 1) await sleep(slowMs);
       else if (failuresLeft-- > 0) throw createErrorFromCode(NOT_ENOUGH_REPLICAS);
-      const partitions = (topicData[0]?.partitions ?? []).map(({ partition, firstSequence, messages }) => {
-        calls.push({ nodeId, partition, firstSequence, records: messages.length });
-        const log = logs.get(partition) ?? [];
-        const known = log.indexOf(firstSequence);
-        const baseOffset = known >= 0 ? known : log.length;
-        if (known < 0) for (let i = 0; i < messages.length; i++) log.push(firstSequence + i);
-        return { partition, errorCode: 0, baseOffset: String(baseOffset), logAppendTime: '-1', logStartOffset: '0' };
-      });
+      const partitions = (topicData[0]?.partitions ?? []).map(
+        ({ partition, firstSequence, messages }) => {
+          calls.push({ nodeId, partition, firstSequence, records: messages.length });
+          const log = logs.get(partition) ?? [];
+          const known = log.indexOf(firstSequence);
+          const baseOffset = known >= 0 ? known : log.length;
+          if (known < 0) for (let i = 0; i < messages.length; i++) log.push(firstSequence + i);
+          return {
+            partition,
+            errorCode: 0,
+            baseOffset: String(baseOffset),
+            logAppendTime: '-1',
+            logStartOffset: '0',
+          };
+        },
+      );
       return { topics: [{ topicName: 'events', partitions }], throttleTime: 0 };
     },
   });
-  const brokers = new Map([[1, broker(1)], [2, broker(2)]]);
+  const brokers = new Map([
+    [1, broker(1)],
+    [2, broker(2)],
+  ]);
   const leaderOf = (partition: number): number => (partition === 0 ? 1 : 2);
   const cluster = {
     refreshMetadataIfNecessary: async () => {},
@@ -64,7 +85,10 @@ function twoLeaders(slowMs: number) {
     addMultipleTargetTopics: async () => {},
     isConnected: () => true,
     removeBroker: () => {},
-    findTopicPartitionMetadata: () => [{ partitionId: 0, leader: 1 }, { partitionId: 1, leader: 2 }],
+    findTopicPartitionMetadata: () => [
+      { partitionId: 0, leader: 1 },
+      { partitionId: 1, leader: 2 },
+    ],
     findLeaderForPartitions: (_topic: string, partitions: readonly string[]) =>
       partitions.reduce<Record<number, number[]>>((result, id) => {
         const partition = Number(id);
@@ -85,7 +109,8 @@ function twoLeaders(slowMs: number) {
     getProducerId: () => 1000,
     getProducerEpoch: () => 0,
     getSequence: (_topic: string, partition: number) => sequences.get(partition) ?? 0,
-    updateSequence: (_topic: string, partition: number, increment: number) => sequences.set(partition, (sequences.get(partition) ?? 0) + increment),
+    updateSequence: (_topic: string, partition: number, increment: number) =>
+      sequences.set(partition, (sequences.get(partition) ?? 0) + increment),
     async acquireBrokerLock({ nodeId }: { nodeId: number | string }) {
       const key = String(nodeId);
       while (locks.has(key)) await locks.get(key);
@@ -106,7 +131,16 @@ function twoLeaders(slowMs: number) {
     create({ logger, cluster, partitioner, eosManager, retrier })({
       acks: -1,
       timeout: 1000,
-      topicMessages: [{ topic: 'events', messages: [{ partition: 0, value: 'a' }, { partition: 0, value: 'b' }, { partition: 1, value: 'c' }] }],
+      topicMessages: [
+        {
+          topic: 'events',
+          messages: [
+            { partition: 0, value: 'a' },
+            { partition: 0, value: 'b' },
+            { partition: 1, value: 'c' },
+          ],
+        },
+      ],
     }) as Promise<Array<{ partition: number; baseOffset: string }>>;
   return { send, calls, logs };
 }
@@ -127,10 +161,17 @@ describe('kafkajs sendMessages: a retry while a request to another broker is in 
   it('with the fix, the next attempt waits for the request in flight: each record is written once, at the offsets answered', async () => {
     const { send, calls, logs } = twoLeaders(300);
     const answered = await send(require(SEND_MESSAGES) as CreateSendMessages);
-    expect(calls.filter((call) => call.nodeId === 1)).toEqual([{ nodeId: 1, partition: 0, firstSequence: 0, records: 2 }]);
-    expect(calls.filter((call) => call.nodeId === 2)).toEqual([{ nodeId: 2, partition: 1, firstSequence: 0, records: 1 }]);
+    expect(calls.filter((call) => call.nodeId === 1)).toEqual([
+      { nodeId: 1, partition: 0, firstSequence: 0, records: 2 },
+    ]);
+    expect(calls.filter((call) => call.nodeId === 2)).toEqual([
+      { nodeId: 2, partition: 1, firstSequence: 0, records: 1 },
+    ]);
     expect(logs.get(0)).toEqual([0, 1]);
     expect(logs.get(1)).toEqual([0]);
-    expect(answered.map(({ partition, baseOffset }) => [partition, baseOffset]).sort()).toEqual([[0, '0'], [1, '0']]);
+    expect(answered.map(({ partition, baseOffset }) => [partition, baseOffset]).sort()).toEqual([
+      [0, '0'],
+      [1, '0'],
+    ]);
   });
 });

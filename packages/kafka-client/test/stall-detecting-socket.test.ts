@@ -1,15 +1,22 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STALLED_CODE, stallDetectingSocketFactory } from '../src/connection/stall-detecting-socket.js';
+import {
+  STALLED_CODE,
+  stallDetectingSocketFactory,
+} from '../src/connection/stall-detecting-socket.js';
 
 const servers: Server[] = [];
-afterEach(() => servers.splice(0).forEach((s) => {
-s.close();
-}));
+afterEach(() =>
+  servers.splice(0).forEach((s) => {
+    s.close();
+  }),
+);
 
 /** A TCP server that answers each chunk with `reply`, or (reply undefined) accepts and never answers, as a frozen broker. */
 async function server(reply: string | undefined): Promise<number> {
-  const s = createServer((socket: Socket) => socket.on('data', () => reply !== undefined && socket.write(reply)));
+  const s = createServer((socket: Socket) =>
+    socket.on('data', () => reply !== undefined && socket.write(reply)),
+  );
   servers.push(s);
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const address = s.address();
@@ -18,7 +25,12 @@ async function server(reply: string | undefined): Promise<number> {
 
 function open(port: number, stallMs: number): Promise<Socket> {
   return new Promise((resolve) => {
-    const socket: Socket = stallDetectingSocketFactory(stallMs)({ host: '127.0.0.1', port, ssl: false as never, onConnect: () => resolve(socket) });
+    const socket: Socket = stallDetectingSocketFactory(stallMs)({
+      host: '127.0.0.1',
+      port,
+      ssl: false as never,
+      onConnect: () => resolve(socket),
+    });
   });
 }
 
@@ -35,8 +47,15 @@ describe('stallDetectingSocketFactory', () => {
 
   it('closes a TLS connection whose handshake gets no answer (a frozen broker still accepts TCP)', async () => {
     const port = await server(undefined);
-    const socket = stallDetectingSocketFactory(50)({ host: '127.0.0.1', port, ssl: {} as never, onConnect: () => {} });
-    const error = await new Promise<NodeJS.ErrnoException>((resolve) => socket.once('error', resolve));
+    const socket = stallDetectingSocketFactory(50)({
+      host: '127.0.0.1',
+      port,
+      ssl: {} as never,
+      onConnect: () => {},
+    });
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) =>
+      socket.once('error', resolve),
+    );
     expect(error.code).toBe(STALLED_CODE);
     expect(error.message).toMatch(/no handshake from 127\.0\.0\.1:\d+ within 50 ms/);
   });
@@ -56,10 +75,12 @@ describe('stallDetectingSocketFactory', () => {
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
     const socket = await open((s.address() as { port: number }).port, 300);
     let answers = '';
-    const both = new Promise<void>((resolve) => socket.on('data', (chunk: Buffer) => {
-      answers += chunk.toString();
-      if (answers.length === 2) resolve();
-    }));
+    const both = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        answers += chunk.toString();
+        if (answers.length === 2) resolve();
+      }),
+    );
     socket.write('a');
     await new Promise((resolve) => setTimeout(resolve, 10));
     socket.write('b');

@@ -1,12 +1,27 @@
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes, logLevel } from '@demo-kafka/kafka-client';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  ResourcePatternTypes,
+  logLevel,
+} from '@demo-kafka/kafka-client';
 
 /**
  * Lets `username` use only topics and consumer groups whose names start with `prefix`, as the
  * hosted shared plan does. Written over the PLAINTEXT admin listener, whose principal is a
  * super user.
  */
-export async function grantPrefixAcls(adminBroker: string, username: string, prefix: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'local-kafka-admin', brokers: [adminBroker], logLevel: logLevel.NOTHING });
+export async function grantPrefixAcls(
+  adminBroker: string,
+  username: string,
+  prefix: string,
+): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'local-kafka-admin',
+    brokers: [adminBroker],
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -29,7 +29,9 @@ export function defaultSecurityMode(format: BindingFormat): SecurityMode {
 /** Throws unless a user of `format` can authenticate with `mode`: Strimzi users are SCRAM-SHA-512 or TLS only. */
 export function checkFormatAllows(format: BindingFormat, mode: SecurityMode): void {
   if (format !== 'walkthrough' && mode !== 'mtls' && mode !== 'scram-sha-512') {
-    throw new LocalKafkaError(`a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those for --binding-format ${format}`);
+    throw new LocalKafkaError(
+      `a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those for --binding-format ${format}`,
+    );
   }
 }
 
@@ -44,15 +46,23 @@ export function checkFormatAllows(format: BindingFormat, mode: SecurityMode): vo
  *   `user.key`) with the cluster CA's `ca.crt` and a `bootstrap.servers` projected beside it.
  * Strimzi users are SCRAM-SHA-512 or TLS only, so the Strimzi formats refuse the other modes.
  */
-export function bindingFiles(material: BindingMaterial, format: BindingFormat, mode: SecurityMode): Record<string, string> {
+export function bindingFiles(
+  material: BindingMaterial,
+  format: BindingFormat,
+  mode: SecurityMode,
+): Record<string, string> {
   const m = material;
   const mtls = mode === 'mtls';
   const brokers = (mtls ? m.mtlsBrokers : m.saslBrokers).join(',');
   if (format === 'walkthrough') {
     return {
       brokers,
-      ...(mtls ? { cert: m.certificate.certPem, key: m.certificate.keyPem } : { username: m.username, password: m.password }),
-      ...(mode === 'scram-sha-512' || mode === 'plain' ? { 'sasl.mechanism': mode.toUpperCase() } : {}),
+      ...(mtls
+        ? { cert: m.certificate.certPem, key: m.certificate.keyPem }
+        : { username: m.username, password: m.password }),
+      ...(mode === 'scram-sha-512' || mode === 'plain'
+        ? { 'sasl.mechanism': mode.toUpperCase() }
+        : {}),
       ca: m.caPem,
       topicPrefix: m.topicPrefix,
       name: m.name,
@@ -62,7 +72,9 @@ export function bindingFiles(material: BindingMaterial, format: BindingFormat, m
   const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${m.username}" password="${m.password}";`;
   if (format === 'strimzi-user') {
     return {
-      ...(mtls ? { 'user.crt': m.certificate.certPem, 'user.key': m.certificate.keyPem } : { password: m.password, 'sasl.jaas.config': jaas }),
+      ...(mtls
+        ? { 'user.crt': m.certificate.certPem, 'user.key': m.certificate.keyPem }
+        : { password: m.password, 'sasl.jaas.config': jaas }),
       'ca.crt': m.caPem,
       'bootstrap.servers': brokers,
     };

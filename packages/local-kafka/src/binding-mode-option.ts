@@ -13,7 +13,9 @@ export function bindingMode(value: string | undefined): number {
   const mode = /^0?o?([0-7]{3})$/.test(value) ? parseInt(value.replace(/^0?o?/, ''), 8) : NaN;
   const allowed = BINDING_MODES as readonly number[];
   if (!allowed.includes(mode)) {
-    throw new LocalKafkaError(`--binding-mode must be one of ${BINDING_MODES.map(octal).join(', ')} (read-only files), not "${value}"`);
+    throw new LocalKafkaError(
+      `--binding-mode must be one of ${BINDING_MODES.map(octal).join(', ')} (read-only files), not "${value}"`,
+    );
   }
   return mode;
 }
@@ -26,6 +28,6 @@ export function bindingModeNote(mode: number): string {
   }
   return (
     `The binding's files are mode ${octal(mode)}, readable by ${owner.username} (uid ${owner.uid}) ${(mode & 0o040) !== 0 ? 'and its group ' : ''}alone. ` +
-    'A container that runs as another user (the images run as uid 1000) cannot read them: start with --binding-mode 0644 (a Secret volume\'s default mode) to mount it there.'
+    "A container that runs as another user (the images run as uid 1000) cannot read them: start with --binding-mode 0644 (a Secret volume's default mode) to mount it there."
   );
 }

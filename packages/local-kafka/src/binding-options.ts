@@ -1,4 +1,9 @@
-import { BINDING_FORMATS, checkFormatAllows, defaultSecurityMode, type BindingFormat } from './binding-formats.js';
+import {
+  BINDING_FORMATS,
+  checkFormatAllows,
+  defaultSecurityMode,
+  type BindingFormat,
+} from './binding-formats.js';
 import { LocalKafkaError } from './errors.js';
 import { SECURITY_MODES, type SecurityMode } from './security-modes.js';
 
@@ -21,9 +26,19 @@ export interface BindingChoice {
  * Reads `--binding-format` (default walkthrough) and `--security` (default: the format's usual
  * mode), refusing unknown values and pairs no user of the format can have.
  */
-export function bindingChoice(values: { 'binding-format'?: string; security?: string }): BindingChoice {
-  const bindingFormat = oneOf(values['binding-format'] ?? 'walkthrough', BINDING_FORMATS, '--binding-format');
-  const security = values.security === undefined ? defaultSecurityMode(bindingFormat) : oneOf(values.security, SECURITY_MODES, '--security');
+export function bindingChoice(values: {
+  'binding-format'?: string;
+  security?: string;
+}): BindingChoice {
+  const bindingFormat = oneOf(
+    values['binding-format'] ?? 'walkthrough',
+    BINDING_FORMATS,
+    '--binding-format',
+  );
+  const security =
+    values.security === undefined
+      ? defaultSecurityMode(bindingFormat)
+      : oneOf(values.security, SECURITY_MODES, '--security');
   checkFormatAllows(bindingFormat, security);
   return { bindingFormat, security };
 }
@@ -33,11 +48,14 @@ export function bindingChoice(values: { 'binding-format'?: string; security?: st
  * apps name their topic and group inside the user's `<prefix>` ACLs themselves.
  */
 export function appSettingsFor(format: BindingFormat, topicPrefix: string): Record<string, string> {
-  return format === 'walkthrough' ? {} : { TOPIC: `${topicPrefix}default`, GROUP_ID: `${topicPrefix}consumer` };
+  return format === 'walkthrough'
+    ? {}
+    : { TOPIC: `${topicPrefix}default`, GROUP_ID: `${topicPrefix}consumer` };
 }
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], option: string): T {
   const found = allowed.find((a) => a === value);
-  if (!found) throw new LocalKafkaError(`${option} must be one of ${allowed.join(', ')}, not "${value}"`);
+  if (!found)
+    throw new LocalKafkaError(`${option} must be one of ${allowed.join(', ')}, not "${value}"`);
   return found;
 }

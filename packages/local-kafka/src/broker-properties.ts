@@ -19,7 +19,10 @@ export interface BrokerLayout {
  * A single-node KRaft broker shaped like the hosted shared plan: SASL_SSL with SCRAM-SHA-256
  * for clients, and an authorizer that denies whatever no ACL allows. `overrides` win over these.
  */
-export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Record<string, string | number>> = {}): string {
+export function brokerProperties(
+  layout: BrokerLayout,
+  overrides: Readonly<Record<string, string | number>> = {},
+): string {
   const { dataDir, keystoreFile, clientPort, adminPort, controllerPort } = layout;
   const extra = layout.extraListeners ?? [];
   const extraListeners = extra.map((l) => `,${l.name}://127.0.0.1:${l.port}`).join('');
@@ -34,7 +37,8 @@ export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Recor
     'controller.listener.names': 'CONTROLLER',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-256',
     'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256',
-    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config':
+      'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': keystoreFile,
     'ssl.client.auth': 'none',
@@ -62,7 +66,9 @@ export function brokerProperties(layout: BrokerLayout, overrides: Readonly<Recor
     // A cluster node replaces what makes it one of several (node id, quorum, replication).
     ...overrides,
   };
-  return `${Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n')}\n`;
+  return `${Object.entries(properties)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
 }
 
 /** log4j2: everything at INFO to the broker log file the error messages point at. */

@@ -8,9 +8,14 @@ export const BROKERS_OPTION = { brokers: { type: 'string', default: '1' } } as c
 
 /** Reads `--brokers`: a whole number from 1 to {@link MAX_BROKERS}. */
 export function brokerCount(value: string | number | undefined): number {
-  const count = typeof value === 'number' ? value : Number(value === undefined || value.trim() === '' ? Number.NaN : value);
+  const count =
+    typeof value === 'number'
+      ? value
+      : Number(value === undefined || value.trim() === '' ? Number.NaN : value);
   if (!Number.isInteger(count) || count < 1 || count > MAX_BROKERS) {
-    throw new LocalKafkaError(`--brokers takes a whole number from 1 to ${MAX_BROKERS}, not "${String(value)}"`);
+    throw new LocalKafkaError(
+      `--brokers takes a whole number from 1 to ${MAX_BROKERS}, not "${String(value)}"`,
+    );
   }
   return count;
 }

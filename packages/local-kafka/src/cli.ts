@@ -6,11 +6,21 @@
  */
 import { parseArgs } from 'node:util';
 import { BINDING_MODE_OPTION, bindingMode, bindingModeNote } from './binding-mode-option.js';
-import { BINDING_OPTIONS, BINDING_OPTIONS_USAGE, appSettingsFor, bindingChoice, type BindingChoice } from './binding-options.js';
+import {
+  BINDING_OPTIONS,
+  BINDING_OPTIONS_USAGE,
+  appSettingsFor,
+  bindingChoice,
+  type BindingChoice,
+} from './binding-options.js';
 import { BROKERS_OPTION, brokerCount } from './brokers-option.js';
 import { exitWithParent } from './exit-with-parent.js';
 import type { LocalKafka } from './local-kafka.js';
-import { nodesOf, startLocalKafkaOrCluster, type LocalKafkaCluster } from './local-kafka-cluster.js';
+import {
+  nodesOf,
+  startLocalKafkaOrCluster,
+  type LocalKafkaCluster,
+} from './local-kafka-cluster.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +37,7 @@ const USAGE =
   `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--binding-mode MODE] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
   'Runs a fresh local Kafka broker (or a cluster of N: replication factor min(N, 3), min.insync.replicas min(N, 2)) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
   'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.\n' +
-  'The binding\'s files are private to you (mode 0600) unless --binding-mode says otherwise (0644 lets a container running as another user read them).';
+  "The binding's files are private to you (mode 0600) unless --binding-mode says otherwise (0644 lets a container running as another user read them).";
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -99,11 +109,18 @@ if (stopping) {
 } else {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
   const where = security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers;
-  console.error(`Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`);
+  console.error(
+    `Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`,
+  );
   console.error(bindingModeNote(mode));
-  const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(([name, value]) => `${name}=${value}`);
-  if (settings.length > 0) console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
+  const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(
+    ([name, value]) => `${name}=${value}`,
+  );
+  if (settings.length > 0)
+    console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
   for (const node of nodesOf(kafka)) {
-    console.error(`  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`);
+    console.error(
+      `  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`,
+    );
   }
 }

@@ -21,15 +21,47 @@ export async function createClientsCa(dir: string): Promise<ClientsCa> {
   mkdirSync(dir, { recursive: true });
   const file = (name: string): string => join(dir, name);
   await createCa(dir, 'clients-ca', 'local-kafka clients CA');
-  writeFileSync(file('client.ext'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n');
+  writeFileSync(
+    file('client.ext'),
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
+  );
   return {
     caFile: file('clients-ca.pem'),
     issue: async (username) => {
       const base = file(`user-${username}`);
-      await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${username}`, '-keyout', `${base}.key`, '-out', `${base}.csr`]);
-      await openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', file('clients-ca.pem'), '-CAkey', file('clients-ca.key'), '-CAcreateserial',
-        '-days', '3650', '-extfile', file('client.ext'), '-out', `${base}.crt`]);
-      return { certPem: readFileSync(`${base}.crt`, 'utf8'), keyPem: readFileSync(`${base}.key`, 'utf8') };
+      await openssl([
+        'req',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        `/CN=${username}`,
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.csr`,
+      ]);
+      await openssl([
+        'x509',
+        '-req',
+        '-in',
+        `${base}.csr`,
+        '-CA',
+        file('clients-ca.pem'),
+        '-CAkey',
+        file('clients-ca.key'),
+        '-CAcreateserial',
+        '-days',
+        '3650',
+        '-extfile',
+        file('client.ext'),
+        '-out',
+        `${base}.crt`,
+      ]);
+      return {
+        certPem: readFileSync(`${base}.crt`, 'utf8'),
+        keyPem: readFileSync(`${base}.key`, 'utf8'),
+      };
     },
   };
 }

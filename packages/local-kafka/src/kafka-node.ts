@@ -1,5 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { logSize, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
+import {
+  logSize,
+  startBrokerJvm,
+  stopJvm,
+  waitForLogLine,
+  type JavaLaunch,
+} from './broker-process.js';
 
 /** Where one node of a local cluster listens and keeps its files. */
 export interface KafkaNodeLayout {

@@ -9,7 +9,11 @@ export type PortRangeSource = () => string;
 const SYSTEM_RANGE: PortRangeSource = () =>
   process.platform === 'linux'
     ? readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-    : execFileSync('sysctl', ['-n', 'net.inet.ip.portrange.first', 'net.inet.ip.portrange.last'], { encoding: 'utf8', timeout: 5_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    : execFileSync('sysctl', ['-n', 'net.inet.ip.portrange.first', 'net.inet.ip.portrange.last'], {
+        encoding: 'utf8',
+        timeout: 5_000,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
 
 /**
  * The kernel's range of ephemeral (outgoing) ports; Linux's default (32768-60999) when it cannot

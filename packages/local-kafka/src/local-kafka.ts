@@ -3,9 +3,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brokerProperties, log4jProperties } from './broker-properties.js';
-import { logSize, startBrokerJvm, stopJvm, waitForLogLine, type JavaLaunch } from './broker-process.js';
+import {
+  logSize,
+  startBrokerJvm,
+  stopJvm,
+  waitForLogLine,
+  type JavaLaunch,
+} from './broker-process.js';
 import { bindingFiles, type BindingFormat, type BindingMaterial } from './binding-formats.js';
-import { formatStorage, freshDataDir, grantEveryUserAcls, initialBindingRequest, issueClientCertificates } from './broker-setup.js';
+import {
+  formatStorage,
+  freshDataDir,
+  grantEveryUserAcls,
+  initialBindingRequest,
+  issueClientCertificates,
+} from './broker-setup.js';
 import { createBrokerTls } from './certificates.js';
 import type { ClientCertificate } from './client-certificates.js';
 import { LocalKafkaError } from './errors.js';
@@ -100,23 +112,36 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const { dataDir, ownsDataDir } = freshDataDir(options.dataDir, 'local-kafka-');
   const bindingDir = resolve(options.bindingDir ?? join(dataDir, 'binding'));
   const logFile = join(dataDir, 'broker.log');
-  const launch: JavaLaunch = { classpath, logFile, log4jConfig: join(dataDir, 'log4j2.properties') };
+  const launch: JavaLaunch = {
+    classpath,
+    logFile,
+    log4jConfig: join(dataDir, 'log4j2.properties'),
+  };
   writeFileSync(launch.log4jConfig, log4jProperties(logFile));
 
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
   const users = [user, ...extraUsers];
   // Below the ephemeral range: a port from it can be taken as a client's source port before the broker binds it (or while it restarts).
-  const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] = await freeListenPorts(4);
+  const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] =
+    await freeListenPorts(4);
   const tls = await createBrokerTls(join(dataDir, 'tls'));
-  const { caFile: clientsCaFile, certificates } = await issueClientCertificates(join(dataDir, 'tls', 'clients'), users);
+  const { caFile: clientsCaFile, certificates } = await issueClientCertificates(
+    join(dataDir, 'tls', 'clients'),
+    users,
+  );
   const security = securityModeProperties({ mtlsPort, clientsCaFile, users });
   const propertiesFile = join(dataDir, 'server.properties');
   writeFileSync(
     propertiesFile,
     brokerProperties({
-      dataDir, keystoreFile: tls.keystoreFile, clientPort, adminPort, controllerPort,
-      extraListeners: security.listeners, extraProperties: security.properties,
+      dataDir,
+      keystoreFile: tls.keystoreFile,
+      clientPort,
+      adminPort,
+      controllerPort,
+      extraListeners: security.listeners,
+      extraProperties: security.properties,
     }),
   );
 
@@ -126,7 +151,13 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const brokers = [`127.0.0.1:${clientPort}`];
   const mtlsBrokers = [`127.0.0.1:${mtlsPort}`];
   const adminBroker = `127.0.0.1:${adminPort}`;
-  const writeBinding = bindingWriter({ users, certificates, saslBrokers: brokers, mtlsBrokers, caPem: tls.caPem });
+  const writeBinding = bindingWriter({
+    users,
+    certificates,
+    saslBrokers: brokers,
+    mtlsBrokers,
+    caPem: tls.caPem,
+  });
   writeBinding(bindingDir, bindingRequest);
 
   let jvm: ChildProcess | undefined;
@@ -135,7 +166,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
 
   const boot = async (): Promise<void> => {
     // Both listeners, named: which one a binding uses depends on its security mode.
-    log(`Starting Kafka: SASL_SSL on ${brokers.join(',')}, mutual TLS on ${mtlsBrokers.join(',')} (log: ${logFile}) ...`);
+    log(
+      `Starting Kafka: SASL_SSL on ${brokers.join(',')}, mutual TLS on ${mtlsBrokers.join(',')} (log: ${logFile}) ...`,
+    );
     const from = logSize(logFile);
     jvm = startBrokerJvm(launch, propertiesFile);
     const started = jvm;
@@ -158,7 +191,9 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   } catch (error) {
     await halt('SIGKILL');
     process.off('exit', killOnExit);
-    throw error instanceof LocalKafkaError ? error : new LocalKafkaError(`the broker did not become usable: ${String(error)}`, logFile);
+    throw error instanceof LocalKafkaError
+      ? error
+      : new LocalKafkaError(`the broker did not become usable: ${String(error)}`, logFile);
   }
   // The caller prints KAFKA_BINDING_DIR=, once, where a user copies it from.
   log('Kafka is ready');
@@ -207,8 +242,16 @@ export function bindingWriter(of: {
   return (dir, request) => {
     const who = of.users.find((u) => u.username === (request.username ?? of.users[0]?.username));
     const certificate = who && of.certificates.get(who.username);
-    if (!who || !certificate) throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
-    const material: BindingMaterial = { saslBrokers: of.saslBrokers, mtlsBrokers: of.mtlsBrokers, caPem: of.caPem, ...who, certificate, name: SECRET_NAME };
+    if (!who || !certificate)
+      throw new LocalKafkaError(`local Kafka has no user ${request.username}`);
+    const material: BindingMaterial = {
+      saslBrokers: of.saslBrokers,
+      mtlsBrokers: of.mtlsBrokers,
+      caPem: of.caPem,
+      ...who,
+      certificate,
+      name: SECRET_NAME,
+    };
     writeBindingDir(dir, bindingFiles(material, request.format, request.security), request.mode);
   };
 }

@@ -7,7 +7,11 @@ export interface CommandResult {
 }
 
 /** Runs a command to completion, collecting stdout and stderr together. */
-export function runCommand(command: string, args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
@@ -22,7 +26,10 @@ export function runCommand(command: string, args: readonly string[], options: { 
 }
 
 /** Whether `command` can be started at all (it is installed and on PATH). */
-export async function isInstalled(command: string, versionArgs: readonly string[] = ['-version']): Promise<boolean> {
+export async function isInstalled(
+  command: string,
+  versionArgs: readonly string[] = ['-version'],
+): Promise<boolean> {
   try {
     await runCommand(command, versionArgs);
     return true;

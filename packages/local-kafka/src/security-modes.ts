@@ -22,7 +22,11 @@ const PRINCIPAL_FROM_CN = 'RULE:^CN=([^,]+)$/$1/,DEFAULT';
  * SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN together (PLAIN's users live in the listener's JAAS
  * line), and an SSL listener requires a client certificate signed by the clients CA.
  */
-export function securityModeProperties(options: { mtlsPort: number; clientsCaFile: string; users: readonly KafkaUser[] }): {
+export function securityModeProperties(options: {
+  mtlsPort: number;
+  clientsCaFile: string;
+  users: readonly KafkaUser[];
+}): {
   listeners: ExtraListener[];
   properties: Record<string, string>;
 } {
@@ -34,7 +38,8 @@ export function securityModeProperties(options: { mtlsPort: number; clientsCaFil
     properties: {
       'sasl.enabled.mechanisms': mechanisms,
       'listener.name.sasl_ssl.sasl.enabled.mechanisms': mechanisms,
-      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config':
+        'org.apache.kafka.common.security.scram.ScramLoginModule required;',
       'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
       [`${mtls}.ssl.client.auth`]: 'required',
       [`${mtls}.ssl.truststore.type`]: 'PEM',
@@ -47,6 +52,9 @@ export function securityModeProperties(options: { mtlsPort: number; clientsCaFil
 /** The `kafka-storage format` arguments that give every user SCRAM credentials for both SCRAM mechanisms. */
 export function scramCredentialArgs(users: readonly KafkaUser[]): string[] {
   return users.flatMap((u) =>
-    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${u.username},password=${u.password}]`]),
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => [
+      '--add-scram',
+      `${mechanism}=[name=${u.username},password=${u.password}]`,
+    ]),
   );
 }

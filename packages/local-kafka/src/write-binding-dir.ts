@@ -1,4 +1,15 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { SECRET_KEYS } from '@demo-kafka/config';
 
@@ -18,7 +29,11 @@ export type BindingSecret = Record<(typeof SECRET_KEYS)[number], string>;
  * another format would otherwise keep dangling links the apps cannot read). `mode` is the
  * files' mode, as a Secret volume's `defaultMode` (0644 in Kubernetes; 0600 by default here).
  */
-export function writeBindingDir(dir: string, secret: BindingSecret | Readonly<Record<string, string>>, mode: number = PRIVATE_BINDING_MODE): void {
+export function writeBindingDir(
+  dir: string,
+  secret: BindingSecret | Readonly<Record<string, string>>,
+  mode: number = PRIVATE_BINDING_MODE,
+): void {
   mkdirSync(dir, { recursive: true });
   const version = `..${new Date().toISOString().replace(/[-:.]/g, '_')}_${process.hrtime.bigint()}`;
   mkdirSync(join(dir, version));
@@ -35,8 +50,10 @@ export function writeBindingDir(dir: string, secret: BindingSecret | Readonly<Re
     if (!existsSync(join(dir, key))) symlinkSync(join('..data', key), join(dir, key));
   }
   for (const entry of readdirSync(dir)) {
-    if (entry.startsWith('..') && entry !== '..data' && entry !== version) rmSync(join(dir, entry), { recursive: true, force: true });
-    else if (!entry.startsWith('.') && !Object.hasOwn(secret, entry) && isKeyLink(dir, entry)) rmSync(join(dir, entry));
+    if (entry.startsWith('..') && entry !== '..data' && entry !== version)
+      rmSync(join(dir, entry), { recursive: true, force: true });
+    else if (!entry.startsWith('.') && !Object.hasOwn(secret, entry) && isKeyLink(dir, entry))
+      rmSync(join(dir, entry));
   }
 }
 

@@ -6,9 +6,11 @@ import { bindingMode, bindingModeNote } from '../src/binding-mode-option.js';
 import { writeBindingDir } from '../src/write-binding-dir.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => {
-rmSync(dir, { recursive: true, force: true });
-}));
+afterEach(() =>
+  dirs.splice(0).forEach((dir) => {
+    rmSync(dir, { recursive: true, force: true });
+  }),
+);
 const fileMode = (path: string): number => statSync(path).mode & 0o777;
 
 describe('the binding files mode', () => {
@@ -32,7 +34,10 @@ describe('the binding files mode', () => {
     expect(bindingMode(undefined)).toBe(0o600);
     expect(bindingMode('0644')).toBe(0o644);
     expect(bindingMode('640')).toBe(0o640);
-    for (const bad of ['0666', '0755', '644x', 'rw-r--r--', '0777']) expect(() => bindingMode(bad)).toThrow(/--binding-mode must be one of 0400, 0440, 0444, 0600, 0640, 0644/);
+    for (const bad of ['0666', '0755', '644x', 'rw-r--r--', '0777'])
+      expect(() => bindingMode(bad)).toThrow(
+        /--binding-mode must be one of 0400, 0440, 0444, 0600, 0640, 0644/,
+      );
   });
 
   it('says who can read the binding and how to let a container user read it', () => {

@@ -9,12 +9,22 @@ import { readFileSync } from 'node:fs';
 
 const provided = inject('kafka');
 
-const NAMES: ResourceNames = { topic: 'default', groupId: 'consumer', clientId: 'local-kafka-test' };
+const NAMES: ResourceNames = {
+  topic: 'default',
+  groupId: 'consumer',
+  clientId: 'local-kafka-test',
+};
 
 /** A kafkajs client built from nothing but the binding directory (and optional overrides). */
 function clientFrom(env: Record<string, string>, names: Partial<ResourceNames> = {}) {
-  const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir, ...env }, { ...NAMES, ...names });
-  return { config, kafka: new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 1 } })) };
+  const config = loadKafkaBinding(
+    { KAFKA_BINDING_DIR: provided.bindingDir, ...env },
+    { ...NAMES, ...names },
+  );
+  return {
+    config,
+    kafka: new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 1 } })),
+  };
 }
 
 const open: Array<Producer | Consumer> = [];
@@ -25,9 +35,18 @@ afterEach(async () => {
 describe('a client configured only from the binding directory', () => {
   it('the binding directory holds exactly the Secret keys', () => {
     const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir }, NAMES);
-    expect(Object.keys(config.origins).sort()).toEqual(['brokers', 'ca', 'name', 'password', 'topicPrefix', 'username']);
+    expect(Object.keys(config.origins).sort()).toEqual([
+      'brokers',
+      'ca',
+      'name',
+      'password',
+      'topicPrefix',
+      'username',
+    ]);
     expect(config.topic).toBe(`${provided.topicPrefix}default`);
-    expect(readFileSync(join(provided.bindingDir, 'topicPrefix'), 'utf8')).toBe(`${provided.username}-`);
+    expect(readFileSync(join(provided.bindingDir, 'topicPrefix'), 'utf8')).toBe(
+      `${provided.username}-`,
+    );
   });
 
   it('produces and consumes a message on <prefix>default', async () => {
@@ -57,10 +76,18 @@ describe('a client configured only from the binding directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wrong-password-'));
     const wrong = `wrong-${randomUUID()}`;
     writeFileSync(join(dir, 'password'), wrong);
-    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: provided.bindingDir, KAFKA_PASSWORD: wrong }, NAMES);
-    const producer = new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 0 } })).producer();
+    const config = loadKafkaBinding(
+      { KAFKA_BINDING_DIR: provided.bindingDir, KAFKA_PASSWORD: wrong },
+      NAMES,
+    );
+    const producer = new Kafka(
+      config.kafkaConfig({ logLevel: logLevel.NOTHING, retry: { retries: 0 } }),
+    ).producer();
     open.push(producer);
-    const error = await producer.connect().then(() => undefined, (e: unknown) => e);
+    const error = await producer.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     const message = String((error as Error).message);
     expect(message).toMatch(/authentication failed/i);
@@ -73,7 +100,11 @@ describe('a client configured only from the binding directory', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     open.push(producer);
     await producer.connect();
-    const send = producer.send({ topic: `not-mine-${randomUUID()}`, acks: -1, messages: [{ value: 'x' }] });
+    const send = producer.send({
+      topic: `not-mine-${randomUUID()}`,
+      acks: -1,
+      messages: [{ value: 'x' }],
+    });
     await expect(send).rejects.toThrow(/not authorized/i);
   });
 
@@ -82,7 +113,11 @@ describe('a client configured only from the binding directory', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: true });
     open.push(producer);
     await producer.connect();
-    const send = producer.send({ topic: `${provided.other.topicPrefix}default`, acks: -1, messages: [{ value: 'x' }] });
+    const send = producer.send({
+      topic: `${provided.other.topicPrefix}default`,
+      acks: -1,
+      messages: [{ value: 'x' }],
+    });
     await expect(send).rejects.toThrow(/not authorized/i);
   });
 
@@ -91,7 +126,12 @@ describe('a client configured only from the binding directory', () => {
     const { kafka } = clientFrom({ KAFKA_CA: otherCa });
     const producer = kafka.producer();
     open.push(producer);
-    const error = await producer.connect().then(() => undefined, (e: unknown) => e);
-    expect(String((error as Error).message)).toMatch(/self[- ]signed certificate|unable to verify|certificate/i);
+    const error = await producer.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String((error as Error).message)).toMatch(
+      /self[- ]signed certificate|unable to verify|certificate/i,
+    );
   });
 });

@@ -11,10 +11,14 @@ describe('exitWithParent', () => {
       exitWithParent(() => { console.log('parent gone'); process.exit(0); }, 100);
       console.log('watching');
       setTimeout(() => process.exit(3), 20000);`;
-    const sh = spawn('sh', ['-c', `"${process.execPath}" --import tsx --input-type=module -e "$CHILD" & read go`], {
-      env: { ...process.env, CHILD: child },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const sh = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" --import tsx --input-type=module -e "$CHILD" & read go`],
+      {
+        env: { ...process.env, CHILD: child },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
     sh.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();

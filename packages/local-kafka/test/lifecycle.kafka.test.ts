@@ -5,7 +5,6 @@ import { startLocalKafka, type LocalKafka } from '@demo-kafka/local-kafka';
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { afterAll, describe, expect, it } from 'vitest';
 
-
 /** Java processes whose command line mentions `needle` (the broker's data directory). */
 function jvmsFor(needle: string): string[] {
   const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -19,7 +18,10 @@ describe('a broker of its own: restart keeps data, stop leaves no JVM', () => {
   it('keeps a produced record across restart() and leaves no process after stop()', async () => {
     kafka = await startLocalKafka({ username: 'life' });
     expect(jvmsFor(kafka.dataDir)).toHaveLength(1);
-    const config = loadKafkaBinding({ KAFKA_BINDING_DIR: kafka.bindingDir }, { topic: 'kept', groupId: 'consumer', clientId: 'lifecycle-test' });
+    const config = loadKafkaBinding(
+      { KAFKA_BINDING_DIR: kafka.bindingDir },
+      { topic: 'kept', groupId: 'consumer', clientId: 'lifecycle-test' },
+    );
     expect(config.topic).toBe('life-kept');
     const client = new Kafka(config.kafkaConfig({ logLevel: logLevel.NOTHING }));
 

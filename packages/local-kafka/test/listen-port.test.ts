@@ -19,9 +19,11 @@ describe('freeListenPorts', () => {
 
   it("reads the ephemeral range where the system keeps it (Linux's /proc, macOS's sysctl), else assumes the lowest default", () => {
     expect(ephemeralRange(() => '49152\t65535\n')).toEqual([49152, 65535]);
-    expect(ephemeralRange(() => {
-      throw new Error('ENOENT');
-    })).toEqual([32768, 60999]);
+    expect(
+      ephemeralRange(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual([32768, 60999]);
     expect(ephemeralRange(() => 'garbage')).toEqual([32768, 60999]);
     const [low, high] = ephemeralRange();
     expect(low).toBeGreaterThan(1023);

@@ -1,4 +1,14 @@
-import { API_DOCUMENT_PATHS, COMMON_COMPONENTS, INTERNAL_ERROR, OPENAPI_VERSION, documentPath, healthPaths, loggedHeaders, problemResponse, type JsonObject } from '@demo-kafka/app-kit';
+import {
+  API_DOCUMENT_PATHS,
+  COMMON_COMPONENTS,
+  INTERNAL_ERROR,
+  OPENAPI_VERSION,
+  documentPath,
+  healthPaths,
+  loggedHeaders,
+  problemResponse,
+  type JsonObject,
+} from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
 import { CLOUD_EVENT_SCHEMA } from '@demo-kafka/app-kit';
 import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS, STREAM_ITEM_SCHEMA } from './stream-events.js';
@@ -16,8 +26,16 @@ function pagePath(operationId: string): JsonObject {
       operationId,
       tags: ['page'],
       summary: 'The live page',
-      description: 'Shows the stream live (EventSource) and posts to the producer. It loads nothing from elsewhere.',
-      responses: { 200: { description: 'The page.', headers: loggedHeaders(), content: { 'text/html': { schema: { type: 'string' } } } }, 500: INTERNAL_ERROR },
+      description:
+        'Shows the stream live (EventSource) and posts to the producer. It loads nothing from elsewhere.',
+      responses: {
+        200: {
+          description: 'The page.',
+          headers: loggedHeaders(),
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+        500: INTERNAL_ERROR,
+      },
     },
   };
 }
@@ -29,8 +47,10 @@ export function consumerOpenApi(): JsonObject {
     info: {
       title: 'Kafka consumer',
       version: '1.0.0',
-      summary: 'GET /messages streams the bound Kafka topic as Server-Sent Events, with replay and gap-free resume.',
-      description: 'The records behind the stream, and the stream\'s events, are described in AsyncAPI at /asyncapi.json.',
+      summary:
+        'GET /messages streams the bound Kafka topic as Server-Sent Events, with replay and gap-free resume.',
+      description:
+        "The records behind the stream, and the stream's events, are described in AsyncAPI at /asyncapi.json.",
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     tags: [{ name: 'messages' }, { name: 'page' }, { name: 'health' }, { name: 'api documents' }],
@@ -44,24 +64,42 @@ export function consumerOpenApi(): JsonObject {
           parameters: Object.values(STREAM_PARAMETERS),
           responses: {
             200: {
-              description: 'The stream; it stays open until the client leaves or the consumer shuts down.',
+              description:
+                'The stream; it stays open until the client leaves or the consumer shuts down.',
               headers: loggedHeaders({
-                'Cache-Control': { required: true, schema: { type: 'string', pattern: 'no-cache' } },
+                'Cache-Control': {
+                  required: true,
+                  schema: { type: 'string', pattern: 'no-cache' },
+                },
                 Pragma: { schema: { type: 'string', const: 'no-cache' } },
-                'X-Accel-Buffering': { description: 'Tells a proxy such as nginx to pass events on at once.', schema: { type: 'string', const: 'no' } },
+                'X-Accel-Buffering': {
+                  description: 'Tells a proxy such as nginx to pass events on at once.',
+                  schema: { type: 'string', const: 'no' },
+                },
               }),
               content: { 'text/event-stream': { itemSchema: STREAM_ITEM_SCHEMA } },
             },
-            400: problemResponse('`since` is not a time, `format` is none of the formats, or `key` or `header` is given more than once or malformed.'),
+            400: problemResponse(
+              '`since` is not a time, `format` is none of the formats, or `key` or `header` is given more than once or malformed.',
+            ),
             500: INTERNAL_ERROR,
-            503: problemResponse('Too many clients (MAX_CLIENTS) are connected: try again shortly.', { retryAfter: true }),
+            503: problemResponse(
+              'Too many clients (MAX_CLIENTS) are connected: try again shortly.',
+              { retryAfter: true },
+            ),
           },
         },
         head: {
           operationId: 'headMessages',
           tags: ['messages'],
-          summary: 'The stream\'s headers, without opening it',
-          responses: { 200: { description: 'A stream would be served here.', headers: loggedHeaders(), content: { 'text/event-stream': {} } } },
+          summary: "The stream's headers, without opening it",
+          responses: {
+            200: {
+              description: 'A stream would be served here.',
+              headers: loggedHeaders(),
+              content: { 'text/event-stream': {} },
+            },
+          },
         },
       },
       '/': pagePath('getPage'),
@@ -71,7 +109,14 @@ export function consumerOpenApi(): JsonObject {
           operationId: 'getPageScript',
           tags: ['page'],
           summary: "The page's script",
-          responses: { 200: { description: 'The script.', headers: loggedHeaders(), content: { 'text/javascript': { schema: { type: 'string' } } } }, 500: INTERNAL_ERROR },
+          responses: {
+            200: {
+              description: 'The script.',
+              headers: loggedHeaders(),
+              content: { 'text/javascript': { schema: { type: 'string' } } },
+            },
+            500: INTERNAL_ERROR,
+          },
         },
       },
       '/config.json': {
@@ -88,7 +133,12 @@ export function consumerOpenApi(): JsonObject {
                   schema: {
                     type: 'object',
                     required: ['producerUrl'],
-                    properties: { producerUrl: { type: 'string', description: "The producer's URL; empty means this host on port 30776." } },
+                    properties: {
+                      producerUrl: {
+                        type: 'string',
+                        description: "The producer's URL; empty means this host on port 30776.",
+                      },
+                    },
                     additionalProperties: false,
                   },
                 },
@@ -103,16 +153,31 @@ export function consumerOpenApi(): JsonObject {
           operationId: 'getFavicon',
           tags: ['page'],
           summary: 'No icon',
-          responses: { 204: { description: 'There is no icon (an answer, so browsers do not log a 404).', headers: loggedHeaders() } },
+          responses: {
+            204: {
+              description: 'There is no icon (an answer, so browsers do not log a 404).',
+              headers: loggedHeaders(),
+            },
+          },
         },
       },
-      ...healthPaths({ readiness: 'Ready once the Kafka consumer has joined and been given the topic.' }),
+      ...healthPaths({
+        readiness: 'Ready once the Kafka consumer has joined and been given the topic.',
+      }),
       [API_DOCUMENT_PATHS.openapi]: documentPath('getOpenApi', 'This OpenAPI document'),
-      [API_DOCUMENT_PATHS.asyncapi]: documentPath('getAsyncApi', 'The AsyncAPI document of the topic and the stream'),
+      [API_DOCUMENT_PATHS.asyncapi]: documentPath(
+        'getAsyncApi',
+        'The AsyncAPI document of the topic and the stream',
+      ),
     },
     components: {
       ...COMMON_COMPONENTS,
-      schemas: { ...COMMON_COMPONENTS.schemas, ...STREAM_EVENT_SCHEMAS, JsonRecord: JSON_RECORD_SCHEMA, CloudEvent: CLOUD_EVENT_SCHEMA },
+      schemas: {
+        ...COMMON_COMPONENTS.schemas,
+        ...STREAM_EVENT_SCHEMAS,
+        JsonRecord: JSON_RECORD_SCHEMA,
+        CloudEvent: CLOUD_EVENT_SCHEMA,
+      },
     },
   };
 }

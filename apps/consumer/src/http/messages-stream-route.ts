@@ -23,7 +23,12 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
   router.get(STREAM_PATH, async (req, res) => {
     if (!hub.hasRoom()) {
       metrics.rejectedClients.inc();
-      throw new HttpProblem(503, 'Service Unavailable', 'too many clients are connected; try again shortly', { 'Retry-After': '5' });
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        'too many clients are connected; try again shortly',
+        { 'Retry-After': '5' },
+      );
     }
     const { query } = req;
     const since = sinceOf(query[STREAM_PARAMETERS.since.name]);
@@ -31,8 +36,20 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
     const header = headerOf(query[STREAM_PARAMETERS.header.name]);
     const format = formatOf(query[STREAM_PARAMETERS.format.name]);
     const opened = performance.now();
-    res.once('close', () => req.log?.info({ reqId: req.id, seconds: Math.round(performance.now() - opened) / 1000 }, 'stream closed'));
-    req.log?.info({ reqId: req.id, ...(key !== undefined ? { key } : {}), resume: req.headers['last-event-id'] !== undefined || query.lastEventId !== undefined }, 'stream opened');
+    res.once('close', () =>
+      req.log?.info(
+        { reqId: req.id, seconds: Math.round(performance.now() - opened) / 1000 },
+        'stream closed',
+      ),
+    );
+    req.log?.info(
+      {
+        reqId: req.id,
+        ...(key !== undefined ? { key } : {}),
+        resume: req.headers['last-event-id'] !== undefined || query.lastEventId !== undefined,
+      },
+      'stream opened',
+    );
     await hub.connect(req, res, { since, key, header, format });
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
@@ -48,7 +65,11 @@ function sinceOf(value: unknown): number | undefined {
   const text = typeof value === 'string' ? value : '';
   const ms = SINCE_MS.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(ms)) {
-    throw new HttpProblem(400, 'Bad Request', 'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)');
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      'since must be a time: milliseconds since the epoch or ISO 8601 (e.g. 2026-11-25T18:00:00Z)',
+    );
   }
   return ms;
 }
@@ -57,7 +78,11 @@ function sinceOf(value: unknown): number | undefined {
 function formatOf(value: unknown): EventFormat {
   if (value === undefined || value === '') return 'text';
   if (typeof value === 'string' && isEventFormat(value)) return value;
-  throw new HttpProblem(400, 'Bad Request', `format must be one of ${EVENT_FORMATS.join(', ')} (e.g. ?format=json)`);
+  throw new HttpProblem(
+    400,
+    'Bad Request',
+    `format must be one of ${EVENT_FORMATS.join(', ')} (e.g. ?format=json)`,
+  );
 }
 
 /** `?header=<name>:<value>`: one header equality; the value may be empty and may hold colons. */
@@ -65,13 +90,23 @@ function headerOf(value: unknown): HeaderMatch | undefined {
   if (value === undefined) return undefined;
   const text = typeof value === 'string' ? value : '';
   const colon = text.indexOf(':');
-  if (colon <= 0) throw new HttpProblem(400, 'Bad Request', 'header must be given once, as <name>:<value> (e.g. ?header=correlation-id:c-42)');
+  if (colon <= 0)
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      'header must be given once, as <name>:<value> (e.g. ?header=correlation-id:c-42)',
+    );
   return { name: text.slice(0, colon), value: text.slice(colon + 1) };
 }
 
 /** `?key=`: one key to filter by; empty counts as none (as the producer's), several are refused. */
 function keyOf(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (typeof value !== 'string') throw new HttpProblem(400, 'Bad Request', 'key must be given once: the stream filters by one key (e.g. ?key=order-7)');
+  if (typeof value !== 'string')
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      'key must be given once: the stream filters by one key (e.g. ?key=order-7)',
+    );
   return value;
 }

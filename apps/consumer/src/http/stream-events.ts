@@ -12,7 +12,7 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: 'record',
     description:
-      'One Kafka record. `data` is its value as UTF-8 text; `id` is where the client is in the topic: `partition:offset` pairs, the record\'s own partition first.',
+      "One Kafka record. `data` is its value as UTF-8 text; `id` is where the client is in the topic: `partition:offset` pairs, the record's own partition first.",
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN, examples: ['0:41', '2:17,0:41,1:8'] },
@@ -27,7 +27,11 @@ export const STREAM_EVENT_SCHEMAS = {
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
-      data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/JsonRecord' } },
+      data: {
+        type: 'string',
+        contentMediaType: 'application/json',
+        contentSchema: { $ref: '#/components/schemas/JsonRecord' },
+      },
     },
     additionalProperties: false,
   },
@@ -35,12 +39,16 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: 'record (format=cloudevents)',
     description:
-      "One Kafka record with `?format=cloudevents`: `data` is a CloudEvent in JSON structured mode. A record that is a CloudEvent (either mode) gives its own event; " +
+      'One Kafka record with `?format=cloudevents`: `data` is a CloudEvent in JSON structured mode. A record that is a CloudEvent (either mode) gives its own event; ' +
       `any other gives one built from it: id \`<partition>:<offset>\`, source \`/topics/<topic>\`, type \`${RECORD_EVENT_TYPE}\`, time the record's timestamp, the key as \`partitionkey\`.`,
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
-      data: { type: 'string', contentMediaType: 'application/json', contentSchema: { $ref: '#/components/schemas/CloudEvent' } },
+      data: {
+        type: 'string',
+        contentMediaType: 'application/json',
+        contentSchema: { $ref: '#/components/schemas/CloudEvent' },
+      },
     },
     additionalProperties: false,
   },
@@ -61,19 +69,37 @@ export const STREAM_EVENT_SCHEMAS = {
 /** A record as `?format=json` sends it (see json-event-of.ts). */
 export const JSON_RECORD_SCHEMA: JsonObject = {
   type: 'object',
-  required: ['topic', 'partition', 'offset', 'timestamp', 'key', 'headers', 'valueEncoding', 'value'],
+  required: [
+    'topic',
+    'partition',
+    'offset',
+    'timestamp',
+    'key',
+    'headers',
+    'valueEncoding',
+    'value',
+  ],
   properties: {
     topic: { type: 'string' },
     partition: { type: 'integer', minimum: 0 },
-    offset: { type: 'string', pattern: '^\\d+$', description: 'A decimal string: offsets pass 2^53.' },
+    offset: {
+      type: 'string',
+      pattern: '^\\d+$',
+      description: 'A decimal string: offsets pass 2^53.',
+    },
     timestamp: { type: 'string', format: 'date-time' },
     key: { type: ['string', 'null'] },
     headers: {
       type: 'object',
-      description: 'Name -> values in the order of the record (a name may repeat); `{}` when it has none.',
+      description:
+        'Name -> values in the order of the record (a name may repeat); `{}` when it has none.',
       additionalProperties: { type: 'array', items: { type: 'string' } },
     },
-    valueEncoding: { type: 'string', enum: ['utf8', 'base64'], description: '`base64` when the bytes are not UTF-8 text.' },
+    valueEncoding: {
+      type: 'string',
+      enum: ['utf8', 'base64'],
+      description: '`base64` when the bytes are not UTF-8 text.',
+    },
     value: { type: 'string' },
   },
   additionalProperties: false,
@@ -84,5 +110,7 @@ export const JSON_RECORD_SCHEMA: JsonObject = {
  * text, and which format a stream has is chosen by `?format=`.
  */
 export const STREAM_ITEM_SCHEMA: JsonObject = {
-  anyOf: Object.keys(STREAM_EVENT_SCHEMAS).map((name) => ({ $ref: `#/components/schemas/${name}` })),
+  anyOf: Object.keys(STREAM_EVENT_SCHEMAS).map((name) => ({
+    $ref: `#/components/schemas/${name}`,
+  })),
 };

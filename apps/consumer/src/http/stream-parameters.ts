@@ -32,15 +32,23 @@ export const STREAM_PARAMETERS = {
     name: 'since',
     in: 'query',
     required: false,
-    description: 'Without an event id: resume by time, from the buffered records stamped at or after it (milliseconds since the epoch, or ISO 8601).',
-    schema: { anyOf: [{ type: 'string', pattern: SINCE_MS_SOURCE }, { type: 'string', format: 'date-time' }, { type: 'string', format: 'date' }] },
+    description:
+      'Without an event id: resume by time, from the buffered records stamped at or after it (milliseconds since the epoch, or ISO 8601).',
+    schema: {
+      anyOf: [
+        { type: 'string', pattern: SINCE_MS_SOURCE },
+        { type: 'string', format: 'date-time' },
+        { type: 'string', format: 'date' },
+      ],
+    },
     example: '2026-11-25T18:00:00Z',
   },
   key: {
     name: 'key',
     in: 'query',
     required: false,
-    description: 'Only the records with this key (ids stay positions in the whole topic). One key per stream; empty counts as none.',
+    description:
+      'Only the records with this key (ids stay positions in the whole topic). One key per stream; empty counts as none.',
     schema: { type: 'string' },
     example: 'order-7',
   },
@@ -59,7 +67,7 @@ export const STREAM_PARAMETERS = {
     required: false,
     description:
       "Each event's data: `text` (the default: the value itself), `json` (the record: topic, partition, offset, timestamp, key, headers and value), " +
-      'or `cloudevents` (a CloudEvent in JSON structured mode: the record\'s own event when it is one, else one built from it). Ids, replay and resume work the same in every format.',
+      "or `cloudevents` (a CloudEvent in JSON structured mode: the record's own event when it is one, else one built from it). Ids, replay and resume work the same in every format.",
     schema: { type: 'string', enum: [...EVENT_FORMATS], default: 'text' },
   },
 } as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;

@@ -1,5 +1,13 @@
 import type { Logger, Readiness } from '@demo-kafka/app-kit';
-import { ConnectionSupervisor, classifyKafkaError, consumerFailoverTuning, createKafka, ensureTopic, type Admin, type Consumer } from '@demo-kafka/kafka-client';
+import {
+  ConnectionSupervisor,
+  classifyKafkaError,
+  consumerFailoverTuning,
+  createKafka,
+  ensureTopic,
+  type Admin,
+  type Consumer,
+} from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { ResumePoints } from '../stream/resume-points.js';
 import type { StreamRecord } from '../stream/stream-record.js';
@@ -43,7 +51,10 @@ export class KafkaRecordSource {
 
   constructor(private readonly options: KafkaRecordSourceOptions) {
     this.#clients = this.#createClients(options.binding);
-    this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
+    this.#supervisor = new ConnectionSupervisor({
+      logger: options.logger,
+      probe: () => this.#probe(),
+    });
   }
 
   /** The consumer group this process uses (under the binding's prefix, as the ACLs require). */
@@ -82,12 +93,21 @@ export class KafkaRecordSource {
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 250,
     });
-    const clients: Clients = { binding, consumer, admin: kafka.admin(), start: new Map(), running: false, joined: false, crash: undefined };
+    const clients: Clients = {
+      binding,
+      consumer,
+      admin: kafka.admin(),
+      start: new Map(),
+      running: false,
+      joined: false,
+      crash: undefined,
+    };
     // After every (re)join, resume right after what the buffer holds, or at the refill start.
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       clients.joined = true;
       for (const partition of payload.memberAssignment[binding.topic] ?? []) {
-        const next = this.options.resume.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
+        const next =
+          this.options.resume.nextOffset(partition) ?? clients.start.get(partition) ?? 0n;
         consumer.seek({ topic: binding.topic, partition, offset: String(next) });
       }
     });
@@ -99,7 +119,11 @@ export class KafkaRecordSource {
       if (!payload.restart) clients.running = false;
       // kafkajs' own crash lines are at debug; what it cannot mend by retrying and no reason of
       // readiness explains is a fault worth its stack.
-      if (!payload.restart && classifyKafkaError(payload.error).kind === 'other') this.options.logger.error({ err: payload.error }, 'the Kafka consumer crashed; starting it again');
+      if (!payload.restart && classifyKafkaError(payload.error).kind === 'other')
+        this.options.logger.error(
+          { err: payload.error },
+          'the Kafka consumer crashed; starting it again',
+        );
       this.#supervisor.reportFailure(payload.error);
     });
     return clients;
@@ -109,7 +133,8 @@ export class KafkaRecordSource {
     const clients = this.#clients;
     if (!clients.running) await this.#startConsuming(clients);
     // A crash is reported through an event, not by run(), which resolves all the same.
-    if (!clients.running || !clients.joined) throw clients.crash ?? new Error('the consumer is joining its group');
+    if (!clients.running || !clients.joined)
+      throw clients.crash ?? new Error('the consumer is joining its group');
     await clients.admin.fetchTopicMetadata({ topics: [clients.binding.topic] });
   }
 
@@ -132,7 +157,9 @@ export class KafkaRecordSource {
       autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
-        this.options.onRecords(batch.messages.map((message) => streamRecordOf(batch.topic, batch.partition, message)));
+        this.options.onRecords(
+          batch.messages.map((message) => streamRecordOf(batch.topic, batch.partition, message)),
+        );
       },
     });
   }

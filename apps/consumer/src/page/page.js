@@ -41,7 +41,8 @@ function details(record) {
     list.append(term, definition);
   };
   add('key', record.key ?? '(none)');
-  for (const [name, values] of Object.entries(record.headers)) for (const value of values) add(name, value);
+  for (const [name, values] of Object.entries(record.headers))
+    for (const value of values) add(name, value);
   return list;
 }
 
@@ -70,7 +71,10 @@ const pagePath = () => {
   const text = query.toString();
   return text ? `?${text}` : location.pathname;
 };
-const textOf = (record) => (record.valueEncoding === 'base64' ? `(not text: ${record.value.length} base64 characters) ${record.value}` : record.value);
+const textOf = (record) =>
+  record.valueEncoding === 'base64'
+    ? `(not text: ${record.value.length} base64 characters) ${record.value}`
+    : record.value;
 
 // One stream at a time: a new key replaces it (the server filters, so ids stay topic positions).
 let stream;
@@ -85,7 +89,11 @@ function openStream() {
   const source = new EventSource(path);
   const json = showMeta;
   source.onopen = () => setStatus('open', 'connected');
-  source.onerror = () => setStatus(source.readyState === EventSource.CLOSED ? 'closed' : 'error', source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+  source.onerror = () =>
+    setStatus(
+      source.readyState === EventSource.CLOSED ? 'closed' : 'error',
+      source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting',
+    );
   source.onmessage = (event) => {
     if (!json) return show(event.data, event.lastEventId);
     const record = JSON.parse(event.data);
@@ -110,8 +118,11 @@ metaInput.addEventListener('change', () => {
 });
 
 async function producerUrl() {
-  const config = await fetch('config.json').then((r) => r.json()).catch(() => ({}));
-  const base = config.producerUrl || `${location.protocol}//${location.hostname}:${PRODUCER_NODE_PORT}`;
+  const config = await fetch('config.json')
+    .then((r) => r.json())
+    .catch(() => ({}));
+  const base =
+    config.producerUrl || `${location.protocol}//${location.hostname}:${PRODUCER_NODE_PORT}`;
   return new URL('messages', base.endsWith('/') ? base : `${base}/`).toString();
 }
 const target = producerUrl();
@@ -122,7 +133,11 @@ form.addEventListener('submit', async (event) => {
   if (!text) return;
   result.textContent = 'sending…';
   try {
-    const response = await fetch(withKey(await target), { method: 'POST', body: text, headers: { 'Content-Type': 'text/plain', Accept: 'application/json' } });
+    const response = await fetch(withKey(await target), {
+      method: 'POST',
+      body: text,
+      headers: { 'Content-Type': 'text/plain', Accept: 'application/json' },
+    });
     if (response.ok) {
       const ack = await response.json();
       result.textContent = `written to ${ack.topic} partition ${ack.partition} offset ${ack.offset}`;

@@ -32,7 +32,8 @@ export function cloudEventOf(record: StreamRecord): JsonObject {
   const event: JsonObject = {};
   if (first(record, 'ce_specversion') !== undefined) {
     // Binary mode: every ce_<attribute> header is the attribute, as written.
-    for (const name in record.headers) if (name.startsWith(CE_PREFIX)) event[name.slice(CE_PREFIX.length)] = first(record, name);
+    for (const name in record.headers)
+      if (name.startsWith(CE_PREFIX)) event[name.slice(CE_PREFIX.length)] = first(record, name);
   } else {
     event.specversion = '1.0';
     event.id = recordId(record.partition, record.offset);
@@ -52,7 +53,8 @@ export function cloudEventOf(record: StreamRecord): JsonObject {
 
 /** `data` as JSON for a JSON content type, as text for UTF-8, else `data_base64`. */
 function dataOf(record: StreamRecord, contentType: string | undefined): JsonObject {
-  if (record.binaryValue !== undefined) return { data_base64: record.binaryValue.toString('base64') };
+  if (record.binaryValue !== undefined)
+    return { data_base64: record.binaryValue.toString('base64') };
   if (contentType !== undefined && JSON_TYPE.test(contentType)) {
     try {
       return { data: JSON.parse(record.value) as unknown };
@@ -67,7 +69,9 @@ function structuredEvent(record: StreamRecord): JsonObject | undefined {
   if (record.binaryValue !== undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(record.value);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as JsonObject)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -54,7 +54,10 @@ export class NodeStreamConnection extends Connection {
     const query = req.url?.indexOf('?') ?? -1;
     const searchParams = query < 0 ? NO_PARAMS : new URLSearchParams(req.url?.slice(query + 1));
     this.url = { searchParams } as unknown as URL;
-    this.request = { headers: new RequestHeaders(req.headers), signal: this.#signal } as unknown as Request;
+    this.request = {
+      headers: new RequestHeaders(req.headers),
+      signal: this.#signal,
+    } as unknown as Request;
     res.once('close', this.#onClose);
   }
 

@@ -14,7 +14,10 @@ export interface HeaderMatch {
 }
 
 /** The filter of `?key=` and `?header=`; undefined when the client wants every record. */
-export function recordFilter(key: string | undefined, header: HeaderMatch | undefined): RecordFilter | undefined {
+export function recordFilter(
+  key: string | undefined,
+  header: HeaderMatch | undefined,
+): RecordFilter | undefined {
   if (key === undefined && header === undefined) return undefined;
   const name = header?.name.toLowerCase();
   const value = header?.value;
@@ -24,7 +27,8 @@ export function recordFilter(key: string | undefined, header: HeaderMatch | unde
     const exact = headers[name];
     if (exact !== undefined) return exact.includes(value);
     // Other clients (Java's, for one) may write names in any case.
-    for (const other in headers) if (other.toLowerCase() === name && headers[other]?.includes(value)) return true;
+    for (const other in headers)
+      if (other.toLowerCase() === name && headers[other]?.includes(value)) return true;
     return false;
   };
   return {

@@ -55,14 +55,18 @@ export class ReplayBuffer implements ResumePoints {
       const head = this.#head.get(record.partition);
       if (head !== undefined && record.offset <= head) continue;
       this.#head.set(record.partition, record.offset);
-      const event: BufferedEvent = { ...record, id: formatStreamPosition(this.#head, record.partition) };
+      const event: BufferedEvent = {
+        ...record,
+        id: formatStreamPosition(this.#head, record.partition),
+      };
       this.#events.push(event);
       added.push(event);
     }
     const excess = this.#events.length - this.capacity;
     if (excess > 0) {
       for (const evicted of this.#events.splice(0, excess)) {
-        if (evicted.offset > (this.#evicted.get(evicted.partition) ?? -1n)) this.#evicted.set(evicted.partition, evicted.offset);
+        if (evicted.offset > (this.#evicted.get(evicted.partition) ?? -1n))
+          this.#evicted.set(evicted.partition, evicted.offset);
       }
     }
     return added;
@@ -73,10 +77,16 @@ export class ReplayBuffer implements ResumePoints {
    * buffer no longer reaches back that far. With `matches`, only the events it keeps.
    */
   since(since: number, matches?: EventPredicate): Replay {
-    const events = this.#events.filter((e) => e.timestamp >= since && (matches === undefined || matches(e)));
+    const events = this.#events.filter(
+      (e) => e.timestamp >= since && (matches === undefined || matches(e)),
+    );
     const oldest = this.#events[0];
-    const somethingOlderIsGone = this.#evicted.size > 0 || [...this.#floor.values()].some((offset) => offset >= 0n);
-    return { events, gap: somethingOlderIsGone && (oldest === undefined || oldest.timestamp > since) };
+    const somethingOlderIsGone =
+      this.#evicted.size > 0 || [...this.#floor.values()].some((offset) => offset >= 0n);
+    return {
+      events,
+      gap: somethingOlderIsGone && (oldest === undefined || oldest.timestamp > since),
+    };
   }
 
   /**
@@ -85,10 +95,17 @@ export class ReplayBuffer implements ResumePoints {
    * client may be told of a gap that held none of its records).
    */
   after(position: StreamPosition | undefined, matches?: EventPredicate): Replay {
-    if (!position) return { events: matches === undefined ? [...this.#events] : this.#events.filter(matches), gap: false };
-    const events = this.#events.filter((e) => e.offset > (position.get(e.partition) ?? -1n) && (matches === undefined || matches(e)));
+    if (!position)
+      return {
+        events: matches === undefined ? [...this.#events] : this.#events.filter(matches),
+        gap: false,
+      };
+    const events = this.#events.filter(
+      (e) => e.offset > (position.get(e.partition) ?? -1n) && (matches === undefined || matches(e)),
+    );
     const missing = (partition: number, offset: bigint): boolean =>
-      (this.#floor.get(partition) ?? -1n) > offset || (this.#evicted.get(partition) ?? -1n) > offset;
+      (this.#floor.get(partition) ?? -1n) > offset ||
+      (this.#evicted.get(partition) ?? -1n) > offset;
     // A partition the position does not name was never received: an eviction there lost records
     // the client would have got, while a refill floor there predates the client altogether.
     const gap =

@@ -10,7 +10,11 @@ const asText = (data: unknown): string => String(data);
  * value becomes its own `data:` field, which an EventSource joins back with newlines; one field
  * holding a newline would end the event early.
  */
-export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: string; text: string }, format: EventFormat = 'text'): EventBuffer {
+export function eventBuffer(
+  events: readonly BufferedEvent[],
+  notice?: { event: string; text: string },
+  format: EventFormat = 'text',
+): EventBuffer {
   const buffer = createEventBuffer({ serializer: asText });
   if (notice) buffer.event(notice.event).data(notice.text).dispatch();
   for (const event of events) {
@@ -18,13 +22,19 @@ export function eventBuffer(events: readonly BufferedEvent[], notice?: { event: 
     // An EventSource drops one space after "data:"; better-sse writes none, so a line that starts
     // with a space gets one more to keep its own.
     if (format !== 'text') buffer.data(eventData(event, format));
-    else for (const line of event.value.split(/\r\n|\r|\n/)) buffer.data(line.startsWith(' ') ? ` ${line}` : line);
+    else
+      for (const line of event.value.split(/\r\n|\r|\n/))
+        buffer.data(line.startsWith(' ') ? ` ${line}` : line);
     buffer.dispatch();
   }
   return buffer;
 }
 
 /** The events as bytes, encoded once and written as the same Buffer to every client. */
-export function eventBytes(events: readonly BufferedEvent[], notice?: { event: string; text: string }, format: EventFormat = 'text'): Buffer {
+export function eventBytes(
+  events: readonly BufferedEvent[],
+  notice?: { event: string; text: string },
+  format: EventFormat = 'text',
+): Buffer {
   return Buffer.from(eventBuffer(events, notice, format).read());
 }

@@ -1,4 +1,9 @@
-import { formatStreamPosition, parseStreamPosition, type Logger, type StreamPosition } from '@demo-kafka/app-kit';
+import {
+  formatStreamPosition,
+  parseStreamPosition,
+  type Logger,
+  type StreamPosition,
+} from '@demo-kafka/app-kit';
 import { createSession } from 'better-sse';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -87,7 +92,11 @@ class Frames {
   /** What goes on the wire of a client: framed as one chunk, or raw (HTTP/1.0: no chunking). */
   for(chunked: boolean): Buffer {
     if (!chunked) return this.raw;
-    this.#chunk ??= Buffer.concat([Buffer.from(`${this.raw.length.toString(16)}\r\n`), this.raw, CRLF]);
+    this.#chunk ??= Buffer.concat([
+      Buffer.from(`${this.raw.length.toString(16)}\r\n`),
+      this.raw,
+      CRLF,
+    ]);
     return this.#chunk;
   }
 }
@@ -190,7 +199,10 @@ export class StreamHub {
       for (const client of group.clients) {
         if (client.aheadOf) {
           const own = this.#forClientAhead(client, events);
-          if (own.length > 0 && this.#send(client, new Frames(eventBytes(own, undefined, format)))) {
+          if (
+            own.length > 0 &&
+            this.#send(client, new Frames(eventBytes(own, undefined, format)))
+          ) {
             sent += own.length;
             deliveries?.delivered(own, 1);
           }
@@ -212,7 +224,11 @@ export class StreamHub {
    * whole buffer; only the records of `key` and `header` if given, in `format`), then keeps the
    * client for live events until it leaves.
    */
-  async connect(req: IncomingMessage, res: ServerResponse, request: StreamRequest = {}): Promise<void> {
+  async connect(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: StreamRequest = {},
+  ): Promise<void> {
     // Listened for before the session exists: a client that leaves while it is being set up
     // would otherwise never be removed (better-sse reports "connected" even then).
     let client: Client | undefined;
@@ -223,7 +239,11 @@ export class StreamHub {
     });
     // keepAlive off: one timer for all clients instead of one per session.
     this.#connecting++;
-    const session = await createSession(new NodeStreamConnection(req, res), { keepAlive: null, retry: this.options.retryMs, serializer: String }).finally(() => {
+    const session = await createSession(new NodeStreamConnection(req, res), {
+      keepAlive: null,
+      retry: this.options.retryMs,
+      serializer: String,
+    }).finally(() => {
       this.#connecting--;
     });
     if (closed || res.destroyed) return;
@@ -236,13 +256,22 @@ export class StreamHub {
     // A malformed id counts as none: the client gets the whole buffer.
     const position = parseStreamPosition(session.lastId);
     const aheadOf = position && this.#isAhead(position) ? new Map(position) : undefined;
-    client = { res, socket: res.socket as Socket, chunked: res.chunkedEncoding, group: this.#groupOf(request), aheadOf };
+    client = {
+      res,
+      socket: res.socket as Socket,
+      chunked: res.chunkedEncoding,
+      group: this.#groupOf(request),
+      aheadOf,
+    };
     client.group.clients.add(client);
     this.#clientCount++;
     this.options.metrics.clients.set(this.#clientCount);
     this.#keepAlive ??= setInterval(() => this.#sendKeepAlive(), this.options.keepAliveMs).unref();
-    const replay = aheadOf ? this.#replayAhead(client, position) : this.#replay(position, request.since, client.group);
-    if (replay.bytes && this.#send(client, replay.bytes)) this.options.metrics.eventsSent.inc(replay.count);
+    const replay = aheadOf
+      ? this.#replayAhead(client, position)
+      : this.#replay(position, request.since, client.group);
+    if (replay.bytes && this.#send(client, replay.bytes))
+      this.options.metrics.eventsSent.inc(replay.count);
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
@@ -279,21 +308,39 @@ export class StreamHub {
   #remove(client: Client): void {
     const { group } = client;
     if (!group.clients.delete(client)) return;
-    if (group.clients.size === 0 && this.#groups.get(group.id) === group) this.#groups.delete(group.id);
+    if (group.clients.size === 0 && this.#groups.get(group.id) === group)
+      this.#groups.delete(group.id);
     this.#clientCount--;
     this.options.metrics.clients.set(this.#clientCount);
     if (this.#clientCount === 0) this.#stopKeepAlive();
   }
 
   /** The replay of a client in step with (or behind) this process, encoded once per group and position until the next batch. */
-  #replay(position: StreamPosition | undefined, since: number | undefined, group: Group): EncodedReplay {
-    if (!position && since !== undefined) return this.#encodeReplay(this.#buffer.since(since, group.filter?.matches), position, group.format);
+  #replay(
+    position: StreamPosition | undefined,
+    since: number | undefined,
+    group: Group,
+  ): EncodedReplay {
+    if (!position && since !== undefined)
+      return this.#encodeReplay(
+        this.#buffer.since(since, group.filter?.matches),
+        position,
+        group.format,
+      );
     const cacheKey = `${group.id}\n${position ? formatStreamPosition(position) : ''}`;
     let encoded = this.#replays.get(cacheKey);
     if (!encoded) {
-      encoded = this.#encodeReplay(this.#buffer.after(position, group.filter?.matches), position, group.format);
+      encoded = this.#encodeReplay(
+        this.#buffer.after(position, group.filter?.matches),
+        position,
+        group.format,
+      );
       const bytes = encoded.bytes?.raw.length ?? 0;
-      if (this.#replays.size >= MAX_CACHED_REPLAYS || this.#replayBytes + bytes > MAX_CACHED_REPLAY_BYTES) this.#clearReplays();
+      if (
+        this.#replays.size >= MAX_CACHED_REPLAYS ||
+        this.#replayBytes + bytes > MAX_CACHED_REPLAY_BYTES
+      )
+        this.#clearReplays();
       if (bytes <= MAX_CACHED_REPLAY_BYTES) {
         this.#replays.set(cacheKey, encoded);
         this.#replayBytes += bytes;
@@ -308,11 +355,24 @@ export class StreamHub {
     return this.#encodeReplay({ events, gap: replay.gap }, position, client.group.format);
   }
 
-  #encodeReplay(replay: Replay, position: StreamPosition | undefined, format: EventFormat): EncodedReplay {
+  #encodeReplay(
+    replay: Replay,
+    position: StreamPosition | undefined,
+    format: EventFormat,
+  ): EncodedReplay {
     const notice = replay.gap
-      ? { event: GAP_EVENT, text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message` }
+      ? {
+          event: GAP_EVENT,
+          text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message`,
+        }
       : undefined;
-    return { bytes: notice || replay.events.length > 0 ? new Frames(eventBytes(replay.events, notice, format)) : undefined, count: replay.events.length };
+    return {
+      bytes:
+        notice || replay.events.length > 0
+          ? new Frames(eventBytes(replay.events, notice, format))
+          : undefined,
+      count: replay.events.length,
+    };
   }
 
   /**
@@ -344,7 +404,10 @@ export class StreamHub {
     // batch to a client that reads promptly is fine; a client holds at most the bound plus one batch.
     if (res.writableLength > this.options.maxClientBufferBytes) {
       this.options.metrics.slowClientDisconnects.inc();
-      this.options.logger.warn({ unsentBytes: res.writableLength }, 'disconnecting a client too slow to keep up');
+      this.options.logger.warn(
+        { unsentBytes: res.writableLength },
+        'disconnecting a client too slow to keep up',
+      );
       this.#remove(client);
       res.destroy();
       return false;
@@ -360,7 +423,8 @@ export class StreamHub {
   }
 
   #sendKeepAlive(): void {
-    for (const group of this.#groups.values()) for (const client of group.clients) this.#send(client, KEEP_ALIVE);
+    for (const group of this.#groups.values())
+      for (const client of group.clients) this.#send(client, KEEP_ALIVE);
   }
 
   #clearReplays(): void {

@@ -78,7 +78,8 @@ export class RecordSpans implements DeliveryObserver {
 
   /** Ends the spans of records never fanned out (shutdown), so they are exported too. */
   endAll(): void {
-    for (const { span, clients } of this.#open.values()) span.setAttribute(SSE_CLIENTS_ATTRIBUTE, clients).end();
+    for (const { span, clients } of this.#open.values())
+      span.setAttribute(SSE_CLIENTS_ATTRIBUTE, clients).end();
     this.#open.clear();
   }
 }

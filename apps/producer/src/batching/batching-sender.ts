@@ -49,7 +49,14 @@ export class BatchingSender<R, A> {
   /** Queues `record`; resolves with its ack once its batch is written. */
   send(record: R, bytes: number): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      this.#queue.push({ record, bytes, deadline: performance.now() + this.#timeoutMs, settled: false, resolve, reject });
+      this.#queue.push({
+        record,
+        bytes,
+        deadline: performance.now() + this.#timeoutMs,
+        settled: false,
+        resolve,
+        reject,
+      });
       this.#pump();
       if (this.#sweep === undefined && Number.isFinite(this.#timeoutMs)) this.#armSweep();
     });
@@ -95,9 +102,10 @@ export class BatchingSender<R, A> {
       .finally(() => {
         this.#inFlight = [];
         this.#pump();
-        if (this.pending === 0) this.#idle.splice(0).forEach((resolve) => {
-resolve();
-});
+        if (this.pending === 0)
+          this.#idle.splice(0).forEach((resolve) => {
+            resolve();
+          });
       });
   }
 
@@ -108,11 +116,13 @@ resolve();
       for (const p of this.#inFlight) if (!p.settled && p.deadline <= now) this.#timeOut(p);
       // Queued in arrival order, so the expired ones are at the head.
       let expired = 0;
-      while (expired < this.#queue.length && (this.#queue[expired]?.deadline ?? Infinity) <= now) expired++;
+      while (expired < this.#queue.length && (this.#queue[expired]?.deadline ?? Infinity) <= now)
+        expired++;
       for (const p of this.#queue.splice(0, expired)) this.#timeOut(p);
-      if (this.#queue.length === 0 && this.#inFlight.length === 0 && expired > 0) this.#idle.splice(0).forEach((resolve) => {
-resolve();
-});
+      if (this.#queue.length === 0 && this.#inFlight.length === 0 && expired > 0)
+        this.#idle.splice(0).forEach((resolve) => {
+          resolve();
+        });
       if (this.#queue.length > 0 || this.#inFlight.some((p) => !p.settled)) this.#armSweep();
     }, this.#sweepMs);
     this.#sweep.unref();
@@ -120,7 +130,9 @@ resolve();
 
   #timeOut(p: Pending<R, A>): void {
     p.settled = true;
-    p.reject(this.options.timeoutError?.() ?? new Error(`not acknowledged within ${this.#timeoutMs} ms`));
+    p.reject(
+      this.options.timeoutError?.() ?? new Error(`not acknowledged within ${this.#timeoutMs} ms`),
+    );
   }
 
   #takeBatch(): Array<Pending<R, A>> {
@@ -128,7 +140,11 @@ resolve();
     let count = 0;
     for (const pending of this.#queue) {
       // The first record always goes, even alone above the byte bound.
-      if (count > 0 && (count >= this.options.maxRecords || bytes + pending.bytes > this.options.maxBytes)) break;
+      if (
+        count > 0 &&
+        (count >= this.options.maxRecords || bytes + pending.bytes > this.options.maxBytes)
+      )
+        break;
       bytes += pending.bytes;
       count += 1;
     }

@@ -19,14 +19,19 @@ const UNLIMITED_BYTES = 2 ** 62;
  * then the mount point itself, which is the container's own cgroup where the runtime mounts
  * only that (cgroup v1 with the host's cgroup namespace, or a v2 cgroup namespace).
  */
-function cgroupDirs(controller: 'cpu' | 'memory', read: ReadFile): { dirs: string[]; version: 1 | 2 } {
+function cgroupDirs(
+  controller: 'cpu' | 'memory',
+  read: ReadFile,
+): { dirs: string[]; version: 1 | 2 } {
   let lines: string[];
   try {
     lines = read('/proc/self/cgroup').split('\n');
   } catch {
     lines = [];
   }
-  const entries = lines.map((line) => /^(\d+):([^:]*):(.*)$/.exec(line.trim())).filter((m) => m !== null);
+  const entries = lines
+    .map((line) => /^(\d+):([^:]*):(.*)$/.exec(line.trim()))
+    .filter((m) => m !== null);
   const v1 = entries.find((m) => m[2]?.split(',').includes(controller));
   const v2 = entries.find((m) => m[1] === '0' && m[2] === '');
   const withParents = (mount: string, path: string | undefined): string[] => {
@@ -34,12 +39,19 @@ function cgroupDirs(controller: 'cpu' | 'memory', read: ReadFile): { dirs: strin
     const dirs = parts.map((_, i) => `${mount}/${parts.slice(0, parts.length - i).join('/')}`);
     return [...dirs, mount];
   };
-  if (v1) return { dirs: V1_DIRS[controller].flatMap((dir) => withParents(`${ROOT}/${dir}`, v1[3])), version: 1 };
+  if (v1)
+    return {
+      dirs: V1_DIRS[controller].flatMap((dir) => withParents(`${ROOT}/${dir}`, v1[3])),
+      version: 1,
+    };
   return { dirs: withParents(ROOT, v2?.[3]), version: 2 };
 }
 
 /** The smallest limit the files give (limits nest: a parent's caps its children), if any does. */
-function smallest(dirs: readonly string[], readLimit: (dir: string) => CgroupLimit | undefined): CgroupLimit | undefined {
+function smallest(
+  dirs: readonly string[],
+  readLimit: (dir: string) => CgroupLimit | undefined,
+): CgroupLimit | undefined {
   let best: CgroupLimit | undefined;
   for (const dir of dirs) {
     let limit: CgroupLimit | undefined;

@@ -40,7 +40,10 @@ function workersThatFit(bytes: number): number {
  * quota, so a pod limited to 500m gets one), no more than the cgroup's memory limit holds with
  * room for each worker's batches, at most {@link MAX_DEFAULT_WORKERS}, at least one.
  */
-export function workerDefault(parallelism = availableParallelism(), read: ReadFile = readText): WorkerDefault {
+export function workerDefault(
+  parallelism = availableParallelism(),
+  read: ReadFile = readText,
+): WorkerDefault {
   const quota = cgroupCpuQuota(read);
   const memory = cgroupMemoryLimit(read);
   // In order of precedence when two limits give the same count: the most specific one is named.
@@ -62,6 +65,9 @@ export function workerDefault(parallelism = availableParallelism(), read: ReadFi
 }
 
 /** WORKERS' default as a number (see {@link workerDefault}). */
-export function defaultWorkers(parallelism = availableParallelism(), read: ReadFile = readText): number {
+export function defaultWorkers(
+  parallelism = availableParallelism(),
+  read: ReadFile = readText,
+): number {
   return workerDefault(parallelism, read).workers;
 }

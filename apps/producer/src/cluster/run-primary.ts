@@ -40,7 +40,8 @@ export function runPrimary(options: PrimaryOptions): void {
     const states = [...readiness.values()];
     const waiting = states.find((s) => !s.ready);
     if (waiting) return waiting;
-    if (states.length < options.workers) return { ready: false, reason: `${states.length} of ${options.workers} workers ready` };
+    if (states.length < options.workers)
+      return { ready: false, reason: `${states.length} of ${options.workers} workers ready` };
     return { ready: true };
   };
   const publish = (force = false): void => {
@@ -48,7 +49,8 @@ export function runPrimary(options: PrimaryOptions): void {
     const text = JSON.stringify(state);
     if (text === broadcast && !force) return;
     broadcast = text;
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker) sendTo(worker, { type: 'producer:readiness', state });
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker) sendTo(worker, { type: 'producer:readiness', state });
   };
 
   const fork = (): Worker => {
@@ -61,11 +63,21 @@ export function runPrimary(options: PrimaryOptions): void {
         publish(true);
       } else if (message.type === 'producer:metrics-request') {
         aggregator.clusterMetrics().then(
-          (text) => sendTo(worker, { type: 'producer:metrics', id: message.id, text, contentType: aggregator.contentType }),
+          (text) =>
+            sendTo(worker, {
+              type: 'producer:metrics',
+              id: message.id,
+              text,
+              contentType: aggregator.contentType,
+            }),
           (error: unknown) => {
             // Answered at once, so the scrape fails now with a reason instead of at the worker's own timeout.
-            logger.warn({ err: error }, 'could not aggregate the workers\' metrics');
-            sendTo(worker, { type: 'producer:metrics-failed', id: message.id, reason: error instanceof Error ? error.message : String(error) });
+            logger.warn({ err: error }, "could not aggregate the workers' metrics");
+            sendTo(worker, {
+              type: 'producer:metrics-failed',
+              id: message.id,
+              reason: error instanceof Error ? error.message : String(error),
+            });
           },
         );
       }
@@ -89,7 +101,10 @@ export function runPrimary(options: PrimaryOptions): void {
     publish();
     if (code === EX_CONFIG) {
       // The same configuration would fail again in a new worker.
-      logger.error({ pid: worker.process.pid }, 'a worker found the configuration invalid; stopping');
+      logger.error(
+        { pid: worker.process.pid },
+        'a worker found the configuration invalid; stopping',
+      );
       stop(EX_CONFIG);
       return;
     }
@@ -104,11 +119,13 @@ export function runPrimary(options: PrimaryOptions): void {
     stopping = true;
     exitCode = code;
     // Each worker stops accepting, answers what it has in flight once Kafka acknowledged it, and disconnects.
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker && alive.has(worker.id)) worker.process.kill('SIGTERM');
+    for (const worker of Object.values(cluster.workers ?? {}))
+      if (worker && alive.has(worker.id)) worker.process.kill('SIGTERM');
     if (alive.size === 0) process.exit(exitCode);
     setTimeout(() => {
       logger.error('workers took too long to stop; killing them');
-      for (const worker of Object.values(cluster.workers ?? {})) if (worker && alive.has(worker.id)) worker.process.kill('SIGKILL');
+      for (const worker of Object.values(cluster.workers ?? {}))
+        if (worker && alive.has(worker.id)) worker.process.kill('SIGKILL');
       process.exit(1);
     }, options.shutdownTimeoutMs ?? 25_000).unref();
   };

@@ -40,13 +40,22 @@ export function joinCluster(registry: Registry, ownReadiness: () => Readiness): 
     if (text !== last) send({ type: 'producer:readiness', state: own });
     last = text;
   };
-  const pending = new Map<number, (answer: { text: string; contentType: string } | ClusterMetricsUnavailable) => void>();
+  const pending = new Map<
+    number,
+    (answer: { text: string; contentType: string } | ClusterMetricsUnavailable) => void
+  >();
   let nextId = 0;
   const onMessage = (message: unknown): void => {
     if (!isClusterMessage(message)) return;
     if (message.type === 'producer:readiness') whole = message.state;
-    if (message.type === 'producer:metrics') pending.get(message.id)?.({ text: message.text, contentType: message.contentType });
-    if (message.type === 'producer:metrics-failed') pending.get(message.id)?.(new ClusterMetricsUnavailable(`the workers' metrics could not be gathered: ${message.reason}`));
+    if (message.type === 'producer:metrics')
+      pending.get(message.id)?.({ text: message.text, contentType: message.contentType });
+    if (message.type === 'producer:metrics-failed')
+      pending.get(message.id)?.(
+        new ClusterMetricsUnavailable(
+          `the workers' metrics could not be gathered: ${message.reason}`,
+        ),
+      );
   };
   process.on('message', onMessage);
   report();

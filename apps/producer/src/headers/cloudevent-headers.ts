@@ -19,7 +19,11 @@ export interface RecordCloudEvent {
 }
 
 function invalid(attribute: string, why: string): HttpProblem {
-  return new HttpProblem(400, 'Bad Request', `invalid CloudEvent: the attribute "${attribute}" ${why}`);
+  return new HttpProblem(
+    400,
+    'Bad Request',
+    `invalid CloudEvent: the attribute "${attribute}" ${why}`,
+  );
 }
 
 /**
@@ -28,15 +32,24 @@ function invalid(attribute: string, why: string): HttpProblem {
  * Content-Type is the event's `datacontenttype` and is recorded as `content-type` by the caller.
  * Parsed and validated by the cloudevents SDK; the body is not parsed (the value stays its bytes).
  */
-export function binaryModeEvent(ceHeaders: ReadonlyArray<readonly [string, string]>, contentType: string | undefined): RecordCloudEvent {
-  const given = new Map(ceHeaders.map(([name, value]) => [name.slice(HTTP_CE_PREFIX.length), value]));
-  for (const attribute of REQUIRED) if (!given.get(attribute)) throw invalid(attribute, `is missing (send the header ce-${attribute})`);
+export function binaryModeEvent(
+  ceHeaders: ReadonlyArray<readonly [string, string]>,
+  contentType: string | undefined,
+): RecordCloudEvent {
+  const given = new Map(
+    ceHeaders.map(([name, value]) => [name.slice(HTTP_CE_PREFIX.length), value]),
+  );
+  for (const attribute of REQUIRED)
+    if (!given.get(attribute))
+      throw invalid(attribute, `is missing (send the header ce-${attribute})`);
   checkTime(given.get('time'));
   const headers: Record<string, string> = Object.fromEntries(ceHeaders);
   if (contentType !== undefined) headers['content-type'] = contentType;
   validate(() => HTTP.toEvent({ headers, body: undefined }));
   return {
-    headers: ceHeaders.map(([name, value]) => [KAFKA_CE_PREFIX + name.slice(HTTP_CE_PREFIX.length), value] as const),
+    headers: ceHeaders.map(
+      ([name, value]) => [KAFKA_CE_PREFIX + name.slice(HTTP_CE_PREFIX.length), value] as const,
+    ),
     partitionKey: given.get('partitionkey'),
   };
 }
@@ -50,35 +63,55 @@ export function structuredModeEvent(body: Buffer): RecordCloudEvent {
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: a ${STRUCTURED_CONTENT_TYPE} body must be one JSON object`);
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      `invalid CloudEvent: a ${STRUCTURED_CONTENT_TYPE} body must be one JSON object`,
+    );
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: a ${STRUCTURED_CONTENT_TYPE} body must be one JSON object`);
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      `invalid CloudEvent: a ${STRUCTURED_CONTENT_TYPE} body must be one JSON object`,
+    );
   }
   const event = parsed as Record<string, unknown>;
-  for (const attribute of REQUIRED) if (event[attribute] === undefined || event[attribute] === '') throw invalid(attribute, 'is missing');
+  for (const attribute of REQUIRED)
+    if (event[attribute] === undefined || event[attribute] === '')
+      throw invalid(attribute, 'is missing');
   checkTime(event.time);
-  validate(() => HTTP.toEvent({ headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: event }));
+  validate(() =>
+    HTTP.toEvent({ headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: event }),
+  );
   const partitionKey = event.partitionkey;
-  return { headers: [], partitionKey: typeof partitionKey === 'string' && partitionKey !== '' ? partitionKey : undefined };
+  return {
+    headers: [],
+    partitionKey:
+      typeof partitionKey === 'string' && partitionKey !== '' ? partitionKey : undefined,
+  };
 }
 
 function checkTime(time: unknown): void {
   if (time === undefined) return;
-  if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time))) throw invalid('time', 'is not an RFC 3339 timestamp');
+  if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time)))
+    throw invalid('time', 'is not an RFC 3339 timestamp');
 }
 
 /** Parses with the SDK (which does not validate) and validates: only version 1.0 is accepted. */
 function validate(parse: () => unknown): void {
   try {
     const event = parse();
-    if (!(event instanceof CloudEvent)) throw invalid('specversion', 'is for a batch, which is not accepted');
-    if (event.specversion !== '1.0') throw invalid('specversion', `is "${String(event.specversion)}": only "1.0" is accepted`);
+    if (!(event instanceof CloudEvent))
+      throw invalid('specversion', 'is for a batch, which is not accepted');
+    if (event.specversion !== '1.0')
+      throw invalid('specversion', `is "${String(event.specversion)}": only "1.0" is accepted`);
     event.validate();
   } catch (error) {
     if (error instanceof HttpProblem) throw error;
     if (error instanceof ValidationError) throw invalid(attributeOf(error), 'is not valid');
-    if (error instanceof SyntaxError) throw new HttpProblem(400, 'Bad Request', 'invalid CloudEvent: not readable JSON');
+    if (error instanceof SyntaxError)
+      throw new HttpProblem(400, 'Bad Request', 'invalid CloudEvent: not readable JSON');
     throw error;
   }
 }
@@ -87,7 +120,10 @@ function validate(parse: () => unknown): void {
 function attributeOf(error: ValidationError): string {
   const first = error.errors?.[0];
   if (typeof first === 'object' && first !== null) {
-    const { instancePath, params } = first as { instancePath?: string; params?: { missingProperty?: string } };
+    const { instancePath, params } = first as {
+      instancePath?: string;
+      params?: { missingProperty?: string };
+    };
     if (params?.missingProperty) return params.missingProperty;
     if (instancePath) return instancePath.replace(/^\//, '');
   }

@@ -12,4 +12,7 @@ export interface RecordHeaderLimits {
 }
 
 /** The defaults of MAX_RECORD_HEADERS and MAX_RECORD_HEADER_BYTES (Node itself accepts 16 KiB of request headers). */
-export const DEFAULT_RECORD_HEADER_LIMITS: RecordHeaderLimits = { maxCount: 32, maxBytes: 8 * 1024 };
+export const DEFAULT_RECORD_HEADER_LIMITS: RecordHeaderLimits = {
+  maxCount: 32,
+  maxBytes: 8 * 1024,
+};

@@ -1,6 +1,13 @@
 import { HttpProblem } from '@demo-kafka/app-kit';
 import type { RecordHeaders } from '../kafka/record-sink.js';
-import { binaryModeEvent, HTTP_CE_PREFIX, KAFKA_CE_PREFIX, STRUCTURED_CONTENT_TYPE, structuredModeEvent, type RecordCloudEvent } from './cloudevent-headers.js';
+import {
+  binaryModeEvent,
+  HTTP_CE_PREFIX,
+  KAFKA_CE_PREFIX,
+  STRUCTURED_CONTENT_TYPE,
+  structuredModeEvent,
+  type RecordCloudEvent,
+} from './cloudevent-headers.js';
 import type { RecordHeaderLimits } from './record-header-limits.js';
 
 /** `Kafka-Header-<name>: <value>` becomes the record header `<name>` (lower case, as HTTP names are case-insensitive). */
@@ -12,7 +19,11 @@ export const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
  * Request headers a page on another origin may send: `*` ends a family (every `Kafka-Header-*`,
  * every CloudEvents attribute, extensions included), allowed as a preflight names its members.
  */
-export const CORS_REQUEST_HEADERS = [...TRACE_HEADERS, `${KAFKA_HEADER_PREFIX}*`, `${HTTP_CE_PREFIX}*`] as const;
+export const CORS_REQUEST_HEADERS = [
+  ...TRACE_HEADERS,
+  `${KAFKA_HEADER_PREFIX}*`,
+  `${HTTP_CE_PREFIX}*`,
+] as const;
 
 /** What a request adds to its record beyond the body. */
 export interface RequestRecordContext {
@@ -37,7 +48,11 @@ const NONE: RequestRecordContext = Object.freeze({ headers: undefined, partition
  * context. Throws an {@link HttpProblem} (400, 415 or 431) for what cannot be written, so
  * nothing is.
  */
-export function requestRecordContext(rawHeaders: readonly string[], body: Buffer, limits: RecordHeaderLimits): RequestRecordContext {
+export function requestRecordContext(
+  rawHeaders: readonly string[],
+  body: Buffer,
+  limits: RecordHeaderLimits,
+): RequestRecordContext {
   let contentType: string | undefined;
   const user: Pair[] = [];
   const ce: Pair[] = [];
@@ -47,11 +62,19 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
     const value = rawHeaders[i + 1] as string;
     const lower = name.toLowerCase();
     if (lower === CONTENT_TYPE_HEADER) contentType ??= value;
-    else if (lower.startsWith(HTTP_CE_PREFIX) && lower.length > HTTP_CE_PREFIX.length) ce.push([lower, utf8(name, value)]);
-    else if (lower.startsWith(KAFKA_HEADER_PREFIX)) user.push([userHeaderName(name), utf8(name, value)]);
-    else if (lower === 'traceparent' || lower === 'tracestate') trace.push([lower, utf8(name, value)]);
+    else if (lower.startsWith(HTTP_CE_PREFIX) && lower.length > HTTP_CE_PREFIX.length)
+      ce.push([lower, utf8(name, value)]);
+    else if (lower.startsWith(KAFKA_HEADER_PREFIX))
+      user.push([userHeaderName(name), utf8(name, value)]);
+    else if (lower === 'traceparent' || lower === 'tracestate')
+      trace.push([lower, utf8(name, value)]);
   }
-  if (user.length === 0 && ce.length === 0 && trace.length === 0 && limits.addsTraceparent !== true) {
+  if (
+    user.length === 0 &&
+    ce.length === 0 &&
+    trace.length === 0 &&
+    limits.addsTraceparent !== true
+  ) {
     if (contentType === undefined) return NONE;
     const cached = contentTypeOnly.get(contentType);
     if (cached !== undefined) return cached;
@@ -61,12 +84,20 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
 
   let event: RecordCloudEvent | undefined;
   if (structured) {
-    if (ce.length > 0) throw new HttpProblem(400, 'Bad Request', `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`);
+    if (ce.length > 0)
+      throw new HttpProblem(
+        400,
+        'Bad Request',
+        `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`,
+      );
     event = structuredModeEvent(body);
   } else if (ce.length > 0) {
     event = binaryModeEvent(ce, contentType);
   }
-  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const headers: Record<string, string | string[]> = Object.create(null) as Record<
+    string,
+    string | string[]
+  >;
   const limit = new Tally(limits);
   if (contentType !== undefined) add(headers, limit, CONTENT_TYPE_HEADER, contentType);
   for (const [name, value] of event?.headers ?? []) add(headers, limit, name, value);
@@ -77,12 +108,19 @@ export function requestRecordContext(rawHeaders: readonly string[], body: Buffer
   const tracestate = trace.filter(([name]) => name === 'tracestate').map(([, value]) => value);
   if (tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));
   // The sink's own span context replaces a request's traceparent, or is added: same name, same length.
-  if (limits.addsTraceparent === true && !traceparent) limit.take('traceparent', TRACEPARENT_OF_A_SPAN);
-  return { headers: contentType === undefined && Object.keys(headers).length === 0 ? undefined : headers, partitionKey: event?.partitionKey };
+  if (limits.addsTraceparent === true && !traceparent)
+    limit.take('traceparent', TRACEPARENT_OF_A_SPAN);
+  return {
+    headers: contentType === undefined && Object.keys(headers).length === 0 ? undefined : headers,
+    partitionKey: event?.partitionKey,
+  };
 }
 
 function contentTypeOnlyContext(contentType: string): RequestRecordContext {
-  const context = Object.freeze({ headers: Object.freeze({ [CONTENT_TYPE_HEADER]: utf8('Content-Type', contentType) }), partitionKey: undefined });
+  const context = Object.freeze({
+    headers: Object.freeze({ [CONTENT_TYPE_HEADER]: utf8('Content-Type', contentType) }),
+    partitionKey: undefined,
+  });
   // Clients choose the type: bounded so a stream of odd types cannot grow the cache.
   if (contentTypeOnly.size < MAX_CACHED_CONTENT_TYPES) contentTypeOnly.set(contentType, context);
   return context;
@@ -91,15 +129,36 @@ function contentTypeOnlyContext(contentType: string): RequestRecordContext {
 function isCloudEventsType(contentType: string): boolean {
   const type = contentType.trimStart().toLowerCase();
   if (!type.startsWith('application/cloudevents')) return false;
-  if (type.startsWith(STRUCTURED_CONTENT_TYPE) && /^application\/cloudevents\+json\s*(;|$)/.test(type)) return true;
-  throw new HttpProblem(415, 'Unsupported Media Type', `of the CloudEvents formats only ${STRUCTURED_CONTENT_TYPE} (one event) is accepted`);
+  if (
+    type.startsWith(STRUCTURED_CONTENT_TYPE) &&
+    /^application\/cloudevents\+json\s*(;|$)/.test(type)
+  )
+    return true;
+  throw new HttpProblem(
+    415,
+    'Unsupported Media Type',
+    `of the CloudEvents formats only ${STRUCTURED_CONTENT_TYPE} (one event) is accepted`,
+  );
 }
 
 function userHeaderName(httpName: string): string {
   const name = httpName.slice(KAFKA_HEADER_PREFIX.length).toLowerCase();
-  if (name === '') throw new HttpProblem(400, 'Bad Request', `${httpName} names no record header: send Kafka-Header-<name>: <value>`);
-  if (name === CONTENT_TYPE_HEADER || (TRACE_HEADERS as readonly string[]).includes(name) || name.startsWith(KAFKA_CE_PREFIX)) {
-    throw new HttpProblem(400, 'Bad Request', `the record header "${name}" is set from its own request header (${name.startsWith(KAFKA_CE_PREFIX) ? `${HTTP_CE_PREFIX}<attribute>` : name}), not from ${httpName}`);
+  if (name === '')
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      `${httpName} names no record header: send Kafka-Header-<name>: <value>`,
+    );
+  if (
+    name === CONTENT_TYPE_HEADER ||
+    (TRACE_HEADERS as readonly string[]).includes(name) ||
+    name.startsWith(KAFKA_CE_PREFIX)
+  ) {
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      `the record header "${name}" is set from its own request header (${name.startsWith(KAFKA_CE_PREFIX) ? `${HTTP_CE_PREFIX}<attribute>` : name}), not from ${httpName}`,
+    );
   }
   return name;
 }
@@ -127,16 +186,29 @@ class Tally {
     this.#count += 1;
     this.#bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
     if (this.#count > this.limits.maxCount) {
-      throw new HttpProblem(431, 'Request Header Fields Too Large', `a record carries at most ${this.limits.maxCount} headers (MAX_RECORD_HEADERS)`);
+      throw new HttpProblem(
+        431,
+        'Request Header Fields Too Large',
+        `a record carries at most ${this.limits.maxCount} headers (MAX_RECORD_HEADERS)`,
+      );
     }
     if (this.#bytes > this.limits.maxBytes) {
-      throw new HttpProblem(431, 'Request Header Fields Too Large', `a record's header names and values hold at most ${this.limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`);
+      throw new HttpProblem(
+        431,
+        'Request Header Fields Too Large',
+        `a record's header names and values hold at most ${this.limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`,
+      );
     }
   }
 }
 
 /** A repeated name keeps every value, in order (Kafka allows repeated header keys). */
-function add(headers: Record<string, string | string[]>, tally: Tally, name: string, value: string): void {
+function add(
+  headers: Record<string, string | string[]>,
+  tally: Tally,
+  name: string,
+  value: string,
+): void {
   tally.take(name, value);
   const existing = headers[name];
   if (existing === undefined) headers[name] = value;

@@ -10,6 +10,15 @@ export function requireBearerToken(token: string): RequestHandler {
   return (req, _res, next) => {
     const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const matches = timingSafeEqual(createHash('sha256').update(given).digest(), expected);
-    next(matches ? undefined : new HttpProblem(401, 'Unauthorized', 'POST /messages needs Authorization: Bearer <PRODUCER_TOKEN>', { 'WWW-Authenticate': 'Bearer' }));
+    next(
+      matches
+        ? undefined
+        : new HttpProblem(
+            401,
+            'Unauthorized',
+            'POST /messages needs Authorization: Bearer <PRODUCER_TOKEN>',
+            { 'WWW-Authenticate': 'Bearer' },
+          ),
+    );
   };
 }

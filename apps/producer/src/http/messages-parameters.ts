@@ -9,7 +9,8 @@ export const MESSAGE_PARAMETERS = {
     name: 'key',
     in: 'query',
     required: false,
-    description: 'The record key (same key, same partition). Empty counts as none; wins over `Kafka-Key`.',
+    description:
+      'The record key (same key, same partition). Empty counts as none; wins over `Kafka-Key`.',
     schema: { type: 'string' },
     example: 'order-7',
   },
@@ -24,7 +25,11 @@ export const MESSAGE_PARAMETERS = {
 
 type HeaderParameter = JsonObject & { readonly name: string; readonly in: 'header' };
 
-const ceHeader = (attribute: string, description: string, schema: JsonObject = { type: 'string', minLength: 1 }): HeaderParameter => ({
+const ceHeader = (
+  attribute: string,
+  description: string,
+  schema: JsonObject = { type: 'string', minLength: 1 },
+): HeaderParameter => ({
   name: `ce-${attribute}`,
   in: 'header',
   required: false,
@@ -39,7 +44,11 @@ const ceHeader = (attribute: string, description: string, schema: JsonObject = {
 export const RECORD_HEADER_PARAMETERS: readonly HeaderParameter[] = [
   ceHeader('specversion', 'Required in binary mode; only `1.0`.', { type: 'string', const: '1.0' }),
   ceHeader('id', 'Required in binary mode.'),
-  ceHeader('source', 'Required in binary mode (a URI reference).', { type: 'string', minLength: 1, format: 'uri-reference' }),
+  ceHeader('source', 'Required in binary mode (a URI reference).', {
+    type: 'string',
+    minLength: 1,
+    format: 'uri-reference',
+  }),
   ceHeader('type', 'Required in binary mode.'),
   ceHeader('subject', 'Optional.', { type: 'string' }),
   ceHeader('time', 'Optional; RFC 3339.', { type: 'string', format: 'date-time' }),
@@ -48,10 +57,17 @@ export const RECORD_HEADER_PARAMETERS: readonly HeaderParameter[] = [
     name: 'traceparent',
     in: 'header',
     required: false,
-    description: 'W3C trace context: carried into the record header `traceparent`, whether or not tracing is exported.',
+    description:
+      'W3C trace context: carried into the record header `traceparent`, whether or not tracing is exported.',
     schema: { type: 'string', pattern: TRACEPARENT_PATTERN },
   },
-  { name: 'tracestate', in: 'header', required: false, description: 'W3C trace context: carried into the record header `tracestate`.', schema: { type: 'string' } },
+  {
+    name: 'tracestate',
+    in: 'header',
+    required: false,
+    description: 'W3C trace context: carried into the record header `tracestate`.',
+    schema: { type: 'string' },
+  },
 ];
 
 /** The record key header as express reads it (lower case). */

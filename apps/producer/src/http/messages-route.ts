@@ -9,7 +9,6 @@ import { KEY_HEADER, KEY_QUERY } from './messages-parameters.js';
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
 export const MESSAGES_PATH = '/messages';
 
-
 export interface MessagesRouteOptions {
   readonly sink: RecordSink;
   readonly maxMessageBytes: number;
@@ -32,7 +31,12 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
 
   const produce: RequestHandler = async (req, res) => {
     const value = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (value.length === 0) throw new HttpProblem(400, 'Bad Request', 'the message is empty: send it as the request body, e.g. curl -d Hello');
+    if (value.length === 0)
+      throw new HttpProblem(
+        400,
+        'Bad Request',
+        'the message is empty: send it as the request body, e.g. curl -d Hello',
+      );
     // Read and checked before anything is written: a bad header loses nothing but this request.
     const context = requestRecordContext(req.rawHeaders, value, options.recordHeaderLimits);
     const key = keyOf(req) ?? context.partitionKey;
@@ -40,13 +44,23 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     try {
       ack = await options.sink.write({ value, key, headers: context.headers });
     } catch (error) {
-      if (error instanceof SinkError && error.kind === 'too-large') throw new HttpProblem(413, 'Payload Too Large', error.message);
-      if (error instanceof SinkError) throw new HttpProblem(503, 'Service Unavailable', error.message, { 'Retry-After': retryAfter });
+      if (error instanceof SinkError && error.kind === 'too-large')
+        throw new HttpProblem(413, 'Payload Too Large', error.message);
+      if (error instanceof SinkError)
+        throw new HttpProblem(503, 'Service Unavailable', error.message, {
+          'Retry-After': retryAfter,
+        });
       throw error;
     }
     if (wantsJson(req)) {
       const { topic, partition, offset, timestampMs } = ack;
-      res.json({ topic, partition, offset, timestamp: new Date(timestampMs).toISOString(), id: recordId(partition, offset) });
+      res.json({
+        topic,
+        partition,
+        offset,
+        timestamp: new Date(timestampMs).toISOString(),
+        id: recordId(partition, offset),
+      });
     } else {
       res.type('text/plain; charset=utf-8').send(value);
     }
@@ -67,7 +81,10 @@ function wantsJson(req: Request): boolean {
 
 function keyOf(req: Request): string | undefined {
   // req.query parses the query string: only when there is one.
-  const fromQuery = req.url.includes('?') && typeof req.query[KEY_QUERY] === 'string' ? req.query[KEY_QUERY] : undefined;
+  const fromQuery =
+    req.url.includes('?') && typeof req.query[KEY_QUERY] === 'string'
+      ? req.query[KEY_QUERY]
+      : undefined;
   const fromHeader = req.get(KEY_HEADER);
   const key = fromQuery ?? fromHeader;
   return key === undefined || key === '' ? undefined : key;

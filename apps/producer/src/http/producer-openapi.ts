@@ -1,4 +1,16 @@
-import { API_DOCUMENT_PATHS, CLOUD_EVENT_SCHEMA, COMMON_COMPONENTS, INTERNAL_ERROR, OPENAPI_VERSION, STREAM_POSITION_PATTERN, documentPath, healthPaths, loggedHeaders, problemResponse, type JsonObject } from '@demo-kafka/app-kit';
+import {
+  API_DOCUMENT_PATHS,
+  CLOUD_EVENT_SCHEMA,
+  COMMON_COMPONENTS,
+  INTERNAL_ERROR,
+  OPENAPI_VERSION,
+  STREAM_POSITION_PATTERN,
+  documentPath,
+  healthPaths,
+  loggedHeaders,
+  problemResponse,
+  type JsonObject,
+} from '@demo-kafka/app-kit';
 import { MESSAGE_PARAMETERS, RECORD_HEADER_PARAMETERS } from './messages-parameters.js';
 import { MESSAGES_PATH } from './messages-route.js';
 
@@ -19,9 +31,21 @@ const ACK_SCHEMA: JsonObject = {
   properties: {
     topic: { type: 'string', examples: ['demo-default'] },
     partition: { type: 'integer', minimum: 0 },
-    offset: { type: 'string', pattern: '^\\d+$', description: 'A decimal string: offsets pass 2^53.' },
-    timestamp: { type: 'string', format: 'date-time', description: "The record's Kafka timestamp." },
-    id: { type: 'string', pattern: STREAM_POSITION_PATTERN, description: 'The same id the consumer\'s stream gives this record (`partition:offset`).' },
+    offset: {
+      type: 'string',
+      pattern: '^\\d+$',
+      description: 'A decimal string: offsets pass 2^53.',
+    },
+    timestamp: {
+      type: 'string',
+      format: 'date-time',
+      description: "The record's Kafka timestamp.",
+    },
+    id: {
+      type: 'string',
+      pattern: STREAM_POSITION_PATTERN,
+      description: "The same id the consumer's stream gives this record (`partition:offset`).",
+    },
   },
   additionalProperties: false,
 };
@@ -33,7 +57,8 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
     info: {
       title: 'Kafka producer',
       version: '1.0.0',
-      summary: 'POST /messages writes the request body to the bound Kafka topic and answers once Kafka acknowledged it.',
+      summary:
+        'POST /messages writes the request body to the bound Kafka topic and answers once Kafka acknowledged it.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     tags: [{ name: 'messages' }, { name: 'health' }, { name: 'api documents' }],
@@ -48,16 +73,22 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
             'The answer comes after Kafka acknowledged the write with acks=all: the body echoed as text, or where it was stored as JSON when the client asks for JSON (`Accept: application/json`). ' +
             'A 503 means the record was not written, or (if Kafka answered after the timeout) may have been; a 200 is always true.\n\n' +
             'Record headers: every `Kafka-Header-<name>: <value>` request header becomes the record header `<name>` in lower case (repeated headers stay repeated, in order; values are UTF-8 text); ' +
-            'the request\'s `Content-Type` is recorded as `content-type`; CloudEvents in binary mode (`ce-*` headers) become `ce_*` headers, and in structured mode ' +
+            "the request's `Content-Type` is recorded as `content-type`; CloudEvents in binary mode (`ce-*` headers) become `ce_*` headers, and in structured mode " +
             '(`Content-Type: application/cloudevents+json`) the body is the event, stored as posted (CloudEvents Kafka protocol binding); `traceparent` and `tracestate` are carried over. ' +
             `At most ${options.recordHeaderLimits.maxCount} headers and ${options.recordHeaderLimits.maxBytes} bytes of names and values per record (431 above them; nothing is written).`,
-          parameters: [MESSAGE_PARAMETERS.keyQuery, MESSAGE_PARAMETERS.keyHeader, ...RECORD_HEADER_PARAMETERS],
+          parameters: [
+            MESSAGE_PARAMETERS.keyQuery,
+            MESSAGE_PARAMETERS.keyHeader,
+            ...RECORD_HEADER_PARAMETERS,
+          ],
           ...(options.tokenRequired ? { security: [{ bearer: [] }] } : {}),
           requestBody: {
             required: true,
             description: `The record value: any bytes, 1 to ${options.maxMessageBytes}.`,
             content: {
-              'application/cloudevents+json': { schema: { $ref: '#/components/schemas/CloudEvent' } },
+              'application/cloudevents+json': {
+                schema: { $ref: '#/components/schemas/CloudEvent' },
+              },
               '*/*': { schema: { description: 'Any bytes.' } },
             },
           },
@@ -74,23 +105,54 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               'The body is empty; a CloudEvent is incomplete or invalid (the detail names the attribute); a `Kafka-Header-*` names no header, one set otherwise, or holds no UTF-8 text; or the request could not be read.',
             ),
             ...(options.tokenRequired
-              ? { 401: { ...problemResponse('No `Authorization: Bearer <token>`, or another token.'), headers: { ...loggedHeaders(), 'WWW-Authenticate': { schema: { type: 'string', const: 'Bearer' } } } } }
+              ? {
+                  401: {
+                    ...problemResponse('No `Authorization: Bearer <token>`, or another token.'),
+                    headers: {
+                      ...loggedHeaders(),
+                      'WWW-Authenticate': { schema: { type: 'string', const: 'Bearer' } },
+                    },
+                  },
+                }
               : {}),
-            413: problemResponse(`The body is larger than ${options.maxMessageBytes} bytes, or than the topic accepts.`),
-            415: problemResponse('A CloudEvents format other than `application/cloudevents+json` (one event), or a `Content-Encoding` this server does not accept.'),
-            431: problemResponse('The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS / MAX_RECORD_HEADER_BYTES allow.'),
+            413: problemResponse(
+              `The body is larger than ${options.maxMessageBytes} bytes, or than the topic accepts.`,
+            ),
+            415: problemResponse(
+              'A CloudEvents format other than `application/cloudevents+json` (one event), or a `Content-Encoding` this server does not accept.',
+            ),
+            431: problemResponse(
+              'The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS / MAX_RECORD_HEADER_BYTES allow.',
+            ),
             500: INTERNAL_ERROR,
-            503: problemResponse('Kafka is unreachable, refused the credentials or the topic, or is not ready yet.', { retryAfter: true }),
+            503: problemResponse(
+              'Kafka is unreachable, refused the credentials or the topic, or is not ready yet.',
+              { retryAfter: true },
+            ),
           },
         },
       },
-      ...healthPaths({ readiness: 'Ready once connected to Kafka and the topic is usable; with several workers, once every worker is.', metricsUnavailable: options.clustered }),
+      ...healthPaths({
+        readiness:
+          'Ready once connected to Kafka and the topic is usable; with several workers, once every worker is.',
+        metricsUnavailable: options.clustered,
+      }),
       [API_DOCUMENT_PATHS.openapi]: documentPath('getOpenApi', 'This OpenAPI document'),
     },
     components: {
       ...COMMON_COMPONENTS,
       schemas: { ...COMMON_COMPONENTS.schemas, Ack: ACK_SCHEMA, CloudEvent: CLOUD_EVENT_SCHEMA },
-      ...(options.tokenRequired ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The PRODUCER_TOKEN setting.' } } } : {}),
+      ...(options.tokenRequired
+        ? {
+            securitySchemes: {
+              bearer: {
+                type: 'http',
+                scheme: 'bearer',
+                description: 'The PRODUCER_TOKEN setting.',
+              },
+            },
+          }
+        : {}),
     },
   };
 }

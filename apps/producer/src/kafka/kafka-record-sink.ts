@@ -21,7 +21,13 @@ import type { KafkaBinding } from '@demo-kafka/config';
 import { BatchingSender } from '../batching/batching-sender.js';
 import type { ProducerMetrics } from '../producer-metrics.js';
 import { recordOffsets } from './record-offsets.js';
-import { SinkError, type OutgoingRecord, type RecordAck, type RecordHeaders, type RecordSink } from './record-sink.js';
+import {
+  SinkError,
+  type OutgoingRecord,
+  type RecordAck,
+  type RecordHeaders,
+  type RecordSink,
+} from './record-sink.js';
 
 export interface KafkaRecordSinkOptions {
   readonly binding: KafkaBinding;
@@ -69,18 +75,28 @@ export class KafkaRecordSink implements RecordSink {
   constructor(private readonly options: KafkaRecordSinkOptions) {
     this.#tuning = producerFailoverTuning(options.produceTimeoutMs);
     this.#clients = this.#createClients(options.binding);
-    this.#sender = new BatchingSender((messages) => this.#sendBatch(messages), {
-      maxRecords: options.batchMaxRecords,
-      maxBytes: options.batchMaxBytes,
-      // A 503 for a record not yet sent means it is never written; one in flight may still land.
-      timeoutMs: options.produceTimeoutMs,
-      timeoutError: () => {
-        // Probe now: readiness turns off (saying why) if Kafka does not answer the probe either.
-        this.#supervisor.probeSoon();
-        return new SinkError('timeout', `Kafka did not acknowledge the message within ${options.produceTimeoutMs} ms`);
+    this.#sender = new BatchingSender(
+      (messages) => this.#sendBatch(messages),
+      {
+        maxRecords: options.batchMaxRecords,
+        maxBytes: options.batchMaxBytes,
+        // A 503 for a record not yet sent means it is never written; one in flight may still land.
+        timeoutMs: options.produceTimeoutMs,
+        timeoutError: () => {
+          // Probe now: readiness turns off (saying why) if Kafka does not answer the probe either.
+          this.#supervisor.probeSoon();
+          return new SinkError(
+            'timeout',
+            `Kafka did not acknowledge the message within ${options.produceTimeoutMs} ms`,
+          );
+        },
       },
-    }, (size) => options.metrics.batchSize.observe(size));
-    this.#supervisor = new ConnectionSupervisor({ logger: options.logger, probe: () => this.#probe() });
+      (size) => options.metrics.batchSize.observe(size),
+    );
+    this.#supervisor = new ConnectionSupervisor({
+      logger: options.logger,
+      probe: () => this.#probe(),
+    });
   }
 
   /** Starts connecting in the background; the app serves (and answers 503) meanwhile. */
@@ -98,15 +114,22 @@ export class KafkaRecordSink implements RecordSink {
 
   write(record: OutgoingRecord): Promise<RecordAck> {
     const state = this.#supervisor.readiness();
-    if (!state.ready && this.#refuseWhileNotReady) return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
+    if (!state.ready && this.#refuseWhileNotReady)
+      return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
     const { key, headers } = record;
     const now = Date.now();
     // kafkajs reads no field it is not given; its header type wants mutable arrays, which it never changes.
-    const message: Message = { value: record.value, timestamp: String(now), key, headers: headers as Message['headers'] };
+    const message: Message = {
+      value: record.value,
+      timestamp: String(now),
+      key,
+      headers: headers as Message['headers'],
+    };
     retryUntil(message, now + this.options.produceTimeoutMs);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
-    const bytes = record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
+    const bytes =
+      record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
     return this.#sender.send(message, bytes).catch((error: unknown) => {
       const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
       this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
@@ -124,7 +147,10 @@ export class KafkaRecordSink implements RecordSink {
       await this.#connect(next);
     } catch (error) {
       // The new credentials do not work (yet): switch anyway, as the old ones are being revoked.
-      this.options.logger.warn({ reason: this.#toSinkError(error).message }, 'the new binding does not connect yet');
+      this.options.logger.warn(
+        { reason: this.#toSinkError(error).message },
+        'the new binding does not connect yet',
+      );
     }
     const old = this.#clients;
     this.#clients = next;
@@ -142,17 +168,25 @@ export class KafkaRecordSink implements RecordSink {
 
   #createClients(binding: KafkaBinding): Clients {
     const kafka = createKafka(binding, this.options.logger, this.#tuning.client);
-    const createProducer = (): Producer => kafka.producer({
-      ...this.#tuning.producer,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Kafka reports one base offset per partition; knowing where each message went gives each
-      // its own offset. The wrapper keeps the first choice for the retries and ends them when the
-      // batch's time is spent.
-      createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner),
-    });
-    return { binding, createProducer, producer: createProducer(), admin: kafka.admin(this.#tuning.admin), connected: false, stale: false };
+    const createProducer = (): Producer =>
+      kafka.producer({
+        ...this.#tuning.producer,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // Kafka reports one base offset per partition; knowing where each message went gives each
+        // its own offset. The wrapper keeps the first choice for the retries and ends them when the
+        // batch's time is spent.
+        createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner),
+      });
+    return {
+      binding,
+      createProducer,
+      producer: createProducer(),
+      admin: kafka.admin(this.#tuning.admin),
+      connected: false,
+      stale: false,
+    };
   }
 
   async #probe(): Promise<void> {
@@ -192,12 +226,19 @@ export class KafkaRecordSink implements RecordSink {
   async #sendBatch(messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
     const clients = this.#clients;
     // The batch waits for the new producer rather than failing: its records have time left.
-    if (clients.stale) await this.#renew(clients).catch((error: unknown) => {
-      throw new SinkError('not-ready', `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`);
-    });
+    if (clients.stale)
+      await this.#renew(clients).catch((error: unknown) => {
+        throw new SinkError(
+          'not-ready',
+          `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`,
+        );
+      });
     retryBatchUntilLatest(messages);
     const sending = this.#produce(clients, messages);
-    this.#inFlight = sending.then(() => undefined, () => undefined);
+    this.#inFlight = sending.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
       const acks = await sending;
       this.#refuseWhileNotReady = false;
@@ -205,29 +246,44 @@ export class KafkaRecordSink implements RecordSink {
     } catch (error) {
       const sinkError = this.#toSinkError(error);
       // One record too large for the topic fails the whole request: send each alone, so only it gets 413.
-      if (sinkError.kind === 'too-large' && messages.length > 1) return this.#sendOneByOne(clients, messages);
+      if (sinkError.kind === 'too-large' && messages.length > 1)
+        return this.#sendOneByOne(clients, messages);
       if (classifyKafkaError(error).kind === 'producer-state') {
         // Kafka is fine; this producer's sequence numbers are out of step with a partition's (as
         // the Java producer does, the batch fails and the next one goes with a new producer id).
         // Answering later POSTs 503 until a probe passed would refuse writes Kafka would take.
         clients.stale = true;
-        this.options.logger.warn({ reason: sinkError.message, records: messages.length }, 'Kafka refused the producer state; the next batch takes a new producer id');
+        this.options.logger.warn(
+          { reason: sinkError.message, records: messages.length },
+          'Kafka refused the producer state; the next batch takes a new producer id',
+        );
       } else if (sinkError.kind === 'unavailable') {
         clients.stale = true;
         // A batch that spent its whole produce timeout says only that Kafka was slow (a broker
         // being fenced, or two down): later POSTs still get their own timeout. A definite failure
         // (unreachable, refused) is answered at once until a probe passes.
-        this.#refuseWhileNotReady = !(error instanceof RetryTimeSpent || (error as { cause?: unknown }).cause instanceof RetryTimeSpent);
+        this.#refuseWhileNotReady = !(
+          error instanceof RetryTimeSpent ||
+          (error as { cause?: unknown }).cause instanceof RetryTimeSpent
+        );
         this.#supervisor.reportFailure(error);
       }
       throw error;
     }
   }
 
-  async #sendOneByOne(clients: Clients, messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
+  async #sendOneByOne(
+    clients: Clients,
+    messages: readonly Message[],
+  ): Promise<Array<RecordAck | Error>> {
     const acks: Array<RecordAck | Error> = [];
     for (const message of messages) {
-      acks.push(await this.#produce(clients, [message]).then((ack) => ack[0] ?? new Error('no ack'), (error: unknown) => this.#toSinkError(error)));
+      acks.push(
+        await this.#produce(clients, [message]).then(
+          (ack) => ack[0] ?? new Error('no ack'),
+          (error: unknown) => this.#toSinkError(error),
+        ),
+      );
     }
     return acks;
   }
@@ -241,7 +297,12 @@ export class KafkaRecordSink implements RecordSink {
       const started = performance.now();
       let answered: RecordMetadata[];
       try {
-        answered = await producer.send({ topic: binding.topic, acks: -1, timeout: this.#tuning.ackTimeoutMs, messages: [...unanswered] });
+        answered = await producer.send({
+          topic: binding.topic,
+          acks: -1,
+          timeout: this.#tuning.ackTimeoutMs,
+          messages: [...unanswered],
+        });
       } finally {
         // Failed and timed-out requests too: they are the slow ones.
         metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
@@ -255,11 +316,20 @@ export class KafkaRecordSink implements RecordSink {
       // partitioner ends it), those records go again, on their own.
       const partitions = new Set(answered.map((r) => r.partition));
       unanswered = unanswered.filter((message) => !partitions.has(chosenPartition(message) ?? -1));
-      if (unanswered.length > 0) this.options.logger.warn({ records: unanswered.length }, 'kafkajs left records of a moved partition unsent: sending them again');
+      if (unanswered.length > 0)
+        this.options.logger.warn(
+          { records: unanswered.length },
+          'kafkajs left records of a moved partition unsent: sending them again',
+        );
     }
     metrics.recordsProduced.inc(messages.length);
-    const partitions = messages.map((message) => chosenPartition(message) ?? results[0]?.partition ?? 0);
-    const offsets = recordOffsets(partitions, results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })));
+    const partitions = messages.map(
+      (message) => chosenPartition(message) ?? results[0]?.partition ?? 0,
+    );
+    const offsets = recordOffsets(
+      partitions,
+      results.map((r) => ({ partition: r.partition, baseOffset: r.baseOffset ?? '0' })),
+    );
     return messages.map((message, i) => ({
       topic: binding.topic,
       partition: partitions[i] ?? 0,

@@ -1,6 +1,11 @@
 import { ERROR_TYPE, KAFKA_SYSTEM, MESSAGING, withTraceContext } from '@demo-kafka/app-kit';
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { SinkError, type OutgoingRecord, type RecordAck, type RecordSink } from '../kafka/record-sink.js';
+import {
+  SinkError,
+  type OutgoingRecord,
+  type RecordAck,
+  type RecordSink,
+} from '../kafka/record-sink.js';
 
 /**
  * A {@link RecordSink} that gives every record a producer span (messaging conventions), child of
@@ -44,13 +49,19 @@ export class TracedRecordSink implements RecordSink {
     const headers = withTraceContext(record.headers, trace.setSpan(parent, span));
     return this.inner.write({ ...record, headers }).then(
       (ack) => {
-        span.setAttributes({ [MESSAGING.partitionId]: String(ack.partition), [MESSAGING.kafkaOffset]: Number(ack.offset) });
+        span.setAttributes({
+          [MESSAGING.partitionId]: String(ack.partition),
+          [MESSAGING.kafkaOffset]: Number(ack.offset),
+        });
         span.end();
         return ack;
       },
       (error: unknown) => {
         span.setAttribute(ERROR_TYPE, error instanceof SinkError ? error.kind : 'unknown');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        });
         span.end();
         throw error;
       },

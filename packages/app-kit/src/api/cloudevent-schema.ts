@@ -9,7 +9,8 @@ export const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a
  */
 export const CLOUD_EVENT_SCHEMA: JsonObject = {
   type: 'object',
-  description: 'A CloudEvent 1.0 in the JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md).',
+  description:
+    'A CloudEvent 1.0 in the JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md).',
   required: ['specversion', 'id', 'source', 'type'],
   properties: {
     specversion: { type: 'string', const: '1.0' },
@@ -21,9 +22,17 @@ export const CLOUD_EVENT_SCHEMA: JsonObject = {
     subject: { type: 'string' },
     time: { type: 'string', format: 'date-time' },
     data: { description: 'The event data: JSON for a JSON content type, else text.' },
-    data_base64: { type: 'string', contentEncoding: 'base64', description: 'The data as base64, when it is not text.' },
+    data_base64: {
+      type: 'string',
+      contentEncoding: 'base64',
+      description: 'The data as base64, when it is not text.',
+    },
     partitionkey: { type: 'string', description: 'The Kafka record key (partitioning extension).' },
-    traceparent: { type: 'string', pattern: TRACEPARENT_PATTERN, description: 'Distributed tracing extension.' },
+    traceparent: {
+      type: 'string',
+      pattern: TRACEPARENT_PATTERN,
+      description: 'Distributed tracing extension.',
+    },
     tracestate: { type: 'string' },
   },
   additionalProperties: { description: 'Another extension attribute.' },

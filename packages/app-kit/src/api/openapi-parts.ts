@@ -5,7 +5,13 @@ import { HEALTH_PATHS } from '../http/health-routes.js';
  * typing them loosely keeps the builders short, and the tests check them against the official
  * OpenAPI and AsyncAPI schemas instead.
  */
-export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
+export type Json =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly Json[]
+  | { readonly [key: string]: Json | undefined };
 /** A JSON object (a schema, a parameter, an operation...). */
 export type JsonObject = { readonly [key: string]: Json | undefined };
 
@@ -18,7 +24,8 @@ export const API_DOCUMENT_PATHS = { openapi: '/openapi.json', asyncapi: '/asynca
 /** RFC 9457 problem details, as `sendProblem` writes them. */
 export const PROBLEM_SCHEMA: JsonObject = {
   type: 'object',
-  description: 'RFC 9457 problem details. `detail` is written for the user and never holds a stack trace or a secret.',
+  description:
+    'RFC 9457 problem details. `detail` is written for the user and never holds a stack trace or a secret.',
   required: ['type', 'title', 'status'],
   properties: {
     type: { type: 'string', const: 'about:blank' },
@@ -35,10 +42,15 @@ export const COMMON_COMPONENTS = {
   headers: {
     'X-Request-Id': {
       required: true,
-      description: 'The request id as logged: the `X-Request-Id` the client sent (1 to 128 of `A-Za-z0-9_.:-`) or one made up.',
+      description:
+        'The request id as logged: the `X-Request-Id` the client sent (1 to 128 of `A-Za-z0-9_.:-`) or one made up.',
       schema: { type: 'string', pattern: '^[\\w.:-]{1,128}$' },
     },
-    'Retry-After': { required: true, description: 'Seconds to wait before trying again.', schema: { type: 'string', pattern: '^\\d+$' } },
+    'Retry-After': {
+      required: true,
+      description: 'Seconds to wait before trying again.',
+      schema: { type: 'string', pattern: '^\\d+$' },
+    },
   },
 } as const satisfies { schemas: Record<string, JsonObject>; headers: Record<string, JsonObject> };
 
@@ -51,7 +63,10 @@ export function loggedHeaders(extra: JsonObject = {}): JsonObject {
 }
 
 /** A problem+json response; `retryAfter` adds the `Retry-After` header. */
-export function problemResponse(description: string, options: { retryAfter?: boolean; allow?: boolean; logged?: boolean } = {}): JsonObject {
+export function problemResponse(
+  description: string,
+  options: { retryAfter?: boolean; allow?: boolean; logged?: boolean } = {},
+): JsonObject {
   const headers: Record<string, JsonObject> = {};
   if (options.logged ?? true) Object.assign(headers, REQUEST_ID);
   if (options.retryAfter) headers['Retry-After'] = ref('#/components/headers/Retry-After');
@@ -63,10 +78,15 @@ export function problemResponse(description: string, options: { retryAfter?: boo
 }
 
 /** The answer to an error nobody foresaw: logged, and shown only as its status. */
-export const INTERNAL_ERROR = problemResponse('An unexpected error; the app logged it (never shown to the client).');
+export const INTERNAL_ERROR = problemResponse(
+  'An unexpected error; the app logged it (never shown to the client).',
+);
 
 /** `/healthz`, `/readyz`, `/metrics` as `healthRoutes` and the metrics router serve them. */
-export function healthPaths(options: { readiness: string; metricsUnavailable?: boolean }): Record<string, JsonObject> {
+export function healthPaths(options: {
+  readiness: string;
+  metricsUnavailable?: boolean;
+}): Record<string, JsonObject> {
   const status = (value: string): JsonObject => ({ type: 'string', const: value });
   return {
     [HEALTH_PATHS.liveness]: {
@@ -78,7 +98,16 @@ export function healthPaths(options: { readiness: string; metricsUnavailable?: b
           200: {
             description: 'Alive.',
             headers: loggedHeaders(),
-            content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: status('alive') }, additionalProperties: false } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['status'],
+                  properties: { status: status('alive') },
+                  additionalProperties: false,
+                },
+              },
+            },
           },
           500: INTERNAL_ERROR,
         },
@@ -94,14 +123,28 @@ export function healthPaths(options: { readiness: string; metricsUnavailable?: b
           200: {
             description: 'Ready.',
             headers: loggedHeaders(),
-            content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: status('ready') }, additionalProperties: false } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['status'],
+                  properties: { status: status('ready') },
+                  additionalProperties: false,
+                },
+              },
+            },
           },
           503: {
             description: 'Not ready, with a reason safe to show anyone (never a secret).',
             headers: loggedHeaders(),
             content: {
               'application/json': {
-                schema: { type: 'object', required: ['status', 'reason'], properties: { status: status('not ready'), reason: { type: 'string' } }, additionalProperties: false },
+                schema: {
+                  type: 'object',
+                  required: ['status', 'reason'],
+                  properties: { status: status('not ready'), reason: { type: 'string' } },
+                  additionalProperties: false,
+                },
               },
             },
           },
@@ -120,7 +163,14 @@ export function healthPaths(options: { readiness: string; metricsUnavailable?: b
             headers: loggedHeaders(),
             content: { 'text/plain': { schema: { type: 'string' } } },
           },
-          ...(options.metricsUnavailable ? { 503: problemResponse('A worker could not be asked (it is restarting): scrape again later.', { retryAfter: true }) } : {}),
+          ...(options.metricsUnavailable
+            ? {
+                503: problemResponse(
+                  'A worker could not be asked (it is restarting): scrape again later.',
+                  { retryAfter: true },
+                ),
+              }
+            : {}),
           500: INTERNAL_ERROR,
         },
       },
@@ -136,7 +186,11 @@ export function documentPath(operationId: string, summary: string): JsonObject {
       tags: ['api documents'],
       summary,
       responses: {
-        200: { description: 'The document, as JSON.', headers: loggedHeaders(), content: { 'application/json': { schema: { type: 'object' } } } },
+        200: {
+          description: 'The document, as JSON.',
+          headers: loggedHeaders(),
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
         500: INTERNAL_ERROR,
       },
     },

@@ -7,10 +7,15 @@ import type { RequestHandler } from 'express';
  * fixed list can name, allowed by echoing the members a preflight asks for.
  */
 export function cors(origins: string, allowHeaders: readonly string[]): RequestHandler {
-  const allowed = origins.split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const allowed = origins
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
   const any = allowed.includes('*');
   const named = allowHeaders.filter((h) => !h.endsWith('*'));
-  const prefixes = allowHeaders.filter((h) => h.endsWith('*')).map((h) => h.slice(0, -1).toLowerCase());
+  const prefixes = allowHeaders
+    .filter((h) => h.endsWith('*'))
+    .map((h) => h.slice(0, -1).toLowerCase());
   const fixedList = named.join(', ');
   return (req, res, next) => {
     const origin = req.headers.origin;
@@ -20,8 +25,14 @@ export function cors(origins: string, allowHeaders: readonly string[]): RequestH
       res.setHeader('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
       if (req.method === 'OPTIONS') {
         res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-        const family = prefixes.length === 0 ? [] : requestedWithPrefix(req.headers['access-control-request-headers'], prefixes);
-        res.setHeader('Access-Control-Allow-Headers', family.length === 0 ? fixedList : [...named, ...family].join(', '));
+        const family =
+          prefixes.length === 0
+            ? []
+            : requestedWithPrefix(req.headers['access-control-request-headers'], prefixes);
+        res.setHeader(
+          'Access-Control-Allow-Headers',
+          family.length === 0 ? fixedList : [...named, ...family].join(', '),
+        );
         // The answer then depends on what was asked: a cache must not give it to another preflight.
         if (family.length > 0) res.vary('Access-Control-Request-Headers');
         res.setHeader('Access-Control-Max-Age', '600');
@@ -39,5 +50,9 @@ function requestedWithPrefix(requested: string | undefined, prefixes: readonly s
   return requested
     .split(',')
     .map((h) => h.trim().toLowerCase())
-    .filter((h) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h) && prefixes.some((p) => h.length > p.length && h.startsWith(p)));
+    .filter(
+      (h) =>
+        /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(h) &&
+        prefixes.some((p) => h.length > p.length && h.startsWith(p)),
+    );
 }

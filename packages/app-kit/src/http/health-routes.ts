@@ -7,7 +7,11 @@ export interface Readiness {
 }
 
 /** Paths the probes in the manifests point at. */
-export const HEALTH_PATHS = { liveness: '/healthz', readiness: '/readyz', metrics: '/metrics' } as const;
+export const HEALTH_PATHS = {
+  liveness: '/healthz',
+  readiness: '/readyz',
+  metrics: '/metrics',
+} as const;
 
 /** `/healthz` answers while the process serves HTTP; `/readyz` answers 503 with a reason until Kafka is usable. */
 export function healthRoutes(readiness: () => Readiness): Router {
@@ -17,7 +21,13 @@ export function healthRoutes(readiness: () => Readiness): Router {
   });
   router.get(HEALTH_PATHS.readiness, (_req, res) => {
     const state = readiness();
-    res.status(state.ready ? 200 : 503).json(state.ready ? { status: 'ready' } : { status: 'not ready', reason: state.reason ?? 'starting' });
+    res
+      .status(state.ready ? 200 : 503)
+      .json(
+        state.ready
+          ? { status: 'ready' }
+          : { status: 'not ready', reason: state.reason ?? 'starting' },
+      );
   });
   return router;
 }

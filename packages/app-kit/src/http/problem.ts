@@ -24,21 +24,52 @@ export function sendProblem(res: Response, problem: HttpProblem): void {
   res
     .status(problem.status)
     .type('application/problem+json')
-    .send(JSON.stringify({ type: 'about:blank', title: problem.title, status: problem.status, ...(problem.detail ? { detail: problem.detail } : {}) }));
+    .send(
+      JSON.stringify({
+        type: 'about:blank',
+        title: problem.title,
+        status: problem.status,
+        ...(problem.detail ? { detail: problem.detail } : {}),
+      }),
+    );
 }
 
 /** express errors (body parser and others) mapped to the problem a client should see. */
 export function problemFor(error: unknown): HttpProblem {
   if (error instanceof HttpProblem) return error;
-  const status = typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : 500;
-  const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
+  const status =
+    typeof error === 'object' &&
+    error !== null &&
+    'status' in error &&
+    typeof error.status === 'number'
+      ? error.status
+      : 500;
+  const type =
+    typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
   if (type === 'entity.too.large') {
-    const limit = typeof error === 'object' && error !== null && 'limit' in error && typeof error.limit === 'number' ? ` of ${error.limit} bytes` : '';
-    return new HttpProblem(413, 'Payload Too Large', `the message is larger than the limit${limit}`);
+    const limit =
+      typeof error === 'object' &&
+      error !== null &&
+      'limit' in error &&
+      typeof error.limit === 'number'
+        ? ` of ${error.limit} bytes`
+        : '';
+    return new HttpProblem(
+      413,
+      'Payload Too Large',
+      `the message is larger than the limit${limit}`,
+    );
   }
-  if (type === 'request.aborted') return new HttpProblem(400, 'Bad Request', 'the request body was cut off before it ended');
-  if (type === 'encoding.unsupported') return new HttpProblem(415, 'Unsupported Media Type', 'the body uses a content encoding this server does not accept');
-  if (status >= 400 && status < 500) return new HttpProblem(status, 'Bad Request', 'the request could not be read');
+  if (type === 'request.aborted')
+    return new HttpProblem(400, 'Bad Request', 'the request body was cut off before it ended');
+  if (type === 'encoding.unsupported')
+    return new HttpProblem(
+      415,
+      'Unsupported Media Type',
+      'the body uses a content encoding this server does not accept',
+    );
+  if (status >= 400 && status < 500)
+    return new HttpProblem(status, 'Bad Request', 'the request could not be read');
   return new HttpProblem(500, 'Internal Server Error');
 }
 
@@ -50,7 +81,8 @@ export function problemFor(error: unknown): HttpProblem {
 export function problemHandler(logger?: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = problemFor(error);
-    if (problem.status >= 500) (req.log ?? logger)?.error({ err: error, reqId: req.id }, 'request failed');
+    if (problem.status >= 500)
+      (req.log ?? logger)?.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;
@@ -61,11 +93,22 @@ export function problemHandler(logger?: Logger): ErrorRequestHandler {
 
 /** 404 for every path no route claimed. */
 export function notFound(): (req: { path: string }, res: Response) => void {
-  return (req, res) => sendProblem(res, new HttpProblem(404, 'Not Found', `nothing is served at ${req.path}`));
+  return (req, res) =>
+    sendProblem(res, new HttpProblem(404, 'Not Found', `nothing is served at ${req.path}`));
 }
 
 /** 405 with `Allow` for a known path asked with another method. */
-export function methodNotAllowed(allowed: readonly string[]): (req: { method: string }, res: Response) => void {
+export function methodNotAllowed(
+  allowed: readonly string[],
+): (req: { method: string }, res: Response) => void {
   return (req, res) =>
-    sendProblem(res, new HttpProblem(405, 'Method Not Allowed', `${req.method} is not supported here; use ${allowed.join(' or ')}`, { Allow: allowed.join(', ') }));
+    sendProblem(
+      res,
+      new HttpProblem(
+        405,
+        'Method Not Allowed',
+        `${req.method} is not supported here; use ${allowed.join(' or ')}`,
+        { Allow: allowed.join(', ') },
+      ),
+    );
 }

@@ -9,7 +9,8 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * `Authorization`, but clients that cannot set headers (EventSource, some proxies and webhooks)
  * put one in the URL, and the URL is logged.
  */
-const SECRET_PARAM = /token|secret|passw|pwd|auth|credential|signature|^sig$|api[-_]?key|session|jwt/i;
+const SECRET_PARAM =
+  /token|secret|passw|pwd|auth|credential|signature|^sig$|api[-_]?key|session|jwt/i;
 
 /** `url` as logged: the value of every parameter named like a credential is replaced. */
 export function loggableUrl(url: string): string {
@@ -45,7 +46,10 @@ export interface RequestLoggingOptions {
  * Logs each request when it ends, with a request id (taken from `X-Request-Id` or made up)
  * that it echoes back. Nothing is built for a line the logger's level would drop.
  */
-export function requestLogging(logger: Logger, options: RequestLoggingOptions = {}): RequestHandler {
+export function requestLogging(
+  logger: Logger,
+  options: RequestLoggingOptions = {},
+): RequestHandler {
   const successLevel = options.successLevel ?? 'info';
   const assign = requestIds();
   return (req, res, next) => {
@@ -61,7 +65,12 @@ export function requestLogging(logger: Logger, options: RequestLoggingOptions = 
       const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : successLevel;
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
-        { reqId: id, req: { method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) },
+        {
+          reqId: id,
+          req: { method: req.method, url: loggableUrl(req.originalUrl) },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
         'request completed',
       );
     });

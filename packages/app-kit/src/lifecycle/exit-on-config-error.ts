@@ -9,6 +9,8 @@ export function exitOnStartupError(app: string, error: unknown): never {
     console.error(`${app}: ${error.message}`);
     process.exit(78); // EX_CONFIG
   }
-  console.error(`${app}: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `${app}: could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 }

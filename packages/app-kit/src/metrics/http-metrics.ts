@@ -18,7 +18,10 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
   if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
   // Counted in plain numbers per label set and added to the counter when it is scraped:
   // prom-client hashes the labels on every inc(), a measurable cost at thousands of requests a second.
-  const tallies = new Map<string, { labels: { method: string; route: string; status: string }; pending: number }>();
+  const tallies = new Map<
+    string,
+    { labels: { method: string; route: string; status: string }; pending: number }
+  >();
   new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests by method, route and status',

@@ -4,7 +4,8 @@ import type { Logger } from '../logger.js';
 /** The SDK's own messages (an export that failed, a bad setting) as JSON log lines of the app. */
 export function diagToPino(logger: Logger): DiagLogger {
   const log = logger.child({ component: 'opentelemetry' });
-  const line = (message: string, args: unknown[]): string => [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ');
+  const line = (message: string, args: unknown[]): string =>
+    [message, ...args.map((arg) => (arg instanceof Error ? arg.message : String(arg)))].join(' ');
   return {
     error: (message, ...args) => log.error(line(message, args)),
     warn: (message, ...args) => log.warn(line(message, args)),

@@ -36,14 +36,20 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   const env = process.env;
   if (!tracingRequested(env)) return undefined;
   // Loaded only now: a process without tracing never pays for the SDK.
-  const [{ NodeSDK }, { HttpInstrumentation }, { defaultResource, resourceFromAttributes }, { getRPCMetadata, RPCType }] = await Promise.all([
+  const [
+    { NodeSDK },
+    { HttpInstrumentation },
+    { defaultResource, resourceFromAttributes },
+    { getRPCMetadata, RPCType },
+  ] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/core'),
   ]);
   // OTEL_LOG_LEVEL set: the SDK prints its own diagnostics to the console, as documented.
-  if (env.OTEL_LOG_LEVEL === undefined) diag.setLogger(diagToPino(options.logger), DiagLogLevel.WARN);
+  if (env.OTEL_LOG_LEVEL === undefined)
+    diag.setLogger(diagToPino(options.logger), DiagLogLevel.WARN);
 
   const instrumentations = [];
   if (options.http) {
@@ -65,7 +71,9 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   }
   const sdk = new NodeSDK({
     // The detected resource (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is merged over this one.
-    resource: defaultResource().merge(resourceFromAttributes({ 'service.name': options.serviceName })),
+    resource: defaultResource().merge(
+      resourceFromAttributes({ 'service.name': options.serviceName }),
+    ),
     instrumentations,
     metricReaders: [],
     logRecordProcessors: [],
@@ -94,7 +102,12 @@ function describeExport(env: Env): Record<string, string> {
   }
   return {
     exporters: env.OTEL_TRACES_EXPORTER || 'otlp',
-    ...(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL ? { protocol: (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL) as string } : {}),
+    ...(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL
+      ? {
+          protocol: (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ||
+            env.OTEL_EXPORTER_OTLP_PROTOCOL) as string,
+        }
+      : {}),
     ...(origin ? { endpoint: origin } : {}),
   };
 }

@@ -56,7 +56,10 @@ export class ConnectionSupervisor {
 
   /** A send or fetch failed: mark not ready (with why) and probe again at once. */
   reportFailure(error: unknown): void {
-    this.#set({ ready: false, reason: describeKafkaError(error) }, classifyKafkaError(error).retriable);
+    this.#set(
+      { ready: false, reason: describeKafkaError(error) },
+      classifyKafkaError(error).retriable,
+    );
     this.#probeAgain();
   }
 
@@ -84,17 +87,32 @@ export class ConnectionSupervisor {
     this.#stopped = true;
     this.#wake?.();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#loop, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      this.#loop,
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
   }
 
   async #run(): Promise<void> {
-    const { minBackoffMs = 250, maxBackoffMs = 4_000, healthyIntervalMs = 10_000, probeTimeoutMs = 5_000 } = this.options;
+    const {
+      minBackoffMs = 250,
+      maxBackoffMs = 4_000,
+      healthyIntervalMs = 10_000,
+      probeTimeoutMs = 5_000,
+    } = this.options;
     let failures = 0;
     let confirming = false;
     while (!this.#stopped) {
       this.#again = false;
-      const slow = setTimeout(() => this.#set({ ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` }, true), probeTimeoutMs);
+      const slow = setTimeout(
+        () =>
+          this.#set(
+            { ready: false, reason: `${SLOW_PROBE} (no answer within ${probeTimeoutMs} ms)` },
+            true,
+          ),
+        probeTimeoutMs,
+      );
       try {
         await this.options.probe().finally(() => clearTimeout(slow));
         if (this.#stopped) break;
@@ -114,7 +132,10 @@ export class ConnectionSupervisor {
         }
         confirming = false;
         failures += 1;
-        this.#set({ ready: false, reason: describeKafkaError(error) }, classifyKafkaError(error).retriable);
+        this.#set(
+          { ready: false, reason: describeKafkaError(error) },
+          classifyKafkaError(error).retriable,
+        );
         await this.#sleep(Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.min(failures - 1, 10)));
       }
     }
@@ -126,14 +147,18 @@ export class ConnectionSupervisor {
     this.#state = next;
     if (previous.ready !== next.ready || previous.reason !== next.reason) {
       if (next.ready) this.options.logger.info('Kafka is ready');
-      else if (retriable && this.#startingUp()) this.options.logger.info({ reason: next.reason }, 'Kafka is not ready');
+      else if (retriable && this.#startingUp())
+        this.options.logger.info({ reason: next.reason }, 'Kafka is not ready');
       else this.options.logger.warn({ reason: next.reason }, 'Kafka is not ready');
     }
     if (next.ready) this.#everReady = true;
   }
 
   #startingUp(): boolean {
-    return !this.#everReady && performance.now() - this.#startedAt < (this.options.startupGraceMs ?? 30_000);
+    return (
+      !this.#everReady &&
+      performance.now() - this.#startedAt < (this.options.startupGraceMs ?? 30_000)
+    );
   }
 
   #sleep(ms: number): Promise<void> {

@@ -4,7 +4,11 @@ import { Kafka, type KafkaConfig } from '../kafkajs.js';
 import { kafkajsLogCreator } from './kafkajs-logger.js';
 
 /** A kafkajs client for `binding`, logging through pino, failing fast enough for a supervisor to retry. */
-export function createKafka(binding: KafkaBinding, logger: Logger, overrides: Partial<KafkaConfig> = {}): InstanceType<typeof Kafka> {
+export function createKafka(
+  binding: KafkaBinding,
+  logger: Logger,
+  overrides: Partial<KafkaConfig> = {},
+): InstanceType<typeof Kafka> {
   return new Kafka(
     binding.kafkaConfig({
       logCreator: kafkajsLogCreator(logger.child({ component: 'kafkajs' })),

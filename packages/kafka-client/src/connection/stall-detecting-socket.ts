@@ -22,7 +22,11 @@ export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
       : connectTcp({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     const stalled = (what: string): void => {
-      socket.destroy(Object.assign(new Error(`no ${what} from ${host}:${port} within ${stallMs} ms`), { code: STALLED_CODE }));
+      socket.destroy(
+        Object.assign(new Error(`no ${what} from ${host}:${port} within ${stallMs} ms`), {
+          code: STALLED_CODE,
+        }),
+      );
     };
     // A frozen broker's kernel still accepts the TCP connection; the TLS handshake then hangs.
     const handshake = setTimeout(() => stalled('handshake'), stallMs);

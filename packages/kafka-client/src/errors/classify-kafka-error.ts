@@ -34,7 +34,9 @@ const {
   KafkaJSTimeout,
 } = kafkajsErrors;
 // Exported at run time but missing from kafkajs' typings.
-const { KafkaJSNoBrokerAvailableError } = kafkajsErrors as unknown as { KafkaJSNoBrokerAvailableError: typeof KafkaJSError };
+const { KafkaJSNoBrokerAvailableError } = kafkajsErrors as unknown as {
+  KafkaJSNoBrokerAvailableError: typeof KafkaJSError;
+};
 
 /** What went wrong with Kafka, in the terms the apps act on. */
 export type KafkaErrorKind =
@@ -129,16 +131,20 @@ const CLIENT_CERTIFICATE_ALERTS = new Set([
 ]);
 
 const REASONS: Readonly<Record<PlainKind, string>> = {
-  authentication: 'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism',
-  'topic-access': 'Kafka refused access to the topic: its name must start with the binding topicPrefix',
-  'group-access': 'Kafka refused access to the consumer group: its name must start with the binding topicPrefix',
+  authentication:
+    'Kafka rejected the credentials (authentication failed): check the binding username, password and sasl.mechanism',
+  'topic-access':
+    'Kafka refused access to the topic: its name must start with the binding topicPrefix',
+  'group-access':
+    'Kafka refused access to the consumer group: its name must start with the binding topicPrefix',
   'cluster-access': 'Kafka refused a cluster operation to the binding user: check its ACLs',
   unreachable: 'Kafka is not reachable',
   timeout: 'Kafka did not answer in time',
   'too-large': 'Kafka refused the message as too large for the topic',
   'not-enough-replicas': 'Kafka has too few in-sync replicas to accept writes (brokers are down)',
   'leader-moved': 'the partition leader is moving to another broker',
-  'producer-state': "Kafka refused the producer's sequence numbers (out of step after a failover): a new producer id is taken",
+  'producer-state':
+    "Kafka refused the producer's sequence numbers (out of step after a failover): a new producer id is taken",
 };
 
 /**
@@ -148,8 +154,10 @@ const REASONS: Readonly<Record<PlainKind, string>> = {
  */
 export function classifyKafkaError(error: unknown): KafkaErrorClass {
   const cause = kafkaErrorCause(error);
-  const type = typeof cause === 'object' && cause !== null && 'type' in cause ? String(cause.type) : '';
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
+  const type =
+    typeof cause === 'object' && cause !== null && 'type' in cause ? String(cause.type) : '';
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
   const retriable = cause instanceof KafkaJSError ? cause.retriable : false;
   if (cause instanceof KafkaJSSASLAuthenticationError) return known('authentication', false);
   const access = ACCESS_TYPES[type];
@@ -166,23 +174,41 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
       };
     }
     if (TLS_CODES.has(code)) {
-      return { kind: 'tls', retriable: false, access: false, reason: `TLS with the broker failed (${code}): check the binding ca` };
+      return {
+        kind: 'tls',
+        retriable: false,
+        access: false,
+        reason: `TLS with the broker failed (${code}): check the binding ca`,
+      };
     }
     // Dropped by us because the broker stopped answering: it is there, but frozen or stalled.
     if (code === STALLED_CODE) return known('timeout', true);
     return known('unreachable', true);
   }
-  if (cause instanceof KafkaJSNoBrokerAvailableError || cause instanceof KafkaJSBrokerNotFound) return known('unreachable', true);
+  if (cause instanceof KafkaJSNoBrokerAvailableError || cause instanceof KafkaJSBrokerNotFound)
+    return known('unreachable', true);
   if (cause instanceof KafkaJSMetadataNotLoaded) return known('leader-moved', true);
-  if (cause instanceof KafkaJSRequestTimeoutError || cause instanceof KafkaJSTimeout) return known('timeout', true);
-  if (cause instanceof KafkaJSProtocolError) return { kind: 'other', retriable, access: false, reason: `Kafka error: ${type || 'unknown'}` };
+  if (cause instanceof KafkaJSRequestTimeoutError || cause instanceof KafkaJSTimeout)
+    return known('timeout', true);
+  if (cause instanceof KafkaJSProtocolError)
+    return { kind: 'other', retriable, access: false, reason: `Kafka error: ${type || 'unknown'}` };
   const message = cause instanceof Error ? cause.message : String(cause);
   // Not a kafkajs error (a bug of ours, a socket error kafkajs let through): keep it short, as it may echo input.
-  return { kind: 'other', retriable, access: false, reason: `Kafka error: ${message.slice(0, 200)}` };
+  return {
+    kind: 'other',
+    retriable,
+    access: false,
+    reason: `Kafka error: ${message.slice(0, 200)}`,
+  };
 }
 
 function known(kind: PlainKind, retriable: boolean): KafkaErrorClass {
-  return { kind, retriable, access: ['authentication', 'topic-access', 'group-access', 'cluster-access'].includes(kind), reason: REASONS[kind] };
+  return {
+    kind,
+    retriable,
+    access: ['authentication', 'topic-access', 'group-access', 'cluster-access'].includes(kind),
+    reason: REASONS[kind],
+  };
 }
 
 /** The error under kafkajs' wrappers: the cause of exhausted retries, the first of an aggregate. */
@@ -190,9 +216,18 @@ export function kafkaErrorCause(error: unknown): unknown {
   let current = error;
   for (let depth = 0; depth < 5; depth++) {
     // Retries exhausted, or a retrier that gave up (bail wraps the cause in a bare KafkaJSNonRetriableError).
-    const wrapper = current instanceof KafkaJSNumberOfRetriesExceeded || (current instanceof KafkaJSNonRetriableError && current.name === 'KafkaJSNonRetriableError');
-    if (wrapper && current instanceof Error && current.cause !== undefined && current.cause !== current) current = current.cause;
-    else if (current instanceof KafkaJSAggregateError && current.errors.length > 0) current = current.errors[0];
+    const wrapper =
+      current instanceof KafkaJSNumberOfRetriesExceeded ||
+      (current instanceof KafkaJSNonRetriableError && current.name === 'KafkaJSNonRetriableError');
+    if (
+      wrapper &&
+      current instanceof Error &&
+      current.cause !== undefined &&
+      current.cause !== current
+    )
+      current = current.cause;
+    else if (current instanceof KafkaJSAggregateError && current.errors.length > 0)
+      current = current.errors[0];
     else break;
   }
   return current;

@@ -36,7 +36,9 @@ interface ConnectionState {
  */
 export function fixConnectionBufferOnReconnect(): boolean {
   if (!isFixedKafkajsVersion()) return false;
-  const Connection = kafkajsRequire('kafkajs/src/network/connection.js') as { prototype: ConnectionState & { [patched]?: true } };
+  const Connection = kafkajsRequire('kafkajs/src/network/connection.js') as {
+    prototype: ConnectionState & { [patched]?: true };
+  };
   const prototype = Connection.prototype;
   if (prototype[patched]) return true;
   prototype[patched] = true;

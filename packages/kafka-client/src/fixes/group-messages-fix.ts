@@ -5,13 +5,22 @@ interface GroupingArgs<M> {
   readonly topic: string;
   readonly partitionMetadata: readonly unknown[];
   readonly messages: readonly M[];
-  readonly partitioner: (args: { topic: string; partitionMetadata: readonly unknown[]; message: M }) => number;
+  readonly partitioner: (args: {
+    topic: string;
+    partitionMetadata: readonly unknown[];
+    message: M;
+  }) => number;
 }
 
 type Grouping = <M>(args: GroupingArgs<M>) => Record<number, M[]>;
 
 /** A send's messages by the partition the partitioner picks, in their order: one pass, one array per partition. */
-export function groupMessagesPerPartition<M>({ topic, partitionMetadata, messages, partitioner }: GroupingArgs<M>): Record<number, M[]> {
+export function groupMessagesPerPartition<M>({
+  topic,
+  partitionMetadata,
+  messages,
+  partitioner,
+}: GroupingArgs<M>): Record<number, M[]> {
   const groups: Record<number, M[]> = {};
   if (partitionMetadata.length === 0) return groups;
   for (const message of messages) {
@@ -31,5 +40,9 @@ export function groupMessagesPerPartition<M>({ topic, partitionMetadata, message
  * loads it (kafkajs-fixes.ts runs it first). Returns whether it swapped.
  */
 export function fixGroupMessagesPerPartition(): boolean {
-  return swapKafkajsModule<Grouping>('kafkajs/src/producer/groupMessagesPerPartition.js', 'kafkajs/src/producer/sendMessages.js', () => groupMessagesPerPartition);
+  return swapKafkajsModule<Grouping>(
+    'kafkajs/src/producer/groupMessagesPerPartition.js',
+    'kafkajs/src/producer/sendMessages.js',
+    () => groupMessagesPerPartition,
+  );
 }

@@ -29,7 +29,11 @@ export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
   { name: 'group-messages-per-partition', kind: 'speed', apply: fixGroupMessagesPerPartition },
   { name: 'send-messages-retry-overlap', kind: 'correctness', apply: fixSendMessagesRetryOverlap },
   { name: 'request-queue-timer-loop', kind: 'speed', apply: fixRequestQueueTimerLoop },
-  { name: 'connection-buffer-on-reconnect', kind: 'correctness', apply: fixConnectionBufferOnReconnect },
+  {
+    name: 'connection-buffer-on-reconnect',
+    kind: 'correctness',
+    apply: fixConnectionBufferOnReconnect,
+  },
   { name: 'unreachable-broker-isolation', kind: 'correctness', apply: isolateUnreachableBrokers },
 ];
 

@@ -6,7 +6,11 @@ import { isFixedKafkajsVersion, kafkajsRequire } from './kafkajs-version.js';
  * the swap must come first: it is refused (false) once `boundBy` is loaded, and for a kafkajs
  * version other than the one the replacement was written against. `replace` gets the original.
  */
-export function swapKafkajsModule<T>(module: string, boundBy: string, replace: (original: T) => T): boolean {
+export function swapKafkajsModule<T>(
+  module: string,
+  boundBy: string,
+  replace: (original: T) => T,
+): boolean {
   if (!isFixedKafkajsVersion()) return false;
   if (kafkajsRequire.cache[kafkajsRequire.resolve(boundBy)] !== undefined) return false;
   const original = kafkajsRequire(module) as T;

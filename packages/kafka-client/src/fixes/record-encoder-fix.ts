@@ -74,7 +74,13 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
   const keyLength = bytesLength(key);
   const valueLength = bytesLength(value);
   if (keyLength === undefined || valueLength === undefined) return fallback(record);
-  if (!Number.isSafeInteger(timestampDelta) || Math.abs(timestampDelta) > MAX_EXACT_DELTA || !Number.isInteger(offsetDelta) || Math.abs(offsetDelta) >= MAX_VARINT) return fallback(record);
+  if (
+    !Number.isSafeInteger(timestampDelta) ||
+    Math.abs(timestampDelta) > MAX_EXACT_DELTA ||
+    !Number.isInteger(offsetDelta) ||
+    Math.abs(offsetDelta) >= MAX_VARINT
+  )
+    return fallback(record);
 
   let headerCount = 0;
   let headerBytes = 0;
@@ -86,7 +92,8 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
       const length = each == null ? undefined : bytesLength(each);
       if (length === undefined) return fallback(record);
       const nameLength = Buffer.byteLength(name, 'utf8');
-      headerBytes += uVarIntSize(zigzag(nameLength)) + nameLength + uVarIntSize(zigzag(length)) + length;
+      headerBytes +=
+        uVarIntSize(zigzag(nameLength)) + nameLength + uVarIntSize(zigzag(length)) + length;
       headerCount++;
     }
   }
@@ -94,9 +101,12 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
     1 +
     uVarIntSize(zigzag(timestampDelta)) +
     uVarIntSize(zigzag(offsetDelta)) +
-    uVarIntSize(zigzag(keyLength)) + Math.max(keyLength, 0) +
-    uVarIntSize(zigzag(valueLength)) + Math.max(valueLength, 0) +
-    uVarIntSize(zigzag(headerCount)) + headerBytes;
+    uVarIntSize(zigzag(keyLength)) +
+    Math.max(keyLength, 0) +
+    uVarIntSize(zigzag(valueLength)) +
+    Math.max(valueLength, 0) +
+    uVarIntSize(zigzag(headerCount)) +
+    headerBytes;
   if (body >= MAX_VARINT) return fallback(record);
   const buf = Buffer.allocUnsafe(uVarIntSize(zigzag(body)) + body);
   let at = writeUVarInt(buf, 0, zigzag(body));
@@ -125,5 +135,9 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
  * binds the encoder once (kafkajs-fixes.ts runs it first). Returns whether it swapped.
  */
 export function fixRecordEncoder(): boolean {
-  return swapKafkajsModule<RecordEncoder>(RECORD_MODULE, PRODUCE_REQUEST_MODULE, (original) => (record) => encodeRecord(record, original));
+  return swapKafkajsModule<RecordEncoder>(
+    RECORD_MODULE,
+    PRODUCE_REQUEST_MODULE,
+    (original) => (record) => encodeRecord(record, original),
+  );
 }

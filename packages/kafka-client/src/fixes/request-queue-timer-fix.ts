@@ -25,16 +25,23 @@ interface RequestQueueState {
 export function fixRequestQueueTimerLoop(): boolean {
   if (!isFixedKafkajsVersion()) return false;
   // kafkajs ships no types for its internals; the class is typed by the fields used here.
-  const RequestQueue = kafkajsRequire('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueueState & { scheduleCheckPendingRequests(): void } };
-  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueState): void {
+  const RequestQueue = kafkajsRequire('kafkajs/src/network/requestQueue/index.js') as {
+    prototype: RequestQueueState & { scheduleCheckPendingRequests(): void };
+  };
+  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(
+    this: RequestQueueState,
+  ): void {
     if (this.throttleCheckTimeoutId) return;
     const untilUnthrottled = this.throttledUntil - Date.now();
     // Nothing waits: the next response or push() checks the queue again.
     if (this.pending.length === 0) return;
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, untilUnthrottled > 0 ? untilUnthrottled : CHECK_PENDING_REQUESTS_INTERVAL_MS);
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      untilUnthrottled > 0 ? untilUnthrottled : CHECK_PENDING_REQUESTS_INTERVAL_MS,
+    );
   };
   return true;
 }

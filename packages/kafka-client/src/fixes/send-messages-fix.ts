@@ -57,11 +57,13 @@ export function settlingSendMessages(create: CreateSendMessages): CreateSendMess
     const idle: Array<() => void> = [];
     const settle = (): void => {
       outstanding -= 1;
-      if (outstanding === 0) idle.splice(0).forEach((resolve) => {
-resolve();
-});
+      if (outstanding === 0)
+        idle.splice(0).forEach((resolve) => {
+          resolve();
+        });
     };
-    const settled = (): Promise<void> => (outstanding === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)));
+    const settled = (): Promise<void> =>
+      outstanding === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
     const { eosManager, retrier } = options;
     // The rest of the EosManager (sequences, producer id) is the real one, through the prototype.
     const locks: BrokerLocks = Object.create(eosManager) as BrokerLocks;
@@ -107,5 +109,9 @@ resolve();
  * (kafkajs-fixes.ts runs it first). Only for the version read here; returns whether it swapped.
  */
 export function fixSendMessagesRetryOverlap(): boolean {
-  return swapKafkajsModule<CreateSendMessages>(SEND_MESSAGES_MODULE, MESSAGE_PRODUCER_MODULE, settlingSendMessages);
+  return swapKafkajsModule<CreateSendMessages>(
+    SEND_MESSAGES_MODULE,
+    MESSAGE_PRODUCER_MODULE,
+    settlingSendMessages,
+  );
 }

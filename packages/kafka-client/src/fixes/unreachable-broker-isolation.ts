@@ -10,7 +10,11 @@ interface Connection {
 
 /** The parts of a kafkajs Broker used here: its two connections (requests, fetches) and their address. */
 interface Broker {
-  readonly connectionPool: { readonly host: string; readonly port: number; readonly pool: readonly Connection[] };
+  readonly connectionPool: {
+    readonly host: string;
+    readonly port: number;
+    readonly pool: readonly Connection[];
+  };
 }
 
 /** The fields and methods of kafkajs' ConsumerGroup that the patch reads and wraps. */
@@ -20,7 +24,10 @@ interface ConsumerGroup {
   readonly generationId: number | null;
   readonly maxWaitTime: number;
   readonly sessionTimeout: number;
-  readonly logger: { info(message: string, extra?: object): void; warn(message: string, extra?: object): void };
+  readonly logger: {
+    info(message: string, extra?: object): void;
+    warn(message: string, extra?: object): void;
+  };
   readonly coordinator?: Broker | null;
   readonly cluster: { readonly brokerPool: { readonly brokers: Readonly<Record<string, Broker>> } };
   heartbeat(options: { interval: number }): Promise<void>;
@@ -31,7 +38,11 @@ interface ConsumerGroup {
 interface HeartbeatState {
   inFlight: boolean;
   /** With the membership it was about: one the group has since left by rejoining is stale. */
-  refusal?: { readonly error: unknown; readonly memberId: string | null; readonly generationId: number | null };
+  refusal?: {
+    readonly error: unknown;
+    readonly memberId: string | null;
+    readonly generationId: number | null;
+  };
   retryAt: number;
 }
 
@@ -41,7 +52,10 @@ const patched = Symbol('isolateUnreachableBrokers');
 const heartbeats = new WeakMap<ConsumerGroup, HeartbeatState>();
 
 /** Per group, the brokers that cannot be fetched from: since when, and whether that was said at warn. */
-const outages = new WeakMap<ConsumerGroup, Map<number, { readonly since: number; warned: boolean }>>();
+const outages = new WeakMap<
+  ConsumerGroup,
+  Map<number, { readonly since: number; warned: boolean }>
+>();
 
 /**
  * kafkajs logs at info, which the app logs at debug: a broker whose partitions have not been
@@ -54,7 +68,12 @@ export function noteFetchOutcome(group: ConsumerGroup, nodeId: number, failed: u
     const outage = brokers?.get(nodeId);
     if (outage === undefined) return;
     brokers?.delete(nodeId);
-    if (outage.warned) group.logger.warn('A broker is fetched from again', { groupId: group.groupId, nodeId, afterMs: Date.now() - outage.since });
+    if (outage.warned)
+      group.logger.warn('A broker is fetched from again', {
+        groupId: group.groupId,
+        nodeId,
+        afterMs: Date.now() - outage.since,
+      });
     return;
   }
   if (!brokers) {
@@ -65,7 +84,10 @@ export function noteFetchOutcome(group: ConsumerGroup, nodeId: number, failed: u
   brokers.set(nodeId, outage);
   if (!outage.warned && Date.now() - outage.since >= group.sessionTimeout) {
     outage.warned = true;
-    group.logger.warn("A broker's partitions have not been fetched for a session timeout; still trying", { groupId: group.groupId, nodeId, error: String(failed) });
+    group.logger.warn(
+      "A broker's partitions have not been fetched for a session timeout; still trying",
+      { groupId: group.groupId, nodeId, error: String(failed) },
+    );
   }
 }
 
@@ -85,15 +107,24 @@ function isUnreachable(error: unknown): boolean {
  */
 function dropSilentConnections(group: ConsumerGroup, error: unknown): void {
   const cause = kafkaErrorCause(error);
-  const address = typeof cause === 'object' && cause !== null && 'broker' in cause ? String(cause.broker) : '';
+  const address =
+    typeof cause === 'object' && cause !== null && 'broker' in cause ? String(cause.broker) : '';
   if (classifyKafkaError(error).kind !== 'timeout' || address === '') return;
-  const brokers = [...Object.values(group.cluster.brokerPool.brokers), ...(group.coordinator ? [group.coordinator] : [])];
+  const brokers = [
+    ...Object.values(group.cluster.brokerPool.brokers),
+    ...(group.coordinator ? [group.coordinator] : []),
+  ];
   for (const broker of brokers) {
     const { host, port, pool } = broker.connectionPool;
     if (`${host}:${port}` !== address) continue;
     // kafkajs turns a socket error into a connection error for what waits on it, as with a broker that closed it.
     for (const connection of pool) {
-      if (connection.isConnected()) connection.socket?.destroy(Object.assign(new Error(`no answer from ${address} within the request timeout`), { code: STALLED_CODE }));
+      if (connection.isConnected())
+        connection.socket?.destroy(
+          Object.assign(new Error(`no answer from ${address} within the request timeout`), {
+            code: STALLED_CODE,
+          }),
+        );
     }
   }
 }
@@ -120,13 +151,18 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export function isolateUnreachableBrokers(): boolean {
   if (!isFixedKafkajsVersion()) return false;
-  const ConsumerGroupClass = kafkajsRequire('kafkajs/src/consumer/consumerGroup.js') as { prototype: ConsumerGroup & { [patched]?: true } };
+  const ConsumerGroupClass = kafkajsRequire('kafkajs/src/consumer/consumerGroup.js') as {
+    prototype: ConsumerGroup & { [patched]?: true };
+  };
   const prototype = ConsumerGroupClass.prototype;
   if (prototype[patched]) return true;
   prototype[patched] = true;
   const { heartbeat, fetch } = prototype;
 
-  prototype.heartbeat = function backgroundHeartbeat(this: ConsumerGroup, options: { interval: number }): Promise<void> {
+  prototype.heartbeat = function backgroundHeartbeat(
+    this: ConsumerGroup,
+    options: { interval: number },
+  ): Promise<void> {
     let state = heartbeats.get(this);
     if (!state) {
       state = { inFlight: false, retryAt: 0 };
@@ -136,7 +172,8 @@ export function isolateUnreachableBrokers(): boolean {
     state.refusal = undefined;
     // A refusal of the membership kafkajs has since replaced would make it rejoin again, and a
     // rejoin without a member id waits for the member it has just been to time out (10 s).
-    if (refusal && refusal.memberId === this.memberId && refusal.generationId === this.generationId) return Promise.reject(refusal.error);
+    if (refusal && refusal.memberId === this.memberId && refusal.generationId === this.generationId)
+      return Promise.reject(refusal.error);
     if (!state.inFlight && Date.now() >= state.retryAt) {
       const current = state;
       const { memberId, generationId } = this;
@@ -150,7 +187,10 @@ export function isolateUnreachableBrokers(): boolean {
           }
           current.retryAt = Date.now() + options.interval;
           dropSilentConnections(this, error);
-          this.logger.info('The group coordinator did not answer a heartbeat; fetching goes on', { groupId: this.groupId, error: String(error) });
+          this.logger.info('The group coordinator did not answer a heartbeat; fetching goes on', {
+            groupId: this.groupId,
+            error: String(error),
+          });
         })
         .finally(() => {
           current.inFlight = false;
@@ -159,7 +199,10 @@ export function isolateUnreachableBrokers(): boolean {
     return Promise.resolve();
   };
 
-  prototype.fetch = async function fetchFromReachableBrokers(this: ConsumerGroup, nodeId: number): Promise<unknown[]> {
+  prototype.fetch = async function fetchFromReachableBrokers(
+    this: ConsumerGroup,
+    nodeId: number,
+  ): Promise<unknown[]> {
     try {
       const batches = await fetch.call(this, nodeId);
       noteFetchOutcome(this, nodeId, undefined);
@@ -168,7 +211,11 @@ export function isolateUnreachableBrokers(): boolean {
       if (!isUnreachable(error)) throw error;
       noteFetchOutcome(this, nodeId, error);
       dropSilentConnections(this, error);
-      this.logger.info('A broker could not be fetched from; the others are fetched on', { groupId: this.groupId, nodeId, error: String(error) });
+      this.logger.info('A broker could not be fetched from; the others are fetched on', {
+        groupId: this.groupId,
+        nodeId,
+        error: String(error),
+      });
       await sleep(this.maxWaitTime);
       return [];
     }

@@ -23,8 +23,11 @@ export function retryUntil(message: Message, epochMs: number): void {
  * by then, and ending earlier would answer the newer ones 503 before their produce timeout.
  */
 export function retryBatchUntilLatest(messages: readonly Message[]): void {
-  const latest = Math.max(...messages.map((m) => (m as RoutedMessage)[RETRY_UNTIL] ?? Number.NEGATIVE_INFINITY));
-  if (Number.isFinite(latest)) for (const message of messages) (message as RoutedMessage)[RETRY_UNTIL] = latest;
+  const latest = Math.max(
+    ...messages.map((m) => (m as RoutedMessage)[RETRY_UNTIL] ?? Number.NEGATIVE_INFINITY),
+  );
+  if (Number.isFinite(latest))
+    for (const message of messages) (message as RoutedMessage)[RETRY_UNTIL] = latest;
 }
 
 /**

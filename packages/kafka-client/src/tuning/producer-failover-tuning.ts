@@ -4,7 +4,10 @@ import type { AdminConfig, KafkaConfig, ProducerConfig, RetryOptions } from '../
 /** kafkajs settings of the producer, derived from the one budget a POST has: its produce timeout. */
 export interface ProducerFailoverTuning {
   /** Client settings: a request (or connection) that gets no answer is given up in time to try another broker. */
-  readonly client: Pick<KafkaConfig, 'requestTimeout' | 'connectionTimeout' | 'retry' | 'socketFactory'>;
+  readonly client: Pick<
+    KafkaConfig,
+    'requestTimeout' | 'connectionTimeout' | 'retry' | 'socketFactory'
+  >;
   /** Producer settings: retries that span the whole budget, with metadata fresh enough to find a new leader. */
   readonly producer: Pick<ProducerConfig, 'retry' | 'metadataMaxAge'>;
   /** Admin settings (the readiness probe): retried by the admin itself, which picks a broker again each time. */
@@ -29,10 +32,18 @@ export function producerFailoverTuning(produceTimeoutMs: number): ProducerFailov
   // The retries end when the batch's produce timeout is spent (routed-message.ts): kafkajs only
   // counts them, and a count ran out before the budget when attempts failed fast. The count is a
   // backstop, twice the budget at the longest backoff, for attempts that fail before the check.
-  const retry: RetryOptions = { retries: Math.ceil((2 * produceTimeoutMs) / 1_000) + 4, initialRetryTime: 100, maxRetryTime: 1_000 };
+  const retry: RetryOptions = {
+    retries: Math.ceil((2 * produceTimeoutMs) / 1_000) + 4,
+    initialRetryTime: 100,
+    maxRetryTime: 1_000,
+  };
   // The client's own retries (reconnecting, and a metadata request inside one produce attempt) end
   // the send at once when exhausted (kafkajs does not retry that error), so they span the budget too.
-  const clientRetry: RetryOptions = { retries: Math.ceil(produceTimeoutMs / 1_000) + 2, initialRetryTime: 100, maxRetryTime: 1_000 };
+  const clientRetry: RetryOptions = {
+    retries: Math.ceil(produceTimeoutMs / 1_000) + 2,
+    initialRetryTime: 100,
+    maxRetryTime: 1_000,
+  };
   return {
     client: {
       requestTimeout,
