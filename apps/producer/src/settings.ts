@@ -34,7 +34,9 @@ export const producerSettingsSpec = {
   }),
   WORKERS: workerCount({
     default: defaultWorkers(),
-    desc: 'producer processes behind the one port (node:cluster); default: the CPUs this container may use (affinity, cgroup quota), no more than its memory limit holds, at most 4',
+    desc:
+      'producer processes behind the one port (node:cluster); default: the CPUs this ' +
+      'container may use (affinity, cgroup quota), no more than its memory limit holds, at most 4',
   }),
   MAX_RECORD_HEADERS: num({
     default: DEFAULT_RECORD_HEADER_LIMITS.maxCount,

@@ -170,7 +170,11 @@ export class KafkaBinding {
     const tls = r.tls ? (r.customCa ? 'TLS (binding CA)' : 'TLS (system CAs)') : 'no TLS';
     const from =
       BINDING_SHAPE_NAMES[this.shape] + (this.#init.envOverrides ? ' with KAFKA_* overrides' : '');
-    return `Kafka ${r.brokers.join(',')} (${tls}, ${auth.length > 0 ? auth.join(', ') : 'no SASL'}), topic ${r.topic}, group ${r.groupId}; binding: ${from}`;
+    return (
+      `Kafka ${r.brokers.join(',')} (${tls}, ` +
+      `${auth.length > 0 ? auth.join(', ') : 'no SASL'}), topic ${r.topic}, group ${r.groupId}; ` +
+      `binding: ${from}`
+    );
   }
 
   toJSON(): RedactedKafkaConfig {

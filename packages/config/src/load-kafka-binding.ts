@@ -48,7 +48,8 @@ export function loadKafkaBinding(env: Env, names: ResourceNames): KafkaBinding {
   const brokersRaw = raw.get('brokers');
   if (!brokersRaw) {
     const where = found
-      ? `${found.describedAs} (${found.dir}) has no "brokers" (or "bootstrap.servers") file and KAFKA_BROKERS is not set`
+      ? `${found.describedAs} (${found.dir}) has no "brokers" (or "bootstrap.servers") file and ` +
+        `KAFKA_BROKERS is not set`
       : 'KAFKA_BROKERS is not set';
     throw new ConfigError(
       `Kafka binding key "brokers" is missing: ${where}`,

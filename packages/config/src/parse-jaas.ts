@@ -49,12 +49,14 @@ export function parseJaas(raw: RawValue): JaasLogin {
         'does not start with a login module class; expected "<LoginModule class> required username=... password=...;"',
       );
     return fail(
-      `uses the login module ${moduleToken.text}, which this app does not support; use PlainLoginModule or ScramLoginModule`,
+      `uses the login module ${moduleToken.text}, which this app does not support; use ` +
+        `PlainLoginModule or ScramLoginModule`,
     );
   }
   if (flagToken?.kind !== 'word' || !FLAGS.includes(flagToken.text.toLowerCase())) {
     return fail(
-      `has no control flag after the login module at character ${(flagToken?.at ?? raw.value.length) + 1}; expected "required"`,
+      `has no control flag after the login module at character ` +
+        `${(flagToken?.at ?? raw.value.length) + 1}; expected "required"`,
     );
   }
   const options = new Map<string, string>();

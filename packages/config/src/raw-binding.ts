@@ -32,7 +32,8 @@ export function addSpelling(binding: RawBinding, key: BindingKey, next: RawValue
   }
   if (comparable(key, existing.value) === comparable(key, next.value)) return;
   throw new ConfigError(
-    `Kafka binding key "${key.name}" is given twice with different values, in ${existing.source}${shown(key, existing.value)} ` +
+    `Kafka binding key "${key.name}" is given twice with different values, in ` +
+      `${existing.source}${shown(key, existing.value)} ` +
       `and ${next.source}${shown(key, next.value)}; make them agree or keep one of them`,
     key.name,
     next.source,

@@ -36,7 +36,8 @@ export function saslCredentials(
       throw badValue(
         'sasl.jaas.config',
         jaasRaw.source,
-        `uses the ${jaas.module === 'plain' ? 'PlainLoginModule' : 'ScramLoginModule'}, but "sasl.mechanism" (from ${mechanismRaw.source}) is ${mechanism}; make them agree`,
+        `uses the ${jaas.module === 'plain' ? 'PlainLoginModule' : 'ScramLoginModule'}, but ` +
+          `"sasl.mechanism" (from ${mechanismRaw.source}) is ${mechanism}; make them agree`,
       );
     }
     // A SCRAM JAAS line without a mechanism is a Strimzi KafkaUser's, and Strimzi's SCRAM is SCRAM-SHA-512.
@@ -89,7 +90,8 @@ function fromJaas(
   if (separate.value.trim() === jaasValue.trim()) return separate;
   const values = secret ? '' : ` ("${separate.value.trim()}" and "${jaasValue}")`;
   throw new ConfigError(
-    `Kafka binding key "${name}" (from ${separate.source}) disagrees with the ${name} in "sasl.jaas.config" (from ${jaasRaw.source})${values}; make them agree or keep one of them`,
+    `Kafka binding key "${name}" (from ${separate.source}) disagrees with the ${name} in ` +
+      `"sasl.jaas.config" (from ${jaasRaw.source})${values}; make them agree or keep one of them`,
     name,
     separate.source,
   );

@@ -63,7 +63,8 @@ export function usesTls(
   }
   if ((protocol === 'PLAINTEXT' || protocol === 'SASL_PLAINTEXT') && has.clientCertificate) {
     refuse(
-      `${protocol} has no TLS, yet the binding has a client certificate; use ${protocol === 'PLAINTEXT' ? 'SSL' : 'SASL_SSL'}`,
+      `${protocol} has no TLS, yet the binding has a client certificate; use ` +
+        `${protocol === 'PLAINTEXT' ? 'SSL' : 'SASL_SSL'}`,
     );
   }
   return protocol === 'SSL' || protocol === 'SASL_SSL';

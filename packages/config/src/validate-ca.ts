@@ -19,7 +19,8 @@ export function validateCa(raw: RawValue): string[] {
         'ca',
         raw.source,
         "is Strimzi's clients CA (CN=clients-ca), which signs user certificates, not the brokers'; " +
-          'take ca.crt from the Secret <cluster>-cluster-ca-cert instead (project only user.crt and user.key from the KafkaUser Secret)',
+          'take ca.crt from the Secret <cluster>-cluster-ca-cert instead (project only user.crt ' +
+          'and user.key from the KafkaUser Secret)',
       );
     }
   }

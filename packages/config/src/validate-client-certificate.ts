@@ -29,7 +29,8 @@ export function validateClientCertificate(
     const [given, missing] = certRaw ? ['cert', 'key'] : ['key', 'cert'];
     const source = (certRaw ?? keyRaw)?.source ?? '';
     throw new ConfigError(
-      `Kafka binding has a client ${given === 'cert' ? 'certificate' : 'key'} "${given}" (from ${source}) but no "${missing}"; mutual TLS needs both`,
+      `Kafka binding has a client ${given === 'cert' ? 'certificate' : 'key'} "${given}" (from ` +
+        `${source}) but no "${missing}"; mutual TLS needs both`,
       missing,
       source,
     );
@@ -77,7 +78,8 @@ export function validateClientCertificate(
       throw badValue(
         'cert',
         certRaw.source,
-        `holds the certificate of "key" as certificate ${own + 1} of ${chain.length}; put it first (leaf first, then its issuers)`,
+        `holds the certificate of "key" as certificate ${own + 1} of ${chain.length}; put it ` +
+          `first (leaf first, then its issuers)`,
       );
     }
     throw badValue(

@@ -30,7 +30,8 @@ export function defaultSecurityMode(format: BindingFormat): SecurityMode {
 export function checkFormatAllows(format: BindingFormat, mode: SecurityMode): void {
   if (format !== 'walkthrough' && mode !== 'mtls' && mode !== 'scram-sha-512') {
     throw new LocalKafkaError(
-      `a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those for --binding-format ${format}`,
+      `a Strimzi user authenticates with scram-sha-512 or mtls, not ${mode}; choose one of those ` +
+        `for --binding-format ${format}`,
     );
   }
 }
@@ -69,7 +70,9 @@ export function bindingFiles(
     };
   }
   checkFormatAllows(format, mode);
-  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${m.username}" password="${m.password}";`;
+  const jaas =
+    `org.apache.kafka.common.security.scram.ScramLoginModule required ` +
+    `username="${m.username}" password="${m.password}";`;
   if (format === 'strimzi-user') {
     return {
       ...(mtls

@@ -24,10 +24,15 @@ export function bindingMode(value: string | undefined): number {
 export function bindingModeNote(mode: number): string {
   const owner = userInfo();
   if ((mode & 0o004) !== 0) {
-    return `The binding's files are mode ${octal(mode)}: every user of this machine can read its credentials (as a Secret volume's default 0644 lets any user in the pod).`;
+    return (
+      `The binding's files are mode ${octal(mode)}: every user of this machine can read its ` +
+      `credentials (as a Secret volume's default 0644 lets any user in the pod).`
+    );
   }
   return (
-    `The binding's files are mode ${octal(mode)}, readable by ${owner.username} (uid ${owner.uid}) ${(mode & 0o040) !== 0 ? 'and its group ' : ''}alone. ` +
-    "A container that runs as another user (the images run as uid 1000) cannot read them: start with --binding-mode 0644 (a Secret volume's default mode) to mount it there."
+    `The binding's files are mode ${octal(mode)}, readable by ${owner.username} (uid ` +
+    `${owner.uid}) ${(mode & 0o040) !== 0 ? 'and its group ' : ''}alone. ` +
+    'A container that runs as another user (the images run as uid 1000) cannot read them: start ' +
+    "with --binding-mode 0644 (a Secret volume's default mode) to mount it there."
   );
 }

@@ -14,7 +14,8 @@ export const BINDING_OPTIONS = {
 } as const;
 
 /** How the options read in a usage line. */
-export const BINDING_OPTIONS_USAGE = `[--binding-format ${BINDING_FORMATS.join('|')}] [--security ${SECURITY_MODES.join('|')}]`;
+export const BINDING_OPTIONS_USAGE =
+  `[--binding-format ${BINDING_FORMATS.join('|')}] [--security ` + `${SECURITY_MODES.join('|')}]`;
 
 /** A binding shape and how its client authenticates, checked to go together. */
 export interface BindingChoice {

@@ -50,7 +50,8 @@ export function startBrokerJvm(launch: JavaLaunch, propertiesFile: string): Chil
       'sh',
       [
         '-c',
-        `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null`,
+        `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${child.pid} 2>/dev/null; do sleep ` +
+          `1; done; kill -9 ${child.pid} 2>/dev/null`,
       ],
       { detached: true, stdio: 'ignore' },
     );

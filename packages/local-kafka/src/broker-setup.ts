@@ -37,7 +37,10 @@ export function freshDataDir(
   return { dataDir, ownsDataDir: given === undefined };
 }
 
-/** The binding written at start (default: the walkthrough's, in the format's usual mode), refused before any work if no user can have it. */
+/**
+ * The binding written at start (default: the walkthrough's, in the format's usual mode), refused
+ * before any work if no user can have it.
+ */
 export function initialBindingRequest(options: {
   bindingFormat?: BindingFormat;
   security?: SecurityMode;

@@ -111,7 +111,8 @@ export async function createCa(dir: string, name: string, commonName: string): P
 export async function openssl(args: readonly string[]): Promise<void> {
   const result = await runCommand('openssl', args).catch((error: unknown) => {
     throw new LocalKafkaError(
-      `openssl is needed to make the broker's certificates and could not be run (${String(error)}): apt-get install openssl (macOS ships one)`,
+      `openssl is needed to make the broker's certificates and could not be run ` +
+        `(${String(error)}): apt-get install openssl (macOS ships one)`,
     );
   });
   if (result.code !== 0)

@@ -1,5 +1,6 @@
 /**
- * `npm run kafka -- [--brokers N] [--binding-dir DIR] [--binding-mode 0600|0644|...] [--data-dir DIR] [--binding-format F] [--security M]`:
+ * `npm run kafka -- [--brokers N] [--binding-dir DIR] [--binding-mode 0600|0644|...] [--data-dir
+ * DIR] [--binding-format F] [--security M]`:
  * runs the local broker (or a cluster of N) in the foreground, prints `KAFKA_BINDING_DIR=<path>`
  * once it is ready, stops on Ctrl-C, SIGTERM or SIGHUP, and when its parent (npm) ends, however
  * it ends. Each run is a fresh broker, also with --data-dir.
@@ -34,10 +35,15 @@ const { values } = parseArgs({
 });
 
 const USAGE =
-  `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--binding-mode MODE] [--data-dir DIR] ${BINDING_OPTIONS_USAGE}\n` +
-  'Runs a fresh local Kafka broker (or a cluster of N: replication factor min(N, 3), min.insync.replicas min(N, 2)) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding is written in the given shape (default walkthrough)\n' +
-  'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the Strimzi shapes). The broker serves every mode at once.\n' +
-  "The binding's files are private to you (mode 0600) unless --binding-mode says otherwise (0644 lets a container running as another user read them).";
+  `Usage: npm run kafka -- [--brokers N] [--binding-dir DIR] [--binding-mode MODE] [--data-dir ` +
+  `DIR] ${BINDING_OPTIONS_USAGE}\n` +
+  'Runs a fresh local Kafka broker (or a cluster of N: replication factor min(N, 3), ' +
+  'min.insync.replicas min(N, 2)) until Ctrl-C and prints KAFKA_BINDING_DIR=<dir>; the binding ' +
+  'is written in the given shape (default walkthrough)\n' +
+  'for the given security mode (default scram-sha-256 for walkthrough, scram-sha-512 for the ' +
+  'Strimzi shapes). The broker serves every mode at once.\n' +
+  "The binding's files are private to you (mode 0600) unless --binding-mode says otherwise (0644 " +
+  'lets a container running as another user read them).';
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
@@ -110,7 +116,8 @@ if (stopping) {
   console.log(`KAFKA_BINDING_DIR=${kafka.bindingDir}`);
   const where = security === 'mtls' ? kafka.mtlsBrokers : kafka.brokers;
   console.error(
-    `Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ${kafka.user.username}; Ctrl-C stops it.`,
+    `Kafka runs on ${where.join(',')} (${security}, a ${bindingFormat} binding) as ` +
+      `${kafka.user.username}; Ctrl-C stops it.`,
   );
   console.error(bindingModeNote(mode));
   const settings = Object.entries(appSettingsFor(bindingFormat, kafka.user.topicPrefix)).map(
@@ -120,7 +127,8 @@ if (stopping) {
     console.error(`A Strimzi Secret names no topic: run the apps with ${settings.join(' ')}.`);
   for (const node of nodesOf(kafka)) {
     console.error(
-      `  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`,
+      `  node ${node.id}: ${security === 'mtls' ? node.mtlsBroker : node.broker}, JVM pid ` +
+        `${node.pid} (kill -STOP, later -CONT, freezes it; kill -9 loses it for this run)`,
     );
   }
 }

@@ -21,7 +21,8 @@ export function kafkaVersion(): string {
 export async function requireJava(): Promise<void> {
   if (!(await isInstalled('java'))) {
     throw new LocalKafkaError(
-      'java was not found on PATH: the local Kafka broker needs Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk@17 on macOS)',
+      'java was not found on PATH: the local Kafka broker needs Java 17 or newer (e.g. apt-get ' +
+        'install openjdk-17-jre-headless, or brew install openjdk@17 on macOS)',
     );
   }
 }
@@ -63,7 +64,8 @@ export async function ensureMavenJars(
   if (!cached) {
     if (!(await isInstalled('mvn', ['-v']))) {
       throw new LocalKafkaError(
-        `mvn was not found on PATH: Maven fetches the jars named in ${join(pomDir, 'pom.xml')} (e.g. apt-get install maven, or brew install maven on macOS)`,
+        `mvn was not found on PATH: Maven fetches the jars named in ${join(pomDir, 'pom.xml')} ` +
+          `(e.g. apt-get install maven, or brew install maven on macOS)`,
       );
     }
     log(`Fetching ${what} with Maven into ${jarDir} ...`);

@@ -202,7 +202,8 @@ export async function startLocalKafkaCluster(
   };
 
   log(
-    `Starting ${size} Kafka nodes: SASL_SSL on ${brokers.join(',')}, mutual TLS on ${mtlsBrokers.join(',')} (logs: ${dataDir}/node-*/broker.log) ...`,
+    `Starting ${size} Kafka nodes: SASL_SSL on ${brokers.join(',')}, mutual TLS on ` +
+      `${mtlsBrokers.join(',')} (logs: ${dataDir}/node-*/broker.log) ...`,
   );
   try {
     await startAll();

@@ -122,7 +122,8 @@ export async function startLocalKafka(options: LocalKafkaOptions = {}): Promise<
   const user = newUser(options.username ?? 'demo');
   const extraUsers = (options.extraUsers ?? ['other']).map(newUser);
   const users = [user, ...extraUsers];
-  // Below the ephemeral range: a port from it can be taken as a client's source port before the broker binds it (or while it restarts).
+  // Below the ephemeral range: a port from it can be taken as a client's source port before the
+  // broker binds it (or while it restarts).
   const [clientPort = 0, adminPort = 0, controllerPort = 0, mtlsPort = 0] =
     await freeListenPorts(4);
   const tls = await createBrokerTls(join(dataDir, 'tls'));

@@ -12,8 +12,10 @@ export interface ConsumerAsyncApiOptions {
 const RECORD_HEADERS: JsonObject = {
   type: 'object',
   description:
-    'Kafka record headers, values UTF-8 text. A name may repeat (a repeated `Kafka-Header-<name>` request header gives repeated headers, in order). ' +
-    'Every `Kafka-Header-<name>: <value>` request header of the POST becomes the header `<name>`, in lower case (HTTP header names are case-insensitive).',
+    'Kafka record headers, values UTF-8 text. A name may repeat (a repeated `Kafka-Header-<name>` ' +
+    'request header gives repeated headers, in order). ' +
+    'Every `Kafka-Header-<name>: <value>` request header of the POST becomes the header `<name>`, ' +
+    'in lower case (HTTP header names are case-insensitive).',
   properties: {
     'content-type': {
       type: 'string',
@@ -63,7 +65,10 @@ const message = (
 ): JsonObject => ({ name, title, summary, payload, ...extra });
 const ref = (path: string): JsonObject => ({ $ref: path });
 
-/** The consumer's AsyncAPI document (the topic it reads and the stream it serves), as `GET /asyncapi.json` serves it. */
+/**
+ * The consumer's AsyncAPI document (the topic it reads and the stream it serves), as `GET
+ * /asyncapi.json` serves it.
+ */
 export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
   const kafkaKey = {
     key: {
@@ -78,7 +83,8 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
       title: 'Kafka topic and its Server-Sent Events stream',
       version: '1.0.0',
       description:
-        'The records of the bound topic, as the producer writes them (POST /messages), and the events the consumer streams from them (GET /messages). ' +
+        'The records of the bound topic, as the producer writes them (POST /messages), and the ' +
+        'events the consumer streams from them (GET /messages). ' +
         'The HTTP side of both apps is described in OpenAPI at /openapi.json.',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
@@ -123,7 +129,8 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         address: STREAM_PATH,
         title: 'The Server-Sent Events stream',
         description:
-          'GET /messages (text/event-stream). Each event is shown as its SSE fields; `data` holds several lines when the value does.',
+          'GET /messages (text/event-stream). Each event is shown as its SSE fields; `data` holds ' +
+          'several lines when the value does.',
         servers: [ref('#/servers/consumer')],
         messages: {
           record: ref('#/components/messages/RecordEvent'),
@@ -139,7 +146,8 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         channel: ref('#/channels/records'),
         title: 'Read the topic',
         description:
-          'One Kafka consumer per process, in a consumer group of its own (`topicPrefix + GROUP_ID-CONSUMER_INSTANCE`), so every replica reads every record. ' +
+          'One Kafka consumer per process, in a consumer group of its own (`topicPrefix + ' +
+          'GROUP_ID-CONSUMER_INSTANCE`), so every replica reads every record. ' +
           'It starts REPLAY_SIZE records back from the end and commits nothing.',
         messages: [
           ref('#/channels/records/messages/record'),

@@ -17,7 +17,8 @@ import { STREAM_PARAMETERS } from './stream-parameters.js';
 const STREAM_DESCRIPTION =
   'The topic as Server-Sent Events: a new client first gets the last REPLAY_SIZE records, then live ones. ' +
   'The stream opens with a `retry:` hint, and keep-alive comments keep idle connections open through proxies. ' +
-  'A client that does not read what it is sent (more than MAX_CLIENT_BUFFER_BYTES unsent) is disconnected; it reconnects and resumes.';
+  'A client that does not read what it is sent (more than MAX_CLIENT_BUFFER_BYTES unsent) is ' +
+  'disconnected; it reconnects and resumes.';
 
 /** The live page, at `/` and `/index.html`. */
 function pagePath(operationId: string): JsonObject {
@@ -80,7 +81,8 @@ export function consumerOpenApi(): JsonObject {
               content: { 'text/event-stream': { itemSchema: STREAM_ITEM_SCHEMA } },
             },
             400: problemResponse(
-              '`since` is not a time, `format` is none of the formats, or `key` or `header` is given more than once or malformed.',
+              '`since` is not a time, `format` is none of the formats, or `key` or `header` is ' +
+                'given more than once or malformed.',
             ),
             500: INTERNAL_ERROR,
             503: problemResponse(

@@ -12,7 +12,8 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: 'record',
     description:
-      "One Kafka record. `data` is its value as UTF-8 text; `id` is where the client is in the topic: `partition:offset` pairs, the record's own partition first.",
+      'One Kafka record. `data` is its value as UTF-8 text; `id` is where the client is in the ' +
+      "topic: `partition:offset` pairs, the record's own partition first.",
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN, examples: ['0:41', '2:17,0:41,1:8'] },
@@ -39,8 +40,11 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: 'record (format=cloudevents)',
     description:
-      'One Kafka record with `?format=cloudevents`: `data` is a CloudEvent in JSON structured mode. A record that is a CloudEvent (either mode) gives its own event; ' +
-      `any other gives one built from it: id \`<partition>:<offset>\`, source \`/topics/<topic>\`, type \`${RECORD_EVENT_TYPE}\`, time the record's timestamp, the key as \`partitionkey\`.`,
+      'One Kafka record with `?format=cloudevents`: `data` is a CloudEvent in JSON structured ' +
+      'mode. A record that is a CloudEvent (either mode) gives its own event; ' +
+      `any other gives one built from it: id \`<partition>:<offset>\`, source ` +
+      `\`/topics/<topic>\`, type \`${RECORD_EVENT_TYPE}\`, time the record's timestamp, the key ` +
+      `as \`partitionkey\`.`,
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
@@ -56,7 +60,8 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: GAP_EVENT,
     description:
-      'Sent first to a resuming client (`Last-Event-ID` or `?since=`) whose missed records are no longer buffered; the stream goes on from the oldest one kept. It carries no id.',
+      'Sent first to a resuming client (`Last-Event-ID` or `?since=`) whose missed records are no ' +
+      'longer buffered; the stream goes on from the oldest one kept. It carries no id.',
     required: ['event', 'data'],
     properties: {
       event: { type: 'string', const: GAP_EVENT },

@@ -16,7 +16,8 @@ export const STREAM_PARAMETERS = {
     in: 'header',
     required: false,
     description:
-      'Resume right after this event id (browsers send it by themselves when they reconnect): no gap, no duplicate, also across a restart or another replica. ' +
+      'Resume right after this event id (browsers send it by themselves when they reconnect): no ' +
+      'gap, no duplicate, also across a restart or another replica. ' +
       'A malformed id counts as none (the whole replay buffer is sent).',
     schema: { type: 'string', maxLength: STREAM_POSITION_MAX_LENGTH },
     example: '0:41',
@@ -33,7 +34,8 @@ export const STREAM_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      'Without an event id: resume by time, from the buffered records stamped at or after it (milliseconds since the epoch, or ISO 8601).',
+      'Without an event id: resume by time, from the buffered records stamped at or after it ' +
+      '(milliseconds since the epoch, or ISO 8601).',
     schema: {
       anyOf: [
         { type: 'string', pattern: SINCE_MS_SOURCE },
@@ -48,7 +50,8 @@ export const STREAM_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      'Only the records with this key (ids stay positions in the whole topic). One key per stream; empty counts as none.',
+      'Only the records with this key (ids stay positions in the whole topic). One key per ' +
+      'stream; empty counts as none.',
     schema: { type: 'string' },
     example: 'order-7',
   },
@@ -57,7 +60,8 @@ export const STREAM_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      'Only the records with this header value, as `<name>:<value>` (the first colon splits; the value may be empty or hold colons). Alone or with `key`; one per stream.',
+      'Only the records with this header value, as `<name>:<value>` (the first colon splits; the ' +
+      'value may be empty or hold colons). Alone or with `key`; one per stream.',
     schema: { type: 'string', pattern: '^[^:]+:' },
     example: 'correlation-id:c-42',
   },
@@ -66,8 +70,10 @@ export const STREAM_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      "Each event's data: `text` (the default: the value itself), `json` (the record: topic, partition, offset, timestamp, key, headers and value), " +
-      "or `cloudevents` (a CloudEvent in JSON structured mode: the record's own event when it is one, else one built from it). Ids, replay and resume work the same in every format.",
+      "Each event's data: `text` (the default: the value itself), `json` (the record: topic, " +
+      'partition, offset, timestamp, key, headers and value), ' +
+      "or `cloudevents` (a CloudEvent in JSON structured mode: the record's own event when it is " +
+      'one, else one built from it). Ids, replay and resume work the same in every format.',
     schema: { type: 'string', enum: [...EVENT_FORMATS], default: 'text' },
   },
 } as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;

@@ -4,7 +4,10 @@ import type { StreamRecord, StreamRecordHeaders } from '../stream/stream-record.
 
 const EMPTY = Buffer.alloc(0);
 
-/** A consumed kafkajs message as the stream holds it: text for the default stream, the bytes too only when they are not text. */
+/**
+ * A consumed kafkajs message as the stream holds it: text for the default stream, the bytes too
+ * only when they are not text.
+ */
 export function streamRecordOf(
   topic: string,
   partition: number,

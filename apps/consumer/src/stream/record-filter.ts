@@ -7,7 +7,10 @@ export interface RecordFilter {
   matches(record: StreamRecord): boolean;
 }
 
-/** A header equality test: `?header=<name>:<value>`. Names compare case-insensitively (HTTP's habit; the producer stores them in lower case). */
+/**
+ * A header equality test: `?header=<name>:<value>`. Names compare case-insensitively (HTTP's habit;
+ * the producer stores them in lower case).
+ */
 export interface HeaderMatch {
   readonly name: string;
   readonly value: string;

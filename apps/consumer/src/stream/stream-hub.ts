@@ -315,7 +315,10 @@ export class StreamHub {
     if (this.#clientCount === 0) this.#stopKeepAlive();
   }
 
-  /** The replay of a client in step with (or behind) this process, encoded once per group and position until the next batch. */
+  /**
+   * The replay of a client in step with (or behind) this process, encoded once per group and
+   * position until the next batch.
+   */
   #replay(
     position: StreamPosition | undefined,
     since: number | undefined,
@@ -363,7 +366,9 @@ export class StreamHub {
     const notice = replay.gap
       ? {
           event: GAP_EVENT,
-          text: `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: resuming from the oldest buffered message`,
+          text:
+            `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: ` +
+            `resuming from the oldest buffered message`,
         }
       : undefined;
     return {

@@ -65,7 +65,10 @@ function smallest(
   return best;
 }
 
-/** The CPUs the cgroup quota allows (0.5 for `--cpus 0.5`), from cgroup v2 `cpu.max` or v1 `cpu.cfs_quota_us`/`cpu.cfs_period_us`. */
+/**
+ * The CPUs the cgroup quota allows (0.5 for `--cpus 0.5`), from cgroup v2 `cpu.max` or v1
+ * `cpu.cfs_quota_us`/`cpu.cfs_period_us`.
+ */
 export function cgroupCpuQuota(read: ReadFile): CgroupLimit | undefined {
   const { dirs, version } = cgroupDirs('cpu', read);
   return smallest(dirs, (dir) => {

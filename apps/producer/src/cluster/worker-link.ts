@@ -3,7 +3,10 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
 const REPORT_EVERY_MS = 250;
-/** Longer than prom-client's own 5 s for gathering every worker's figures, so its answer (or failure) is what we get. */
+/**
+ * Longer than prom-client's own 5 s for gathering every worker's figures, so its answer (or
+ * failure) is what we get.
+ */
 const METRICS_TIMEOUT_MS = 6_000;
 
 /** The whole's metrics could not be gathered now (a worker starting or stuck, or the primary gone): worth a retry. */

@@ -12,7 +12,10 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 
 /** A request's CloudEvent as the record carries it. */
 export interface RecordCloudEvent {
-  /** `ce_<attribute>` record headers in request order (binary mode); none in structured mode, whose value holds them. */
+  /**
+   * `ce_<attribute>` record headers in request order (binary mode); none in structured mode, whose
+   * value holds them.
+   */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   /** The `partitionkey` extension: the record key when the request names none (Kafka binding, key mapping). */
   readonly partitionKey: string | undefined;

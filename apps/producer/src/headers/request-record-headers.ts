@@ -10,7 +10,10 @@ import {
 } from './cloudevent-headers.js';
 import type { RecordHeaderLimits } from './record-header-limits.js';
 
-/** `Kafka-Header-<name>: <value>` becomes the record header `<name>` (lower case, as HTTP names are case-insensitive). */
+/**
+ * `Kafka-Header-<name>: <value>` becomes the record header `<name>` (lower case, as HTTP names are
+ * case-insensitive).
+ */
 export const KAFKA_HEADER_PREFIX = 'kafka-header-';
 /** Record headers this app sets from their own request headers, so never from `Kafka-Header-*`. */
 export const CONTENT_TYPE_HEADER = 'content-type';
@@ -88,7 +91,8 @@ export function requestRecordContext(
       throw new HttpProblem(
         400,
         'Bad Request',
-        `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is structured mode (the attributes are in the body)`,
+        `invalid CloudEvent: ce- headers are for binary mode, and ${STRUCTURED_CONTENT_TYPE} is ` +
+          `structured mode (the attributes are in the body)`,
       );
     event = structuredModeEvent(body);
   } else if (ce.length > 0) {
@@ -157,7 +161,9 @@ function userHeaderName(httpName: string): string {
     throw new HttpProblem(
       400,
       'Bad Request',
-      `the record header "${name}" is set from its own request header (${name.startsWith(KAFKA_CE_PREFIX) ? `${HTTP_CE_PREFIX}<attribute>` : name}), not from ${httpName}`,
+      `the record header "${name}" is set from its own request header ` +
+        `(${name.startsWith(KAFKA_CE_PREFIX) ? `${HTTP_CE_PREFIX}<attribute>` : name}), not from ` +
+        `${httpName}`,
     );
   }
   return name;

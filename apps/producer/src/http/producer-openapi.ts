@@ -69,13 +69,24 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
           tags: ['messages'],
           summary: 'Write one record',
           description:
-            'The raw request body is the record value, byte for byte, whatever its content type (`curl -d` sends `application/x-www-form-urlencoded`). ' +
-            'The answer comes after Kafka acknowledged the write with acks=all: the body echoed as text, or where it was stored as JSON when the client asks for JSON (`Accept: application/json`). ' +
-            'A 503 means the record was not written, or (if Kafka answered after the timeout) may have been; a 200 is always true.\n\n' +
-            'Record headers: every `Kafka-Header-<name>: <value>` request header becomes the record header `<name>` in lower case (repeated headers stay repeated, in order; values are UTF-8 text); ' +
-            "the request's `Content-Type` is recorded as `content-type`; CloudEvents in binary mode (`ce-*` headers) become `ce_*` headers, and in structured mode " +
-            '(`Content-Type: application/cloudevents+json`) the body is the event, stored as posted (CloudEvents Kafka protocol binding); `traceparent` and `tracestate` are carried over. ' +
-            `At most ${options.recordHeaderLimits.maxCount} headers and ${options.recordHeaderLimits.maxBytes} bytes of names and values per record (431 above them; nothing is written).`,
+            'The raw request body is the record value, byte for byte, whatever its content type ' +
+            '(`curl -d` sends `application/x-www-form-urlencoded`). ' +
+            'The answer comes after Kafka acknowledged the write with acks=all: the body echoed ' +
+            'as text, or where it was stored as JSON when the client asks for JSON (`Accept: ' +
+            'application/json`). ' +
+            'A 503 means the record was not written, or (if Kafka answered after the timeout) may ' +
+            'have been; a 200 is always true.\n\n' +
+            'Record headers: every `Kafka-Header-<name>: <value>` request header becomes the ' +
+            'record header `<name>` in lower case (repeated headers stay repeated, in order; ' +
+            'values are UTF-8 text); ' +
+            "the request's `Content-Type` is recorded as `content-type`; CloudEvents in binary " +
+            'mode (`ce-*` headers) become `ce_*` headers, and in structured mode ' +
+            '(`Content-Type: application/cloudevents+json`) the body is the event, stored as ' +
+            'posted (CloudEvents Kafka protocol binding); `traceparent` and `tracestate` are ' +
+            'carried over. ' +
+            `At most ${options.recordHeaderLimits.maxCount} headers and ` +
+            `${options.recordHeaderLimits.maxBytes} bytes of names and values per record (431 ` +
+            `above them; nothing is written).`,
           parameters: [
             MESSAGE_PARAMETERS.keyQuery,
             MESSAGE_PARAMETERS.keyHeader,
@@ -102,7 +113,9 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               },
             },
             400: problemResponse(
-              'The body is empty; a CloudEvent is incomplete or invalid (the detail names the attribute); a `Kafka-Header-*` names no header, one set otherwise, or holds no UTF-8 text; or the request could not be read.',
+              'The body is empty; a CloudEvent is incomplete or invalid (the detail names the ' +
+                'attribute); a `Kafka-Header-*` names no header, one set otherwise, or holds no ' +
+                'UTF-8 text; or the request could not be read.',
             ),
             ...(options.tokenRequired
               ? {
@@ -119,10 +132,12 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               `The body is larger than ${options.maxMessageBytes} bytes, or than the topic accepts.`,
             ),
             415: problemResponse(
-              'A CloudEvents format other than `application/cloudevents+json` (one event), or a `Content-Encoding` this server does not accept.',
+              'A CloudEvents format other than `application/cloudevents+json` (one event), or a ' +
+                '`Content-Encoding` this server does not accept.',
             ),
             431: problemResponse(
-              'The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS / MAX_RECORD_HEADER_BYTES allow.',
+              'The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS ' +
+                '/ MAX_RECORD_HEADER_BYTES allow.',
             ),
             500: INTERNAL_ERROR,
             503: problemResponse(

@@ -1,6 +1,9 @@
 import type { JsonObject } from './openapi-parts.js';
 
-/** W3C trace context `traceparent` (version 00 and later), as OpenTelemetry propagates it through HTTP and Kafka headers. */
+/**
+ * W3C trace context `traceparent` (version 00 and later), as OpenTelemetry propagates it through
+ * HTTP and Kafka headers.
+ */
 export const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$';
 
 /**
@@ -10,7 +13,8 @@ export const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a
 export const CLOUD_EVENT_SCHEMA: JsonObject = {
   type: 'object',
   description:
-    'A CloudEvent 1.0 in the JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md).',
+    'A CloudEvent 1.0 in the JSON event format ' +
+    '(https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md).',
   required: ['specversion', 'id', 'source', 'type'],
   properties: {
     specversion: { type: 'string', const: '1.0' },

@@ -15,7 +15,10 @@ export type Json =
 /** A JSON object (a schema, a parameter, an operation...). */
 export type JsonObject = { readonly [key: string]: Json | undefined };
 
-/** The OpenAPI version the documents are written in: 3.2 describes a `text/event-stream` response item by item (`itemSchema`). */
+/**
+ * The OpenAPI version the documents are written in: 3.2 describes a `text/event-stream` response
+ * item by item (`itemSchema`).
+ */
 export const OPENAPI_VERSION = '3.2.0';
 
 /** Where each app serves its OpenAPI document, and where the consumer serves its AsyncAPI one. */

@@ -170,7 +170,9 @@ export function classifyKafkaError(error: unknown): KafkaErrorClass {
         kind: 'client-certificate',
         retriable: false,
         access: true,
-        reason: `Kafka refused the client certificate (${code}): check the binding cert and key, and that the broker trusts their CA`,
+        reason:
+          `Kafka refused the client certificate (${code}): check the binding cert and key, ` +
+          `and that the broker trusts their CA`,
       };
     }
     if (TLS_CODES.has(code)) {

@@ -48,7 +48,10 @@ function writeUVarInt(buf: Buffer, offset: number, value: number): number {
 /** Kafka's zigzag mapping of a signed integer (the same for its 32- and 64-bit varints). */
 const zigzag = (value: number): number => (value >= 0 ? value * 2 : -value * 2 - 1);
 
-/** The byte length a key, value or header value takes (-1 for null), or undefined for a kind kafkajs' encoder must judge. */
+/**
+ * The byte length a key, value or header value takes (-1 for null), or undefined for a kind
+ * kafkajs' encoder must judge.
+ */
 function bytesLength(value: unknown): number | undefined {
   if (value == null) return -1;
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');

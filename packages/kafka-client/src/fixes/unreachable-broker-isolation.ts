@@ -34,7 +34,10 @@ interface ConsumerGroup {
   fetch(nodeId: number): Promise<unknown[]>;
 }
 
-/** A heartbeat sent in the background: whether one is in flight, the coordinator's refusal to pass on, when to try again. */
+/**
+ * A heartbeat sent in the background: whether one is in flight, the coordinator's refusal to pass
+ * on, when to try again.
+ */
 interface HeartbeatState {
   inFlight: boolean;
   /** With the membership it was about: one the group has since left by rejoining is stale. */

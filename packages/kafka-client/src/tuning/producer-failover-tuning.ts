@@ -24,7 +24,8 @@ export interface ProducerFailoverTuning {
  * ask for fresh metadata. kafkajs refreshes metadata after connection and broker errors but not
  * after a request timeout; a metadata age no longer than the request timeout makes it refresh
  * then too, and a connection that stops answering is closed so that neither metadata nor
- * retries keep going to a frozen broker. Retrying the same batch is safe: the producer is idempotent, so the broker drops a
+ * retries keep going to a frozen broker. Retrying the same batch is safe: the producer is
+ * idempotent, so the broker drops a
  * batch it already has.
  */
 export function producerFailoverTuning(produceTimeoutMs: number): ProducerFailoverTuning {
