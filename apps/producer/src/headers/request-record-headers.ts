@@ -169,8 +169,11 @@ function userHeaderName(httpName: string): string {
   return name;
 }
 
-/** Node reads header values as Latin-1, one character per byte: the bytes are UTF-8 text. */
-function utf8(name: string, latin1: string): string {
+/**
+ * Node reads header values as Latin-1, one character per byte: the bytes are UTF-8 text. Throws
+ * a 400 {@link HttpProblem} naming `name` when they are not.
+ */
+export function utf8(name: string, latin1: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every ASCII character, controls included
   if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');

@@ -10,7 +10,8 @@ export const MESSAGE_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      'The record key (same key, same partition). Empty counts as none; wins over `Kafka-Key`.',
+      'The record key (same key, same partition), given once. Empty counts as none; wins over ' +
+      '`Kafka-Key`. A query of more than 1,000 parameters is refused (the rest would be dropped).',
     schema: { type: 'string' },
     example: 'order-7',
   },
@@ -18,7 +19,8 @@ export const MESSAGE_PARAMETERS = {
     name: 'Kafka-Key',
     in: 'header',
     required: false,
-    description: 'The record key, for clients that prefer a header to `?key=`.',
+    description:
+      'The record key, for clients that prefer a header to `?key=`: one line, its bytes UTF-8 text.',
     schema: { type: 'string' },
   },
 } as const satisfies Record<string, JsonObject & { name: string; in: 'query' | 'header' }>;

@@ -4,7 +4,7 @@ import { SinkError, type RecordAck, type RecordSink } from '../kafka/record-sink
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
 import { requestRecordContext } from '../headers/request-record-headers.js';
 import { requireBearerToken } from './bearer-token.js';
-import { KEY_HEADER, KEY_QUERY } from './messages-parameters.js';
+import { recordKeyOf } from './record-key.js';
 
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
 export const MESSAGES_PATH = '/messages';
@@ -37,9 +37,9 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
         'Bad Request',
         'the message is empty: send it as the request body, e.g. curl -d Hello',
       );
-    // Read and checked before anything is written: a bad header loses nothing but this request.
+    // Read and checked before anything is written: a bad header or key loses only this request.
     const context = requestRecordContext(req.rawHeaders, value, options.recordHeaderLimits);
-    const key = keyOf(req) ?? context.partitionKey;
+    const key = recordKeyOf(req) ?? context.partitionKey;
     let ack: RecordAck;
     try {
       ack = await options.sink.write({ value, key, headers: context.headers });
@@ -77,15 +77,4 @@ function wantsJson(req: Request): boolean {
   const accept = req.headers.accept;
   if (accept === undefined || accept === '*/*' || accept === 'text/plain') return false;
   return req.accepts(['text/plain', 'application/json']) === 'application/json';
-}
-
-function keyOf(req: Request): string | undefined {
-  // req.query parses the query string: only when there is one.
-  const fromQuery =
-    req.url.includes('?') && typeof req.query[KEY_QUERY] === 'string'
-      ? req.query[KEY_QUERY]
-      : undefined;
-  const fromHeader = req.get(KEY_HEADER);
-  const key = fromQuery ?? fromHeader;
-  return key === undefined || key === '' ? undefined : key;
 }
