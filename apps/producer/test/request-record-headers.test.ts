@@ -99,6 +99,45 @@ describe('record headers from a POST', () => {
     expect(big.message).not.toContain('secret');
   });
 
+  it('counts a content type sent alone against the limits too, each time, as one with other headers', () => {
+    const exact = `text/plain; p=${'x'.repeat(LIMITS.maxBytes - 'content-type'.length - 14)}`;
+    expect(Buffer.byteLength('content-type') + exact.length).toBe(LIMITS.maxBytes);
+    const fits = requestRecordContext(['Content-Type', exact], BODY, LIMITS);
+    expect(fits.headers).toEqual({ 'content-type': exact });
+    // Once cached, the same type still counts against smaller limits (another app's).
+    const smaller = { maxCount: 8, maxBytes: LIMITS.maxBytes - 1 };
+    const cached = problemOf(() => requestRecordContext(['Content-Type', exact], BODY, smaller));
+    expect(cached.status).toBe(431);
+    expect(cached.detail).toMatch(/MAX_RECORD_HEADER_BYTES/);
+    const over = `${exact}y`;
+    for (let i = 0; i < 2; i++) {
+      const alone = problemOf(() => requestRecordContext(['Content-Type', over], BODY, LIMITS));
+      expect(alone.status).toBe(431);
+    }
+    // Alone or with another header: over the limits either way.
+    expect(
+      problemOf(() =>
+        requestRecordContext(['Content-Type', over, 'Kafka-Header-a', 'b'], BODY, LIMITS),
+      ).status,
+    ).toBe(431);
+    expect(
+      problemOf(() =>
+        requestRecordContext(['Content-Type', 'text/plain'], BODY, { ...LIMITS, maxCount: 0 }),
+      ).detail,
+    ).toMatch(/MAX_RECORD_HEADERS/);
+  });
+
+  it('reads a content type as UTF-8, alone or with other headers', () => {
+    const type = 'text/plain; name="café"';
+    const latin1 = Buffer.from(type, 'utf8').toString('latin1');
+    expect(requestRecordContext(['Content-Type', latin1], BODY, LIMITS).headers).toEqual({
+      'content-type': type,
+    });
+    expect(
+      requestRecordContext(['Content-Type', latin1, 'Kafka-Header-a', 'b'], BODY, LIMITS).headers,
+    ).toEqual({ 'content-type': type, a: 'b' });
+  });
+
   it('counts the traceparent a traced sink adds, whether or not the request sends one', () => {
     const traced = { ...LIMITS, addsTraceparent: true };
     const seven = Array.from({ length: 7 }, (_, i) => [`Kafka-Header-h${i}`, 'v']).flat();

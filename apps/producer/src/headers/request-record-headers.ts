@@ -40,8 +40,18 @@ type Pair = readonly [string, string];
 /** A W3C traceparent as a sink writes it (version 00): only its length matters here. */
 const TRACEPARENT_OF_A_SPAN = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
 
+/** A request with a content type and no other record header: what its record carries. */
+interface ContentTypeAlone {
+  /** Frozen: shared by every record with this content type. */
+  readonly context: RequestRecordContext;
+  /** The content type as UTF-8 text. */
+  readonly contentType: string;
+  /** What it counts against MAX_RECORD_HEADER_BYTES: name and value. */
+  readonly bytes: number;
+}
+
 /** The usual case, one content type and nothing else: one frozen context per type, shared by every record. */
-const contentTypeOnly = new Map<string, RequestRecordContext>();
+const contentTypeOnly = new Map<string, ContentTypeAlone>();
 const MAX_CACHED_CONTENT_TYPES = 64;
 const NONE: RequestRecordContext = Object.freeze({ headers: undefined, partitionKey: undefined });
 
@@ -79,9 +89,15 @@ export function requestRecordContext(
     limits.addsTraceparent !== true
   ) {
     if (contentType === undefined) return NONE;
-    const cached = contentTypeOnly.get(contentType);
-    if (cached !== undefined) return cached;
-    if (!isCloudEventsType(contentType)) return contentTypeOnlyContext(contentType);
+    const alone =
+      contentTypeOnly.get(contentType) ??
+      (isCloudEventsType(contentType) ? undefined : contentTypeOnlyContext(contentType));
+    if (alone !== undefined) {
+      // The limits differ between apps sharing the cache: checked on every use, not once.
+      if (alone.bytes > limits.maxBytes || limits.maxCount < 1)
+        new Tally(limits).take(CONTENT_TYPE_HEADER, alone.contentType);
+      return alone.context;
+    }
   }
   const structured = contentType !== undefined && isCloudEventsType(contentType);
 
@@ -103,7 +119,8 @@ export function requestRecordContext(
     string | string[]
   >;
   const limit = new Tally(limits);
-  if (contentType !== undefined) add(headers, limit, CONTENT_TYPE_HEADER, contentType);
+  if (contentType !== undefined)
+    add(headers, limit, CONTENT_TYPE_HEADER, utf8('Content-Type', contentType));
   for (const [name, value] of event?.headers ?? []) add(headers, limit, name, value);
   for (const [name, value] of user) add(headers, limit, name, value);
   // One traceparent (the first); tracestate may be split over several lines, which mean one list.
@@ -120,14 +137,19 @@ export function requestRecordContext(
   };
 }
 
-function contentTypeOnlyContext(contentType: string): RequestRecordContext {
-  const context = Object.freeze({
-    headers: Object.freeze({ [CONTENT_TYPE_HEADER]: utf8('Content-Type', contentType) }),
-    partitionKey: undefined,
-  });
+function contentTypeOnlyContext(raw: string): ContentTypeAlone {
+  const contentType = utf8('Content-Type', raw);
+  const alone: ContentTypeAlone = {
+    context: Object.freeze({
+      headers: Object.freeze({ [CONTENT_TYPE_HEADER]: contentType }),
+      partitionKey: undefined,
+    }),
+    contentType,
+    bytes: Buffer.byteLength(CONTENT_TYPE_HEADER) + Buffer.byteLength(contentType),
+  };
   // Clients choose the type: bounded so a stream of odd types cannot grow the cache.
-  if (contentTypeOnly.size < MAX_CACHED_CONTENT_TYPES) contentTypeOnly.set(contentType, context);
-  return context;
+  if (contentTypeOnly.size < MAX_CACHED_CONTENT_TYPES) contentTypeOnly.set(raw, alone);
+  return alone;
 }
 
 function isCloudEventsType(contentType: string): boolean {
