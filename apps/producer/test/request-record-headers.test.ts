@@ -265,4 +265,175 @@ describe('CloudEvents from a POST', () => {
       ).status,
     ).toBe(400);
   });
+
+  it('binary mode: ce-* values are percent-decoded, as the HTTP binding asks of a receiver', () => {
+    const { headers } = requestRecordContext(
+      [
+        ...CE.map((v) => (v === '/orders' ? '/orders%2Fno-7' : v)),
+        'ce-subject',
+        'caf%C3%A9 %22%25%22 100%25',
+        'ce-comment',
+        // Sent raw (not encoded): Node reads the UTF-8 bytes as Latin-1, and they are read back.
+        Buffer.from('größe', 'utf8').toString('latin1'),
+      ],
+      BODY,
+      LIMITS,
+    );
+    expect(headers).toMatchObject({
+      ce_source: '/orders/no-7',
+      ce_subject: 'café "%" 100%',
+      ce_comment: 'größe',
+    });
+    for (const bad of ['100%', '%zz', '%C3', '%FF%FE']) {
+      const problem = problemOf(() =>
+        requestRecordContext([...CE, 'ce-subject', bad], BODY, LIMITS),
+      );
+      expect(problem.status, bad).toBe(400);
+      expect(problem.detail).toMatch(/"subject" is not percent-encoded/);
+    }
+  });
+
+  it('refuses a time that does not exist, in either mode', () => {
+    const at = (time: string): HttpProblem | undefined => {
+      try {
+        requestRecordContext([...CE, 'ce-time', time], BODY, LIMITS);
+        return undefined;
+      } catch (error) {
+        if (error instanceof HttpProblem) return error;
+        throw error;
+      }
+    };
+    for (const good of [
+      '2026-02-28T10:00:00Z',
+      '2028-02-29T23:59:59.123+09:00',
+      '2026-12-31t00:00:60z',
+      '2026-06-30 10:00:00-05:30',
+    ])
+      expect(at(good), good).toBeUndefined();
+    for (const bad of [
+      '2026-02-30T10:00:00Z',
+      '2026-02-29T10:00:00Z',
+      '2026-04-31T10:00:00Z',
+      '2026-13-01T10:00:00Z',
+      '2026-00-10T10:00:00Z',
+      '2026-01-00T10:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T10:60:00Z',
+      '2026-01-01T10:00:61Z',
+      '2026-01-01T10:00:00+24:00',
+      '2026-01-01T10:00:00',
+    ])
+      expect(at(bad)?.detail, bad).toMatch(/"time" is not an RFC 3339 timestamp/);
+    const structured = Buffer.from(
+      JSON.stringify({
+        specversion: '1.0',
+        id: '1',
+        source: '/s',
+        type: 't',
+        time: '2026-02-30T10:00:00Z',
+      }),
+    );
+    expect(
+      problemOf(() =>
+        requestRecordContext(['Content-Type', 'application/cloudevents+json'], structured, LIMITS),
+      ).detail,
+    ).toMatch(/"time"/);
+  });
+
+  it('binary mode: refuses data and its content type as ce- headers (they are the body and Content-Type)', () => {
+    for (const attribute of ['data', 'data_base64', 'datacontenttype']) {
+      const problem = problemOf(() =>
+        requestRecordContext(
+          ['Content-Type', 'application/json', ...CE, `ce-${attribute}`, 'x'],
+          BODY,
+          LIMITS,
+        ),
+      );
+      expect(problem.status).toBe(400);
+      expect(problem.detail).toContain(`"${attribute}" is not sent as a header in binary mode`);
+    }
+  });
+
+  it('structured mode: refuses an extension whose value is an object, an array or not an integer', () => {
+    const post =
+      (extension: unknown): (() => unknown) =>
+      () =>
+        requestRecordContext(
+          ['Content-Type', 'application/cloudevents+json'],
+          Buffer.from(
+            JSON.stringify({
+              specversion: '1.0',
+              id: '1',
+              source: '/s',
+              type: 't',
+              ext: extension,
+            }),
+          ),
+          LIMITS,
+        );
+    for (const fine of ['text', 7, -(2 ** 31), true, null]) expect(post(fine)).not.toThrow();
+    for (const bad of [{ a: 1 }, [1], 1.5, 2 ** 31]) {
+      const problem = problemOf(post(bad));
+      expect(problem.status, JSON.stringify(bad)).toBe(400);
+      expect(problem.detail).toMatch(/"ext" is not a string, an integer or a boolean/);
+    }
+    // data may be any JSON: it is not an extension.
+    expect(
+      requestRecordContext(
+        ['Content-Type', 'application/cloudevents+json'],
+        Buffer.from(
+          JSON.stringify({
+            specversion: '1.0',
+            id: '1',
+            source: '/s',
+            type: 't',
+            data: { a: [1] },
+          }),
+        ),
+        LIMITS,
+      ).headers,
+    ).toBeDefined();
+  });
+
+  it('refuses a traceparent that is not W3C version 00 with real ids: header, ce- header or attribute', () => {
+    const bad = [
+      '00-aa-bb-01',
+      `00-${'0'.repeat(32)}-b7ad6b7169203331-01`,
+      '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01',
+      '00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01',
+      'ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      `${TRACEPARENT}-extra`,
+    ];
+    for (const value of bad) {
+      expect(
+        problemOf(() => requestRecordContext(['traceparent', value], BODY, LIMITS)).detail,
+        value,
+      ).toMatch(/traceparent is not a W3C traceparent/);
+      expect(
+        problemOf(() => requestRecordContext([...CE, 'ce-traceparent', value], BODY, LIMITS))
+          .detail,
+      ).toMatch(/"traceparent" is not a W3C traceparent/);
+      const structured = Buffer.from(
+        JSON.stringify({
+          specversion: '1.0',
+          id: '1',
+          source: '/s',
+          type: 't',
+          traceparent: value,
+        }),
+      );
+      expect(
+        problemOf(() =>
+          requestRecordContext(
+            ['Content-Type', 'application/cloudevents+json'],
+            structured,
+            LIMITS,
+          ),
+        ).status,
+      ).toBe(400);
+    }
+    expect(requestRecordContext(['traceparent', TRACEPARENT], BODY, LIMITS).headers).toEqual({
+      traceparent: TRACEPARENT,
+    });
+  });
 });

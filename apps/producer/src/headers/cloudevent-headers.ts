@@ -1,5 +1,6 @@
 import { HttpProblem } from '@demo-kafka/app-kit';
 import { CloudEvent, HTTP, ValidationError } from 'cloudevents';
+import { isW3cTraceparent } from './trace-context.js';
 
 /** The structured-mode media type (CloudEvents JSON format); its parameters (charset) may follow. */
 export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
@@ -7,8 +8,29 @@ export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json';
 export const HTTP_CE_PREFIX = 'ce-';
 export const KAFKA_CE_PREFIX = 'ce_';
 const REQUIRED = ['specversion', 'id', 'source', 'type'] as const;
-/** RFC 3339, as the spec requires of `time` (the SDK puts the current time in place of one it cannot read). */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/**
+ * Binary mode carries the data as the body and its type as Content-Type: these as `ce-` headers
+ * would give an event two datas or two types (HTTP binding 3.1.1, 3.1.3).
+ */
+const NOT_IN_BINARY_MODE = ['data', 'data_base64', 'datacontenttype'] as const;
+/** The attributes the JSON format defines; any other member of a structured event is an extension. */
+const JSON_FORMAT_MEMBERS = new Set([
+  ...REQUIRED,
+  'datacontenttype',
+  'dataschema',
+  'subject',
+  'time',
+  'data',
+  'data_base64',
+]);
+/** CloudEvents' Integer: a signed 32-bit number. */
+const INTEGER_RANGE = 2 ** 31;
+/**
+ * RFC 3339, as the spec requires of `time`; the fields are checked for a real date and time
+ * after it, which the pattern alone cannot do (and `Date.parse` rolls 02-30 over to March).
+ */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /** A request's CloudEvent as the record carries it. */
 export interface RecordCloudEvent {
@@ -31,21 +53,33 @@ function invalid(attribute: string, why: string): HttpProblem {
 
 /**
  * HTTP binary mode: every `ce-<attribute>` request header becomes the record header
- * `ce_<attribute>` with the same value (CloudEvents Kafka protocol binding, 3.2.3); the request's
+ * `ce_<attribute>` with its value percent-decoded (the HTTP binding, 3.1.3.2, encodes it; the
+ * Kafka binding, 3.2.3, carries UTF-8 text as it is); the request's
  * Content-Type is the event's `datacontenttype` and is recorded as `content-type` by the caller.
  * Parsed and validated by the cloudevents SDK; the body is not parsed (the value stays its bytes).
  */
 export function binaryModeEvent(
-  ceHeaders: ReadonlyArray<readonly [string, string]>,
+  encodedHeaders: ReadonlyArray<readonly [string, string]>,
   contentType: string | undefined,
 ): RecordCloudEvent {
+  // The binding percent-encodes values (space, '"', '%' and all but printable ASCII); a receiver decodes them.
+  const ceHeaders = encodedHeaders.map(
+    ([name, value]) => [name, percentDecoded(name.slice(HTTP_CE_PREFIX.length), value)] as const,
+  );
   const given = new Map(
     ceHeaders.map(([name, value]) => [name.slice(HTTP_CE_PREFIX.length), value]),
   );
   for (const attribute of REQUIRED)
     if (!given.get(attribute))
       throw invalid(attribute, `is missing (send the header ce-${attribute})`);
+  for (const attribute of NOT_IN_BINARY_MODE)
+    if (given.has(attribute))
+      throw invalid(
+        attribute,
+        'is not sent as a header in binary mode: the body is the data, and Content-Type its type',
+      );
   checkTime(given.get('time'));
+  checkTraceparent(given.get('traceparent'));
   const headers: Record<string, string> = Object.fromEntries(ceHeaders);
   if (contentType !== undefined) headers['content-type'] = contentType;
   validate(() => HTTP.toEvent({ headers, body: undefined }));
@@ -84,6 +118,8 @@ export function structuredModeEvent(body: Buffer): RecordCloudEvent {
     if (event[attribute] === undefined || event[attribute] === '')
       throw invalid(attribute, 'is missing');
   checkTime(event.time);
+  checkTraceparent(event.traceparent);
+  checkExtensionValues(event);
   validate(() =>
     HTTP.toEvent({ headers: { 'content-type': STRUCTURED_CONTENT_TYPE }, body: event }),
   );
@@ -97,8 +133,82 @@ export function structuredModeEvent(body: Buffer): RecordCloudEvent {
 
 function checkTime(time: unknown): void {
   if (time === undefined) return;
-  if (typeof time !== 'string' || !RFC3339.test(time) || Number.isNaN(Date.parse(time)))
-    throw invalid('time', 'is not an RFC 3339 timestamp');
+  if (typeof time !== 'string' || !isRfc3339(time))
+    throw invalid('time', 'is not an RFC 3339 timestamp (a date and time that exist)');
+}
+
+function isRfc3339(time: string): boolean {
+  const fields = RFC3339.exec(time);
+  if (fields === null) return false;
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = [
+    fields[1],
+    fields[2],
+    fields[3],
+    fields[4],
+    fields[5],
+    fields[6],
+    fields[8] ?? '0',
+    fields[9] ?? '0',
+  ].map(Number) as [number, number, number, number, number, number, number, number];
+  // Day 0 of the next month is the last of this one (UTC, so no time zone moves it).
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    // 60: a leap second, which RFC 3339 allows.
+    second <= 60 &&
+    offsetHour <= 23 &&
+    offsetMinute <= 59
+  );
+}
+
+/** The distributed-tracing extension's `traceparent` must be one a tracer can continue. */
+function checkTraceparent(traceparent: unknown): void {
+  if (traceparent === undefined) return;
+  if (typeof traceparent !== 'string' || !isW3cTraceparent(traceparent))
+    throw invalid(
+      'traceparent',
+      'is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, ids not all zeros)',
+    );
+}
+
+/**
+ * An extension's value in the JSON format is a string, an integer or a boolean (null: absent):
+ * an object or an array has no CloudEvents type, and no binding could carry it as one header.
+ */
+function checkExtensionValues(event: Record<string, unknown>): void {
+  for (const [attribute, value] of Object.entries(event)) {
+    if (JSON_FORMAT_MEMBERS.has(attribute)) continue;
+    if (
+      value === null ||
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' &&
+        Number.isInteger(value) &&
+        value >= -INTEGER_RANGE &&
+        value < INTEGER_RANGE)
+    )
+      continue;
+    throw invalid(attribute, 'is not a string, an integer or a boolean, as an extension must be');
+  }
+}
+
+/** A `ce-` header's value as the HTTP binding encodes it: `%XX` are the bytes of UTF-8 text. */
+function percentDecoded(attribute: string, value: string): string {
+  if (!value.includes('%')) return value;
+  try {
+    // decodeURIComponent decodes every %XX and only those ('+' stays): what the binding asks.
+    return decodeURIComponent(value);
+  } catch {
+    throw invalid(
+      attribute,
+      'is not percent-encoded as the HTTP binding requires (%XX, the bytes of UTF-8 text)',
+    );
+  }
 }
 
 /** Parses with the SDK (which does not validate) and validates: only version 1.0 is accepted. */

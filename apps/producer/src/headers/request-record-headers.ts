@@ -9,6 +9,7 @@ import {
   type RecordCloudEvent,
 } from './cloudevent-headers.js';
 import type { RecordHeaderLimits } from './record-header-limits.js';
+import { isW3cTraceparent } from './trace-context.js';
 
 /**
  * `Kafka-Header-<name>: <value>` becomes the record header `<name>` (lower case, as HTTP names are
@@ -125,6 +126,13 @@ export function requestRecordContext(
   for (const [name, value] of user) add(headers, limit, name, value);
   // One traceparent (the first); tracestate may be split over several lines, which mean one list.
   const traceparent = trace.find(([name]) => name === 'traceparent');
+  // Stored only when a tracer downstream can continue it: else the record would carry a broken trace.
+  if (traceparent && !isW3cTraceparent(traceparent[1]))
+    throw new HttpProblem(
+      400,
+      'Bad Request',
+      'traceparent is not a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>, ids not all zeros)',
+    );
   if (traceparent) add(headers, limit, 'traceparent', traceparent[1]);
   const tracestate = trace.filter(([name]) => name === 'tracestate').map(([, value]) => value);
   if (tracestate.length > 0) add(headers, limit, 'tracestate', tracestate.join(','));

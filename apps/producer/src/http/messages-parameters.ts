@@ -1,4 +1,5 @@
-import { TRACEPARENT_PATTERN, type JsonObject } from '@demo-kafka/app-kit';
+import type { JsonObject } from '@demo-kafka/app-kit';
+import { W3C_TRACEPARENT_PATTERN } from '../headers/trace-context.js';
 
 /**
  * The parameters of `POST /messages`, defined once: the route reads them by these names and the
@@ -35,7 +36,9 @@ const ceHeader = (
   name: `ce-${attribute}`,
   in: 'header',
   required: false,
-  description: `CloudEvents binary mode: becomes the record header \`ce_${attribute}\`. ${description}`,
+  description:
+    `CloudEvents binary mode: becomes the record header \`ce_${attribute}\`, percent-decoded. ` +
+    description,
   schema,
 });
 
@@ -53,15 +56,19 @@ export const RECORD_HEADER_PARAMETERS: readonly HeaderParameter[] = [
   }),
   ceHeader('type', 'Required in binary mode.'),
   ceHeader('subject', 'Optional.', { type: 'string' }),
-  ceHeader('time', 'Optional; RFC 3339.', { type: 'string', format: 'date-time' }),
+  ceHeader('time', 'Optional; RFC 3339, a date and time that exist.', {
+    type: 'string',
+    format: 'date-time',
+  }),
   ceHeader('dataschema', 'Optional; a URI.', { type: 'string', format: 'uri' }),
   {
     name: 'traceparent',
     in: 'header',
     required: false,
     description:
-      'W3C trace context: carried into the record header `traceparent`, whether or not tracing is exported.',
-    schema: { type: 'string', pattern: TRACEPARENT_PATTERN },
+      'W3C trace context: carried into the record header `traceparent`, whether or not tracing is ' +
+      'exported. Version 00; ids not all zeros; another is refused.',
+    schema: { type: 'string', pattern: W3C_TRACEPARENT_PATTERN },
   },
   {
     name: 'tracestate',
