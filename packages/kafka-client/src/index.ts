@@ -11,6 +11,17 @@ export {
   type KafkajsFix,
   type KafkajsFixKind,
 } from './fixes/kafkajs-fixes.js';
+export {
+  onUndecodableBatch,
+  type UndecodableBatch,
+  type UndecodableBatchListener,
+} from './fixes/undecodable-batches.js';
+export {
+  COMPRESSION_NAMES,
+  compressionType,
+  type CompressionName,
+  type CompressionType,
+} from './codecs/compression-names.js';
 export { FIXED_KAFKAJS_VERSION, installedKafkajsVersion } from './fixes/kafkajs-version.js';
 export {
   classifyKafkaError,

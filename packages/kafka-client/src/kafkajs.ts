@@ -1,4 +1,5 @@
 import type * as Kafkajs from 'kafkajs';
+import { type KafkajsCodecTable, registerCodecs } from './codecs/register-codecs.js';
 import { applyKafkajsFixes } from './fixes/kafkajs-fixes.js';
 import { kafkajsRequire } from './fixes/kafkajs-version.js';
 
@@ -6,6 +7,8 @@ import { kafkajsRequire } from './fixes/kafkajs-version.js';
 // kafkajs is required: no import order for anyone to keep. assertFixesApplied() checks the outcome.
 applyKafkajsFixes();
 const kafkajs = kafkajsRequire('kafkajs') as typeof Kafkajs;
+// Here too, so every client of the process reads (and can write) snappy, lz4 and zstd.
+registerCodecs(kafkajs.CompressionCodecs as KafkajsCodecTable);
 
 // kafkajs is CommonJS: its exports are taken from the module once, here, so the rest of the code imports them by name.
 export const {

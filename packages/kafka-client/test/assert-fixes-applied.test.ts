@@ -38,6 +38,7 @@ describe('assertFixesApplied', () => {
       KAFKAJS_FIXES.filter((fix) => fix.kind === 'correctness').map((fix) => fix.name),
     ).toEqual([
       'send-messages-retry-overlap',
+      'undecodable-batch-skip',
       'connection-buffer-on-reconnect',
       'unreachable-broker-isolation',
     ]);

@@ -3,6 +3,7 @@ import { fixGroupMessagesPerPartition } from './group-messages-fix.js';
 import { fixRecordEncoder } from './record-encoder-fix.js';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 import { fixSendMessagesRetryOverlap } from './send-messages-fix.js';
+import { skipUndecodableBatches } from './undecodable-batch-skip.js';
 import { isolateUnreachableBrokers } from './unreachable-broker-isolation.js';
 
 /**
@@ -22,12 +23,14 @@ export interface KafkajsFix {
 /**
  * Every fix, in the order they are applied. The module swaps come first, each before the kafkajs
  * module that binds what it swaps: the grouping before sendMessages (which binds it), sendMessages
- * before the message producer. The prototype patches only need to come before any client exists.
+ * before the message producer, the record batch decoder before the fetch decoding (loaded with
+ * the first fetch). The prototype patches only need to come before any client exists.
  */
 export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
   { name: 'record-encoder', kind: 'speed', apply: fixRecordEncoder },
   { name: 'group-messages-per-partition', kind: 'speed', apply: fixGroupMessagesPerPartition },
   { name: 'send-messages-retry-overlap', kind: 'correctness', apply: fixSendMessagesRetryOverlap },
+  { name: 'undecodable-batch-skip', kind: 'correctness', apply: skipUndecodableBatches },
   { name: 'request-queue-timer-loop', kind: 'speed', apply: fixRequestQueueTimerLoop },
   {
     name: 'connection-buffer-on-reconnect',
