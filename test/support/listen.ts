@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { applyServerTimeouts } from '@demo-kafka/app-kit';
+import { applyServerTimeouts, type ServerTimeouts } from '@demo-kafka/app-kit';
 
 /** An app served on a free loopback port, with the same server timeouts as in production. */
 export interface Listening {
@@ -11,9 +11,9 @@ export interface Listening {
 }
 
 /** Serves `app` on a free port of 127.0.0.1. */
-export async function listen(app: RequestListener): Promise<Listening> {
+export async function listen(app: RequestListener, timeouts?: ServerTimeouts): Promise<Listening> {
   const server = createServer(app);
-  applyServerTimeouts(server);
+  applyServerTimeouts(server, timeouts);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;

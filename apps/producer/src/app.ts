@@ -22,6 +22,7 @@ import {
   type RecordHeaderLimits,
 } from './headers/record-header-limits.js';
 import { CORS_REQUEST_HEADERS } from './headers/request-record-headers.js';
+import { OpenBatches } from './batch/open-batches.js';
 
 export interface ProducerAppDeps {
   readonly sink: RecordSink;
@@ -37,6 +38,10 @@ export interface ProducerAppDeps {
   readonly corsOrigins: string;
   /** Set in a worker of several: readiness and metrics then speak for every worker. */
   readonly cluster?: Pick<ClusterView, 'readiness' | 'metrics'>;
+  /** A streamed batch whose body sends nothing for this long is ended (default 30 s). */
+  readonly batchIdleTimeoutMs?: number;
+  /** Where open batches are kept, for a shutdown to end them (default: a set of this app's own). */
+  readonly openBatches?: OpenBatches;
 }
 
 /** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -58,6 +63,8 @@ export function createApp(deps: ProducerAppDeps): Express {
       recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
       token: deps.token,
       produceTimeoutMs: deps.produceTimeoutMs,
+      batchIdleTimeoutMs: deps.batchIdleTimeoutMs ?? 30_000,
+      openBatches: deps.openBatches ?? new OpenBatches(),
     }),
   );
   const { cluster } = deps;

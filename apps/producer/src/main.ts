@@ -51,6 +51,9 @@ try {
     await serve(producer.app, {
       port: settings.PORT,
       logger,
+      // A batch may stream for as long as its lines keep coming: bounded by idleness instead.
+      timeouts: { requestMs: 0, idleMs: settings.BATCH_IDLE_TIMEOUT_MS },
+      beforeClose: () => producer.endBatches(),
       onShutdown: async () => {
         await producer.stop();
         await tracing?.shutdown();

@@ -3,6 +3,7 @@ import { reconnectOnBindingChange } from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
 import type { Express } from 'express';
 import { createApp } from './app.js';
+import { OpenBatches } from './batch/open-batches.js';
 import { joinCluster } from './cluster/worker-link.js';
 import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
 import { createProducerMetrics } from './producer-metrics.js';
@@ -15,6 +16,8 @@ export interface ProducerParts {
   readonly sink: KafkaRecordSink;
   /** Starts connecting to Kafka in the background and watching the binding for rotation. */
   start(): void;
+  /** Ends the streamed batches still being read: each answers what it read and closes. */
+  endBatches(): void;
   /** Stops watching, finishes in-flight writes and disconnects. */
   stop(): Promise<void>;
 }
@@ -40,6 +43,7 @@ export function wireProducer(
     ? joinCluster(metrics.registry, () => sink.readiness())
     : undefined;
   const app = createApp({
+  const openBatches = new OpenBatches();
     // Traced only when tracing is on: otherwise no span code runs per request.
     sink: options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink,
     ...(clusterView ? { cluster: clusterView } : {}),
@@ -55,6 +59,8 @@ export function wireProducer(
     token: settings.PRODUCER_TOKEN,
     corsOrigins: settings.CORS_ORIGINS,
   });
+    batchIdleTimeoutMs: settings.BATCH_IDLE_TIMEOUT_MS,
+    openBatches,
   let watch: { close(): void } | undefined;
   return {
     app,
@@ -64,6 +70,7 @@ export function wireProducer(
       watch = reconnectOnBindingChange(binding, logger, (next) => sink.reconnect(next));
     },
     stop: async () => {
+    endBatches: () => openBatches.endAll(),
       watch?.close();
       await sink.close();
       clusterView?.close();

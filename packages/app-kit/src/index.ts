@@ -16,6 +16,7 @@ export {
   serve,
   type RunningServer,
   type ServeOptions,
+  type ServerTimeouts,
 } from './lifecycle/serve.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';

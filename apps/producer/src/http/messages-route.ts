@@ -1,8 +1,10 @@
-import { HttpProblem, methodNotAllowed, recordId } from '@demo-kafka/app-kit';
+import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { SinkError, type RecordAck, type RecordSink } from '../kafka/record-sink.js';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
 import { requestRecordContext } from '../headers/request-record-headers.js';
+import { ackJson, isNdjsonBatch, ndjsonBatchHandler } from '../batch/ndjson-batch-handler.js';
+import type { OpenBatches } from '../batch/open-batches.js';
 import { requireBearerToken } from './bearer-token.js';
 import { recordKeyOf } from './record-key.js';
 
@@ -15,6 +17,9 @@ export interface MessagesRouteOptions {
   readonly recordHeaderLimits: RecordHeaderLimits;
   readonly token: string;
   readonly produceTimeoutMs: number;
+  /** A streamed batch whose body sends nothing for this long is ended. */
+  readonly batchIdleTimeoutMs: number;
+  readonly openBatches: OpenBatches;
 }
 
 /**
@@ -28,6 +33,18 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
   // Any content type: curl -d sends application/x-www-form-urlencoded, and its bytes are the message.
   const rawBody = express.raw({ type: () => true, limit: options.maxMessageBytes });
   const retryAfter = String(Math.max(1, Math.ceil(options.produceTimeoutMs / 2000)));
+  const batch = ndjsonBatchHandler({
+    sink: options.sink,
+    maxLineBytes: options.maxMessageBytes,
+    recordHeaderLimits: options.recordHeaderLimits,
+    idleTimeoutMs: options.batchIdleTimeoutMs,
+    // Enough to fill several produce requests while the client's next lines arrive.
+    maxLinesInFlight: 2_000,
+    openBatches: options.openBatches,
+  });
+  // `Content-Type: application/x-ndjson` is a batch, read as a stream; anything else is one record.
+  const batchOrNext: RequestHandler = (req, res, next) =>
+    isNdjsonBatch(req) ? batch(req, res, next) : next();
 
   const produce: RequestHandler = async (req, res) => {
     const value = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -53,21 +70,14 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
       throw error;
     }
     if (wantsJson(req)) {
-      const { topic, partition, offset, timestampMs } = ack;
-      res.json({
-        topic,
-        partition,
-        offset,
-        timestamp: new Date(timestampMs).toISOString(),
-        id: recordId(partition, offset),
-      });
+      res.json(ackJson(ack));
     } else {
       res.type('text/plain; charset=utf-8').send(value);
     }
   };
 
-  if (options.token === '') router.post(MESSAGES_PATH, rawBody, produce);
-  else router.post(MESSAGES_PATH, requireBearerToken(options.token), rawBody, produce);
+  if (options.token === '') router.post(MESSAGES_PATH, batchOrNext, rawBody, produce);
+  else router.post(MESSAGES_PATH, requireBearerToken(options.token), batchOrNext, rawBody, produce);
   router.all(MESSAGES_PATH, methodNotAllowed(['POST']));
   return router;
 }

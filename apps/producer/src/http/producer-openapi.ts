@@ -12,6 +12,7 @@ import {
   type JsonObject,
 } from '@demo-kafka/app-kit';
 import { MESSAGE_PARAMETERS, RECORD_HEADER_PARAMETERS } from './messages-parameters.js';
+import { BATCH_LINE_PROBLEM_SCHEMA, BATCH_LINE_SCHEMA } from '../batch/batch-schemas.js';
 import { MESSAGES_PATH } from './messages-route.js';
 
 export interface ProducerApiOptions {
@@ -76,6 +77,13 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
             'application/json`). ' +
             'A 503 means the record was not written, or (if Kafka answered after the timeout) may ' +
             'have been; a 200 is always true.\n\n' +
+            'A batch: with `Content-Type: application/x-ndjson` each line of the body is one ' +
+            'record (`BatchLine`), and the answer, `200` with an `application/x-ndjson` body, has ' +
+            'one line per non-empty input line in order: its `Ack` once Kafka acknowledged it, or ' +
+            'a `BatchLineProblem` for a line that was not written. The body may be streamed ' +
+            '(chunked): answers stream back as records are acknowledged, and the body is read no ' +
+            'faster than they are taken. No limit on lines; each at most ' +
+            `${options.maxMessageBytes} bytes.\n\n` +
             'Record headers: every `Kafka-Header-<name>: <value>` request header becomes the ' +
             'record header `<name>` in lower case (repeated headers stay repeated, in order; ' +
             'values are UTF-8 text); ' +
@@ -100,6 +108,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               'application/cloudevents+json': {
                 schema: { $ref: '#/components/schemas/CloudEvent' },
               },
+              'application/x-ndjson': { itemSchema: { $ref: '#/components/schemas/BatchLine' } },
               '*/*': { schema: { description: 'Any bytes.' } },
             },
           },
@@ -110,6 +119,14 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               content: {
                 'text/plain': { schema: { type: 'string', description: 'The message as posted.' } },
                 'application/json': { schema: { $ref: '#/components/schemas/Ack' } },
+                'application/x-ndjson': {
+                  itemSchema: {
+                    oneOf: [
+                      { $ref: '#/components/schemas/Ack' },
+                      { $ref: '#/components/schemas/BatchLineProblem' },
+                    ],
+                  },
+                },
               },
             },
             400: problemResponse(
@@ -156,7 +173,13 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
     },
     components: {
       ...COMMON_COMPONENTS,
-      schemas: { ...COMMON_COMPONENTS.schemas, Ack: ACK_SCHEMA, CloudEvent: CLOUD_EVENT_SCHEMA },
+      schemas: {
+        ...COMMON_COMPONENTS.schemas,
+        Ack: ACK_SCHEMA,
+        CloudEvent: CLOUD_EVENT_SCHEMA,
+        BatchLine: BATCH_LINE_SCHEMA,
+        BatchLineProblem: BATCH_LINE_PROBLEM_SCHEMA,
+      },
       ...(options.tokenRequired
         ? {
             securitySchemes: {

@@ -12,6 +12,19 @@ export interface ServeOptions {
   readonly onShutdown: () => Promise<void>;
   /** Exit anyway (with code 1) if shutdown takes longer. */
   readonly shutdownTimeoutMs?: number;
+  /** See {@link ServerTimeouts}. */
+  readonly timeouts?: ServerTimeouts;
+}
+
+/** Bounds on how long a request may take to arrive. */
+export interface ServerTimeouts {
+  /**
+   * The whole request, body included (30 s by default); 0 for an app that takes bodies streamed
+   * for as long as they keep coming, which then needs `idleMs`.
+   */
+  readonly requestMs?: number;
+  /** A connection on which nothing moves either way for this long is closed (default: none). */
+  readonly idleMs?: number;
 }
 
 export interface RunningServer {
@@ -22,10 +35,11 @@ export interface RunningServer {
 }
 
 /** Bounds on slow clients, so one cannot hold a socket or a worker forever. */
-export function applyServerTimeouts(server: Server): void {
+export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts = {}): void {
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = timeouts.requestMs ?? 30_000;
   server.keepAliveTimeout = 5_000;
+  if (timeouts.idleMs !== undefined) server.timeout = timeouts.idleMs;
 }
 
 /**
@@ -34,7 +48,7 @@ export function applyServerTimeouts(server: Server): void {
  */
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   const server = createServer(app);
-  applyServerTimeouts(server);
+  applyServerTimeouts(server, options.timeouts);
   let shuttingDown = false;
   server.on('request', (_req, res) => {
     // Clients holding a keep-alive connection open a new one elsewhere instead of waiting.
