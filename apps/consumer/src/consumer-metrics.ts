@@ -8,6 +8,7 @@ export interface ConsumerMetrics {
   readonly rejectedClients: Counter;
   readonly recordsConsumed: Counter;
   readonly bufferedRecords: Gauge;
+  readonly undecodableBatches: Counter;
 }
 
 export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
@@ -37,6 +38,11 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
     bufferedRecords: new Gauge({
       name: 'sse_replay_buffer_records',
       help: 'Records held for replay',
+      registers,
+    }),
+    undecodableBatches: new Counter({
+      name: 'kafka_undecodable_batches_total',
+      help: 'Record batches skipped because they could not be decoded: their records are not streamed',
       registers,
     }),
   };

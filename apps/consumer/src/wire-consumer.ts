@@ -57,6 +57,7 @@ export function wireConsumer(
         }
       : (records) => hub.publish(records),
     resume: hub.resumePoints,
+    undecodableBatches: consumerMetrics.undecodableBatches,
   });
   const app = createApp({
     hub,

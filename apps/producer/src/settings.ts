@@ -1,4 +1,5 @@
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
+import { COMPRESSION_NAMES, type CompressionName, compressionType } from '@demo-kafka/kafka-client';
 import { EnvError, makeValidator, num, str } from 'envalid';
 import { defaultWorkers } from './cluster/default-workers.js';
 import { DEFAULT_RECORD_HEADER_LIMITS } from './headers/record-header-limits.js';
@@ -10,6 +11,18 @@ const workerCount = makeValidator<number>((input) => {
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new EnvError('expected a whole number from 1 to 64');
   return n;
+});
+
+const compression = makeValidator<CompressionName>((input) => {
+  const name = COMPRESSION_NAMES.find((each) => each === input);
+  if (name === undefined) throw new EnvError(`expected one of ${COMPRESSION_NAMES.join(', ')}`);
+  // Asked for a codec this Node cannot write (zstd before 22.15): refused at start-up, not per send.
+  try {
+    compressionType(name);
+  } catch (error) {
+    throw new EnvError(error instanceof Error ? error.message : String(error));
+  }
+  return name;
 });
 
 /** The producer's settings: the shared ones plus its own limits. */
@@ -27,6 +40,10 @@ export const producerSettingsSpec = {
   BATCH_MAX_BYTES: num({
     default: 512 * 1024,
     desc: 'most message bytes coalesced into one produce request',
+  }),
+  KAFKA_COMPRESSION: compression({
+    default: 'none',
+    desc: 'codec of the record batches written: none, gzip, snappy, lz4, zstd (zstd needs Node 22.15+)',
   }),
   CORS_ORIGINS: str({
     default: '*',

@@ -37,6 +37,7 @@ export function wireProducer(
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
     batchMaxRecords: settings.BATCH_MAX_RECORDS,
     batchMaxBytes: settings.BATCH_MAX_BYTES,
+    compression: settings.KAFKA_COMPRESSION,
   });
   // A worker of several (node:cluster): readiness and metrics are those of the whole, via the primary.
   const clusterView = options.clustered

@@ -16,6 +16,7 @@ export const {
   logLevel,
   Partitioners,
   CompressionTypes,
+  CompressionCodecs,
   AclResourceTypes,
   AclOperationTypes,
   AclPermissionTypes,

@@ -5,10 +5,12 @@ import {
   consumerFailoverTuning,
   createKafka,
   ensureTopic,
+  onUndecodableBatch,
   type Admin,
   type Consumer,
 } from '@demo-kafka/kafka-client';
 import type { KafkaBinding } from '@demo-kafka/config';
+import type { Counter } from 'prom-client';
 import type { ResumePoints } from '../stream/resume-points.js';
 import type { StreamRecord } from '../stream/stream-record.js';
 import { streamRecordOf } from './stream-record-of.js';
@@ -24,6 +26,8 @@ export interface KafkaRecordSourceOptions {
   readonly onRecords: (records: StreamRecord[]) => void;
   /** Where to resume each partition after a (re)join; told where the refill starts. */
   readonly resume: ResumePoints;
+  /** Counts the record batches skipped because they could not be decoded. */
+  readonly undecodableBatches: Pick<Counter, 'inc'>;
 }
 
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
@@ -48,12 +52,29 @@ interface Clients {
 export class KafkaRecordSource {
   #clients: Clients;
   readonly #supervisor: ConnectionSupervisor;
+  readonly #stopListening: () => void;
 
   constructor(private readonly options: KafkaRecordSourceOptions) {
     this.#clients = this.#createClients(options.binding);
     this.#supervisor = new ConnectionSupervisor({
       logger: options.logger,
       probe: () => this.#probe(),
+    });
+    // kafka-client skips a batch it cannot decode (so the partition streams on) and says so here:
+    // its records are lost to the stream, which only this warn and the metric tell.
+    this.#stopListening = onUndecodableBatch((skip) => {
+      if (skip.groupId !== this.groupId) return;
+      options.undecodableBatches.inc();
+      options.logger.warn(
+        {
+          topic: skip.topic,
+          partition: skip.partition,
+          firstOffset: skip.firstOffset,
+          lastOffset: skip.lastOffset,
+          err: skip.error,
+        },
+        'a record batch could not be decoded: its records are skipped, the stream goes on after it',
+      );
     });
   }
 
@@ -79,6 +100,7 @@ export class KafkaRecordSource {
   }
 
   async close(): Promise<void> {
+    this.#stopListening();
     await this.#supervisor.stop();
     await this.#disconnect(this.#clients);
   }

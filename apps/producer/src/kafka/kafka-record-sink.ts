@@ -5,6 +5,7 @@ import {
   RetryTimeSpent,
   chosenPartition,
   classifyKafkaError,
+  compressionType,
   createKafka,
   ensureTopic,
   firstChoicePartitioner,
@@ -12,6 +13,8 @@ import {
   retryBatchUntilLatest,
   retryUntil,
   type Admin,
+  type CompressionName,
+  type CompressionType,
   type Message,
   type Producer,
   type ProducerFailoverTuning,
@@ -36,6 +39,8 @@ export interface KafkaRecordSinkOptions {
   readonly produceTimeoutMs: number;
   readonly batchMaxRecords: number;
   readonly batchMaxBytes: number;
+  /** The codec of the record batches written (KAFKA_COMPRESSION); none when not given. */
+  readonly compression?: CompressionName;
 }
 
 /** The kafkajs clients of one binding (replaced whole when the credentials rotate). */
@@ -65,6 +70,7 @@ export class KafkaRecordSink implements RecordSink {
   /** Settles when the batch being sent (if any) has its outcome. */
   #inFlight: Promise<void> = Promise.resolve();
   readonly #tuning: ProducerFailoverTuning;
+  readonly #compression: CompressionType;
   /**
    * Whether a write is refused at once while Kafka is not ready: until the first batch went
    * through and after a batch failed. A probe that is only slow (a broker of the cluster frozen
@@ -74,6 +80,8 @@ export class KafkaRecordSink implements RecordSink {
 
   constructor(private readonly options: KafkaRecordSinkOptions) {
     this.#tuning = producerFailoverTuning(options.produceTimeoutMs);
+    // Throws for a codec this Node cannot write: the settings refuse it first, with the same reason.
+    this.#compression = compressionType(options.compression ?? 'none');
     this.#clients = this.#createClients(options.binding);
     this.#sender = new BatchingSender(
       (messages) => this.#sendBatch(messages),
@@ -301,6 +309,7 @@ export class KafkaRecordSink implements RecordSink {
           topic: binding.topic,
           acks: -1,
           timeout: this.#tuning.ackTimeoutMs,
+          compression: this.#compression,
           messages: [...unanswered],
         });
       } finally {
