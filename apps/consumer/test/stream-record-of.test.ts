@@ -44,4 +44,37 @@ describe('a consumed record as the stream holds it', () => {
       binaryValue: undefined,
     });
   });
+
+  it('reads headers named like Object.prototype members as kafkajs decodes them: their values only', () => {
+    // kafkajs' record decoder, as it folds a record's headers into one object.
+    const decoded = [
+      ['constructor', 'x'],
+      ['__proto__', 'y'],
+      ['toString', 'a'],
+      ['toString', 'b'],
+      ['tag', 't'],
+    ].reduce<Record<string, unknown>>((obj, [key = '', value]) => {
+      const existing = obj[key];
+      const next = Buffer.from(value ?? '');
+      return {
+        // biome-ignore lint/performance/noAccumulatingSpread: kafkajs' code as it is, five headers
+        ...obj,
+        [key]:
+          existing === undefined
+            ? next
+            : Array.isArray(existing)
+              ? existing.concat([next])
+              : [existing, next],
+      };
+    }, {});
+    const record = streamRecordOf(
+      't',
+      0,
+      message(Buffer.from('v'), decoded as KafkaMessage['headers']),
+    );
+    expect(JSON.stringify(record.headers)).toBe(
+      '{"constructor":["x"],"__proto__":["y"],"toString":["a","b"],"tag":["t"]}',
+    );
+    expect(Object.getPrototypeOf(record.headers)).toBeNull();
+  });
 });

@@ -15,7 +15,8 @@ const RECORD_HEADERS: JsonObject = {
     'Kafka record headers, values UTF-8 text. A name may repeat (a repeated `Kafka-Header-<name>` ' +
     'request header gives repeated headers, in order). ' +
     'Every `Kafka-Header-<name>: <value>` request header of the POST becomes the header `<name>`, ' +
-    'in lower case (HTTP header names are case-insensitive).',
+    'in lower case (HTTP header names are case-insensitive). A `ce_<attribute>` header holds ' +
+    'the `ce-<attribute>` request header percent-decoded (the HTTP binding encodes it).',
   properties: {
     'content-type': {
       type: 'string',
@@ -190,7 +191,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         KafkaRecord: message(
           'record',
           'A record',
-          'The body of one POST /messages, byte for byte.',
+          'The body of one POST /messages, byte for byte (once decoded, when sent with a Content-Encoding).',
           { description: 'The value: any bytes (the `content-type` header says what they are).' },
           {
             headers: ref('#/components/schemas/RecordHeaders'),
@@ -218,7 +219,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         JsonRecordEvent: message(
           'jsonRecord',
           'A record (format=json)',
-          'With `?format=json`: the record as one line of JSON.',
+          'With `?format=json`: the record as one line of JSON, a JSON value as JSON.',
           ref('#/components/schemas/JsonRecordEvent'),
           {
             contentType: 'text/event-stream',

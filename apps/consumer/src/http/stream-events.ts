@@ -24,7 +24,9 @@ export const STREAM_EVENT_SCHEMAS = {
   JsonRecordEvent: {
     type: 'object',
     title: 'record (format=json)',
-    description: 'One Kafka record with `?format=json`: `data` is one line of JSON.',
+    description:
+      'One Kafka record with `?format=json`: `data` is one line of JSON. A value whose ' +
+      '`content-type` names JSON and that is JSON comes as JSON (`valueEncoding: json`).',
     required: ['id', 'data'],
     properties: {
       id: { type: 'string', pattern: STREAM_POSITION_PATTERN },
@@ -102,12 +104,21 @@ export const JSON_RECORD_SCHEMA: JsonObject = {
     },
     valueEncoding: {
       type: 'string',
-      enum: ['utf8', 'base64'],
-      description: '`base64` when the bytes are not UTF-8 text.',
+      enum: ['json', 'utf8', 'base64'],
+      description:
+        'How `value` holds the record value: `json` when the `content-type` header names JSON ' +
+        '(`application/json` or `+json`) and the value is JSON, `utf8` for other UTF-8 text, ' +
+        '`base64` for bytes that are not UTF-8 text.',
     },
-    value: { type: 'string' },
+    value: {
+      description:
+        'The value: any JSON for `json`, put in as it was sent (big numbers and member order ' +
+        'kept); else a string, the text or its base64.',
+    },
   },
   additionalProperties: false,
+  if: { properties: { valueEncoding: { enum: ['utf8', 'base64'] } } },
+  then: { properties: { value: { type: 'string' } } },
 };
 
 /**

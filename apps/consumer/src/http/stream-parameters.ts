@@ -71,7 +71,8 @@ export const STREAM_PARAMETERS = {
     required: false,
     description:
       "Each event's data: `text` (the default: the value itself), `json` (the record: topic, " +
-      'partition, offset, timestamp, key, headers and value), ' +
+      'partition, offset, timestamp, key, headers and value: JSON as JSON, text as a string, ' +
+      'other bytes as base64), ' +
       "or `cloudevents` (a CloudEvent in JSON structured mode: the record's own event when it is " +
       'one, else one built from it). Ids, replay and resume work the same in every format.',
     schema: { type: 'string', enum: [...EVENT_FORMATS], default: 'text' },

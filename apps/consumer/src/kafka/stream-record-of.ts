@@ -3,6 +3,8 @@ import type { KafkaMessage } from '@demo-kafka/kafka-client';
 import type { StreamRecord, StreamRecordHeaders } from '../stream/stream-record.js';
 
 const EMPTY = Buffer.alloc(0);
+/** What kafkajs looked a header name up in: whatever it finds there is not a header's value. */
+const PLAIN_OBJECT: object = Object.freeze({});
 
 /**
  * A consumed kafkajs message as the stream holds it: text for the default stream, the bytes too
@@ -28,14 +30,25 @@ export function streamRecordOf(
   };
 }
 
-/** kafkajs gives a Buffer per header, or an array for a repeated name; none gives an empty object. */
+/**
+ * kafkajs gives a Buffer per header, or an array for a repeated name; none gives an empty object.
+ * It builds them on a plain `{}` and takes a name's first value as a repeat when `{}[name]` is
+ * already defined: `constructor`, `__proto__` and every other name `Object.prototype` has come
+ * with that inherited value first, which is dropped here. The result has no prototype, so such a
+ * name is a header like any other downstream.
+ */
 function headersOf(raw: KafkaMessage['headers']): StreamRecordHeaders | undefined {
   let headers: Record<string, string[]> | undefined;
   for (const name in raw) {
+    // for...in walks inherited names too; a header's are own (kafkajs spreads them in).
+    if (!Object.hasOwn(raw, name)) continue;
     const value = raw[name];
     if (value === undefined) continue;
+    let values = Array.isArray(value) ? value : [value];
+    if (name in PLAIN_OBJECT && values[0] === Reflect.get(PLAIN_OBJECT, name))
+      values = values.slice(1);
     headers ??= Object.create(null) as Record<string, string[]>;
-    headers[name] = Array.isArray(value) ? value.map(String) : [String(value)];
+    headers[name] = values.map(String);
   }
   return headers;
 }

@@ -71,10 +71,13 @@ const pagePath = () => {
   const text = query.toString();
   return text ? `?${text}` : location.pathname;
 };
-const textOf = (record) =>
-  record.valueEncoding === 'base64'
-    ? `(not text: ${record.value.length} base64 characters) ${record.value}`
-    : record.value;
+/** A ?format=json record's value as the list shows it: JSON as JSON text, bytes as base64. */
+const textOf = (record) => {
+  if (record.valueEncoding === 'base64')
+    return `(not text: ${record.value.length} base64 characters) ${record.value}`;
+  if (record.valueEncoding === 'json') return JSON.stringify(record.value);
+  return record.value;
+};
 
 // One stream at a time: a new key replaces it (the server filters, so ids stay topic positions).
 let stream;

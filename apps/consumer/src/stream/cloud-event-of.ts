@@ -1,4 +1,5 @@
 import { recordId } from '@demo-kafka/app-kit';
+import { isJsonContentType } from './json-event-of.js';
 import type { StreamRecord } from './stream-record.js';
 
 /** The `type` of an event built from a record that is not a CloudEvent. */
@@ -6,7 +7,6 @@ export const RECORD_EVENT_TYPE = 'demo-kafka.record';
 /** The Kafka binding's attribute header prefix (binary mode). */
 const CE_PREFIX = 'ce_';
 const STRUCTURED = /^application\/cloudevents\+json\s*(;|$)/i;
-const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 /** CloudEvents' distributed-tracing extension: carried over from the record's W3C trace headers. */
 const TRACE_EXTENSIONS = ['traceparent', 'tracestate'] as const;
 
@@ -29,7 +29,8 @@ export function cloudEventOf(record: StreamRecord): JsonObject {
     const own = structuredEvent(record);
     if (own !== undefined) return own;
   }
-  const event: JsonObject = {};
+  // Without a prototype: a ce___proto__ or ce_constructor header is then an attribute like any other.
+  const event = Object.create(null) as JsonObject;
   if (first(record, 'ce_specversion') !== undefined) {
     // Binary mode: every ce_<attribute> header is the attribute, as written.
     for (const name in record.headers)
@@ -55,7 +56,7 @@ export function cloudEventOf(record: StreamRecord): JsonObject {
 function dataOf(record: StreamRecord, contentType: string | undefined): JsonObject {
   if (record.binaryValue !== undefined)
     return { data_base64: record.binaryValue.toString('base64') };
-  if (contentType !== undefined && JSON_TYPE.test(contentType)) {
+  if (isJsonContentType(contentType)) {
     try {
       return { data: JSON.parse(record.value) as unknown };
     } catch {

@@ -1,5 +1,5 @@
 import { cloudEventOf } from './cloud-event-of.js';
-import { jsonEventOf } from './json-event-of.js';
+import { jsonEventText } from './json-event-of.js';
 import type { BufferedEvent } from './stream-record.js';
 
 /** `?format=`: the value as is (the default, the seed's contract), the record as JSON, or as a CloudEvent. */
@@ -14,5 +14,5 @@ export function isEventFormat(value: string): value is EventFormat {
 /** An event's `data` in `format`: the value itself, or one line of JSON (JSON.stringify writes no raw newline). */
 export function eventData(event: BufferedEvent, format: EventFormat): string {
   if (format === 'text') return event.value;
-  return JSON.stringify(format === 'json' ? jsonEventOf(event) : cloudEventOf(event));
+  return format === 'json' ? jsonEventText(event) : JSON.stringify(cloudEventOf(event));
 }
