@@ -41,6 +41,10 @@ export const producerSettingsSpec = {
     default: 512 * 1024,
     desc: 'most message bytes coalesced into one produce request',
   }),
+  BATCH_IDLE_TIMEOUT_MS: num({
+    default: 30_000,
+    desc: 'a streamed batch (application/x-ndjson) whose body sends nothing for this long is ended',
+  }),
   KAFKA_COMPRESSION: compression({
     default: 'none',
     desc: 'codec of the record batches written: none, gzip, snappy, lz4, zstd (zstd needs Node 22.15+)',
@@ -58,14 +62,6 @@ export const producerSettingsSpec = {
   MAX_RECORD_HEADERS: num({
     default: DEFAULT_RECORD_HEADER_LIMITS.maxCount,
     desc: 'most headers on one record (Kafka-Header-*, content-type, ce_*, traceparent, tracestate; 431 above it)',
-  BATCH_IDLE_TIMEOUT_MS: num({
-    default: 30_000,
-    desc: 'a streamed batch (application/x-ndjson) whose body sends nothing for this long is ended',
-  }),
-  KAFKA_COMPRESSION: compression({
-    default: 'none',
-    desc: 'codec of the record batches written: none, gzip, snappy, lz4, zstd (zstd needs Node 22.15+)',
-  }),
   }),
   MAX_RECORD_HEADER_BYTES: num({
     default: DEFAULT_RECORD_HEADER_LIMITS.maxBytes,

@@ -43,8 +43,8 @@ export function wireProducer(
   const clusterView = options.clustered
     ? joinCluster(metrics.registry, () => sink.readiness())
     : undefined;
-  const app = createApp({
   const openBatches = new OpenBatches();
+  const app = createApp({
     // Traced only when tracing is on: otherwise no span code runs per request.
     sink: options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink,
     ...(clusterView ? { cluster: clusterView } : {}),
@@ -59,9 +59,9 @@ export function wireProducer(
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
     token: settings.PRODUCER_TOKEN,
     corsOrigins: settings.CORS_ORIGINS,
-  });
     batchIdleTimeoutMs: settings.BATCH_IDLE_TIMEOUT_MS,
     openBatches,
+  });
   let watch: { close(): void } | undefined;
   return {
     app,
@@ -70,8 +70,8 @@ export function wireProducer(
       sink.start();
       watch = reconnectOnBindingChange(binding, logger, (next) => sink.reconnect(next));
     },
-    stop: async () => {
     endBatches: () => openBatches.endAll(),
+    stop: async () => {
       watch?.close();
       await sink.close();
       clusterView?.close();
