@@ -117,8 +117,11 @@ export const JSON_RECORD_SCHEMA: JsonObject = {
     },
   },
   additionalProperties: false,
-  if: { properties: { valueEncoding: { enum: ['utf8', 'base64'] } } },
-  then: { properties: { value: { type: 'string' } } },
+  // Only `json` may carry something other than a string.
+  anyOf: [
+    { properties: { valueEncoding: { const: 'json' } } },
+    { properties: { valueEncoding: { enum: ['utf8', 'base64'] }, value: { type: 'string' } } },
+  ],
 };
 
 /**
