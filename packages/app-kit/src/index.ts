@@ -9,6 +9,7 @@ export {
   sendProblem,
 } from './http/problem.js';
 export { requestId } from './http/request-id.js';
+export { answerClientErrors } from './http/client-errors.js';
 export { requestLogging } from './http/request-logging.js';
 export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';
 export {

@@ -15,22 +15,29 @@ declare module 'node:http' {
   }
 }
 
+/** The response header that carries a request's id. */
+export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+// Unique per process: a random prefix and a counter are enough, and cost far less than a UUID each.
+const prefix = randomBytes(6).toString('hex');
+let sequence = 0;
+
+/** A new request id, for a request that brings none (or none that is a plain token). */
+export function newRequestId(): string {
+  sequence += 1;
+  return `${prefix}-${sequence.toString(36)}`;
+}
+
 /** Gives requests ids: the client's `X-Request-Id` when it is a plain token, else a new one. */
 export function requestIds(): (
   req: IncomingMessage,
   res: ServerResponse,
   logger: Logger,
 ) => string {
-  // Unique per process: a random prefix and a counter are enough, and cost far less than a UUID each.
-  const prefix = randomBytes(6).toString('hex');
-  let sequence = 0;
   return (req, res, logger) => {
     if (req.id !== undefined) return req.id;
     const given = req.headers[REQUEST_ID];
-    const id =
-      typeof given === 'string' && VALID_ID.test(given)
-        ? given
-        : `${prefix}-${(++sequence).toString(36)}`;
+    const id = typeof given === 'string' && VALID_ID.test(given) ? given : newRequestId();
     req.id = id;
     req.log = logger; // not a child logger per request: most requests never log
     res.setHeader(REQUEST_ID, id);

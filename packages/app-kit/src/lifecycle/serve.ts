@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
+import { answerClientErrors } from '../http/client-errors.js';
 import type { Logger } from '../logger.js';
 
 export interface ServeOptions {
@@ -49,6 +50,7 @@ export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts = {
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
   const server = createServer(app);
   applyServerTimeouts(server, options.timeouts);
+  answerClientErrors(server, options.logger);
   let shuttingDown = false;
   server.on('request', (_req, res) => {
     // Clients holding a keep-alive connection open a new one elsewhere instead of waiting.
