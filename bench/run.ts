@@ -3,7 +3,7 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,tracing,latency,fan-out,failover`; `tracing` is the producer with OpenTelemetry on). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,batch,tracing,latency,fan-out,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
@@ -22,6 +22,7 @@ import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consu
 import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { baselineCheckout } from './producer/baseline-build.js';
+import { batchBench, formatBatchBench, type BatchBenchResult } from './producer/batch-bench.js';
 import { loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
@@ -35,7 +36,7 @@ const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'producer,tracing,latency,fan-out,failover')
+  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,failover')
     .split(',')
     .map((s) => s.trim()),
 );
@@ -93,6 +94,22 @@ async function producerSection(
   }
   const head = `Load: ${await loadGenerator()}, 24-byte text/plain POSTs, ${seconds} s per figure, medians of ${repeats} alternating rounds`;
   return { result: results, table: [head, ...results.map(formatProducerBench)].join('\n\n') };
+}
+
+/** Batches over one connection beside the raw kafkajs producer and the single POST. */
+async function batchSection(bindingDir: string, topic: string): Promise<Section<BatchBenchResult>> {
+  const [node] = nodeBinaries();
+  if (!node) throw new Error('no Node binary for the batch section');
+  log(`producer batches on ${node.label} ...`);
+  const result = await batchBench({
+    node,
+    bindingDir,
+    topic: `${topic}-batch`,
+    seconds,
+    repeats,
+    log,
+  });
+  return { result, table: formatBatchBench(result) };
 }
 
 /** The producer with tracing on and exported to a local OTLP receiver, beside tracing off, at 1 and 128 connections. */
@@ -175,6 +192,7 @@ try {
   const producer = sections.has('producer')
     ? await producerSection(kafka.bindingDir, topic, () => kafka.pid)
     : undefined;
+  const batch = sections.has('batch') ? await batchSection(kafka.bindingDir, topic) : undefined;
   const tracing = sections.has('tracing')
     ? await tracingSection(kafka.bindingDir, topic)
     : undefined;
@@ -197,13 +215,13 @@ try {
   };
   writeFileSync(
     new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ meta, producer: producer?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`,
+    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`,
   );
 
   console.log(
     `\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`,
   );
-  for (const section of [producer, tracing, latency, fan])
+  for (const section of [producer, batch, tracing, latency, fan])
     if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {

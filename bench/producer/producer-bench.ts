@@ -101,7 +101,8 @@ function activeTargets(hasBaseline: boolean): TargetName[] {
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
 
-async function rawKafkajs(
+/** A raw kafkajs producer in its own process: `concurrency` loops of `perSend`-message sends (acks=all). */
+export async function rawKafkajs(
   node: NodeBinary,
   bindingDir: string,
   topic: string,
@@ -109,6 +110,7 @@ async function rawKafkajs(
   concurrency: number,
   seconds: number,
   pauseMs = 0,
+  valueBytes?: number,
 ): Promise<RawKafkaFigures> {
   const { stdout } = await run(
     node.path,
@@ -120,6 +122,7 @@ async function rawKafkajs(
       String(concurrency),
       String(seconds),
       String(pauseMs),
+      ...(valueBytes === undefined ? [] : [String(valueBytes)]),
     ],
     { cwd: repo },
   );

@@ -1,7 +1,7 @@
 /**
- * `npm run bench:profile -- <connections> [seconds] [--headers]`: the built producer under wrk
+ * `npm run bench:profile -- <connections> [seconds] [--headers] [--ndjson]`: the built producer under wrk
  * load with `node --cpu-prof` (with `--headers`, three `Kafka-Header-*` per POST, as the bench's
- * header figures), then its top self-time entries. With `--heap`, a sampling heap profile
+ * header figures; with `--ndjson`, one connection streaming a batch of 100-byte records instead), then its top self-time entries. With `--heap`, a sampling heap profile
  * (`--heap-prof`) instead: the functions that allocated most, which is what the GC time is. The profile is left in a temp directory
  * for Chrome DevTools. Runs on the Node that runs this script.
  */
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startLocalKafka } from '@demo-kafka/local-kafka';
+import { sourceProcessArgs } from '../../scripts/source-process.js';
 import { httpLoad } from './http-load.js';
 import { THREE_HEADERS } from './producer-bench.js';
 import { producerEntryPoint, startServer } from '../server-process.js';
@@ -80,9 +81,37 @@ function topAllocations(root: HeapNode, count: number): Array<{ share: number; n
     .map(([name, bytes]) => ({ share: bytes / total, name }));
 }
 const repo = fileURLToPath(new URL('../../', import.meta.url));
+
+/** One connection streaming a batch (ndjson-client-process.ts), as requests/s of records. */
+function ndjsonLoad(url: string, forSeconds: number): { rps: number; p50Ms: number } {
+  const out = execFileSync(
+    process.execPath,
+    [
+      ...sourceProcessArgs('bench/producer/ndjson-client-process.ts'),
+      url,
+      String(forSeconds),
+      '100',
+    ],
+    { cwd: repo, encoding: 'utf8' },
+  );
+  const figures = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { recordsPerSecond: number };
+  return { rps: figures.recordsPerSecond, p50Ms: Number.NaN };
+}
 execFileSync(
   'npm',
-  ['run', '-s', 'build', '-w', 'packages/config', '-w', 'packages/app-kit', '-w', 'apps/producer'],
+  [
+    'run',
+    '-s',
+    'build',
+    '-w',
+    'packages/config',
+    '-w',
+    'packages/app-kit',
+    '-w',
+    'packages/kafka-client',
+    '-w',
+    'apps/producer',
+  ],
   { cwd: repo, stdio: 'inherit' },
 );
 const dir = mkdtempSync(join(tmpdir(), 'producer-profile-'));
@@ -105,8 +134,11 @@ try {
       ? ['--heap-prof', `--heap-prof-dir=${dir}`]
       : ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   });
-  await httpLoad(`${producer.url}/messages`, connections, 1, headers);
-  const load = await httpLoad(`${producer.url}/messages`, connections, seconds, headers);
+  const load = process.argv.includes('--ndjson')
+    ? await ndjsonLoad(producer.url, seconds)
+    : await httpLoad(`${producer.url}/messages`, connections, 1, headers).then(() =>
+        httpLoad(`${producer.url}/messages`, connections, seconds, headers),
+      );
   await producer.stop();
   const file = readdirSync(dir).find((f) => f.endsWith(heap ? '.heapprofile' : '.cpuprofile'));
   if (!file) throw new Error(`no profile written in ${dir}`);

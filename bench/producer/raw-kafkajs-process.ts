@@ -2,7 +2,7 @@
  * The Kafka path's baselines, run as their own process (so their CPU is nobody else's):
  * `concurrency` loops each awaiting one kafkajs `send()` (acks=all) of `perSend` messages, and
  * pausing `pauseMs` between sends if given (0: back to back).
- * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds> [pauseMs];
+ * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds> [pauseMs] [valueBytes];
  * prints `{ messagesPerSecond, p50Ms, p99Ms, cpuMsPerSend }` (latency of each send) as JSON.
  */
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
@@ -17,6 +17,7 @@ const [
   concurrency = '1',
   seconds = '5',
   pauseMs = '0',
+  valueBytes = '',
 ] = process.argv.slice(2);
 const binding = loadKafkaBinding(
   { KAFKA_BINDING_DIR: bindingDir },
@@ -26,7 +27,9 @@ const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).
   allowAutoTopicCreation: true,
 });
 await producer.connect();
-const messages = Array.from({ length: Number(perSend) }, () => ({ value: BENCH_BODY }));
+// The HTTP bench's body, or records of `valueBytes` bytes (the batch bench's).
+const value = valueBytes === '' ? BENCH_BODY : 'x'.repeat(Number(valueBytes));
+const messages = Array.from({ length: Number(perSend) }, () => ({ value }));
 const send = () => producer.send({ topic: binding.topic, acks: -1, messages });
 for (let i = 0; i < 20; i++) await send(); // warm-up: metadata, connections, JIT
 

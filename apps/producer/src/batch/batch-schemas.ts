@@ -17,10 +17,7 @@ export const BATCH_LINE_SCHEMA: JsonObject = {
       type: 'object',
       description: 'Record headers: a name and its value, or its values in order.',
       additionalProperties: {
-        oneOf: [
-          { type: 'string' },
-          { type: 'array', items: { type: 'string' }, minItems: 1 },
-        ],
+        oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
       },
     },
   },

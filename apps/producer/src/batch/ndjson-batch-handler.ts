@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { HttpProblem, problemFor, recordId } from '@demo-kafka/app-kit';
 import type { Request, RequestHandler, Response } from 'express';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
@@ -39,6 +38,13 @@ export function ackJson(ack: RecordAck): object {
   };
 }
 
+/** The ack as its answer line: the same JSON, written without building an object first. */
+function ackLine(ack: RecordAck): string {
+  const { topic, partition, offset, timestampMs } = ack;
+  const iso = new Date(timestampMs).toISOString();
+  return `{"topic":${JSON.stringify(topic)},"partition":${partition},"offset":"${offset}","timestamp":"${iso}","id":"${recordId(partition, offset)}"}\n`;
+}
+
 /** An answer line for a line that was not written: problem+json's fields and the line number. */
 function problemLine(line: number, problem: HttpProblem): object {
   return {
@@ -60,9 +66,11 @@ function problemLine(line: number, problem: HttpProblem): object {
  */
 export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler {
   const retryAfter = '1';
-  const answerOf = async (line: BodyLine): Promise<object> => {
+  const problemText = (line: number, problem: HttpProblem, extra: object = {}): string =>
+    `${JSON.stringify({ ...problemLine(line, problem), ...extra })}\n`;
+  const answerOf = async (line: BodyLine): Promise<string> => {
     if (line.tooLong)
-      return problemLine(
+      return problemText(
         line.number,
         new HttpProblem(
           413,
@@ -72,16 +80,17 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
       );
     try {
       const record = batchLineRecord(line.bytes, options.recordHeaderLimits);
-      return ackJson(await options.sink.write(record));
+      return ackLine(await options.sink.write(record));
     } catch (error) {
       if (error instanceof SinkError && error.kind === 'too-large')
-        return problemLine(line.number, new HttpProblem(413, 'Payload Too Large', error.message));
+        return problemText(line.number, new HttpProblem(413, 'Payload Too Large', error.message));
       if (error instanceof SinkError)
-        return {
-          ...problemLine(line.number, new HttpProblem(503, 'Service Unavailable', error.message)),
-          retryAfter,
-        };
-      return problemLine(line.number, problemFor(error));
+        return problemText(
+          line.number,
+          new HttpProblem(503, 'Service Unavailable', error.message),
+          { retryAfter },
+        );
+      return problemText(line.number, problemFor(error));
     }
   };
 
@@ -90,13 +99,17 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
     res.status(200).type(`${NDJSON_TYPE}; charset=utf-8`);
     res.setHeader('Cache-Control', 'no-store');
     const answers = new OrderedAnswers(res, options.maxLinesInFlight);
-    const lines = ndjsonLines(req, options.maxLineBytes)[Symbol.asyncIterator]();
-    let stop: ((why: HttpProblem | undefined) => void) | undefined;
+    // Why the batch ended before its body did (idle, shutdown), or undefined: the client left.
+    let ended: ((why: HttpProblem | undefined) => void) | undefined;
     const stopped = new Promise<HttpProblem | undefined>((resolve) => {
-      stop = resolve;
+      ended = resolve;
+    });
+    let why: HttpProblem | undefined;
+    void stopped.then((reason) => {
+      why = reason;
     });
     const unregister = options.openBatches.add(() =>
-      stop?.(
+      ended?.(
         new HttpProblem(
           503,
           'Service Unavailable',
@@ -104,36 +117,37 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
         ),
       ),
     );
-    res.once('close', () => stop?.(undefined));
-    let last: HttpProblem | undefined;
+    res.once('close', () => ended?.(undefined));
+    // One timer for the whole batch, pushed back as bytes arrive and as answers make room.
+    const idle = setTimeout(
+      () =>
+        ended?.(
+          new HttpProblem(
+            408,
+            'Request Timeout',
+            `no bytes for ${options.idleTimeoutMs} ms: the batch ends here`,
+          ),
+        ),
+      options.idleTimeoutMs,
+    );
     let seen = 0;
+    let cutOff = false;
     try {
-      for (;;) {
-        const idle = setTimeout(
-          () =>
-            stop?.(
-              new HttpProblem(
-                408,
-                'Request Timeout',
-                `no bytes for ${options.idleTimeoutMs} ms: the batch ends here`,
-              ),
-            ),
-          options.idleTimeoutMs,
-        );
-        const next = await Promise.race([lines.next(), stopped]).finally(() => clearTimeout(idle));
-        if (next === undefined || next instanceof HttpProblem) {
-          last = next;
-          break;
-        }
-        if (next.done) break;
+      for await (const line of ndjsonLines(chunksUntil(req, stopped, idle), options.maxLineBytes)) {
         seen += 1;
-        if (!(await answers.add(answerOf(next.value)))) break;
+        if (!(await answers.add(answerOf(line)))) break;
+        idle.refresh();
       }
     } catch {
       // The body could not be read to its end: the client went away, or cut it off.
-      last = new HttpProblem(400, 'Bad Request', 'the request body was cut off before it ended');
+      cutOff = true;
+    } finally {
+      clearTimeout(idle);
+      unregister();
     }
-    unregister();
+    const last = cutOff
+      ? new HttpProblem(400, 'Bad Request', 'the request body was cut off before it ended')
+      : why;
     if (seen === 0 && last === undefined)
       throw new HttpProblem(
         400,
@@ -142,19 +156,59 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
       );
     await answers.drain();
     if (last !== undefined && !res.destroyed) {
-      res.end(`${JSON.stringify(problemLine(seen + 1, last))}\n`);
+      res.end(problemText(seen + 1, last));
       // What is left of the body is not read: the connection cannot be reused.
       req.socket.destroySoon();
     } else res.end();
   };
 }
 
+/** The request's chunks until `stopped` settles, each pushing back the `idle` timer. */
+async function* chunksUntil(
+  req: Request,
+  stopped: Promise<unknown>,
+  idle: NodeJS.Timeout,
+): AsyncGenerator<Buffer> {
+  const chunks = req[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const stop = stopped.then((): undefined => undefined);
+  for (;;) {
+    // Raced once a chunk (many lines), not once a line.
+    const next = await Promise.race([chunks.next(), stop]);
+    if (next === undefined || next.done === true) return;
+    idle.refresh();
+    yield next.value;
+  }
+}
+
+/** Resolves when `res` can take more, or is gone; its listeners are removed either way. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** An answer to come: its text once settled. */
+interface Slot {
+  text: string | undefined;
+  readonly settled: Promise<void>;
+}
+
 /**
- * Answers written in the order of their lines, each as soon as it and those before it are
- * settled; `add` waits while `max` are pending, and while the client is not reading.
+ * Answers written in the order of their lines, as soon as they and those before them are
+ * settled, every settled one in one write; `add` waits while `max` are pending, and while the
+ * client is not reading. (A profile of a streamed batch had a tenth of the producer's CPU in an
+ * array shift per answer and a socket write per line.)
  */
 class OrderedAnswers {
-  readonly #pending: Array<Promise<object>> = [];
+  #slots: Slot[] = [];
+  /** Index of the first slot not yet written. */
+  #head = 0;
   #writing: Promise<void> = Promise.resolve();
   #running = false;
   #room: (() => void) | undefined;
@@ -165,13 +219,19 @@ class OrderedAnswers {
   ) {}
 
   /** Queues an answer; resolves when there is room for another (false once the client is gone). */
-  async add(answer: Promise<object>): Promise<boolean> {
-    this.#pending.push(answer);
+  async add(answer: Promise<string>): Promise<boolean> {
+    const slot: Slot = {
+      text: undefined,
+      settled: answer.then((text) => {
+        slot.text = text;
+      }),
+    };
+    this.#slots.push(slot);
     if (!this.#running) {
       this.#running = true;
       this.#writing = this.#write();
     }
-    while (this.#pending.length >= this.max && !this.res.destroyed)
+    while (this.#slots.length - this.#head >= this.max && !this.res.destroyed)
       await new Promise<void>((resolve) => {
         this.#room = resolve;
       });
@@ -184,14 +244,26 @@ class OrderedAnswers {
   }
 
   async #write(): Promise<void> {
-    while (this.#pending.length > 0) {
-      const text = `${JSON.stringify(await this.#pending[0])}\n`;
-      this.#pending.splice(0, 1);
+    while (this.#head < this.#slots.length) {
+      await this.#slots[this.#head]?.settled;
+      let out = '';
+      for (
+        let slot = this.#slots[this.#head];
+        slot?.text !== undefined;
+        slot = this.#slots[this.#head]
+      ) {
+        out += slot.text;
+        this.#head += 1;
+      }
+      // Written slots are dropped now and then, not one by one.
+      if (this.#head >= 1024) {
+        this.#slots = this.#slots.slice(this.#head);
+        this.#head = 0;
+      }
       this.#room?.();
       this.#room = undefined;
       if (this.res.destroyed) continue;
-      if (!this.res.write(text))
-        await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+      if (!this.res.write(out)) await drainedOrClosed(this.res);
     }
     // In the same turn as the check above: an answer added later starts a new writer.
     this.#running = false;
