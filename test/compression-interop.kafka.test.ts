@@ -5,9 +5,8 @@
  * KAFKA_COMPRESSION, Java reads exactly. And a batch the consumer cannot decode is skipped once,
  * said once, counted, and the stream goes on past it.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import {
 } from '@demo-kafka/kafka-client';
 import { ensureKafkaJars } from '@demo-kafka/local-kafka';
 import request from 'supertest';
+import { runJavaProgram, writeJavaClientProperties } from './support/java-client.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer } from '../apps/producer/test/build-producer.js';
@@ -50,28 +50,9 @@ const topicOf = (name: string): string =>
     { topic: name, groupId: 'test-unused', clientId: 'test-compression' },
   ).topic;
 
-/** Runs the Java program; rejects with its stderr when it fails. */
-function java(classpath: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', classpath, PROGRAM, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`java ${args[0]} exited ${code}: ${err.slice(-3000)}`));
-    });
-  });
-}
+/** Runs CompressionInterop.java with `args`. */
+const java = (classpath: string, args: readonly string[]): Promise<string> =>
+  runJavaProgram(PROGRAM, classpath, args);
 
 /** The values of Java's VALUE lines, in Kafka's order. */
 const javaValues = (out: string): string[] =>
@@ -79,30 +60,6 @@ const javaValues = (out: string): string[] =>
     .split('\n')
     .filter((line) => line.startsWith('VALUE '))
     .map((line) => Buffer.from(line.split(' ')[3] ?? '', 'base64').toString('utf8'));
-
-/** The Kafka client properties of the local broker, for the Java client, in `dir`. */
-function writeClientProperties(dir: string): string {
-  writeFileSync(join(dir, 'ca.pem'), kafka.caPem, { mode: 0o600 });
-  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${kafka.username}" password="${kafka.password}";`;
-  const lines = {
-    'bootstrap.servers': kafka.brokers.join(','),
-    'security.protocol': 'SASL_SSL',
-    'sasl.mechanism': 'SCRAM-SHA-256',
-    'sasl.jaas.config': jaas,
-    'ssl.truststore.type': 'PEM',
-    'ssl.truststore.location': join(dir, 'ca.pem'),
-  };
-  const path = join(dir, 'client.properties');
-  // java.util.Properties: backslashes escape, so paths and values are written with them doubled.
-  writeFileSync(
-    path,
-    Object.entries(lines)
-      .map(([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`)
-      .join('\n'),
-    { mode: 0o600 },
-  );
-  return path;
-}
 
 describe('compressed record batches with the official Java client', () => {
   let classpath: string;
@@ -112,7 +69,7 @@ describe('compressed record batches with the official Java client', () => {
   beforeAll(async () => {
     classpath = await ensureKafkaJars();
     dir = mkdtempSync(join(tmpdir(), 'compression-interop-'));
-    properties = writeClientProperties(dir);
+    properties = writeJavaClientProperties(kafka, dir);
   }, 300_000);
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -3,14 +3,14 @@
  * what our producer writes, Java reads with the same names, values and order; what Java writes,
  * our consumer streams in ?format=json.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKafkaJars } from '@demo-kafka/local-kafka';
 import request from 'supertest';
+import { runJavaProgram, writeJavaClientProperties } from './support/java-client.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
@@ -30,24 +30,9 @@ interface JavaRecord {
   readonly headers: Array<[string, string]>;
 }
 
-/** Runs the Java program; rejects with its stderr when it fails. */
-function java(classpath: string, args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-cp', classpath, PROGRAM, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`java ${args[0]} exited ${code}: ${err.slice(-3000)}`));
-    });
-  });
-}
+/** Runs HeaderInterop.java with `args`. */
+const java = (classpath: string, args: readonly string[]): Promise<string> =>
+  runJavaProgram(PROGRAM, classpath, args);
 
 function parseRecords(out: string): JavaRecord[] {
   const records: JavaRecord[] = [];
@@ -77,25 +62,7 @@ describe('record headers with the official Java client', () => {
   beforeAll(async () => {
     classpath = await ensureKafkaJars();
     dir = mkdtempSync(join(tmpdir(), 'header-interop-'));
-    writeFileSync(join(dir, 'ca.pem'), kafka.caPem, { mode: 0o600 });
-    properties = join(dir, 'client.properties');
-    const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${kafka.username}" password="${kafka.password}";`;
-    const lines = {
-      'bootstrap.servers': kafka.brokers.join(','),
-      'security.protocol': 'SASL_SSL',
-      'sasl.mechanism': 'SCRAM-SHA-256',
-      'sasl.jaas.config': jaas,
-      'ssl.truststore.type': 'PEM',
-      'ssl.truststore.location': join(dir, 'ca.pem'),
-    };
-    // java.util.Properties: backslashes escape, so paths and values are written with them doubled.
-    writeFileSync(
-      properties,
-      Object.entries(lines)
-        .map(([k, v]) => `${k}=${v.replaceAll('\\', '\\\\')}`)
-        .join('\n'),
-      { mode: 0o600 },
-    );
+    properties = writeJavaClientProperties(kafka, dir);
     const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC };
     producer = await buildProducer(env);
     consumer = await buildConsumer(env);

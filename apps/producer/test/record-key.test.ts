@@ -1,4 +1,4 @@
-import { HttpProblem } from '@demo-kafka/app-kit';
+import { problemOf } from '../../../test/support/problem-of.js';
 import { describe, expect, it } from 'vitest';
 import { MAX_QUERY_PARAMETERS, recordKeyOf } from '../src/http/record-key.js';
 
@@ -10,16 +10,6 @@ const request = (
 ): Parameters<typeof recordKeyOf>[0] => ({ url, query, headersDistinct: headers });
 /** What a client sending `text` as UTF-8 bytes puts in a header, as Node reads it. */
 const asSent = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
-
-function problemOf(run: () => unknown): HttpProblem {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpProblem');
-}
 
 describe('the record key of a POST', () => {
   it('reads Kafka-Key as UTF-8, as the other header values are', () => {

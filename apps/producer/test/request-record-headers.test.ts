@@ -1,20 +1,11 @@
 import { HttpProblem } from '@demo-kafka/app-kit';
+import { problemOf } from '../../../test/support/problem-of.js';
 import { describe, expect, it } from 'vitest';
 import { requestRecordContext } from '../src/headers/request-record-headers.js';
 
 const LIMITS = { maxCount: 8, maxBytes: 256 };
 const BODY = Buffer.from('x');
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-
-function problemOf(run: () => unknown): HttpProblem {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HttpProblem) return error;
-    throw error;
-  }
-  throw new Error('expected an HttpProblem');
-}
 
 describe('record headers from a POST', () => {
   it('adds nothing without a content type, and shares one object per content type', () => {
