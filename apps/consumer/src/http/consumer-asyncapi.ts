@@ -118,7 +118,12 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
       records: {
         address: options.topic,
         title: 'The topic',
-        description: 'The bound topic (`topicPrefix + TOPIC`). Each POST /messages is one record.',
+        description:
+          'The bound topic (`topicPrefix + TOPIC`). Each POST /messages is one record, and each ' +
+          'line of an application/x-ndjson POST. Record batches may be compressed with gzip, ' +
+          'snappy, lz4 or zstd (the producer with KAFKA_COMPRESSION, or any other client): the ' +
+          'consumer reads them all, and skips a batch it cannot decode (counted in ' +
+          'kafka_undecodable_batches_total) instead of stopping the stream.',
         servers: [ref('#/servers/kafka')],
         messages: {
           record: ref('#/components/messages/KafkaRecord'),
