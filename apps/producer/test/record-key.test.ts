@@ -7,7 +7,14 @@ const request = (
   url: string,
   query: unknown = {},
   headers: Record<string, string[]> = {},
-): Parameters<typeof recordKeyOf>[0] => ({ url, query, headersDistinct: headers });
+): Parameters<typeof recordKeyOf>[0] => ({
+  url,
+  query,
+  headers: Object.fromEntries(
+    Object.entries(headers).map(([name, values]) => [name, values.join(', ')]),
+  ),
+  headersDistinct: headers,
+});
 /** What a client sending `text` as UTF-8 bytes puts in a header, as Node reads it. */
 const asSent = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
 
@@ -35,13 +42,16 @@ describe('the record key of a POST', () => {
     expect(recordKeyOf(request('/messages'))).toBeUndefined();
   });
 
-  it('does not parse the query when the URL has none', () => {
+  it('parses no query when the URL has none, and copies no header when there is no key', () => {
     const req = {
       url: '/messages',
       get query(): unknown {
         throw new Error('parsed');
       },
-      headersDistinct: {},
+      headers: {},
+      get headersDistinct(): never {
+        throw new Error('every header copied into headersDistinct');
+      },
     };
     expect(recordKeyOf(req)).toBeUndefined();
   });

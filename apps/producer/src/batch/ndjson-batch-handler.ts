@@ -23,8 +23,12 @@ export interface NdjsonBatchOptions {
 
 /** Whether the request is a batch (`Content-Type: application/x-ndjson`). */
 export function isNdjsonBatch(req: Request): boolean {
-  return req.is(NDJSON_TYPE) === NDJSON_TYPE;
+  // Asked of every POST: a test of the header, not a media-type parse.
+  const type = req.headers['content-type'];
+  return type !== undefined && NDJSON_CONTENT_TYPE.test(type);
 }
+
+const NDJSON_CONTENT_TYPE = /^\s*application\/x-ndjson\s*(;|$)/i;
 
 /** A POST's JSON ack, as the single POST gives it with `Accept: application/json`. */
 export function ackJson(ack: RecordAck): object {

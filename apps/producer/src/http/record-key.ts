@@ -13,6 +13,7 @@ export interface KeySource {
   readonly url: string;
   /** express parses it on first read: only read when the URL has a query. */
   readonly query: unknown;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly headersDistinct: Readonly<Record<string, readonly string[] | undefined>>;
 }
 
@@ -26,6 +27,8 @@ export function recordKeyOf(req: KeySource): string | undefined {
   const fromQuery = queryKeyOf(req);
   // The query wins over the header, even empty (which then names no key).
   if (fromQuery !== undefined) return fromQuery === '' ? undefined : fromQuery;
+  // Node builds headersDistinct for every header on first use: only for a request that has a key.
+  if (req.headers[KEY_HEADER] === undefined) return undefined;
   const lines = req.headersDistinct[KEY_HEADER];
   if (lines === undefined) return undefined;
   if (lines.length > 1) throw repeated(`the ${MESSAGE_PARAMETERS.keyHeader.name} header`);
