@@ -1,10 +1,12 @@
-import { HttpProblem, problemFor, recordId } from '@demo-kafka/app-kit';
-import type { Request, RequestHandler, Response } from 'express';
+import { HttpProblem, problemFor } from '@demo-kafka/app-kit';
+import type { Request, RequestHandler } from 'express';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
-import { SinkError, type RecordAck, type RecordSink } from '../kafka/record-sink.js';
+import { SinkError, type RecordSink } from '../kafka/record-sink.js';
+import { ackLine, problemLine } from './answer-lines.js';
 import { batchLineRecord } from './batch-line-record.js';
 import { ndjsonLines, type BodyLine } from './ndjson-lines.js';
 import type { OpenBatches } from './open-batches.js';
+import { OrderedAnswers } from './ordered-answers.js';
 
 /** The content type of a batch: one JSON object a line, in and out. */
 export const NDJSON_TYPE = 'application/x-ndjson';
@@ -29,49 +31,6 @@ export function isNdjsonBatch(req: Request): boolean {
 }
 
 const NDJSON_CONTENT_TYPE = /^\s*application\/x-ndjson\s*(;|$)/i;
-
-/** A POST's JSON ack, as the single POST gives it with `Accept: application/json`. */
-export function ackJson(ack: RecordAck): object {
-  const { topic, partition, offset, timestampMs } = ack;
-  return {
-    topic,
-    partition,
-    offset,
-    timestamp: new Date(timestampMs).toISOString(),
-    id: recordId(partition, offset),
-  };
-}
-
-/** The ack as its answer line: the same JSON, written without building an object first. */
-function ackLine(ack: RecordAck): string {
-  const { topic, partition, offset, timestampMs } = ack;
-  // The records of one produce request share their topic and mostly their millisecond: each is
-  // formatted once for a run of acks (a profile had a date and a JSON string per ack at 4%).
-  if (topic !== lastTopic) {
-    lastTopic = topic;
-    lastTopicJson = JSON.stringify(topic);
-  }
-  if (timestampMs !== lastTimestampMs) {
-    lastTimestampMs = timestampMs;
-    lastIso = new Date(timestampMs).toISOString();
-  }
-  return `{"topic":${lastTopicJson},"partition":${partition},"offset":"${offset}","timestamp":"${lastIso}","id":"${recordId(partition, offset)}"}\n`;
-}
-let lastTopic = '';
-let lastTopicJson = '""';
-let lastTimestampMs = Number.NaN;
-let lastIso = '';
-
-/** An answer line for a line that was not written: problem+json's fields and the line number. */
-function problemLine(line: number, problem: HttpProblem): object {
-  return {
-    line,
-    type: 'about:blank',
-    title: problem.title,
-    status: problem.status,
-    ...(problem.detail ? { detail: problem.detail } : {}),
-  };
-}
 
 /**
  * `POST /messages` with `Content-Type: application/x-ndjson`: each line a record (see
@@ -194,95 +153,5 @@ async function* chunksUntil(
     if (next === undefined || next.done === true) return;
     idle.refresh();
     yield next.value;
-  }
-}
-
-/** Resolves when `res` can take more, or is gone; its listeners are removed either way. */
-function drainedOrClosed(res: Response): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-/** An answer to come: its text once settled. */
-interface Slot {
-  text: string | undefined;
-  readonly settled: Promise<void>;
-}
-
-/**
- * Answers written in the order of their lines, as soon as they and those before them are
- * settled, every settled one in one write; `add` waits while `max` are pending, and while the
- * client is not reading. (A profile of a streamed batch had a tenth of the producer's CPU in an
- * array shift per answer and a socket write per line.)
- */
-class OrderedAnswers {
-  #slots: Slot[] = [];
-  /** Index of the first slot not yet written. */
-  #head = 0;
-  #writing: Promise<void> = Promise.resolve();
-  #running = false;
-  #room: (() => void) | undefined;
-
-  constructor(
-    private readonly res: Response,
-    private readonly max: number,
-  ) {}
-
-  /** Queues an answer; resolves when there is room for another (false once the client is gone). */
-  async add(answer: Promise<string>): Promise<boolean> {
-    const slot: Slot = {
-      text: undefined,
-      settled: answer.then((text) => {
-        slot.text = text;
-      }),
-    };
-    this.#slots.push(slot);
-    if (!this.#running) {
-      this.#running = true;
-      this.#writing = this.#write();
-    }
-    while (this.#slots.length - this.#head >= this.max && !this.res.destroyed)
-      await new Promise<void>((resolve) => {
-        this.#room = resolve;
-      });
-    return !this.res.destroyed;
-  }
-
-  /** Resolves once every queued answer is written. */
-  async drain(): Promise<void> {
-    await this.#writing;
-  }
-
-  async #write(): Promise<void> {
-    while (this.#head < this.#slots.length) {
-      await this.#slots[this.#head]?.settled;
-      let out = '';
-      for (
-        let slot = this.#slots[this.#head];
-        slot?.text !== undefined;
-        slot = this.#slots[this.#head]
-      ) {
-        out += slot.text;
-        this.#head += 1;
-      }
-      // Written slots are dropped now and then, not one by one.
-      if (this.#head >= 1024) {
-        this.#slots = this.#slots.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#room?.();
-      this.#room = undefined;
-      if (this.res.destroyed) continue;
-      if (!this.res.write(out)) await drainedOrClosed(this.res);
-    }
-    // In the same turn as the check above: an answer added later starts a new writer.
-    this.#running = false;
   }
 }
