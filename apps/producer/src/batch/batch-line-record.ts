@@ -1,12 +1,14 @@
 import { HttpProblem } from '@demo-kafka/app-kit';
-import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
+import {
+  type RecordHeaderLimits,
+  TRACEPARENT_OF_A_SPAN,
+  Tally,
+} from '../headers/record-header-limits.js';
 import type { OutgoingRecord } from '../kafka/record-sink.js';
 
 /** The fields a batch line may have (anything else is refused, so a typo is not lost silently). */
 const FIELDS = new Set(['value', 'valueEncoding', 'key', 'headers']);
 const JSON_CONTENT_TYPE = 'application/json';
-/** `traceparent` and a version-00 value: what the sink adds to a traced record. */
-const TRACEPARENT_BYTES = 'traceparent'.length + 55;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 const bad = (detail: string): HttpProblem => new HttpProblem(400, 'Bad Request', detail);
@@ -54,7 +56,12 @@ export function batchLineRecord(line: Buffer, limits: RecordHeaderLimits): Outgo
 
   const { key } = fields;
   if (key !== undefined && key !== null && typeof key !== 'string') throw bad('"key" is a string');
-  checkLimits(headers, limits);
+  const tally = new Tally(limits);
+  for (const [name, each] of Object.entries(headers))
+    for (const one of Array.isArray(each) ? each : [each]) tally.take(name, one);
+  // With tracing on the sink adds its own traceparent: it counts, as for a single POST.
+  if (limits.addsTraceparent === true && headers.traceparent === undefined)
+    tally.take('traceparent', TRACEPARENT_OF_A_SPAN);
   return {
     value: bytes,
     key: typeof key === 'string' && key !== '' ? key : undefined,
@@ -77,33 +84,4 @@ function headersOf(given: unknown): Record<string, string | string[]> {
     else throw bad(`the header "${name}" is a string or a non-empty array of strings`);
   }
   return headers;
-}
-
-/** The same limits a single POST's record headers have (MAX_RECORD_HEADERS, MAX_RECORD_HEADER_BYTES). */
-function checkLimits(headers: Record<string, string | string[]>, limits: RecordHeaderLimits): void {
-  let count = 0;
-  let bytes = 0;
-  // With tracing on the sink adds its own traceparent: it counts, as for a single POST.
-  if (limits.addsTraceparent === true && headers.traceparent === undefined) {
-    count += 1;
-    bytes += TRACEPARENT_BYTES;
-  }
-  for (const [name, value] of Object.entries(headers)) {
-    for (const each of Array.isArray(value) ? value : [value]) {
-      count += 1;
-      bytes += Buffer.byteLength(name) + Buffer.byteLength(each);
-    }
-  }
-  if (count > limits.maxCount)
-    throw new HttpProblem(
-      431,
-      'Request Header Fields Too Large',
-      `a record carries at most ${limits.maxCount} headers (MAX_RECORD_HEADERS)`,
-    );
-  if (bytes > limits.maxBytes)
-    throw new HttpProblem(
-      431,
-      'Request Header Fields Too Large',
-      `a record's header names and values hold at most ${limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`,
-    );
 }

@@ -21,6 +21,8 @@ export interface NdjsonBatchOptions {
   /** Lines written but not yet answered, at most: beyond it the body is not read further. */
   readonly maxLinesInFlight: number;
   readonly openBatches: OpenBatches;
+  /** Seconds a line answered 503 should wait before it is sent again (the single POST's Retry-After). */
+  readonly retryAfter: string;
 }
 
 /** Whether the request is a batch (`Content-Type: application/x-ndjson`). */
@@ -41,7 +43,6 @@ const NDJSON_CONTENT_TYPE = /^\s*application\/x-ndjson\s*(;|$)/i;
  * stream of any length holds at most `maxLinesInFlight` lines in memory.
  */
 export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler {
-  const retryAfter = '1';
   const problemText = (line: number, problem: HttpProblem, extra: object = {}): string =>
     `${JSON.stringify({ ...problemLine(line, problem), ...extra })}\n`;
   const answerOf = async (line: BodyLine): Promise<string> => {
@@ -64,7 +65,7 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
         return problemText(
           line.number,
           new HttpProblem(503, 'Service Unavailable', error.message),
-          { retryAfter },
+          { retryAfter: options.retryAfter },
         );
       return problemText(line.number, problemFor(error));
     }

@@ -1,3 +1,5 @@
+import { HttpProblem } from '@demo-kafka/app-kit';
+
 /** Bounds on the headers of one record; above them a POST is refused and nothing is written. */
 export interface RecordHeaderLimits {
   /** Most headers on one record (every repeated value counts). */
@@ -16,3 +18,34 @@ export const DEFAULT_RECORD_HEADER_LIMITS: RecordHeaderLimits = {
   maxCount: 32,
   maxBytes: 8 * 1024,
 };
+
+/** A W3C traceparent as a sink writes it (version 00): only its length matters to the limits. */
+export const TRACEPARENT_OF_A_SPAN = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
+
+/** Counts a record's headers against the limits as they are added. */
+export class Tally {
+  #count = 0;
+  #bytes = 0;
+
+  constructor(private readonly limits: RecordHeaderLimits) {}
+
+  /** Counts one header; throws a 431 {@link HttpProblem} once a limit is passed. */
+  take(name: string, value: string): void {
+    this.#count += 1;
+    this.#bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    if (this.#count > this.limits.maxCount) {
+      throw new HttpProblem(
+        431,
+        'Request Header Fields Too Large',
+        `a record carries at most ${this.limits.maxCount} headers (MAX_RECORD_HEADERS)`,
+      );
+    }
+    if (this.#bytes > this.limits.maxBytes) {
+      throw new HttpProblem(
+        431,
+        'Request Header Fields Too Large',
+        `a record's header names and values hold at most ${this.limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`,
+      );
+    }
+  }
+}

@@ -8,7 +8,7 @@ import {
   structuredModeEvent,
   type RecordCloudEvent,
 } from './cloudevent-headers.js';
-import type { RecordHeaderLimits } from './record-header-limits.js';
+import { type RecordHeaderLimits, TRACEPARENT_OF_A_SPAN, Tally } from './record-header-limits.js';
 import { isW3cTraceparent } from './trace-context.js';
 
 /**
@@ -37,9 +37,6 @@ export interface RequestRecordContext {
 }
 
 type Pair = readonly [string, string];
-
-/** A W3C traceparent as a sink writes it (version 00): only its length matters here. */
-const TRACEPARENT_OF_A_SPAN = `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`;
 
 /** A request with a content type and no other record header: what its record carries. */
 interface ContentTypeAlone {
@@ -211,33 +208,6 @@ export function utf8(name: string, latin1: string): string {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new HttpProblem(400, 'Bad Request', `the value of ${name} is not UTF-8 text`);
-  }
-}
-
-/** Counts a record's headers against the limits as they are added. */
-class Tally {
-  #count = 0;
-  #bytes = 0;
-
-  constructor(private readonly limits: RecordHeaderLimits) {}
-
-  take(name: string, value: string): void {
-    this.#count += 1;
-    this.#bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-    if (this.#count > this.limits.maxCount) {
-      throw new HttpProblem(
-        431,
-        'Request Header Fields Too Large',
-        `a record carries at most ${this.limits.maxCount} headers (MAX_RECORD_HEADERS)`,
-      );
-    }
-    if (this.#bytes > this.limits.maxBytes) {
-      throw new HttpProblem(
-        431,
-        'Request Header Fields Too Large',
-        `a record's header names and values hold at most ${this.limits.maxBytes} bytes (MAX_RECORD_HEADER_BYTES)`,
-      );
-    }
   }
 }
 

@@ -42,6 +42,7 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     // Enough to fill several produce requests while the client's next lines arrive.
     maxLinesInFlight: 2_000,
     openBatches: options.openBatches,
+    retryAfter,
   });
   // `Content-Type: application/x-ndjson` is a batch, read as a stream; anything else is one record.
   const batchOrNext: RequestHandler = (req, res, next) =>
