@@ -179,4 +179,36 @@ describe('undecodable-batch-skip', () => {
     reportSkips('other-group', fetched('20'));
     expect(seen.map((skip) => skip.groupId)).toEqual(['group-r', 'other-group']);
   });
+
+  it('reports two skipped batches of a partition once each, also when a rejoin fetches both again', async () => {
+    const seen: UndecodableBatch[] = [];
+    unsubscribe.push(onUndecodableBatch((skip) => seen.push(skip)));
+    // A listener that throws fails neither the fetch nor the listeners after it.
+    unsubscribe.push(
+      onUndecodableBatch(() => {
+        throw new Error('a listener of its own failing');
+      }),
+    );
+    const markers = await decodeMessages(
+      recordSet(
+        corrupted(await batch(40, ['a'], CompressionTypes.GZIP)),
+        corrupted(await batch(41, ['b'], CompressionTypes.GZIP)),
+      ),
+    );
+    expect(markers).toHaveLength(2);
+    const fetched = () => [
+      new Batch('topic-2', '40', { partition: 0, highWatermark: '42', messages: markers }),
+    ];
+    reportSkips('group-2', fetched());
+    reportSkips('group-2', fetched());
+    expect(seen.map((skip) => skip.firstOffset)).toEqual(['40', '41']);
+  });
+
+  it('does not skip a batch whose length is shorter than its own header: kafkajs refuses it', async () => {
+    const bytes = await batch(50, ['a']);
+    bytes.writeInt32BE(-12, 8);
+    const decoder = new Decoder(bytes);
+    // Skipped, it would set the decoder back to where it was, and kafkajs' loop would never end.
+    await expect(decodeOrSkip(decoder, originalDecoder)).rejects.toThrow();
+  });
 });

@@ -39,6 +39,8 @@ const RECORD_BATCH_DECODER = 'kafkajs/src/protocol/recordBatch/v0/decoder.js';
 const DECODE_MESSAGES = 'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js';
 
 // Where the record batch header's fields are, from the batch's start (Kafka's RecordBatch v2).
+/** A record batch's bytes after its length field, before any record (Kafka's v2 header). */
+const MIN_BATCH_LENGTH = 49;
 const LENGTH_AT = 8;
 const HEADER_BEFORE_LENGTH = 12;
 const ATTRIBUTES_AT = 21;
@@ -53,8 +55,8 @@ const LAST_CODEC_ID = 4;
 const skipped = Symbol('undecodable batch');
 const patched = Symbol('skipUndecodableBatches');
 
-/** Per consumer group, topic and partition: the first offset of the skipped batch last reported. */
-const reported = new Map<string, string>();
+/** Per consumer group, topic and partition: the last offset of the skipped batches reported so far. */
+const reported = new Map<string, bigint>();
 
 /**
  * Decodes a record batch with kafkajs' decoder; a complete batch it cannot decode (its codec
@@ -68,14 +70,19 @@ export async function decodeOrSkip(
 ): Promise<DecodedBatch> {
   const { buffer } = decoder;
   const start = decoder.offset;
-  const end = start + HEADER_BEFORE_LENGTH + buffer.readInt32BE(start + LENGTH_AT);
-  if (end > buffer.length) return decode(decoder);
+  const length = buffer.readInt32BE(start + LENGTH_AT);
+  const end = start + HEADER_BEFORE_LENGTH + length;
+  // A length shorter than a batch's own header is no batch to skip: moving the decoder by it
+  // would leave kafkajs' decoding loop where it was, for ever. kafkajs' error then ends the fetch.
+  if (end > buffer.length || length < MIN_BATCH_LENGTH) return decode(decoder);
   const attributes = buffer.readInt16BE(start + ATTRIBUTES_AT);
   try {
     const codec = attributes & CODEC_MASK;
     if (codec > LAST_CODEC_ID) throw new Error(`compression id ${codec} is none Kafka defines`);
     return await decode(decoder);
   } catch (error) {
+    // A codec package that cannot be loaded is a broken install, not a bad batch: said, not skipped.
+    if ((error as { code?: unknown }).code === 'MODULE_NOT_FOUND') throw error;
     decoder.offset = end;
     const firstOffset = buffer.readBigInt64BE(start);
     const marker = {
@@ -107,8 +114,9 @@ export function reportSkips(groupId: string, batches: readonly FetchedBatch[]): 
       const { offset, [skipped]: skip } = message as SkipMarker;
       const key = `${groupId}\n${batch.topic}\n${batch.partition}`;
       // Fetched again (a rejoin seeks back to the last record streamed): already said.
-      if (reported.get(key) === skip.firstOffset) continue;
-      reported.set(key, skip.firstOffset);
+      const reportedUpTo = reported.get(key);
+      if (reportedUpTo !== undefined && BigInt(skip.firstOffset) <= reportedUpTo) continue;
+      reported.set(key, BigInt(offset));
       reportUndecodableBatch({
         groupId,
         topic: batch.topic,

@@ -31,5 +31,12 @@ export function onUndecodableBatch(listener: UndecodableBatchListener): () => vo
 
 /** Tells every listener of a skipped batch. */
 export function reportUndecodableBatch(batch: UndecodableBatch): void {
-  for (const listener of listeners) listener(batch);
+  // Called inside kafkajs' fetch: a listener that throws must not fail the fetch or the others.
+  for (const listener of listeners) {
+    try {
+      listener(batch);
+    } catch {
+      // The listener's own failure is its own; the skip is still reported to the rest.
+    }
+  }
 }
