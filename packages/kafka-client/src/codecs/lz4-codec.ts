@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { asBuffer, type KafkajsCodec } from './kafkajs-codec.js';
+import { asBuffer, type KafkajsCodec, kafkajsCodec, lazyRequire } from './kafkajs-codec.js';
 
 /** The part of lz4js (pure JavaScript, no types of its own) used here. */
 interface Lz4Js {
@@ -14,13 +13,8 @@ interface Lz4Js {
   decompress(frame: Uint8Array): Uint8Array;
 }
 
-const require = createRequire(import.meta.url);
 // Loaded on first use: lz4js allocates 5 MiB of working buffers as it loads.
-let lz4js: Lz4Js | undefined;
-const lz4 = (): Lz4Js => {
-  lz4js ??= require('lz4js') as Lz4Js;
-  return lz4js;
-};
+const lz4 = lazyRequire<Lz4Js>('lz4js');
 
 /**
  * The LZ4 frame header Kafka's Java client writes (KafkaLZ4BlockOutputStream): magic, FLG 0x60
@@ -67,7 +61,4 @@ export function lz4Decompress(frame: Buffer): Buffer {
 }
 
 /** The lz4 codec for kafkajs (which has none of its own). */
-export const lz4Codec: KafkajsCodec = {
-  compress: async (encoder) => lz4Compress(encoder.buffer),
-  decompress: async (compressed) => lz4Decompress(compressed),
-};
+export const lz4Codec: KafkajsCodec = kafkajsCodec(lz4Compress, lz4Decompress);

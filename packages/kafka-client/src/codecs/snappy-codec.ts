@@ -1,5 +1,4 @@
-import { createRequire } from 'node:module';
-import { asBuffer, type KafkajsCodec } from './kafkajs-codec.js';
+import { asBuffer, type KafkajsCodec, kafkajsCodec, lazyRequire } from './kafkajs-codec.js';
 
 /** The part of snappyjs (pure JavaScript, no types of its own) used here: raw snappy blocks. */
 interface SnappyJs {
@@ -7,13 +6,7 @@ interface SnappyJs {
   uncompress(input: Uint8Array): Uint8Array;
 }
 
-const require = createRequire(import.meta.url);
-// Loaded on first use: a process that never meets snappy never loads it.
-let snappyjs: SnappyJs | undefined;
-const snappy = (): SnappyJs => {
-  snappyjs ??= require('snappyjs') as SnappyJs;
-  return snappyjs;
-};
+const snappy = lazyRequire<SnappyJs>('snappyjs');
 
 /**
  * Kafka's Java client writes snappy in snappy-java's stream framing ("xerial"): a 16-byte header
@@ -67,7 +60,4 @@ export function snappyDecompress(compressed: Buffer): Buffer {
 }
 
 /** The snappy codec for kafkajs (which has none of its own). */
-export const snappyCodec: KafkajsCodec = {
-  compress: async (encoder) => snappyCompress(encoder.buffer),
-  decompress: async (compressed) => snappyDecompress(compressed),
-};
+export const snappyCodec: KafkajsCodec = kafkajsCodec(snappyCompress, snappyDecompress);

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import zlib from 'node:zlib';
-import { asBuffer, type KafkajsCodec } from './kafkajs-codec.js';
+import { asBuffer, type KafkajsCodec, lazyRequire } from './kafkajs-codec.js';
 
 type Callback = (error: Error | null, result: Buffer) => void;
 
@@ -15,7 +14,7 @@ interface Fzstd {
   decompress(input: Uint8Array): Uint8Array;
 }
 
-const require = createRequire(import.meta.url);
+const fzstd = lazyRequire<Fzstd>('fzstd');
 
 /** This Node's zlib zstd, or undefined where it has none. */
 function zlibZstd(): ZlibZstd | undefined {
@@ -49,6 +48,6 @@ export const zstdCodec: KafkajsCodec = {
   },
   decompress: async (compressed) => {
     if (native) return run(native.zstdDecompress, compressed);
-    return asBuffer((require('fzstd') as Fzstd).decompress(compressed));
+    return asBuffer(fzstd().decompress(compressed));
   },
 };
