@@ -186,6 +186,17 @@ describe('CloudEvents from a POST', () => {
     expect(partitionKey).toBe('order-7');
   });
 
+  it('binary mode: an attribute sent twice is a 400 (both would be written, one unchecked)', () => {
+    for (const twice of [
+      [...CE, 'ce-id', 'e-2'],
+      [...CE, 'Ce-Id', 'e-2'],
+    ]) {
+      const problem = problemOf(() => requestRecordContext(twice, BODY, LIMITS));
+      expect(problem.status).toBe(400);
+      expect(problem.detail).toMatch(/"id" is given more than once/);
+    }
+  });
+
   it('binary mode: a missing required attribute, another version or a bad value is a 400 naming the attribute', () => {
     for (const missing of ['specversion', 'id', 'source', 'type']) {
       const without: string[] = [];

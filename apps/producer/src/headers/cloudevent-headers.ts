@@ -69,6 +69,15 @@ export function binaryModeEvent(
   const given = new Map(
     ceHeaders.map(([name, value]) => [name.slice(HTTP_CE_PREFIX.length), value]),
   );
+  // Two lines of one attribute would both be written, and only the last one checked.
+  if (given.size !== ceHeaders.length) {
+    const seen = new Set<string>();
+    for (const [name] of ceHeaders) {
+      const attribute = name.slice(HTTP_CE_PREFIX.length);
+      if (seen.has(attribute)) throw invalid(attribute, 'is given more than once');
+      seen.add(attribute);
+    }
+  }
   for (const attribute of REQUIRED)
     if (!given.get(attribute))
       throw invalid(attribute, `is missing (send the header ce-${attribute})`);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { HttpProblem } from '@demo-kafka/app-kit';
 import type { RecordHeaders } from '../kafka/record-sink.js';
 import {
@@ -204,11 +205,9 @@ export function utf8(name: string, latin1: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every ASCII character, controls included
   if (!/[^\x00-\x7f]/.test(latin1)) return latin1;
   const bytes = Buffer.from(latin1, 'latin1');
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  if (!isUtf8(bytes))
     throw new HttpProblem(400, 'Bad Request', `the value of ${name} is not UTF-8 text`);
-  }
+  return bytes.toString('utf8');
 }
 
 /** A repeated name keeps every value, in order (Kafka allows repeated header keys). */

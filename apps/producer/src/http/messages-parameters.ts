@@ -1,5 +1,4 @@
-import type { JsonObject } from '@demo-kafka/app-kit';
-import { W3C_TRACEPARENT_PATTERN } from '../headers/trace-context.js';
+import { type JsonObject, TRACEPARENT_PATTERN } from '@demo-kafka/app-kit';
 
 /**
  * The parameters of `POST /messages`, defined once: the route reads them by these names and the
@@ -68,7 +67,7 @@ export const RECORD_HEADER_PARAMETERS: readonly HeaderParameter[] = [
     description:
       'W3C trace context: carried into the record header `traceparent`, whether or not tracing is ' +
       'exported. Version 00; ids not all zeros; another is refused.',
-    schema: { type: 'string', pattern: W3C_TRACEPARENT_PATTERN },
+    schema: { type: 'string', pattern: TRACEPARENT_PATTERN },
   },
   {
     name: 'tracestate',

@@ -4,7 +4,7 @@ import type { JsonObject } from './openapi-parts.js';
  * W3C trace context `traceparent` (version 00 and later), as OpenTelemetry propagates it through
  * HTTP and Kafka headers.
  */
-export const TRACEPARENT_PATTERN = '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$';
+export const TRACEPARENT_PATTERN = '^00-(?!0{32}-)[0-9a-f]{32}-(?!0{16}-)[0-9a-f]{16}-[0-9a-f]{2}$';
 
 /**
  * A CloudEvent 1.0 in the JSON format (structured mode), as the producer accepts it and the

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logger.js';
+import { HttpProblem, problemJson } from './problem.js';
 import { newRequestId, REQUEST_ID_HEADER } from './request-id.js';
 
 /** What Node's HTTP parser reports with a request it refuses (llhttp's code and reason). */
@@ -50,7 +51,7 @@ export function answerClientErrors(server: Server, logger?: Logger): void {
     ];
     const id = newRequestId();
     logger?.debug({ reqId: id, code: error.code, status }, 'request refused by the HTTP parser');
-    const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+    const body = problemJson(new HttpProblem(status, title, detail));
     // Destroyed once written: a client that sent garbage (or nothing, on a timeout) may never close.
     socket.end(
       `HTTP/1.1 ${status} ${title}\r\n` +

@@ -18,20 +18,20 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The problem+json body of `problem` (RFC 9457 members; no `detail` when it has none). */
+export function problemJson(problem: HttpProblem): string {
+  return JSON.stringify({
+    type: 'about:blank',
+    title: problem.title,
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+  });
+}
+
 /** Writes `problem` as the response. */
 export function sendProblem(res: Response, problem: HttpProblem): void {
   for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
-  res
-    .status(problem.status)
-    .type('application/problem+json')
-    .send(
-      JSON.stringify({
-        type: 'about:blank',
-        title: problem.title,
-        status: problem.status,
-        ...(problem.detail ? { detail: problem.detail } : {}),
-      }),
-    );
+  res.status(problem.status).type('application/problem+json').send(problemJson(problem));
 }
 
 /** express errors (body parser and others) mapped to the problem a client should see. */
