@@ -103,6 +103,8 @@ export function imageNodePath(target: NodeTarget = HERE, version = IMAGE_NODE_VE
     if (manifest.version !== version || !existsSync(join(unpacked, 'bin', 'node'))) {
       throw new ImageNodeUnavailable(`${tarball} holds no bin/node of version ${version}`);
     }
+    // A copy left without its binary (a fetch cut off) would make the rename fail for ever.
+    if (!existsSync(node)) rmSync(targetDir, { recursive: true, force: true });
     try {
       renameSync(unpacked, targetDir);
     } catch (error) {
