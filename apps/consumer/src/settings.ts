@@ -9,7 +9,15 @@ export const consumerSettingsSpec = {
   ...baseSettingsSpec,
   REPLAY_SIZE: num({
     default: 1000,
-    desc: 'records a new client gets first (the newest), and that a resume can reach back',
+    desc: 'records held in memory: a new client gets them first, and resumes within them are served from memory',
+  }),
+  REPLAY_MAX_BYTES: num({
+    default: 64 * 1024 * 1024,
+    desc: 'bytes of record values the replay buffer may hold; the oldest go first beyond it',
+  }),
+  MAX_CATCH_UPS: num({
+    default: 100,
+    desc: 'resumes served from Kafka (or in parts) at once; more get 503 with Retry-After',
   }),
   KEEPALIVE_MS: num({ default: 15_000, desc: 'interval of keep-alive comments on idle streams' }),
   RETRY_MS: num({ default: 2_000, desc: 'reconnect delay suggested to clients (SSE retry field)' }),
