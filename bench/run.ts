@@ -3,7 +3,7 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,batch,tracing,latency,fan-out,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,batch,tracing,latency,fan-out,catch-up,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
+import { catchUpTables, consumerCatchUp, type ConsumerCatchUpResult } from './consumer-catch-up.js';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
@@ -36,7 +37,7 @@ const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,failover')
+  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,catch-up,failover')
     .split(',')
     .map((s) => s.trim()),
 );
@@ -178,6 +179,13 @@ async function fanOutSection(bindingDir: string): Promise<Section<ConsumerFanOut
   return { result, table: fanOutTables(result).join('\n') };
 }
 
+/** Resumes older than the replay buffer, served from Kafka, beside live clients (see consumer-catch-up.ts). */
+async function catchUpSection(bindingDir: string): Promise<Section<ConsumerCatchUpResult>> {
+  log('catch-up ...');
+  const result = await consumerCatchUp({ bindingDir, seconds, log });
+  return { result, table: catchUpTables(result).join('\n') };
+}
+
 log('building the apps (npm run build) ...');
 execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
 const kafka = await startLocalKafka({ log });
@@ -200,6 +208,7 @@ try {
     ? await latencySection(appEnv, kafka.bindingDir, topic)
     : undefined;
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
+  const catchUp = sections.has('catch-up') ? await catchUpSection(kafka.bindingDir) : undefined;
 
   const kafkajsVersion = (
     JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }
@@ -215,13 +224,13 @@ try {
   };
   writeFileSync(
     new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result }, null, 2)}\n`,
+    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result, catchUp: catchUp?.result }, null, 2)}\n`,
   );
 
   console.log(
     `\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`,
   );
-  for (const section of [producer, batch, tracing, latency, fan])
+  for (const section of [producer, batch, tracing, latency, fan, catchUp])
     if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {
