@@ -9,6 +9,10 @@ export interface ConsumerMetrics {
   readonly recordsConsumed: Counter;
   readonly bufferedRecords: Gauge;
   readonly undecodableBatches: Counter;
+  readonly catchUps: Gauge;
+  readonly catchUpRecords: Counter;
+  readonly refusedCatchUps: Counter;
+  readonly bufferedBytes: Gauge;
 }
 
 export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
@@ -43,6 +47,26 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
     undecodableBatches: new Counter({
       name: 'kafka_undecodable_batches_total',
       help: 'Record batches skipped because they could not be decoded: their records are not streamed',
+      registers,
+    }),
+    catchUps: new Gauge({
+      name: 'sse_catch_ups',
+      help: 'Resumes being served from Kafka or in parts (up to MAX_CATCH_UPS)',
+      registers,
+    }),
+    catchUpRecords: new Counter({
+      name: 'sse_catch_up_records_total',
+      help: 'Records read from Kafka for resumes the replay buffer no longer reached',
+      registers,
+    }),
+    refusedCatchUps: new Counter({
+      name: 'sse_refused_catch_ups_total',
+      help: 'Resumes refused (503) because MAX_CATCH_UPS were running',
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'sse_replay_buffer_bytes',
+      help: 'Bytes of record values held for replay (up to REPLAY_MAX_BYTES)',
       registers,
     }),
   };

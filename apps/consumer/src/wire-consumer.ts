@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import { createApp } from './app.js';
 import { createConsumerMetrics } from './consumer-metrics.js';
 import { KafkaRecordSource } from './kafka/kafka-record-source.js';
+import { KafkaTopicHistory } from './kafka/kafka-topic-history.js';
 import type { ConsumerSettings } from './settings.js';
 import { StreamHub } from './stream/stream-hub.js';
 import { RecordSpans } from './tracing/record-spans.js';
@@ -35,8 +36,12 @@ export function wireConsumer(
   const spans = options.traced
     ? new RecordSpans(binding.topic, (): string => source.groupId)
     : undefined;
+  const history = new KafkaTopicHistory(binding, logger);
   const hub = new StreamHub({
     replaySize: settings.REPLAY_SIZE,
+    replayMaxBytes: settings.REPLAY_MAX_BYTES,
+    maxCatchUps: settings.MAX_CATCH_UPS,
+    history,
     maxClients: settings.MAX_CLIENTS,
     maxClientBufferBytes: settings.MAX_CLIENT_BUFFER_BYTES,
     keepAliveMs: settings.KEEPALIVE_MS,
@@ -80,12 +85,14 @@ export function wireConsumer(
         'consuming in a group of its own, so every replica streams every record',
       );
       source.start();
-      watch = reconnectOnBindingChange(binding, logger, (next) => source.reconnect(next));
+      watch = reconnectOnBindingChange(binding, logger, async (next) => {
+        await Promise.all([source.reconnect(next), history.reconnect(next)]);
+      });
     },
     endStreams: () => hub.closeAll(),
     stop: async () => {
       watch?.close();
-      await source.close();
+      await Promise.all([source.close(), history.close()]);
       spans?.endAll();
     },
   };

@@ -9,6 +9,7 @@ import { consumerOpenApi } from '../src/http/consumer-openapi.js';
 import { StreamHub } from '../src/stream/stream-hub.js';
 import { contractRequest, type ContractRequest } from '../../../test/support/contract-request.js';
 import { listen } from '../../../test/support/listen.js';
+import { MemoryTopicHistory } from './memory-topic-history.js';
 
 interface LogLine {
   readonly level: number;
@@ -32,6 +33,8 @@ function buildApp(
     maxClientBufferBytes: 1024,
     keepAliveMs: 60_000,
     retryMs: 1000,
+    maxCatchUps: 10,
+    history: new MemoryTopicHistory(),
     metrics: consumerMetrics,
     logger,
   });

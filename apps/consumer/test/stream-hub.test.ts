@@ -1,17 +1,23 @@
 import { createLogger } from '@demo-kafka/app-kit';
 import { once } from 'node:events';
-import http, { type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import http, {
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createConsumerMetrics, type ConsumerMetrics } from '../src/consumer-metrics.js';
 import {
+  CatchUpsFullError,
   GAP_EVENT,
   MAX_CACHED_REPLAY_BYTES,
   StreamHub,
   type StreamHubOptions,
 } from '../src/stream/stream-hub.js';
 import type { StreamRecord } from '../src/stream/stream-record.js';
+import { MemoryTopicHistory } from './memory-topic-history.js';
 
 const RETRY_MS = 1234;
 
@@ -78,6 +84,8 @@ interface Harness {
   readonly registry: Registry;
   readonly metrics: ConsumerMetrics;
   readonly port: number;
+  /** What the hub reads as Kafka: every record published. */
+  readonly history: MemoryTopicHistory;
   open(path?: string, headers?: OutgoingHttpHeaders): Promise<Stream>;
   /** Opens a stream and waits until the hub has it as a client, so a publish reaches it live. */
   connect(path?: string, headers?: OutgoingHttpHeaders): Promise<Stream>;
@@ -91,16 +99,25 @@ async function startHub(
 ): Promise<Harness> {
   const registry = new Registry();
   const metrics = createConsumerMetrics(registry);
+  // Kafka as the hub would read it: every record ever published.
+  const history = new MemoryTopicHistory(2);
   const hub = new StreamHub({
     replaySize: 100,
     maxClients: 10,
     maxClientBufferBytes: 1024 * 1024,
     keepAliveMs: 60_000,
     retryMs: RETRY_MS,
+    maxCatchUps: 10,
+    history,
     ...options,
     metrics,
     logger: createLogger('t', 'silent'),
   });
+  const publish = hub.publish.bind(hub);
+  hub.publish = (records) => {
+    history.add(records);
+    publish(records);
+  };
   const server = http.createServer((req, res) => {
     const params = new URL(req.url ?? '/', 'http://x').searchParams;
     const header = params.get('header')?.split(':');
@@ -167,7 +184,7 @@ async function startHub(
     return values.reduce((sum, v) => sum + v.value, 0);
   };
 
-  return { hub, registry, metrics, port, open, connect, metric };
+  return { hub, history, registry, metrics, port, open, connect, metric };
 }
 
 /** Publishes a marker and waits for it: everything written before it has then arrived too. */
@@ -243,16 +260,27 @@ describe('StreamHub', () => {
       expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
     });
 
-    it('tells a client whose id is older than the buffer about the gap first, then replays what is kept', async () => {
+    it('reads what a client lacks from Kafka when the buffer no longer holds it: no gap', async () => {
       const h = await startHub({ replaySize: 2 });
       h.hub.publish([rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)]);
-      const stream = await h.connect('/messages', { 'Last-Event-ID': '0:0' });
+      const stream = await h.open('/messages', { 'Last-Event-ID': '0:0' });
+      await vi.waitFor(() => expect(h.hub.clientCount).toBe(1));
+      await settle(h.hub, [stream], rec(0, 4, 'live'));
+      expect(ids(stream)).toEqual(['0:1', '0:2', '0:3', '0:4']);
+      expect(stream.events().some((e) => e.type === GAP_EVENT)).toBe(false);
+    });
+
+    it('tells a client of a gap only when Kafka no longer holds what it lacks, with the position it goes on from', async () => {
+      const h = await startHub({ replaySize: 2 });
+      h.hub.publish([rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)]);
+      h.history.low.set(0, 2n);
+      const stream = await h.open('/messages', { 'Last-Event-ID': '0:0' });
       await vi.waitFor(() => expect(stream.text).toContain('id:0:3\n'));
       const events = stream.events();
       expect(events[0]?.type).toBe(GAP_EVENT);
-      expect(events[0]?.id).toBeUndefined();
+      expect(events[0]?.id).toBe('0:1');
+      expect(events[0]?.data).toContain('0:1-1');
       expect(events.slice(1).map((e) => e.id)).toEqual(['0:2', '0:3']);
-      expect(stream.text.indexOf('event:gap')).toBeLessThan(stream.text.indexOf('id:0:2'));
     });
 
     it('sends a client that is up to date nothing until something new arrives', async () => {
@@ -553,12 +581,50 @@ describe('StreamHub', () => {
   it('sends a client whose id is ahead of this replica only records past its own position', async () => {
     const h = await startHub();
     h.hub.publish([rec(0, 0), rec(0, 1), rec(1, 0), rec(1, 1), rec(1, 2)]);
-    // Another replica had reached p0:4; this one has p1 further than the client.
+    // Another replica had reached p0:4 (Kafka holds it); this one has p1 further than the client.
+    h.history.add([rec(0, 2), rec(0, 3), rec(0, 4)]);
     const stream = await h.connect('/messages', { 'Last-Event-ID': '0:4,1:0' });
     h.hub.publish([rec(0, 2), rec(0, 3), rec(0, 4), rec(1, 3)]);
     await settle(h.hub, [stream], rec(0, 5, 'caught up'));
     // Its ids keep its own p0:4 where it is ahead, so resuming from any of them repeats nothing.
     expect(ids(stream)).toEqual(['1:1,0:4', '1:2,0:4', '1:3,0:4', '0:5,1:3']);
+  });
+
+  it('answers an id past the end of what Kafka holds (the topic was recreated) with a gap, then every record there is', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0), rec(0, 1)]);
+    const stream = await h.connect('/messages', { 'Last-Event-ID': '0:900,1:7' });
+    await settle(h.hub, [stream], rec(0, 2, 'live'));
+    const events = stream.events();
+    expect(events[0]?.type).toBe(GAP_EVENT);
+    expect(events[0]?.data).toContain('past the end');
+    // Its id names nothing received: an EventSource that reconnects now starts afresh.
+    expect(events[0]?.id).toBe('');
+    expect(events.slice(1).map((e) => e.id)).toEqual(['0:0', '0:1', '0:2']);
+  });
+
+  it('drops the partitions the topic does not have from an id, so its events carry ids of normal length', async () => {
+    const h = await startHub();
+    h.hub.publish([rec(0, 0), rec(1, 0), rec(0, 1)]);
+    const named = Array.from({ length: 700 }, (_, p) => `${p}:0`).join(',');
+    const stream = await h.connect('/messages', { 'Last-Event-ID': named });
+    await settle(h.hub, [stream], rec(1, 1, 'live'));
+    expect(ids(stream)).toEqual(['0:1,1:0', '1:1,0:1']);
+  });
+
+  it('refuses a resume that needs Kafka while maxCatchUps are running, and serves a new client', async () => {
+    const h = await startHub({ replaySize: 2, maxCatchUps: 0 });
+    h.hub.publish([rec(0, 0), rec(0, 1), rec(0, 2), rec(0, 3)]);
+    await expect(
+      h.hub.connect(
+        { headers: { 'last-event-id': '0:0' }, url: '/messages' } as IncomingMessage,
+        {} as ServerResponse,
+      ),
+    ).rejects.toBeInstanceOf(CatchUpsFullError);
+    expect(await h.metric('sse_refused_catch_ups_total')).toBe(1);
+    const fresh = await h.connect();
+    await settle(h.hub, [fresh], rec(0, 4, 'live'));
+    expect(ids(fresh)).toEqual(['0:2', '0:3', '0:4']);
   });
 
   it('sends keep-alive comments on an idle stream', async () => {

@@ -15,9 +15,14 @@ export const STREAM_POSITION_PATTERN = `^${PAIR_SOURCE}(,${PAIR_SOURCE})*$`;
 /** The longest id `parseStreamPosition` reads. */
 export const STREAM_POSITION_MAX_LENGTH = MAX_ID_LENGTH;
 
-/** Formats a position; `first` (the event's own partition) leads. */
+/**
+ * Formats a position; `first` (the event's own partition) leads. A partition at -1 (nothing
+ * received yet) is left out, as a partition an id does not name was never received.
+ */
 export function formatStreamPosition(position: StreamPosition, first?: number): string {
-  const partitions = [...position.keys()].sort((a, b) => a - b);
+  const partitions = [...position.keys()]
+    .filter((p) => (position.get(p) ?? -1n) >= 0n)
+    .sort((a, b) => a - b);
   const ordered =
     first !== undefined && position.has(first)
       ? [first, ...partitions.filter((p) => p !== first)]

@@ -55,3 +55,9 @@ export {
   retryUntil,
   type RoutedMessage,
 } from './routing/routed-message.js';
+export {
+  TopicReader,
+  type FetchedPartition,
+  type PartitionOffsets,
+  type TopicReaderOptions,
+} from './reading/topic-reader.js';

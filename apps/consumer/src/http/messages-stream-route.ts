@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { EVENT_FORMATS, isEventFormat, type EventFormat } from '../stream/event-format.js';
 import type { HeaderMatch } from '../stream/record-filter.js';
-import type { StreamHub } from '../stream/stream-hub.js';
+import { CatchUpsFullError, type StreamHub } from '../stream/stream-hub.js';
 import { SINCE_MS, STREAM_PARAMETERS } from './stream-parameters.js';
 
 /** Where users read: `curl <host>:31876/messages`. */
@@ -50,7 +50,17 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       },
       'stream opened',
     );
-    await hub.connect(req, res, { since, key, header, format });
+    try {
+      await hub.connect(req, res, { since, key, header, format });
+    } catch (error) {
+      if (!(error instanceof CatchUpsFullError)) throw error;
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        'too many resumes are being read from Kafka right now; try again shortly with the same Last-Event-ID',
+        { 'Retry-After': '2' },
+      );
+    }
   });
   router.all(STREAM_PATH, methodNotAllowed(['GET', 'HEAD']));
   return router;

@@ -10,15 +10,25 @@ export interface Replay {
 }
 
 /** Which records a filtered client gets (`undefined`: all of them). */
-export type EventPredicate = (event: BufferedEvent) => boolean;
+export type EventPredicate = (record: StreamRecord) => boolean;
+
+/** What a record weighs in the buffer: its value (twice when it is not text) and a fixed part. */
+export function recordBytes(record: StreamRecord): number {
+  return RECORD_OVERHEAD_BYTES + record.value.length + (record.binaryValue?.length ?? 0);
+}
+
+/** Per record: its id, offset, key and the objects that hold them, roughly. */
+const RECORD_OVERHEAD_BYTES = 200;
 
 /**
- * The last `capacity` records, in the order they were consumed, each with the event id that
- * carries the position of every partition. Resuming from an id replays exactly what that
- * client has not seen, partition by partition. It is also where the Kafka source resumes.
+ * The last `capacity` records (and no more than `maxBytes` of them), in the order they were
+ * consumed, each with the event id that carries the position of every partition. Resuming from
+ * an id replays exactly what that client has not seen, partition by partition. It is also where
+ * the Kafka source resumes.
  */
 export class ReplayBuffer implements ResumePoints {
   readonly #events: BufferedEvent[] = [];
+  #bytes = 0;
   /** Highest offset seen per partition: the stream's head. */
   readonly #head = new Map<number, bigint>();
   /** Highest offset per partition that was never loaded (the refill after a restart starts later). */
@@ -26,10 +36,28 @@ export class ReplayBuffer implements ResumePoints {
   /** Highest offset per partition that was evicted to keep the buffer at capacity. */
   readonly #evicted = new Map<number, bigint>();
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = Number.POSITIVE_INFINITY,
+  ) {}
 
   get size(): number {
     return this.#events.length;
+  }
+
+  /** What the records held weigh (see recordBytes). */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The partitions this buffer has heard of: every partition of the topic once the refill began. */
+  hasPartition(partition: number): boolean {
+    return this.#floor.has(partition) || this.#head.has(partition);
+  }
+
+  /** Whether any partition is known yet (before the first refill, none is). */
+  get knowsPartitions(): boolean {
+    return this.#floor.size > 0 || this.#head.size > 0;
   }
 
   /** The position after the newest record (what a client that saw everything holds). */
@@ -60,11 +88,21 @@ export class ReplayBuffer implements ResumePoints {
         id: formatStreamPosition(this.#head, record.partition),
       };
       this.#events.push(event);
+      this.#bytes += recordBytes(event);
       added.push(event);
     }
-    const excess = this.#events.length - this.capacity;
+    const events = this.#events;
+    let excess = Math.max(0, events.length - this.capacity);
+    let bytes = this.#bytes;
+    for (let i = 0; i < excess; i++) bytes -= recordBytes(events[i] as BufferedEvent);
+    // By bytes too, but the newest record stays whatever its size: a live client gets it anyway.
+    while (excess < events.length - 1 && bytes > this.maxBytes) {
+      bytes -= recordBytes(events[excess] as BufferedEvent);
+      excess++;
+    }
     if (excess > 0) {
       for (const evicted of this.#events.splice(0, excess)) {
+        this.#bytes -= recordBytes(evicted);
         if (evicted.offset > (this.#evicted.get(evicted.partition) ?? -1n))
           this.#evicted.set(evicted.partition, evicted.offset);
       }
@@ -103,14 +141,18 @@ export class ReplayBuffer implements ResumePoints {
     const events = this.#events.filter(
       (e) => e.offset > (position.get(e.partition) ?? -1n) && (matches === undefined || matches(e)),
     );
+    return { events, gap: this.gapAfter(position) };
+  }
+
+  /** Whether records after `position` that the client has not seen are no longer held. */
+  gapAfter(position: StreamPosition): boolean {
     const missing = (partition: number, offset: bigint): boolean =>
       (this.#floor.get(partition) ?? -1n) > offset ||
       (this.#evicted.get(partition) ?? -1n) > offset;
     // A partition the position does not name was never received: an eviction there lost records
     // the client would have got, while a refill floor there predates the client altogether.
-    const gap =
-      [...position].some(([partition, offset]) => missing(partition, offset)) ||
-      [...this.#evicted.keys()].some((partition) => !position.has(partition));
-    return { events, gap };
+    for (const [partition, offset] of position) if (missing(partition, offset)) return true;
+    for (const partition of this.#evicted.keys()) if (!position.has(partition)) return true;
+    return false;
   }
 }

@@ -2,6 +2,13 @@ import { createEventBuffer, type EventBuffer } from 'better-sse';
 import { eventData, type EventFormat } from './event-format.js';
 import type { BufferedEvent } from './stream-record.js';
 
+/** An event that is not a record (a `gap`); with an id, the position the stream goes on from. */
+export interface Notice {
+  readonly event: string;
+  readonly text: string;
+  readonly id?: string | undefined;
+}
+
 /** The value is already text: better-sse's default JSON serializer would send `"Hello"`. */
 const asText = (data: unknown): string => String(data);
 
@@ -12,11 +19,14 @@ const asText = (data: unknown): string => String(data);
  */
 export function eventBuffer(
   events: readonly BufferedEvent[],
-  notice?: { event: string; text: string },
+  notice?: Notice,
   format: EventFormat = 'text',
 ): EventBuffer {
   const buffer = createEventBuffer({ serializer: asText });
-  if (notice) buffer.event(notice.event).data(notice.text).dispatch();
+  if (notice) {
+    if (notice.id !== undefined) buffer.id(notice.id);
+    buffer.event(notice.event).data(notice.text).dispatch();
+  }
   for (const event of events) {
     buffer.id(event.id);
     // An EventSource drops one space after "data:"; better-sse writes none, so a line that starts
@@ -33,7 +43,7 @@ export function eventBuffer(
 /** The events as bytes, encoded once and written as the same Buffer to every client. */
 export function eventBytes(
   events: readonly BufferedEvent[],
-  notice?: { event: string; text: string },
+  notice?: Notice,
   format: EventFormat = 'text',
 ): Buffer {
   return Buffer.from(eventBuffer(events, notice, format).read());

@@ -5,6 +5,7 @@ import {
   type StreamPosition,
 } from '@demo-kafka/app-kit';
 import { createSession } from 'better-sse';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
@@ -14,11 +15,22 @@ import { ReplayBuffer, type Replay } from './replay-buffer.js';
 import type { ResumePoints } from './resume-points.js';
 import type { EventFormat } from './event-format.js';
 import { recordFilter, type HeaderMatch, type RecordFilter } from './record-filter.js';
-import { eventBytes } from './sse-event-text.js';
+import { eventBytes, type Notice } from './sse-event-text.js';
 import type { BufferedEvent, StreamRecord } from './stream-record.js';
+import { catchUp, ownIds, type CatchUpClient, type CatchUpStart } from './catch-up.js';
+import { recordBytes } from './replay-buffer.js';
+import type { TopicHistory } from './topic-history.js';
+
+export { GAP_EVENT } from './resume-point-in-kafka.js';
 
 export interface StreamHubOptions {
   readonly replaySize: number;
+  /** Bytes of records the replay buffer may hold (see recordBytes). */
+  readonly replayMaxBytes?: number;
+  /** Resumes served from Kafka or in parts at once; more are refused (CatchUpsFullError). */
+  readonly maxCatchUps: number;
+  /** The topic as Kafka holds it, for resumes the buffer no longer reaches. */
+  readonly history: TopicHistory;
   readonly maxClients: number;
   /** Unsent bytes a client may have queued before it is disconnected as too slow. */
   readonly maxClientBufferBytes: number;
@@ -65,9 +77,22 @@ interface Client {
   readonly socket: Socket;
   /** Whether the response is chunked (HTTP/1.1), so each write needs chunk framing. */
   readonly chunked: boolean;
-  readonly group: Group;
+  /** Its group; the one registered when it joins the live stream (see `#join`). */
+  group: Group;
   /** The client's own position while it is ahead of this process (its id came from a replica further on). */
   aheadOf: Map<number, bigint> | undefined;
+  /** In its group, sent every batch; false while it catches up. */
+  live: boolean;
+  /** Gone: left, dropped as too slow, or ended at shutdown. */
+  removed: boolean;
+}
+
+/** A resume that needs Kafka (or a large replay) while MAX_CATCH_UPS others are running. */
+export class CatchUpsFullError extends Error {
+  constructor(readonly running: number) {
+    super(`${running} resumes are being caught up from Kafka; try again shortly`);
+    this.name = 'CatchUpsFullError';
+  }
 }
 
 /** A replay as written to a client: its bytes (none when there is nothing to send) and how many events they hold. */
@@ -75,9 +100,6 @@ interface EncodedReplay {
   readonly bytes: Frames | undefined;
   readonly count: number;
 }
-
-/** The event a resuming client gets when records it missed are no longer buffered. */
-export const GAP_EVENT = 'gap';
 
 /**
  * Bytes written as is to many clients, with their HTTP/1.1 chunk framing built once too: a
@@ -112,6 +134,8 @@ const MAX_CACHED_REPLAYS = 256;
  * a hundred times its size (gigabytes with large messages) when clients resume from many places.
  */
 export const MAX_CACHED_REPLAY_BYTES = 32 * 1024 * 1024;
+/** A catching-up client is sent its next part once no more than this is still unsent to it. */
+const DRAINED_BYTES = 64 * 1024;
 
 /**
  * Fans out the one Kafka consumer's records to every SSE client: replays the buffer (or the
@@ -128,6 +152,10 @@ export class StreamHub {
   #clientCount = 0;
   /** Streams being set up: counted against maxClients from the start, so a storm cannot overshoot it. */
   #connecting = 0;
+  /** Clients catching up (from Kafka, or a large replay in parts), not yet in their group. */
+  readonly #catchingUp = new Set<Client>();
+  /** Catch-ups running or about to (counted from the request on, against maxCatchUps). */
+  #catchUps = 0;
   #keepAlive: NodeJS.Timeout | undefined;
   /** closeAll() ran: the process is shutting down and keeps no new stream. */
   #closing = false;
@@ -136,7 +164,7 @@ export class StreamHub {
   readonly #fanOut = new PacedPass(() => this.#publishPending(), FAN_OUT_IDLE_RATIO);
 
   constructor(private readonly options: StreamHubOptions) {
-    this.#buffer = new ReplayBuffer(options.replaySize);
+    this.#buffer = new ReplayBuffer(options.replaySize, options.replayMaxBytes);
   }
 
   /** Where the Kafka source resumes each partition: answered by the replay buffer. */
@@ -181,6 +209,7 @@ export class StreamHub {
     const added = this.#buffer.append(records);
     this.options.metrics.recordsConsumed.inc(added.length);
     this.options.metrics.bufferedRecords.set(this.#buffer.size);
+    this.options.metrics.bufferedBytes.set(this.#buffer.bytes);
     const { deliveries } = this.options;
     if (added.length === 0) {
       deliveries?.passEnded(records);
@@ -222,13 +251,30 @@ export class StreamHub {
   /**
    * Serves one `GET /messages`: replays (after its Last-Event-ID, else from `since` ms, else the
    * whole buffer; only the records of `key` and `header` if given, in `format`), then keeps the
-   * client for live events until it leaves.
+   * client for live events until it leaves. A resume the buffer no longer reaches, or a replay
+   * too large to send at once, is caught up first (see catchUp); beyond `maxCatchUps` of those,
+   * it throws CatchUpsFullError before anything is sent.
    */
   async connect(
     req: IncomingMessage,
     res: ServerResponse,
     request: StreamRequest = {},
   ): Promise<void> {
+    // A malformed id counts as none: the client gets the whole buffer.
+    const position = this.#knownPartitionsOf(parseStreamPosition(lastEventIdOf(req)));
+    const { since } = request;
+    let group = this.#groupOf(request);
+    // Decided before the head is sent, so a refusal can still be a 503; decided again below,
+    // as a batch may arrive meanwhile.
+    let catchingUp = this.#replay(position, since, group) === undefined;
+    if (catchingUp) {
+      if (this.#catchUps >= this.options.maxCatchUps) {
+        this.#dropIfEmpty(group);
+        this.options.metrics.refusedCatchUps.inc();
+        throw new CatchUpsFullError(this.#catchUps);
+      }
+      this.#startCatchUp();
+    }
     // Listened for before the session exists: a client that leaves while it is being set up
     // would otherwise never be removed (better-sse reports "connected" even then).
     let client: Client | undefined;
@@ -239,52 +285,66 @@ export class StreamHub {
     });
     // keepAlive off: one timer for all clients instead of one per session.
     this.#connecting++;
-    const session = await createSession(new NodeStreamConnection(req, res), {
-      keepAlive: null,
-      retry: this.options.retryMs,
-      serializer: String,
-    }).finally(() => {
-      this.#connecting--;
-    });
-    if (closed || res.destroyed) return;
+    try {
+      await createSession(new NodeStreamConnection(req, res), {
+        keepAlive: null,
+        retry: this.options.retryMs,
+        serializer: String,
+      }).finally(() => {
+        this.#connecting--;
+      });
+    } catch (error) {
+      if (catchingUp) this.#endCatchUp();
+      throw error;
+    }
     // Shutdown began while this stream was being set up: closeAll did not see it, and a stream
     // kept now would hold the server's close until the shutdown timeout.
-    if (this.#closing) {
-      res.end();
+    if (closed || res.destroyed || this.#closing) {
+      if (catchingUp) this.#endCatchUp();
+      this.#dropIfEmpty(group);
+      if (!closed && !res.destroyed) res.end();
       return;
     }
-    // A malformed id counts as none: the client gets the whole buffer.
-    const position = parseStreamPosition(session.lastId);
-    const aheadOf = position && this.#isAhead(position) ? new Map(position) : undefined;
+    group = this.#groupOf(request);
     client = {
       res,
       socket: res.socket as Socket,
       chunked: res.chunkedEncoding,
-      group: this.#groupOf(request),
-      aheadOf,
+      group,
+      aheadOf: undefined,
+      live: false,
+      removed: false,
     };
-    client.group.clients.add(client);
     this.#clientCount++;
     this.options.metrics.clients.set(this.#clientCount);
     this.#keepAlive ??= setInterval(() => this.#sendKeepAlive(), this.options.keepAliveMs).unref();
-    const replay = aheadOf
-      ? this.#replayAhead(client, position)
-      : this.#replay(position, request.since, client.group);
-    if (replay.bytes && this.#send(client, replay.bytes))
-      this.options.metrics.eventsSent.inc(replay.count);
+    const replay = catchingUp ? undefined : this.#replay(position, since, group);
+    if (replay) {
+      this.#join(client);
+      if (replay.bytes && this.#send(client, replay.bytes))
+        this.options.metrics.eventsSent.inc(replay.count);
+      return;
+    }
+    if (!catchingUp) {
+      // The buffer moved on since the check above: caught up all the same, over the limit by one.
+      catchingUp = true;
+      this.#startCatchUp();
+    }
+    void this.#catchUp(client, { position, since });
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
   closeAll(): void {
     this.#closing = true;
-    for (const group of this.#groups.values()) {
-      for (const client of group.clients) {
-        client.res.end();
-        // A client that does not take the end either is cut off, so shutdown is not held up.
-        setTimeout(() => client.res.destroy(), 1000).unref();
-      }
-      group.clients.clear();
+    const clients = [...this.#catchingUp];
+    for (const group of this.#groups.values()) clients.push(...group.clients);
+    for (const client of clients) {
+      client.removed = true;
+      client.res.end();
+      // A client that does not take the end either is cut off, so shutdown is not held up.
+      setTimeout(() => client.res.destroy(), 1000).unref();
     }
+    this.#catchingUp.clear();
     this.#groups.clear();
     this.#clientCount = 0;
     this.#stopKeepAlive();
@@ -306,38 +366,140 @@ export class StreamHub {
   }
 
   #remove(client: Client): void {
-    const { group } = client;
-    if (!group.clients.delete(client)) return;
-    if (group.clients.size === 0 && this.#groups.get(group.id) === group)
-      this.#groups.delete(group.id);
+    if (client.removed) return;
+    client.removed = true;
+    if (client.live) {
+      client.group.clients.delete(client);
+      this.#dropIfEmpty(client.group);
+    } else this.#catchingUp.delete(client);
     this.#clientCount--;
     this.options.metrics.clients.set(this.#clientCount);
     if (this.#clientCount === 0) this.#stopKeepAlive();
   }
 
+  #dropIfEmpty(group: Group): void {
+    if (group.clients.size === 0 && this.#groups.get(group.id) === group)
+      this.#groups.delete(group.id);
+  }
+
+  /** Adds `client` to the live stream: sent every batch from now on. */
+  #join(client: Client): void {
+    this.#catchingUp.delete(client);
+    // Its group may have been dropped (emptied) while it caught up: it joins the one in use now.
+    const registered = this.#groups.get(client.group.id);
+    if (registered) client.group = registered;
+    else this.#groups.set(client.group.id, client.group);
+    client.group.clients.add(client);
+    client.live = true;
+  }
+
+  #startCatchUp(): void {
+    this.#catchUps++;
+    this.options.metrics.catchUps.set(this.#catchUps);
+  }
+
+  #endCatchUp(): void {
+    this.#catchUps--;
+    this.options.metrics.catchUps.set(this.#catchUps);
+  }
+
+  /** Brings `client` to the live stream from `start` (see catchUp); ends its stream if Kafka fails it. */
+  async #catchUp(client: Client, start: CatchUpStart): Promise<void> {
+    this.#catchingUp.add(client);
+    const { format, filter } = client.group;
+    const target: CatchUpClient = {
+      matches: filter?.matches,
+      write: (events, notice) => this.#sendEvents(client, events, notice, format),
+      drained: () => this.#drained(client),
+      gone: () => client.removed || client.res.destroyed,
+      join: (position) => {
+        if (client.removed) return;
+        const rest = this.#buffer.after(position, filter?.matches).events;
+        const owned = position ? new Map(position) : undefined;
+        const events = owned ? ownIds(owned, rest) : rest;
+        client.aheadOf = owned && this.#isAhead(owned) ? owned : undefined;
+        this.#join(client);
+        this.#sendEvents(client, events, undefined, format);
+      },
+      readFromKafka: (count) => this.options.metrics.catchUpRecords.inc(count),
+    };
+    try {
+      await catchUp(target, this.#buffer, this.options.history, start, (position) =>
+        this.#isAhead(position),
+      );
+    } catch (error) {
+      // Nothing is lost: the client resumes from its last id when it reconnects.
+      this.options.logger.warn(
+        { err: error },
+        'a resume could not be read from Kafka; ending the stream so the client resumes later',
+      );
+      if (!client.removed) {
+        this.#remove(client);
+        client.res.end();
+      }
+    } finally {
+      this.#catchingUp.delete(client);
+      this.#endCatchUp();
+    }
+  }
+
+  /** Writes events (and a notice first) to one client; false when it is gone. */
+  #sendEvents(
+    client: Client,
+    events: readonly BufferedEvent[],
+    notice: Notice | undefined,
+    format: EventFormat,
+  ): boolean {
+    if (events.length === 0 && !notice) return !client.removed;
+    if (!this.#send(client, new Frames(eventBytes(events, notice, format)))) return false;
+    this.options.metrics.eventsSent.inc(events.length);
+    return true;
+  }
+
+  /** Resolves once `client` holds little unsent, or is gone. */
+  async #drained(client: Client): Promise<void> {
+    const { res, socket } = client;
+    if (client.removed || res.writableLength <= DRAINED_BYTES) return;
+    const gone = new AbortController();
+    await Promise.race([
+      once(socket, 'drain', { signal: gone.signal }),
+      once(res, 'drain', { signal: gone.signal }),
+      once(res, 'close', { signal: gone.signal }),
+    ]).catch(() => undefined);
+    gone.abort();
+  }
+
+  /** The position without partitions the topic does not have (none left: no position). */
+  #knownPartitionsOf(position: StreamPosition | undefined): StreamPosition | undefined {
+    const buffer = this.#buffer;
+    if (!position || !buffer.knowsPartitions) return position;
+    if ([...position.keys()].every((p) => buffer.hasPartition(p))) return position;
+    const known = new Map([...position].filter(([p]) => buffer.hasPartition(p)));
+    return known.size > 0 ? known : undefined;
+  }
+
   /**
    * The replay of a client in step with (or behind) this process, encoded once per group and
-   * position until the next batch.
+   * position until the next batch; undefined when it must be caught up instead: the buffer no
+   * longer holds all it missed, its id is further on than this process, or the replay is
+   * larger than a client may hold unsent.
    */
   #replay(
     position: StreamPosition | undefined,
     since: number | undefined,
     group: Group,
-  ): EncodedReplay {
+  ): EncodedReplay | undefined {
     if (!position && since !== undefined)
-      return this.#encodeReplay(
-        this.#buffer.since(since, group.filter?.matches),
-        position,
-        group.format,
-      );
+      return this.#encodeReplay(this.#buffer.since(since, group.filter?.matches), group.format);
     const cacheKey = `${group.id}\n${position ? formatStreamPosition(position) : ''}`;
     let encoded = this.#replays.get(cacheKey);
     if (!encoded) {
+      if (position && this.#isAhead(position)) return undefined;
       encoded = this.#encodeReplay(
         this.#buffer.after(position, group.filter?.matches),
-        position,
         group.format,
       );
+      if (!encoded) return undefined;
       const bytes = encoded.bytes?.raw.length ?? 0;
       if (
         this.#replays.size >= MAX_CACHED_REPLAYS ||
@@ -352,29 +514,16 @@ export class StreamHub {
     return encoded;
   }
 
-  #replayAhead(client: Client, position: StreamPosition | undefined): EncodedReplay {
-    const replay = this.#buffer.after(position, client.group.filter?.matches);
-    const events = this.#forClientAhead(client, replay.events);
-    return this.#encodeReplay({ events, gap: replay.gap }, position, client.group.format);
-  }
-
-  #encodeReplay(
-    replay: Replay,
-    position: StreamPosition | undefined,
-    format: EventFormat,
-  ): EncodedReplay {
-    const notice = replay.gap
-      ? {
-          event: GAP_EVENT,
-          text:
-            `${position ? 'Last-Event-ID' : 'since'} is older than the replay buffer: ` +
-            `resuming from the oldest buffered message`,
-        }
-      : undefined;
+  /** The replay encoded, or undefined when it cannot be sent at once (a gap, or too large). */
+  #encodeReplay(replay: Replay, format: EventFormat): EncodedReplay | undefined {
+    if (replay.gap) return undefined;
+    let bytes = 0;
+    for (const event of replay.events) bytes += recordBytes(event);
+    if (bytes > this.options.maxClientBufferBytes) return undefined;
     return {
       bytes:
-        notice || replay.events.length > 0
-          ? new Frames(eventBytes(replay.events, notice, format))
+        replay.events.length > 0
+          ? new Frames(eventBytes(replay.events, undefined, format))
           : undefined,
       count: replay.events.length,
     };
@@ -388,14 +537,7 @@ export class StreamHub {
   #forClientAhead(client: Client, events: readonly BufferedEvent[]): BufferedEvent[] {
     const position = client.aheadOf;
     if (!position) return [...events];
-    const own: BufferedEvent[] = [];
-    for (const event of events) {
-      if (event.offset <= (position.get(event.partition) ?? -1n)) continue;
-      for (const [partition, offset] of parseStreamPosition(event.id) ?? []) {
-        if (offset > (position.get(partition) ?? -1n)) position.set(partition, offset);
-      }
-      own.push({ ...event, id: formatStreamPosition(position, event.partition) });
-    }
+    const own = ownIds(position, events);
     if (!this.#isAhead(position)) client.aheadOf = undefined;
     return own;
   }
@@ -445,4 +587,13 @@ export class StreamHub {
   #isAhead(position: StreamPosition): boolean {
     return [...position].some(([p, o]) => o > (this.#buffer.head.get(p) ?? -1n));
   }
+}
+
+/** The client's Last-Event-ID as better-sse reads it: the header, else the query's `lastEventId`. */
+function lastEventIdOf(req: IncomingMessage): string | undefined {
+  const header = req.headers['last-event-id'];
+  if (typeof header === 'string') return header;
+  if (!req.url?.includes('?')) return undefined;
+  const query = new URL(req.url ?? '/', 'http://x').searchParams;
+  return query.get('lastEventId') ?? query.get('evs_last_event_id') ?? undefined;
 }

@@ -1,0 +1,169 @@
+import {
+  formatStreamPosition,
+  parseStreamPosition,
+  type StreamPosition,
+} from '@demo-kafka/app-kit';
+import { recordBytes, type EventPredicate, type ReplayBuffer } from './replay-buffer.js';
+import { GAP_EVENT, resumePointInKafka } from './resume-point-in-kafka.js';
+import type { Notice } from './sse-event-text.js';
+import type { BufferedEvent } from './stream-record.js';
+import type { HistoryChunk, TopicHistory } from './topic-history.js';
+
+/** What one step of a catch-up sends at most: a read from Kafka, or a part of the buffer. */
+export const CATCH_UP_PART_BYTES = 256 * 1024;
+/** Tries of a Kafka read or offset lookup before the stream is ended (the client resumes later). */
+const TRIES = 3;
+const RETRY_DELAY_MS = 1000;
+
+/** The client a catch-up writes to, as the stream hub lets it. */
+export interface CatchUpClient {
+  /** Only the records this client asked for (`undefined`: all). */
+  readonly matches: EventPredicate | undefined;
+  /** Writes events (and a notice before them); false when the client is gone or was dropped. */
+  write(events: readonly BufferedEvent[], notice?: Notice): boolean;
+  /** Resolves when the client has taken what it was sent, or left. */
+  drained(): Promise<void>;
+  /** Whether the client left. */
+  gone(): boolean;
+  /**
+   * Joins the live stream from `position`, in the same tick as the check that the buffer holds
+   * everything after it: replays that rest, and is then sent each new batch.
+   */
+  join(position: StreamPosition | undefined): void;
+  /** Counts records read from Kafka for this client. */
+  readFromKafka(count: number): void;
+}
+
+/** Where the catch-up starts: a client's id, else a time; neither: the whole buffer, in parts. */
+export interface CatchUpStart {
+  readonly position?: StreamPosition | undefined;
+  readonly since?: number | undefined;
+}
+
+/**
+ * Brings one client from its resume point to the live stream: from Kafka while the buffer no
+ * longer holds what follows its position, then from the buffer, a part at a time and no faster
+ * than the client takes them, then joins. Each event's id is the client's own position, so a
+ * resume after any part repeats and skips nothing.
+ */
+export async function catchUp(
+  client: CatchUpClient,
+  buffer: ReplayBuffer,
+  history: TopicHistory,
+  start: CatchUpStart,
+  isAhead: (position: StreamPosition) => boolean,
+): Promise<void> {
+  let position = start.position && new Map(start.position);
+  let since = position ? undefined : start.since;
+  // Kafka is asked where the resume point is only when the buffer cannot answer.
+  let placed = false;
+  let failures = 0;
+  for (;;) {
+    if (client.gone()) return;
+    const beforeBuffer = position !== undefined && buffer.gapAfter(position);
+    if (!placed && (since !== undefined || beforeBuffer || (position && isAhead(position)))) {
+      const point = await retried(() => resumePointInKafka(history, { position, since }));
+      position = point.position;
+      since = undefined;
+      placed = true;
+      if (point.gap && !client.write([], point.gap)) return;
+      continue;
+    }
+    if (position && beforeBuffer) {
+      const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
+      let chunk: HistoryChunk;
+      try {
+        chunk = await history.read(from, CATCH_UP_PART_BYTES);
+        failures = 0;
+      } catch (error) {
+        // Retention may have passed the position meanwhile: ask Kafka where it is again.
+        if (++failures >= TRIES) throw error;
+        placed = false;
+        await delay(RETRY_DELAY_MS * failures);
+        continue;
+      }
+      if (
+        chunk.records.length === 0 &&
+        [...from].every(([p, o]) => (chunk.next.get(p) ?? o) <= o)
+      ) {
+        // Kafka has nothing after the position although the buffer lost records after it (the
+        // topic was recreated under this process): the buffer is all there is.
+        const gap = {
+          event: GAP_EVENT,
+          text: 'Kafka holds nothing after this position; continuing from the buffered records',
+        };
+        if (!client.write([], gap)) return;
+        client.join(position);
+        return;
+      }
+      const events: BufferedEvent[] = [];
+      for (const record of chunk.records) {
+        if (record.offset <= (position.get(record.partition) ?? -1n)) continue;
+        position.set(record.partition, record.offset);
+        if (client.matches && !client.matches(record)) continue;
+        events.push({ ...record, id: formatStreamPosition(position, record.partition) });
+      }
+      for (const [partition, next] of chunk.next)
+        if (next - 1n > (position.get(partition) ?? -1n)) position.set(partition, next - 1n);
+      client.readFromKafka(chunk.records.length);
+      if (events.length > 0 && !client.write(events)) return;
+      await client.drained();
+      continue;
+    }
+    // The buffer holds the rest: in parts while that is large, then the live stream.
+    const rest = buffer.after(position, client.matches).events;
+    const part = leadingPart(rest, CATCH_UP_PART_BYTES);
+    if (part === rest.length) {
+      client.join(position);
+      return;
+    }
+    const events = rest.slice(0, part);
+    const sent = position ? ownIds(position, events) : events;
+    position ??= new Map(parseStreamPosition(sent.at(-1)?.id));
+    if (!client.write(sent)) return;
+    await client.drained();
+  }
+}
+
+/** How many of `events`, from the first, fit in `bytes` (one at least). */
+function leadingPart(events: readonly BufferedEvent[], bytes: number): number {
+  let total = 0;
+  for (let i = 0; i < events.length; i++) {
+    total += recordBytes(events[i] as BufferedEvent);
+    if (total > bytes) return Math.max(i, 1);
+  }
+  return events.length;
+}
+
+/**
+ * Buffered events with ids that carry the client's own position where it is further on than the
+ * buffer was when the record arrived (it read that partition from Kafka); advances `position`.
+ */
+export function ownIds(
+  position: Map<number, bigint>,
+  events: readonly BufferedEvent[],
+): BufferedEvent[] {
+  const own: BufferedEvent[] = [];
+  for (const event of events) {
+    if (event.offset <= (position.get(event.partition) ?? -1n)) continue;
+    for (const [partition, offset] of parseStreamPosition(event.id) ?? [])
+      if (offset > (position.get(partition) ?? -1n)) position.set(partition, offset);
+    own.push({ ...event, id: formatStreamPosition(position, event.partition) });
+  }
+  return own;
+}
+
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tried = 1; ; tried++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tried >= TRIES) throw error;
+      await delay(RETRY_DELAY_MS * tried);
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
