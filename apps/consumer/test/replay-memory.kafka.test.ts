@@ -3,19 +3,22 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { parse } from 'yaml';
 import { createTopicAsAdmin } from '../../../test/support/create-topic.js';
 import { spawnApp, type SpawnedApp } from '../../../test/support/spawn-app.js';
 import { waitFor } from '../../../test/support/wait-for.js';
 
 const kafka = inject('kafka');
 
-/** The issue's figures: 1,000 records of 900 KB in a topic of three partitions. */
+/** 1,000 records of 900 KB in a topic of three partitions. */
 const RECORDS = 1000;
 const RECORD_BYTES = 900 * 1024;
 const PARTITIONS = 3;
 /** Streams of each kind: replaying (no id), and resuming with an id of 700 partitions. */
 const STREAMS = 100;
-const RSS_LIMIT_BYTES = 512 * 1024 * 1024;
+/** The manifests' limit and the consumer's Node options, as the Deployment runs it. */
+const DEPLOYMENT = deploymentOf('k8s/base/consumer-deployment.yaml');
+const RSS_LIMIT_BYTES = DEPLOYMENT.memoryLimitBytes;
 const HEALTHZ_LIMIT_MS = 1000;
 const HEALTHZ_EVERY_MS = 200;
 /** How long the streams are held open once every reading one has had data. */
@@ -24,6 +27,29 @@ const HOLD_MS = 10_000;
 const SLOW_READ_BYTES = 32 * 1024;
 
 const LINUX = process.platform === 'linux';
+
+/** The consumer container's memory limit (in Mi) and its NODE_OPTIONS, from the manifest. */
+function deploymentOf(path: string): { memoryLimitBytes: number; nodeOptions: string } {
+  const manifest = parse(readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')) as {
+    spec: {
+      template: {
+        spec: {
+          containers: {
+            env?: { name: string; value?: string }[];
+            resources: { limits: { memory: string } };
+          }[];
+        };
+      };
+    };
+  };
+  const [container] = manifest.spec.template.spec.containers;
+  const limit = /^(\d+)Mi$/.exec(container?.resources.limits.memory ?? '');
+  if (!container || !limit) throw new Error(`${path}: no memory limit in Mi`);
+  return {
+    memoryLimitBytes: Number(limit[1]) * 2 ** 20,
+    nodeOptions: container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '',
+  };
+}
 const ID_OF_700_PARTITIONS = Array.from({ length: 700 }, (_, p) => `${p}:1`).join(',');
 
 /** The process's resident set now, and the most it has been (kB in /proc, as bytes). */
@@ -199,8 +225,12 @@ describe(`the consumer process with ${RECORDS} records of ${RECORD_BYTES / 1024}
     phase('produced');
     await annotate(`produced ${RECORDS} records of ${RECORD_BYTES} bytes in ${producedMs} ms`);
 
-    // Default settings but the topic; no --max-old-space-size.
-    const started = await spawnApp('consumer', { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC });
+    // Default settings but the topic, with the Node options the Deployment sets (its heap size).
+    const started = await spawnApp('consumer', {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      NODE_OPTIONS: DEPLOYMENT.nodeOptions,
+    });
     app = started;
     phase('listening');
     watcher = watch(started);

@@ -19,8 +19,11 @@ const RETRY_DELAY_MS = 1000;
 export interface CatchUpClient {
   /** Only the records this client asked for (`undefined`: all). */
   readonly matches: EventPredicate | undefined;
-  /** Writes events (and a notice before them); false when the client is gone or was dropped. */
-  write(events: readonly BufferedEvent[], notice?: Notice): boolean;
+  /**
+   * Writes events (and a notice before them); false when the client is gone or was dropped.
+   * `shared`: buffered events with their own ids, the same bytes for every client replaying them.
+   */
+  write(events: readonly BufferedEvent[], notice?: Notice, shared?: boolean): boolean;
   /** Resolves when the client has taken what it was sent, or left. */
   drained(): Promise<void>;
   /** Whether the client left. */
@@ -58,6 +61,8 @@ export async function catchUp(
   // Kafka is asked where the resume point is only when the buffer cannot answer.
   let placed = false;
   let failures = 0;
+  // A new client fed from the buffer alone: the buffer's ids are its own, in the buffer's order.
+  let inBufferOrder = position === undefined && since === undefined;
   for (;;) {
     if (client.gone()) return;
     const beforeBuffer = position !== undefined && buffer.gapAfter(position);
@@ -66,12 +71,13 @@ export async function catchUp(
       position = point.position;
       since = undefined;
       placed = true;
+      inBufferOrder = false;
       if (point.gap && !client.write([], point.gap)) return;
       continue;
     }
     if (position && beforeBuffer) {
       const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
-      let chunk: HistoryChunk;
+      let chunk: HistoryChunk | undefined;
       try {
         chunk = await history.read(from, CATCH_UP_PART_BYTES);
         failures = 0;
@@ -82,10 +88,8 @@ export async function catchUp(
         await delay(RETRY_DELAY_MS * failures);
         continue;
       }
-      if (
-        chunk.records.length === 0 &&
-        [...from].every(([p, o]) => (chunk.next.get(p) ?? o) <= o)
-      ) {
+      const { next } = chunk;
+      if (chunk.records.length === 0 && [...from].every(([p, o]) => (next.get(p) ?? o) <= o)) {
         // Kafka has nothing after the position although the buffer lost records after it (the
         // topic was recreated under this process): the buffer is all there is.
         const gap = {
@@ -96,17 +100,10 @@ export async function catchUp(
         client.join(position);
         return;
       }
-      const events: BufferedEvent[] = [];
-      for (const record of chunk.records) {
-        if (record.offset <= (position.get(record.partition) ?? -1n)) continue;
-        position.set(record.partition, record.offset);
-        if (client.matches && !client.matches(record)) continue;
-        events.push({ ...record, id: formatStreamPosition(position, record.partition) });
-      }
-      for (const [partition, next] of chunk.next)
-        if (next - 1n > (position.get(partition) ?? -1n)) position.set(partition, next - 1n);
-      client.readFromKafka(chunk.records.length);
-      if (events.length > 0 && !client.write(events)) return;
+      const written = writeRead(client, chunk, position);
+      // Not held while the client drains: a part's records are the largest thing a catch-up holds.
+      chunk = undefined;
+      if (!written) return;
       await client.drained();
       continue;
     }
@@ -118,11 +115,30 @@ export async function catchUp(
       return;
     }
     const events = rest.slice(0, part);
-    const sent = position ? ownIds(position, events) : events;
-    position ??= new Map(parseStreamPosition(sent.at(-1)?.id));
-    if (!client.write(sent)) return;
+    const sent = inBufferOrder || !position ? events : ownIds(position, events);
+    if (inBufferOrder) position = new Map(parseStreamPosition(sent.at(-1)?.id));
+    if (!client.write(sent, undefined, inBufferOrder)) return;
     await client.drained();
   }
+}
+
+/** Writes what a read from Kafka returned after `position`, which it advances; false when the client is gone. */
+function writeRead(
+  client: CatchUpClient,
+  chunk: HistoryChunk,
+  position: Map<number, bigint>,
+): boolean {
+  const events: BufferedEvent[] = [];
+  for (const record of chunk.records) {
+    if (record.offset <= (position.get(record.partition) ?? -1n)) continue;
+    position.set(record.partition, record.offset);
+    if (client.matches && !client.matches(record)) continue;
+    events.push({ ...record, id: formatStreamPosition(position, record.partition) });
+  }
+  for (const [partition, next] of chunk.next)
+    if (next - 1n > (position.get(partition) ?? -1n)) position.set(partition, next - 1n);
+  client.readFromKafka(chunk.records.length);
+  return events.length === 0 || client.write(events);
 }
 
 /** How many of `events`, from the first, fit in `bytes` (one at least). */

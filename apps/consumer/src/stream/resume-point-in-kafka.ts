@@ -36,16 +36,24 @@ export async function resumePointInKafka(
     const received = named?.get(partition);
     if (received === undefined) position.set(partition, low - 1n);
     else if (received >= high) {
-      pastEnd.push(`${partition}:${received} (it ends before ${high})`);
+      pastEnd.push(
+        `partition ${partition} at offset ${low} (the id names ${received}, it ends before ${high})`,
+      );
       position.set(partition, low - 1n);
     } else if (received + 1n < low) {
-      gone.push(`${partition}:${received + 1n}-${low - 1n}`);
+      gone.push(
+        `partition ${partition} at offset ${low} (${received + 1n} to ${low - 1n} are gone)`,
+      );
       position.set(partition, low - 1n);
     } else position.set(partition, received);
   }
   const reasons = [
-    ...(gone.length > 0 ? [`records no longer in Kafka (retention): ${gone.join(', ')}`] : []),
-    ...(pastEnd.length > 0 ? [`offsets past the end of the topic: ${pastEnd.join(', ')}`] : []),
+    ...(gone.length > 0
+      ? [`records no longer in Kafka (retention); continuing in ${gone.join(', ')}`]
+      : []),
+    ...(pastEnd.length > 0
+      ? [`offsets past the end of the topic; continuing in ${pastEnd.join(', ')}`]
+      : []),
   ];
   return {
     position,
@@ -55,7 +63,7 @@ export async function resumePointInKafka(
         : {
             event: GAP_EVENT,
             id: formatStreamPosition(position),
-            text: `${reasons.join('; ')}; continuing from the oldest records Kafka holds there`,
+            text: reasons.join('; '),
           },
   };
 }

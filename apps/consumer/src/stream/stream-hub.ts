@@ -6,6 +6,7 @@ import {
 } from '@demo-kafka/app-kit';
 import { createSession } from 'better-sse';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
@@ -20,6 +21,7 @@ import type { BufferedEvent, StreamRecord } from './stream-record.js';
 import { catchUp, ownIds, type CatchUpClient, type CatchUpStart } from './catch-up.js';
 import { recordBytes } from './replay-buffer.js';
 import type { TopicHistory } from './topic-history.js';
+import { LimitedHistory } from './limited-history.js';
 
 export { GAP_EVENT } from './resume-point-in-kafka.js';
 
@@ -111,19 +113,31 @@ class Frames {
 
   constructor(readonly raw: Buffer) {}
 
-  /** What goes on the wire of a client: framed as one chunk, or raw (HTTP/1.0: no chunking). */
-  for(chunked: boolean): Buffer {
-    if (!chunked) return this.raw;
-    this.#chunk ??= Buffer.concat([
-      Buffer.from(`${this.raw.length.toString(16)}\r\n`),
-      this.raw,
-      CRLF,
-    ]);
-    return this.#chunk;
+  /** Writes them to a client's socket: framed as one chunk, or raw (HTTP/1.0: no chunking). */
+  writeTo(socket: Socket, chunked: boolean): void {
+    if (!chunked) socket.write(this.raw);
+    else if (this.raw.length > COPY_FRAMING_BELOW_BYTES) {
+      // A large write is framed around the bytes rather than copied with its framing: clients
+      // that replay large records would each hold a second copy of them.
+      socket.cork();
+      socket.write(`${this.raw.length.toString(16)}\r\n`);
+      socket.write(this.raw);
+      socket.write(CRLF);
+      socket.uncork();
+    } else {
+      this.#chunk ??= Buffer.concat([
+        Buffer.from(`${this.raw.length.toString(16)}\r\n`),
+        this.raw,
+        CRLF,
+      ]);
+      socket.write(this.#chunk);
+    }
   }
 }
 
 const CRLF = Buffer.from('\r\n');
+/** Writes up to this size are framed once and the framed copy shared by all their clients. */
+const COPY_FRAMING_BELOW_BYTES = 64 * 1024;
 const KEEP_ALIVE = new Frames(Buffer.from(':\n\n'));
 /** After a fan-out pass, stay idle 1.5 times as long as it took before the next (about 40% of a core at most). */
 const FAN_OUT_IDLE_RATIO = 1.5;
@@ -136,6 +150,10 @@ const MAX_CACHED_REPLAYS = 256;
 export const MAX_CACHED_REPLAY_BYTES = 32 * 1024 * 1024;
 /** A catching-up client is sent its next part once no more than this is still unsent to it. */
 const DRAINED_BYTES = 64 * 1024;
+/** Catch-ups reading Kafka at one time; the others wait their turn (see LimitedHistory). */
+const CONCURRENT_KAFKA_READS = 4;
+/** How long a catching-up client may take nothing before it is dropped as too slow. */
+export const CATCH_UP_STALL_MS = 10_000;
 
 /**
  * Fans out the one Kafka consumer's records to every SSE client: replays the buffer (or the
@@ -145,7 +163,11 @@ const DRAINED_BYTES = 64 * 1024;
  */
 export class StreamHub {
   readonly #buffer: ReplayBuffer;
+  /** options.history, read by a few catch-ups at a time. */
+  readonly #history: TopicHistory;
   readonly #groups = new Map<string, Group>();
+  /** Parts of large replays, encoded, by their first record (see #sendPart). */
+  readonly #parts = new WeakMap<BufferedEvent, Map<string, EncodedReplay>>();
   /** Encoded replays by group and position, valid until the next batch. */
   readonly #replays = new Map<string, EncodedReplay>();
   #replayBytes = 0;
@@ -165,6 +187,7 @@ export class StreamHub {
 
   constructor(private readonly options: StreamHubOptions) {
     this.#buffer = new ReplayBuffer(options.replaySize, options.replayMaxBytes);
+    this.#history = new LimitedHistory(options.history, CONCURRENT_KAFKA_READS);
   }
 
   /** Where the Kafka source resumes each partition: answered by the replay buffer. */
@@ -266,14 +289,18 @@ export class StreamHub {
     let group = this.#groupOf(request);
     // Decided before the head is sent, so a refusal can still be a 503; decided again below,
     // as a batch may arrive meanwhile.
-    let catchingUp = this.#replay(position, since, group) === undefined;
-    if (catchingUp) {
+    const catchingUp = this.#replay(position, since, group) === undefined;
+    // Only resumes are limited: a new client's large replay reads no Kafka, and its parts are
+    // encoded once for all such clients (see #sendPart).
+    let counted = false;
+    if (catchingUp && (position !== undefined || since !== undefined)) {
       if (this.#catchUps >= this.options.maxCatchUps) {
         this.#dropIfEmpty(group);
         this.options.metrics.refusedCatchUps.inc();
         throw new CatchUpsFullError(this.#catchUps);
       }
       this.#startCatchUp();
+      counted = true;
     }
     // Listened for before the session exists: a client that leaves while it is being set up
     // would otherwise never be removed (better-sse reports "connected" even then).
@@ -294,13 +321,13 @@ export class StreamHub {
         this.#connecting--;
       });
     } catch (error) {
-      if (catchingUp) this.#endCatchUp();
+      if (counted) this.#endCatchUp();
       throw error;
     }
     // Shutdown began while this stream was being set up: closeAll did not see it, and a stream
     // kept now would hold the server's close until the shutdown timeout.
     if (closed || res.destroyed || this.#closing) {
-      if (catchingUp) this.#endCatchUp();
+      if (counted) this.#endCatchUp();
       this.#dropIfEmpty(group);
       if (!closed && !res.destroyed) res.end();
       return;
@@ -325,12 +352,8 @@ export class StreamHub {
         this.options.metrics.eventsSent.inc(replay.count);
       return;
     }
-    if (!catchingUp) {
-      // The buffer moved on since the check above: caught up all the same, over the limit by one.
-      catchingUp = true;
-      this.#startCatchUp();
-    }
-    void this.#catchUp(client, { position, since });
+    // (Had the buffer moved on since the check above, the client is caught up all the same.)
+    void this.#catchUp(client, { position, since }, counted);
   }
 
   /** Ends every stream (shutdown): clients reconnect elsewhere and resume with Last-Event-ID. */
@@ -404,12 +427,15 @@ export class StreamHub {
   }
 
   /** Brings `client` to the live stream from `start` (see catchUp); ends its stream if Kafka fails it. */
-  async #catchUp(client: Client, start: CatchUpStart): Promise<void> {
+  async #catchUp(client: Client, start: CatchUpStart, counted: boolean): Promise<void> {
     this.#catchingUp.add(client);
     const { format, filter } = client.group;
     const target: CatchUpClient = {
       matches: filter?.matches,
-      write: (events, notice) => this.#sendEvents(client, events, notice, format),
+      write: (events, notice, shared) =>
+        shared
+          ? this.#sendPart(client, events, format)
+          : this.#sendEvents(client, events, notice, format),
       drained: () => this.#drained(client),
       gone: () => client.removed || client.res.destroyed,
       join: (position) => {
@@ -424,7 +450,7 @@ export class StreamHub {
       readFromKafka: (count) => this.options.metrics.catchUpRecords.inc(count),
     };
     try {
-      await catchUp(target, this.#buffer, this.options.history, start, (position) =>
+      await catchUp(target, this.#buffer, this.#history, start, (position) =>
         this.#isAhead(position),
       );
     } catch (error) {
@@ -439,7 +465,7 @@ export class StreamHub {
       }
     } finally {
       this.#catchingUp.delete(client);
-      this.#endCatchUp();
+      if (counted) this.#endCatchUp();
     }
   }
 
@@ -456,17 +482,53 @@ export class StreamHub {
     return true;
   }
 
-  /** Resolves once `client` holds little unsent, or is gone. */
+  /**
+   * Writes a part of the buffer as it is (its own ids) to a new client: encoded once for all the
+   * clients that replay it, and kept while its first record is buffered (or being written).
+   */
+  #sendPart(client: Client, events: readonly BufferedEvent[], format: EventFormat): boolean {
+    const first = events[0];
+    if (!first) return !client.removed;
+    let parts = this.#parts.get(first);
+    if (!parts) {
+      parts = new Map();
+      this.#parts.set(first, parts);
+    }
+    const key = `${client.group.id}\n${events.length}`;
+    let part = parts.get(key);
+    if (!part) {
+      part = { bytes: new Frames(eventBytes(events, undefined, format)), count: events.length };
+      parts.set(key, part);
+    }
+    if (!part.bytes || !this.#send(client, part.bytes)) return false;
+    this.options.metrics.eventsSent.inc(part.count);
+    return true;
+  }
+
+  /**
+   * Resolves once `client` holds little unsent, or is gone. One that takes nothing of what it
+   * holds for CATCH_UP_STALL_MS is dropped as too slow, as a live client is at its next batch:
+   * a catch-up slot is not held by a reader that stopped.
+   */
   async #drained(client: Client): Promise<void> {
     const { res, socket } = client;
-    if (client.removed || res.writableLength <= DRAINED_BYTES) return;
-    const gone = new AbortController();
-    await Promise.race([
-      once(socket, 'drain', { signal: gone.signal }),
-      once(res, 'drain', { signal: gone.signal }),
-      once(res, 'close', { signal: gone.signal }),
-    ]).catch(() => undefined);
-    gone.abort();
+    let unsent = res.writableLength;
+    while (!client.removed && unsent > DRAINED_BYTES) {
+      const waiting = new AbortController();
+      const { signal } = waiting;
+      await Promise.race([
+        once(socket, 'drain', { signal }),
+        once(res, 'drain', { signal }),
+        once(res, 'close', { signal }),
+        delay(CATCH_UP_STALL_MS, undefined, { signal }),
+      ]).catch(() => undefined);
+      waiting.abort();
+      if (res.writableLength >= unsent && !client.removed && !res.destroyed) {
+        this.#dropSlow(client);
+        return;
+      }
+      unsent = res.writableLength;
+    }
   }
 
   /** The position without partitions the topic does not have (none left: no position). */
@@ -550,13 +612,7 @@ export class StreamHub {
     // not taken what it was sent before is too slow. Judged before writing, so a large replay or
     // batch to a client that reads promptly is fine; a client holds at most the bound plus one batch.
     if (res.writableLength > this.options.maxClientBufferBytes) {
-      this.options.metrics.slowClientDisconnects.inc();
-      this.options.logger.warn(
-        { unsentBytes: res.writableLength },
-        'disconnecting a client too slow to keep up',
-      );
-      this.#remove(client);
-      res.destroy();
+      this.#dropSlow(client);
       return false;
     }
     // Straight to the socket, the chunk framed already: ServerResponse.write() would frame it
@@ -564,9 +620,19 @@ export class StreamHub {
     // at 19,000 clients. Only while the response itself holds nothing unsent (it does while an
     // earlier pipelined response on the socket is unfinished), so the order on the wire is
     // kept; res.end() still writes the last chunk.
-    if (res.writableLength === socket.writableLength) socket.write(frames.for(client.chunked));
+    if (res.writableLength === socket.writableLength) frames.writeTo(socket, client.chunked);
     else res.write(frames.raw);
     return true;
+  }
+
+  #dropSlow(client: Client): void {
+    this.options.metrics.slowClientDisconnects.inc();
+    this.options.logger.warn(
+      { unsentBytes: client.res.writableLength },
+      'disconnecting a client too slow to keep up',
+    );
+    this.#remove(client);
+    client.res.destroy();
   }
 
   #sendKeepAlive(): void {
