@@ -80,7 +80,8 @@ const CONFIG_ENV = BINDING_VARIABLES;
 
 /** Every variable `app` reads (NODE_ENV is Node's and Express's own). */
 function envReadBy(app: App): Set<string> {
-  return new Set([...CONFIG_ENV, ...app.settings, 'NODE_ENV']);
+  // NODE_OPTIONS is read by Node itself (the consumer's heap size, see its Deployment).
+  return new Set([...CONFIG_ENV, ...app.settings, 'NODE_ENV', 'NODE_OPTIONS']);
 }
 
 // ---------------------------------------------------------------------------------------------
