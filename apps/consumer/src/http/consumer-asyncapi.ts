@@ -154,7 +154,9 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         description:
           'One Kafka consumer per process, in a consumer group of its own (`topicPrefix + ' +
           'GROUP_ID-CONSUMER_INSTANCE`), so every replica reads every record. ' +
-          'It starts REPLAY_SIZE records back from the end and commits nothing.',
+          'It starts REPLAY_SIZE records back from the end and commits nothing. Resumes from ' +
+          'further back than its replay buffer are read by one more reader per process, in no ' +
+          'group, shared by all of them.',
         messages: [
           ref('#/channels/records/messages/record'),
           ref('#/channels/records/messages/cloudEvent'),
@@ -165,7 +167,9 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         channel: ref('#/channels/stream'),
         title: 'Stream every record to every client',
         description:
-          "The replay (the buffer, or what follows the client's Last-Event-ID or ?since=), then live records.",
+          "The replay (the last REPLAY_SIZE records, or what follows the client's Last-Event-ID or " +
+          '?since=: from the buffer, else read from Kafka as far back as it keeps the topic), then ' +
+          'live records, with no gap and no duplicate between them.',
         messages: ['record', 'jsonRecord', 'cloudEventRecord', 'gap'].map((name) =>
           ref(`#/channels/stream/messages/${name}`),
         ),
@@ -240,7 +244,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         GapEvent: message(
           'gap',
           'A gap',
-          'Records the client missed are no longer buffered.',
+          'Records the client missed are no longer in Kafka, or its id is past the end of a partition.',
           ref('#/components/schemas/GapEvent'),
           { contentType: 'text/event-stream' },
         ),

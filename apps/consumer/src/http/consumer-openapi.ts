@@ -16,9 +16,13 @@ import { STREAM_PARAMETERS } from './stream-parameters.js';
 
 const STREAM_DESCRIPTION =
   'The topic as Server-Sent Events: a new client first gets the last REPLAY_SIZE records, then live ones. ' +
+  'A client that resumes (`Last-Event-ID`, `?lastEventId=` or `?since=`) gets every record after ' +
+  'its position, from the replay buffer or else read from Kafka, as far back as Kafka keeps the ' +
+  'topic, then joins the live stream with no gap and no duplicate; a `gap` event says when Kafka ' +
+  'no longer holds some of them. ' +
   'The stream opens with a `retry:` hint, and keep-alive comments keep idle connections open through proxies. ' +
-  'A client that does not read what it is sent (more than MAX_CLIENT_BUFFER_BYTES unsent) is ' +
-  'disconnected; it reconnects and resumes.';
+  'A client that does not read what it is sent (more than MAX_CLIENT_BUFFER_BYTES unsent, or ' +
+  'nothing of its catch-up for 10 s) is disconnected; it reconnects and resumes.';
 
 /** The live page, at `/` and `/index.html`. */
 function pagePath(operationId: string): JsonObject {
@@ -86,7 +90,10 @@ export function consumerOpenApi(): JsonObject {
             ),
             500: INTERNAL_ERROR,
             503: problemResponse(
-              'Too many clients (MAX_CLIENTS) are connected: try again shortly.',
+              'Too many clients (MAX_CLIENTS) are connected (`Retry-After: 5`), or this resume ' +
+                'must be read from Kafka or sent in parts while MAX_CATCH_UPS others are ' +
+                '(`Retry-After: 2`; new clients are not limited by it): try again shortly, with ' +
+                'the same id.',
               { retryAfter: true },
             ),
           },

@@ -62,12 +62,29 @@ export const STREAM_EVENT_SCHEMAS = {
     type: 'object',
     title: GAP_EVENT,
     description:
-      'Sent first to a resuming client (`Last-Event-ID` or `?since=`) whose missed records are no ' +
-      'longer buffered; the stream goes on from the oldest one kept. It carries no id.',
+      'Sent to a resuming client (`Last-Event-ID` or `?since=`), before the records that follow ' +
+      'it, when the stream cannot go on exactly from its position: Kafka no longer holds records ' +
+      'it missed (retention deleted them, also while it was catching up), or its id names ' +
+      'offsets past the end of a partition (the topic was created again). The stream goes on ' +
+      'from the oldest records Kafka holds in those partitions. Judged on the whole topic, also ' +
+      'for a client with `key` or `header`.',
     required: ['event', 'data'],
     properties: {
+      id: {
+        type: 'string',
+        pattern: `^$|${STREAM_POSITION_PATTERN}`,
+        description:
+          'The position the stream goes on from, in the form of a record event id (a partition ' +
+          'it does not name: from its start), so a reconnect right after the gap resumes there ' +
+          'and is not told of it again.',
+        examples: ['0:599,1:41,2:17'],
+      },
       event: { type: 'string', const: GAP_EVENT },
-      data: { type: 'string', description: 'What happened, for a person.' },
+      data: {
+        type: 'string',
+        description:
+          'What happened, for a person: in which partitions, and at which offset each goes on.',
+      },
     },
     additionalProperties: false,
   },

@@ -16,9 +16,14 @@ export const STREAM_PARAMETERS = {
     in: 'header',
     required: false,
     description:
-      'Resume right after this event id (browsers send it by themselves when they reconnect): no ' +
-      'gap, no duplicate, also across a restart or another replica. ' +
-      'A malformed id counts as none (the whole replay buffer is sent).',
+      'Resume right after this event id (browsers send it by themselves when they reconnect): ' +
+      'every record after it exactly once, then live ones, also across a restart or another ' +
+      'replica. It reaches as far back as Kafka keeps the topic: what the replay buffer no longer ' +
+      'holds is read from Kafka, a part at a time as the client takes it. A partition the id does ' +
+      'not name counts as nothing received there (it is sent from its start); partitions the ' +
+      'topic does not have are dropped. A malformed id counts as none (the client is served as a ' +
+      'new one). When Kafka no longer holds records after it (retention) or it names offsets past ' +
+      'the end of a partition, a `gap` event says so.',
     schema: { type: 'string', maxLength: STREAM_POSITION_MAX_LENGTH },
     example: '0:41',
   },
@@ -26,7 +31,8 @@ export const STREAM_PARAMETERS = {
     name: 'lastEventId',
     in: 'query',
     required: false,
-    description: 'As `Last-Event-ID`, for clients that cannot set headers.',
+    description:
+      'As `Last-Event-ID`, for clients that cannot set headers (the header wins when both are given).',
     schema: { type: 'string' },
   },
   since: {
@@ -34,8 +40,10 @@ export const STREAM_PARAMETERS = {
     in: 'query',
     required: false,
     description:
-      'Without an event id: resume by time, from the buffered records stamped at or after it ' +
-      '(milliseconds since the epoch, or ISO 8601).',
+      'Without an event id: resume by time (milliseconds since the epoch, or ISO 8601): in each ' +
+      'partition, from the first record stamped at or after it, then live ones. From the replay ' +
+      'buffer when it reaches back that far, else from Kafka (its offsets found by timestamp), ' +
+      'as far back as Kafka keeps the topic; an earlier time starts from the oldest record it holds.',
     schema: {
       anyOf: [
         { type: 'string', pattern: SINCE_MS_SOURCE },
