@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkClientProcess } from './client-process.js';
 import type { CatchUpCommand, CatchUpReply, Offsets } from './catch-up-client-process.js';
 
 const script = fileURLToPath(new URL('./catch-up-client-process.ts', import.meta.url));
@@ -19,34 +19,9 @@ export interface CatchUpClients {
   stop(): void;
 }
 
-/** Starts the process, with the open-files soft limit raised to the hard one as for the fan-out clients. */
+/** Starts the process (see forkClientProcess). */
 export function startCatchUpClients(): CatchUpClients {
-  const child: ChildProcess = fork(script, [], {
-    execPath: '/bin/sh',
-    execArgv: [
-      '-c',
-      'ulimit -n "$(ulimit -Hn)" && exec "$0" --conditions=source --import tsx "$@"',
-      process.execPath,
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = <T extends CatchUpReply['type']>(
-    command: CatchUpCommand,
-    answer: T,
-  ): Promise<Extract<CatchUpReply, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (reply: CatchUpReply): void => {
-        if (reply.type !== answer) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(reply as Extract<CatchUpReply, { type: T }>);
-      };
-      const onExit = (code: number | null): void =>
-        reject(new Error(`the catch-up client process exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(command);
-    });
+  const { child, ask } = forkClientProcess<CatchUpCommand, CatchUpReply>(script, 'catch-up client');
   return {
     open: (url, partitions, clients) => ask({ type: 'open', url, partitions, clients }, 'opened'),
     wait: (end, timeoutMs) => ask({ type: 'wait', end, timeoutMs }, 'report'),

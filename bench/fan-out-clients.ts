@@ -1,5 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { forkClientProcess } from './client-process.js';
 import type { ClientCommand, ClientReply } from './sse-client-process.js';
 
 const script = fileURLToPath(new URL('./sse-client-process.ts', import.meta.url));
@@ -25,32 +25,7 @@ export interface FanOutClients {
  * stream; the shell's `ulimit -n` is the only way to raise it for a Node process).
  */
 export function startFanOutClients(): FanOutClients {
-  const child: ChildProcess = fork(script, [], {
-    execPath: '/bin/sh',
-    execArgv: [
-      '-c',
-      'ulimit -n "$(ulimit -Hn)" && exec "$0" --conditions=source --import tsx "$@"',
-      process.execPath,
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = <T extends ClientReply['type']>(
-    command: ClientCommand,
-    answer: T,
-  ): Promise<Extract<ClientReply, { type: T }>> =>
-    new Promise((resolve, reject) => {
-      const onMessage = (reply: ClientReply): void => {
-        if (reply.type !== answer) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(reply as Extract<ClientReply, { type: T }>);
-      };
-      const onExit = (code: number | null): void =>
-        reject(new Error(`the SSE client process exited (${code})`));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-      child.send(command);
-    });
+  const { child, ask } = forkClientProcess<ClientCommand, ClientReply>(script, 'SSE client');
   return {
     open: (url, count, options = {}) => {
       const { hostname, port, pathname, search } = new URL(url);
