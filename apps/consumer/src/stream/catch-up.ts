@@ -43,6 +43,19 @@ export interface CatchUpStart {
   readonly since?: number | undefined;
 }
 
+/** What a catch-up reads from, and how its steps share the process with the live stream. */
+export interface CatchUpSources {
+  readonly buffer: ReplayBuffer;
+  readonly history: TopicHistory;
+  /** Whether a position is further on than this process has consumed. */
+  readonly isAhead: (position: StreamPosition) => boolean;
+  /** Runs one step (a read and its write, or a part of the buffer) when its turn comes. */
+  readonly pace: <T>(step: () => Promise<T> | T) => Promise<T>;
+}
+
+/** What one step did: sent a part (go on once the client has drained), or stop (joined or gone). */
+type StepOutcome = 'sent' | 'stop';
+
 /**
  * Brings one client from its resume point to the live stream: from Kafka while the buffer no
  * longer holds what follows its position, then from the buffer, a part at a time and no faster
@@ -51,11 +64,10 @@ export interface CatchUpStart {
  */
 export async function catchUp(
   client: CatchUpClient,
-  buffer: ReplayBuffer,
-  history: TopicHistory,
+  sources: CatchUpSources,
   start: CatchUpStart,
-  isAhead: (position: StreamPosition) => boolean,
 ): Promise<void> {
+  const { buffer, history, isAhead, pace } = sources;
   let position = start.position && new Map(start.position);
   let since = position ? undefined : start.since;
   // Kafka is asked where the resume point is only when the buffer cannot answer.
@@ -75,11 +87,11 @@ export async function catchUp(
       if (point.gap && !client.write([], point.gap)) return;
       continue;
     }
+    let outcome: StepOutcome;
     if (position && beforeBuffer) {
-      const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
-      let chunk: HistoryChunk | undefined;
+      const at = position;
       try {
-        chunk = await history.read(from, CATCH_UP_PART_BYTES);
+        outcome = await pace(() => readStep(client, history, at));
         failures = 0;
       } catch (error) {
         // Retention may have passed the position meanwhile: ask Kafka where it is again.
@@ -88,38 +100,50 @@ export async function catchUp(
         await delay(RETRY_DELAY_MS * failures);
         continue;
       }
-      const { next } = chunk;
-      if (chunk.records.length === 0 && [...from].every(([p, o]) => (next.get(p) ?? o) <= o)) {
-        // Kafka has nothing after the position although the buffer lost records after it (the
-        // topic was recreated under this process): the buffer is all there is.
-        const gap = {
-          event: GAP_EVENT,
-          text: 'Kafka holds nothing after this position; continuing from the buffered records',
-        };
-        if (!client.write([], gap)) return;
-        client.join(position);
-        return;
-      }
-      const written = writeRead(client, chunk, position);
-      // Not held while the client drains: a part's records are the largest thing a catch-up holds.
-      chunk = undefined;
-      if (!written) return;
-      await client.drained();
-      continue;
+    } else {
+      // The buffer holds the rest: in parts while that is large, then the live stream. Checked
+      // and joined in one step, so no batch can come between.
+      outcome = await pace(() => {
+        const rest = buffer.after(position, client.matches).events;
+        const part = leadingPart(rest, CATCH_UP_PART_BYTES);
+        if (part === rest.length) {
+          client.join(position);
+          return 'stop';
+        }
+        const events = rest.slice(0, part);
+        const sent = inBufferOrder || !position ? events : ownIds(position, events);
+        if (inBufferOrder) position = new Map(parseStreamPosition(sent.at(-1)?.id));
+        return client.write(sent, undefined, inBufferOrder) ? 'sent' : 'stop';
+      });
     }
-    // The buffer holds the rest: in parts while that is large, then the live stream.
-    const rest = buffer.after(position, client.matches).events;
-    const part = leadingPart(rest, CATCH_UP_PART_BYTES);
-    if (part === rest.length) {
-      client.join(position);
-      return;
-    }
-    const events = rest.slice(0, part);
-    const sent = inBufferOrder || !position ? events : ownIds(position, events);
-    if (inBufferOrder) position = new Map(parseStreamPosition(sent.at(-1)?.id));
-    if (!client.write(sent, undefined, inBufferOrder)) return;
+    if (outcome === 'stop') return;
     await client.drained();
   }
+}
+
+/** Reads the next part from Kafka after `position` and writes it; joins when Kafka has nothing more. */
+async function readStep(
+  client: CatchUpClient,
+  history: TopicHistory,
+  position: Map<number, bigint>,
+): Promise<StepOutcome> {
+  const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
+  const chunk = await history.read(from, CATCH_UP_PART_BYTES);
+  const { next } = chunk;
+  if (chunk.records.length === 0 && [...from].every(([p, o]) => (next.get(p) ?? o) <= o)) {
+    // Kafka has nothing after the position although the buffer lost records after it (the topic
+    // was recreated under this process): the buffer is all there is.
+    const gap = {
+      event: GAP_EVENT,
+      text: 'Kafka holds nothing after this position; continuing from the buffered records',
+    };
+    if (!client.write([], gap)) return 'stop';
+    client.join(position);
+    return 'stop';
+  }
+  // Its records are not held once written, while the client drains: they are the largest
+  // thing a catch-up holds.
+  return writeRead(client, chunk, position) ? 'sent' : 'stop';
 }
 
 /** Writes what a read from Kafka returned after `position`, which it advances; false when the client is gone. */

@@ -21,7 +21,7 @@ import type { BufferedEvent, StreamRecord } from './stream-record.js';
 import { catchUp, ownIds, type CatchUpClient, type CatchUpStart } from './catch-up.js';
 import { recordBytes } from './replay-buffer.js';
 import type { TopicHistory } from './topic-history.js';
-import { LimitedHistory } from './limited-history.js';
+import { StepPacer } from './step-pacer.js';
 
 export { GAP_EVENT } from './resume-point-in-kafka.js';
 
@@ -150,8 +150,13 @@ const MAX_CACHED_REPLAYS = 256;
 export const MAX_CACHED_REPLAY_BYTES = 32 * 1024 * 1024;
 /** A catching-up client is sent its next part once no more than this is still unsent to it. */
 const DRAINED_BYTES = 64 * 1024;
-/** Catch-ups reading Kafka at one time; the others wait their turn (see LimitedHistory). */
-const CONCURRENT_KAFKA_READS = 4;
+/**
+ * Catch-ups take their steps (a read from Kafka and its write, or a part of the buffer) one at a
+ * time, each followed by this many times its own duration of idle time: at most a third of the
+ * process for all of them, however many there are, so the live fan-out keeps its pace, and what
+ * they hold at once is a step's worth.
+ */
+const CATCH_UP_IDLE_RATIO = 2;
 /** How long a catching-up client may take nothing before it is dropped as too slow. */
 export const CATCH_UP_STALL_MS = 10_000;
 
@@ -163,8 +168,8 @@ export const CATCH_UP_STALL_MS = 10_000;
  */
 export class StreamHub {
   readonly #buffer: ReplayBuffer;
-  /** options.history, read by a few catch-ups at a time. */
-  readonly #history: TopicHistory;
+  /** Takes the catch-ups' steps in turn (see CATCH_UP_IDLE_RATIO). */
+  readonly #catchUpSteps: StepPacer;
   readonly #groups = new Map<string, Group>();
   /** Parts of large replays, encoded, by their first record (see #sendPart). */
   readonly #parts = new WeakMap<BufferedEvent, Map<string, EncodedReplay>>();
@@ -187,7 +192,7 @@ export class StreamHub {
 
   constructor(private readonly options: StreamHubOptions) {
     this.#buffer = new ReplayBuffer(options.replaySize, options.replayMaxBytes);
-    this.#history = new LimitedHistory(options.history, CONCURRENT_KAFKA_READS);
+    this.#catchUpSteps = new StepPacer(CATCH_UP_IDLE_RATIO);
   }
 
   /** Where the Kafka source resumes each partition: answered by the replay buffer. */
@@ -450,8 +455,15 @@ export class StreamHub {
       readFromKafka: (count) => this.options.metrics.catchUpRecords.inc(count),
     };
     try {
-      await catchUp(target, this.#buffer, this.#history, start, (position) =>
-        this.#isAhead(position),
+      await catchUp(
+        target,
+        {
+          buffer: this.#buffer,
+          history: this.options.history,
+          isAhead: (position) => this.#isAhead(position),
+          pace: (step) => this.#catchUpSteps.run(step),
+        },
+        start,
       );
     } catch (error) {
       // Nothing is lost: the client resumes from its last id when it reconnects.
