@@ -1,6 +1,6 @@
 import { parseStreamPosition, type StreamPosition } from '@demo-kafka/app-kit';
 import { describe, expect, it } from 'vitest';
-import { ReplayBuffer } from '../src/stream/replay-buffer.js';
+import { ReplayBuffer, recordBytes } from '../src/stream/replay-buffer.js';
 import type { BufferedEvent, StreamRecord } from '../src/stream/stream-record.js';
 
 const rec = (
@@ -399,5 +399,34 @@ describe('ReplayBuffer.since', () => {
     buffer.append([rec(0, 5), rec(0, 6)]);
     expect(buffer.since(0).gap).toBe(true);
     expect(buffer.since(5).gap).toBe(false);
+  });
+
+  describe('bounded by bytes (maxBytes)', () => {
+    const big = (partition: number, offset: number, size: number): StreamRecord => ({
+      ...rec(partition, offset),
+      value: 'v'.repeat(size),
+    });
+
+    it('evicts the oldest records beyond maxBytes, counts what it holds, and says a gap before them', () => {
+      const one = recordBytes(big(0, 0, 1000));
+      const buffer = new ReplayBuffer(100, one * 3);
+      buffer.append([0, 1, 2, 3, 4].map((o) => big(0, o, 1000)));
+      expect(buffer.size).toBe(3);
+      expect(buffer.bytes).toBe(one * 3);
+      expect(buffer.after(parseStreamPosition('0:0')).gap).toBe(true);
+      expect(buffer.after(parseStreamPosition('0:1'))).toMatchObject({ gap: false });
+      expect(buffer.after(parseStreamPosition('0:1')).events.map((e) => e.offset)).toEqual([
+        2n,
+        3n,
+        4n,
+      ]);
+    });
+
+    it('keeps the newest record whatever its size', () => {
+      const buffer = new ReplayBuffer(100, 100);
+      buffer.append([big(0, 0, 10), big(0, 1, 5000)]);
+      expect(buffer.after(undefined).events.map((e) => e.offset)).toEqual([1n]);
+      expect(buffer.bytes).toBe(recordBytes(big(0, 1, 5000)));
+    });
   });
 });

@@ -8,11 +8,14 @@ describe('StepPacer', () => {
 
   it('runs one step at a time, the next only after idle time idleRatio times the last one', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
-    const pacer = new StepPacer(2);
+    // Busy the whole step, as a step that never waits on the network would be.
+    let stepStart = 0;
+    const pacer = new StepPacer(2, () => performance.now() - stepStart);
     const started: number[] = [];
     const step = () =>
       pacer.run(async () => {
-        started.push(performance.now());
+        stepStart = performance.now();
+        started.push(stepStart);
         await new Promise((resolve) => setTimeout(resolve, 10));
         return started.length;
       });

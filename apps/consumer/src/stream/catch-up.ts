@@ -9,8 +9,13 @@ import type { Notice } from './sse-event-text.js';
 import type { BufferedEvent } from './stream-record.js';
 import type { HistoryChunk, TopicHistory } from './topic-history.js';
 
-/** What one step of a catch-up sends at most: a read from Kafka, or a part of the buffer. */
+/** What one step of a catch-up sends at most from the buffer (one record at least). */
 export const CATCH_UP_PART_BYTES = 256 * 1024;
+/**
+ * What one read from Kafka asks for: larger than a part of the buffer, as each read costs a
+ * round trip to the broker, during which the other catch-ups wait their turn.
+ */
+export const CATCH_UP_READ_BYTES = 1024 * 1024;
 /** Tries of a Kafka read or offset lookup before the stream is ended (the client resumes later). */
 const TRIES = 3;
 const RETRY_DELAY_MS = 1000;
@@ -91,7 +96,7 @@ export async function catchUp(
     if (position && beforeBuffer) {
       const at = position;
       try {
-        outcome = await pace(() => readStep(client, history, at));
+        outcome = await pace(() => (client.gone() ? 'stop' : readStep(client, history, at)));
         failures = 0;
       } catch (error) {
         // Retention may have passed the position meanwhile: ask Kafka where it is again.
@@ -104,6 +109,7 @@ export async function catchUp(
       // The buffer holds the rest: in parts while that is large, then the live stream. Checked
       // and joined in one step, so no batch can come between.
       outcome = await pace(() => {
+        if (client.gone()) return 'stop';
         const rest = buffer.after(position, client.matches).events;
         const part = leadingPart(rest, CATCH_UP_PART_BYTES);
         if (part === rest.length) {
@@ -128,7 +134,7 @@ async function readStep(
   position: Map<number, bigint>,
 ): Promise<StepOutcome> {
   const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
-  const chunk = await history.read(from, CATCH_UP_PART_BYTES);
+  const chunk = await history.read(from, CATCH_UP_READ_BYTES);
   const { next } = chunk;
   if (chunk.records.length === 0 && [...from].every(([p, o]) => (next.get(p) ?? o) <= o)) {
     // Kafka has nothing after the position although the buffer lost records after it (the topic
