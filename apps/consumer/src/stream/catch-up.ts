@@ -9,13 +9,12 @@ import type { Notice } from './sse-event-text.js';
 import type { BufferedEvent } from './stream-record.js';
 import type { HistoryChunk, TopicHistory } from './topic-history.js';
 
-/** What one step of a catch-up sends at most from the buffer (one record at least). */
-export const CATCH_UP_PART_BYTES = 256 * 1024;
 /**
- * What one read from Kafka asks for: larger than a part of the buffer, as each read costs a
- * round trip to the broker, during which the other catch-ups wait their turn.
+ * What one step of a catch-up reads from Kafka, or takes from the buffer, at most (one record at
+ * least): small, as a step holds the event loop while it decodes and encodes, and live events
+ * wait behind it.
  */
-export const CATCH_UP_READ_BYTES = 1024 * 1024;
+export const CATCH_UP_PART_BYTES = 256 * 1024;
 /** Tries of a Kafka read or offset lookup before the stream is ended (the client resumes later). */
 const TRIES = 3;
 const RETRY_DELAY_MS = 1000;
@@ -134,7 +133,7 @@ async function readStep(
   position: Map<number, bigint>,
 ): Promise<StepOutcome> {
   const from = new Map([...position].map(([p, offset]) => [p, offset + 1n]));
-  const chunk = await history.read(from, CATCH_UP_READ_BYTES);
+  const chunk = await history.read(from, CATCH_UP_PART_BYTES);
   const { next } = chunk;
   if (chunk.records.length === 0 && [...from].every(([p, o]) => (next.get(p) ?? o) <= o)) {
     // Kafka has nothing after the position although the buffer lost records after it (the topic
