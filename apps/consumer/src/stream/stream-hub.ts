@@ -111,14 +111,19 @@ interface EncodedReplay {
 class Frames {
   #chunk: Buffer | undefined;
 
-  constructor(readonly raw: Buffer) {}
+  /** `forOne`: written to one client only (its catch-up), so no framed copy is worth sharing. */
+  constructor(
+    readonly raw: Buffer,
+    private readonly forOne = false,
+  ) {}
 
   /** Writes them to a client's socket: framed as one chunk, or raw (HTTP/1.0: no chunking). */
   writeTo(socket: Socket, chunked: boolean): void {
     if (!chunked) socket.write(this.raw);
-    else if (this.raw.length > COPY_FRAMING_BELOW_BYTES) {
-      // A large write is framed around the bytes rather than copied with its framing: clients
-      // that replay large records would each hold a second copy of them.
+    else if (this.forOne && this.raw.length > COPY_FRAMING_BELOW_BYTES) {
+      // Framed around the bytes rather than copied with its framing: a catching-up client of
+      // large records would hold a second copy of them. A shared write keeps one framed copy
+      // for all its clients, a single write each.
       socket.cork();
       socket.write(`${this.raw.length.toString(16)}\r\n`);
       socket.write(this.raw);
@@ -136,7 +141,7 @@ class Frames {
 }
 
 const CRLF = Buffer.from('\r\n');
-/** Writes up to this size are framed once and the framed copy shared by all their clients. */
+/** A one-client write above this size is framed without a copy (see Frames.writeTo). */
 const COPY_FRAMING_BELOW_BYTES = 64 * 1024;
 const KEEP_ALIVE = new Frames(Buffer.from(':\n\n'));
 /** After a fan-out pass, stay idle 1.5 times as long as it took before the next (about 40% of a core at most). */
@@ -258,7 +263,7 @@ export class StreamHub {
           const own = this.#forClientAhead(client, events);
           if (
             own.length > 0 &&
-            this.#send(client, new Frames(eventBytes(own, undefined, format)))
+            this.#send(client, new Frames(eventBytes(own, undefined, format), true))
           ) {
             sent += own.length;
             deliveries?.delivered(own, 1);
@@ -489,7 +494,7 @@ export class StreamHub {
     format: EventFormat,
   ): boolean {
     if (events.length === 0 && !notice) return !client.removed;
-    if (!this.#send(client, new Frames(eventBytes(events, notice, format)))) return false;
+    if (!this.#send(client, new Frames(eventBytes(events, notice, format), true))) return false;
     this.options.metrics.eventsSent.inc(events.length);
     return true;
   }
