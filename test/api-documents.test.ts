@@ -10,21 +10,40 @@ import {
 } from '../apps/producer/src/headers/request-record-headers.js';
 import { RECORD_HEADER_PARAMETERS } from '../apps/producer/src/http/messages-parameters.js';
 import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
+import { sharedTokenGuard } from '../apps/producer/src/http/bearer-token.js';
+import { accessControl, type AccessPolicy } from '@demo-kafka/app-kit';
+
+const SAMPLE_POLICY: AccessPolicy = {
+  issuer: 'https://issuer.example',
+  jwksUri: undefined,
+  audience: 'demo-kafka',
+  scope: 'messages:write',
+  subjects: new Set(['system:serviceaccount:demo:writer']),
+};
 
 const openApis = {
   'producer (defaults)': producerOpenApi({
     maxMessageBytes: 1024 * 1024,
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
-    tokenRequired: false,
+    guard: undefined,
     clustered: true,
   }),
   'producer (token, one worker)': producerOpenApi({
     maxMessageBytes: 4096,
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
-    tokenRequired: true,
+    guard: sharedTokenGuard('a-token'),
+    clustered: false,
+  }),
+  'producer (access tokens)': producerOpenApi({
+    maxMessageBytes: 4096,
+    recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
+    guard: accessControl(SAMPLE_POLICY, 'POST /messages'),
     clustered: false,
   }),
   consumer: consumerOpenApi(),
+  'consumer (access tokens)': consumerOpenApi({
+    guard: accessControl({ ...SAMPLE_POLICY, scope: 'messages:read' }, 'GET /messages'),
+  }),
 };
 
 describe('the OpenAPI documents pass the OpenAPI 3.2 schema', () => {

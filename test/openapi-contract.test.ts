@@ -8,7 +8,7 @@ const producer = new OpenApiContract(
   producerOpenApi({
     maxMessageBytes: 4096,
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
-    tokenRequired: false,
+    guard: undefined,
     clustered: false,
   }),
 );

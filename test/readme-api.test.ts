@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consumerOpenApi } from '../apps/consumer/src/http/consumer-openapi.js';
 import { DEFAULT_RECORD_HEADER_LIMITS } from '../apps/producer/src/headers/record-header-limits.js';
 import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
+import { accessControl, type AccessPolicy } from '@demo-kafka/app-kit';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const readmes = { 'README.md': read('README.md'), 'README.ja.md': read('README.ja.md') };
@@ -12,15 +13,24 @@ const obj = (value: unknown): Obj =>
   typeof value === 'object' && value !== null ? (value as Obj) : {};
 const METHODS = ['get', 'post', 'put', 'delete', 'patch', 'head', 'options'];
 
-// With a token and several workers: every status the producer can answer is in the document.
+const POLICY: AccessPolicy = {
+  issuer: 'https://issuer.example',
+  jwksUri: undefined,
+  audience: 'demo-kafka',
+  scope: 'messages:write',
+  subjects: new Set(),
+};
+// With access tokens and several workers: every status an app can answer is in its document.
 const documents = {
   producer: producerOpenApi({
     maxMessageBytes: 1024 * 1024,
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
-    tokenRequired: true,
+    guard: accessControl(POLICY, 'POST /messages'),
     clustered: true,
   }),
-  consumer: consumerOpenApi(),
+  consumer: consumerOpenApi({
+    guard: accessControl({ ...POLICY, scope: 'messages:read' }, 'GET /messages'),
+  }),
 };
 
 /** The README's text under `heading` (a line that starts with it), up to the next heading. */

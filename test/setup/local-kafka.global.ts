@@ -44,6 +44,8 @@ const TEST_SECRET_PATTERNS = [
   /wrong-[0-9a-f]{8}-[0-9a-f]{4}/,
   new RegExp(NOT_YET_PASSWORD),
   /tok-[0-9a-f]{8}-[0-9a-f]{4}/,
+  // Any signed JWT (access tokens of the auth tests): no app may log a bearer token.
+  /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/,
 ];
 
 /** TEST_KAFKA_BROKERS=3 runs the whole kafka project against a three-broker cluster (default: one broker). */

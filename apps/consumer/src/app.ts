@@ -8,6 +8,7 @@ import {
   requestId,
   requestLogging,
   type AppMetrics,
+  type Guard,
   type Logger,
   type Readiness,
 } from '@demo-kafka/app-kit';
@@ -26,6 +27,8 @@ export interface ConsumerAppDeps {
   readonly metrics: AppMetrics;
   readonly consumerMetrics: ConsumerMetrics;
   readonly corsOrigins: string;
+  /** Who may read the stream (absent: anyone). */
+  readonly guard?: Guard;
   readonly page: PageConfig;
   /** The topic read (`topicPrefix + TOPIC`), named in the AsyncAPI document. */
   readonly topic: string;
@@ -41,12 +44,12 @@ export function createApp(deps: ConsumerAppDeps): Express {
   // its own open and close. Errors still reach the problem handler, which logs them.
   app.use(deps.metrics.middleware);
   app.use(requestId(deps.logger));
-  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control']));
-  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics));
+  app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control', 'Authorization']));
+  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics, deps.guard?.handler));
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);
-  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, consumerOpenApi()));
+  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, consumerOpenApi({ guard: deps.guard })));
   app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.asyncapi, consumerAsyncApi({ topic: deps.topic })));
   app.use(pageRoute(deps.page));
   app.use(notFound());

@@ -3,6 +3,8 @@ import { createLogger, exitOnStartupError, serve, startTracing } from '@demo-kaf
 import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readConsumerSettings } from './settings.js';
+import { readAccessOf } from './http/read-guard.js';
+import { STREAM_PATH } from './http/messages-stream-route.js';
 import { wireConsumer } from './wire-consumer.js';
 
 const APP = 'demo-kafka-consumer';
@@ -14,11 +16,16 @@ try {
   // Without its kafkajs fixes the app would break its promises (a retry written twice, a stalled stream).
   assertFixesApplied(logger);
   logger.info({ kafka: binding.redacted() }, binding.describe());
+  const access = readAccessOf(settings);
+  logger.info(access.described, `GET ${STREAM_PATH}: auth ${String(access.described.auth)}`);
 
   // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces. A span per
   // record, no HTTP spans: a stream lives as long as its client, and probes are not worth tracing.
   const tracing = await startTracing({ serviceName: APP, logger });
-  const consumer = wireConsumer(settings, binding, logger, { traced: tracing !== undefined });
+  const consumer = wireConsumer(settings, binding, logger, {
+    traced: tracing !== undefined,
+    access,
+  });
   consumer.start();
   await serve(consumer.app, {
     port: settings.PORT,

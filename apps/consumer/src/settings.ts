@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
 import { num, str } from 'envalid';
+import { accessScopeSetting, accessSettingsSpec } from '@demo-kafka/app-kit';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,7 +29,7 @@ export const consumerSettingsSpec = {
   }),
   CORS_ORIGINS: str({
     default: '*',
-    desc: 'origins allowed to read the stream from a browser: * or a comma-separated list',
+    desc: 'origins allowed to read the stream from a browser: * or a comma-separated list (with AUTH_* on, * means none)',
   }),
   PRODUCER_URL: str({
     default: '',
@@ -38,6 +39,8 @@ export const consumerSettingsSpec = {
     default: `${hostname()}-${process.pid}`,
     desc: 'suffix of this replica consumer group',
   }),
+  ...accessSettingsSpec,
+  AUTH_READ_SCOPE: accessScopeSetting('messages:read', 'read the stream'),
 };
 
 export type ConsumerSettings = ReturnType<typeof readConsumerSettings>;

@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { createConsumerMetrics } from './consumer-metrics.js';
 import { KafkaRecordSource } from './kafka/kafka-record-source.js';
 import { KafkaTopicHistory } from './kafka/kafka-topic-history.js';
+import type { ReadAccess } from './http/read-guard.js';
 import type { ConsumerSettings } from './settings.js';
 import { StreamHub } from './stream/stream-hub.js';
 import { RecordSpans } from './tracing/record-spans.js';
@@ -28,7 +29,12 @@ export function wireConsumer(
   settings: ConsumerSettings,
   binding: KafkaBinding,
   logger: Logger,
-  options: { processMetrics?: boolean; traced?: boolean } = {},
+  options: {
+    processMetrics?: boolean;
+    traced?: boolean;
+    /** Who may read (see readAccessOf); absent: anyone, from any origin CORS_ORIGINS lists. */
+    access?: ReadAccess | undefined;
+  } = {},
 ): ConsumerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
@@ -70,7 +76,8 @@ export function wireConsumer(
     logger,
     metrics,
     consumerMetrics,
-    corsOrigins: settings.CORS_ORIGINS,
+    corsOrigins: options.access?.corsOrigins ?? settings.CORS_ORIGINS,
+    ...(options.access?.guard ? { guard: options.access.guard } : {}),
     page: { producerUrl: settings.PRODUCER_URL },
     topic: binding.topic,
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import type { Logger } from '@demo-kafka/app-kit';
 import type { KafkaRecordSource } from '../src/kafka/kafka-record-source.js';
+import { readAccessOf } from '../src/http/read-guard.js';
 import { readConsumerSettings } from '../src/settings.js';
 import type { StreamHub } from '../src/stream/stream-hub.js';
 import { wireConsumer } from '../src/wire-consumer.js';
@@ -30,7 +31,7 @@ export async function buildConsumer(
     settings,
     loadKafkaBinding(env, resourceNames(settings)),
     logger ?? testLogger('consumer-test'),
-    { processMetrics: false },
+    { processMetrics: false, access: readAccessOf(settings) },
   );
   consumer.start();
   const { server, url, close } = await listen(consumer.app);

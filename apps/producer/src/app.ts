@@ -9,6 +9,7 @@ import {
   problemHandler,
   requestLogging,
   type AppMetrics,
+  type Guard,
   type Logger,
 } from '@demo-kafka/app-kit';
 import express, { type Express } from 'express';
@@ -32,8 +33,8 @@ export interface ProducerAppDeps {
   /** Default: {@link DEFAULT_RECORD_HEADER_LIMITS}. */
   readonly recordHeaderLimits?: RecordHeaderLimits;
   readonly produceTimeoutMs: number;
-  /** Empty: no token needed. */
-  readonly token: string;
+  /** Who may post: a shared token or access tokens (absent: anyone). */
+  readonly guard?: Guard;
   /** Origins allowed to post from a browser (`*` or a comma-separated list). */
   readonly corsOrigins: string;
   /** Set in a worker of several: readiness and metrics then speak for every worker. */
@@ -61,7 +62,7 @@ export function createApp(deps: ProducerAppDeps): Express {
       sink: deps.sink,
       maxMessageBytes: deps.maxMessageBytes,
       recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
-      token: deps.token,
+      guard: deps.guard?.handler,
       produceTimeoutMs: deps.produceTimeoutMs,
       batchIdleTimeoutMs: deps.batchIdleTimeoutMs ?? 30_000,
       openBatches: deps.openBatches ?? new OpenBatches(),
@@ -90,7 +91,7 @@ export function createApp(deps: ProducerAppDeps): Express {
       producerOpenApi({
         maxMessageBytes: deps.maxMessageBytes,
         recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
-        tokenRequired: deps.token !== '',
+        guard: deps.guard,
         clustered: cluster !== undefined,
       }),
     ),

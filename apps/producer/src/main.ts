@@ -13,6 +13,7 @@ import { workerDefault } from './cluster/default-workers.js';
 import { runPrimary } from './cluster/run-primary.js';
 import { MESSAGES_PATH } from './http/messages-route.js';
 import { readProducerSettings } from './settings.js';
+import { writeAccessOf } from './http/write-guard.js';
 import { wireProducer } from './wire-producer.js';
 
 const APP = 'demo-kafka-producer';
@@ -24,8 +25,10 @@ try {
   const logger = createLogger(APP, settings.LOG_LEVEL);
   // Without its kafkajs fixes the app would break its promises (a retry written twice, a stalled stream).
   assertFixesApplied(logger);
+  const access = writeAccessOf(settings);
   if (cluster.isPrimary) {
     logger.info({ kafka: binding.redacted() }, binding.describe());
+    logger.info(access.described, `POST ${MESSAGES_PATH}: auth ${String(access.described.auth)}`);
     // Which limit chose the process count, so a count that surprises can be traced to its cgroup file.
     const chosen = process.env.WORKERS ? { decidedBy: 'WORKERS' } : workerDefault();
     logger.info(
@@ -46,6 +49,7 @@ try {
     const producer = wireProducer(settings, binding, logger, {
       clustered: cluster.isWorker,
       traced: tracing !== undefined,
+      access,
     });
     producer.start();
     await serve(producer.app, {

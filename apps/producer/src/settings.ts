@@ -1,4 +1,5 @@
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
+import { accessScopeSetting, accessSettingsSpec } from '@demo-kafka/app-kit';
 import { COMPRESSION_NAMES, type CompressionName, compressionType } from '@demo-kafka/kafka-client';
 import { EnvError, makeValidator, num, str } from 'envalid';
 import { defaultWorkers } from './cluster/default-workers.js';
@@ -69,8 +70,10 @@ export const producerSettingsSpec = {
   }),
   PRODUCER_TOKEN: str({
     default: '',
-    desc: 'when set, POST /messages needs Authorization: Bearer <token>',
+    desc: 'when set, POST /messages needs Authorization: Bearer <token> (one shared secret; AUTH_* is the other way)',
   }),
+  ...accessSettingsSpec,
+  AUTH_WRITE_SCOPE: accessScopeSetting('messages:write', 'post'),
 };
 
 export type ProducerSettings = ReturnType<typeof readProducerSettings>;

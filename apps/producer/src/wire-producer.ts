@@ -7,6 +7,7 @@ import { OpenBatches } from './batch/open-batches.js';
 import { joinCluster } from './cluster/worker-link.js';
 import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
 import { createProducerMetrics } from './producer-metrics.js';
+import type { WriteAccess } from './http/write-guard.js';
 import type { ProducerSettings } from './settings.js';
 import { TracedRecordSink } from './tracing/traced-record-sink.js';
 
@@ -27,7 +28,13 @@ export function wireProducer(
   settings: ProducerSettings,
   binding: KafkaBinding,
   logger: Logger,
-  options: { processMetrics?: boolean; clustered?: boolean; traced?: boolean } = {},
+  options: {
+    processMetrics?: boolean;
+    clustered?: boolean;
+    traced?: boolean;
+    /** Who may post, from which origins (see writeAccessOf); absent: anyone, from CORS_ORIGINS. */
+    access?: WriteAccess | undefined;
+  } = {},
 ): ProducerParts {
   const metrics = createMetrics({ collectProcessMetrics: options.processMetrics ?? true });
   const sink = new KafkaRecordSink({
@@ -57,8 +64,8 @@ export function wireProducer(
       addsTraceparent: options.traced === true,
     },
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
-    token: settings.PRODUCER_TOKEN,
-    corsOrigins: settings.CORS_ORIGINS,
+    ...(options.access?.guard ? { guard: options.access.guard } : {}),
+    corsOrigins: options.access?.corsOrigins ?? settings.CORS_ORIGINS,
     batchIdleTimeoutMs: settings.BATCH_IDLE_TIMEOUT_MS,
     openBatches,
   });

@@ -3,6 +3,7 @@ import type { Logger } from '@demo-kafka/app-kit';
 import type { Express } from 'express';
 import type { KafkaRecordSink } from '../src/kafka/kafka-record-sink.js';
 import { readProducerSettings } from '../src/settings.js';
+import { writeAccessOf } from '../src/http/write-guard.js';
 import { wireProducer } from '../src/wire-producer.js';
 import { contractRequest, type ContractRequest } from '../../../test/support/contract-request.js';
 import { testLogger } from '../../../test/support/test-logger.js';
@@ -28,6 +29,7 @@ export async function buildProducer(
   const binding = loadKafkaBinding(env, resourceNames(settings));
   const producer = wireProducer(settings, binding, logger ?? testLogger('producer-test'), {
     processMetrics: false,
+    access: writeAccessOf(settings),
   });
   producer.start();
   if (waitReady)

@@ -19,7 +19,6 @@ const workerApp = (metrics: () => Promise<{ text: string; contentType: string }>
     metrics: createMetrics({ collectProcessMetrics: false }),
     maxMessageBytes: 1024,
     produceTimeoutMs: 1000,
-    token: '',
     corsOrigins: '',
   });
 

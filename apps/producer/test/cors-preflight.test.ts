@@ -16,7 +16,6 @@ const app = createApp({
   metrics: createMetrics({ collectProcessMetrics: false }),
   maxMessageBytes: 1024,
   produceTimeoutMs: 1000,
-  token: '',
   corsOrigins: 'https://page.example',
 });
 

@@ -52,3 +52,22 @@ export {
   withTraceContext,
   type TraceCarrierHeaders,
 } from './tracing/record-trace-context.js';
+export {
+  accessPolicyOf,
+  accessScopeSetting,
+  accessSettingsSpec,
+  corsOriginsUnder,
+  describeAccess,
+  type AccessPolicy,
+} from './auth/access-settings.js';
+export { accessControl, type Guard } from './auth/access-control.js';
+export { securityResponses, securitySchemes } from './api/security-parts.js';
+export {
+  ACCEPTED_ALGORITHMS,
+  createAccessTokenVerifier,
+  type AccessTokenVerifier,
+} from './auth/access-token-verifier.js';
+export { discoverJwksUri, issuerKeys } from './auth/issuer-keys.js';
+export { bearerTokenOf, isAllowed, requireAccess, type AccessRule } from './auth/require-access.js';
+export type { Principal } from './auth/principal.js';
+export { IssuerUnavailableError, TokenRejectedError } from './auth/token-errors.js';

@@ -10,7 +10,12 @@ import {
   type JsonObject,
 } from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
-import { CLOUD_EVENT_SCHEMA } from '@demo-kafka/app-kit';
+import {
+  CLOUD_EVENT_SCHEMA,
+  securityResponses,
+  securitySchemes,
+  type Guard,
+} from '@demo-kafka/app-kit';
 import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS, STREAM_ITEM_SCHEMA } from './stream-events.js';
 import { STREAM_PARAMETERS } from './stream-parameters.js';
 
@@ -46,7 +51,10 @@ function pagePath(operationId: string): JsonObject {
 }
 
 /** The consumer's OpenAPI document, as `GET /openapi.json` serves it. */
-export function consumerOpenApi(): JsonObject {
+export function consumerOpenApi(
+  options: { guard?: Pick<Guard, 'scheme' | 'scope'> | undefined } = {},
+): JsonObject {
+  const { guard } = options;
   return {
     openapi: OPENAPI_VERSION,
     info: {
@@ -67,6 +75,7 @@ export function consumerOpenApi(): JsonObject {
           summary: 'Stream the topic',
           description: STREAM_DESCRIPTION,
           parameters: Object.values(STREAM_PARAMETERS),
+          ...(guard ? { security: [{ bearer: [] }] } : {}),
           responses: {
             200: {
               description:
@@ -88,6 +97,7 @@ export function consumerOpenApi(): JsonObject {
               '`since` is not a time, `format` is none of the formats, or `key` or `header` is ' +
                 'given more than once or malformed.',
             ),
+            ...(guard ? securityResponses(guard) : {}),
             500: INTERNAL_ERROR,
             503: problemResponse(
               'Too many clients (MAX_CLIENTS) are connected (`Retry-After: 5`), or this resume ' +
@@ -187,6 +197,7 @@ export function consumerOpenApi(): JsonObject {
         JsonRecord: JSON_RECORD_SCHEMA,
         CloudEvent: CLOUD_EVENT_SCHEMA,
       },
+      ...(guard ? securitySchemes(guard) : {}),
     },
   };
 }

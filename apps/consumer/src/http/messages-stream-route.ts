@@ -1,5 +1,5 @@
 import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { EVENT_FORMATS, isEventFormat, type EventFormat } from '../stream/event-format.js';
 import type { HeaderMatch } from '../stream/record-filter.js';
@@ -14,8 +14,13 @@ export const STREAM_PATH = '/messages';
  * the records with that key (as the producer's `?key=` writes them), `?header=<name>:<value>`
  * those with that header value, and `?format=json|cloudevents` sends each record as JSON.
  */
-export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): Router {
+export function messagesStreamRoute(
+  hub: StreamHub,
+  metrics: ConsumerMetrics,
+  guard?: RequestHandler,
+): Router {
   const router = Router();
+  if (guard) router.use(STREAM_PATH, guard);
   // express would run the GET handler for HEAD too, opening a stream nobody can read.
   router.head(STREAM_PATH, (_req, res) => {
     res.status(200).type('text/event-stream').end();
@@ -51,7 +56,9 @@ export function messagesStreamRoute(hub: StreamHub, metrics: ConsumerMetrics): R
       'stream opened',
     );
     try {
-      await hub.connect(req, res, { since, key, header, format });
+      // A token's stream ends when it does: the client reconnects with a fresh one and its id.
+      const endsAt = res.locals.principal?.expiresAt;
+      await hub.connect(req, res, { since, key, header, format, ...(endsAt ? { endsAt } : {}) });
     } catch (error) {
       if (!(error instanceof CatchUpsFullError)) throw error;
       throw new HttpProblem(

@@ -62,6 +62,8 @@ export interface StreamRequest {
   readonly header?: HeaderMatch | undefined;
   /** What each event's data is (default: the value as text). */
   readonly format?: EventFormat | undefined;
+  /** When the stream ends (ms since the epoch): its access token expires then. */
+  readonly endsAt?: number;
 }
 
 /** Clients that get the same bytes: the same filter (or none) and the same format. */
@@ -164,6 +166,12 @@ const DRAINED_BYTES = 64 * 1024;
 const CATCH_UP_IDLE_RATIO = 2;
 /** How long a catching-up client may take nothing before it is dropped as too slow. */
 export const CATCH_UP_STALL_MS = 10_000;
+/** A stream that ends with its token is told so this long before (see TOKEN_EXPIRING_EVENT). */
+export const EXPIRY_NOTICE_MS = 5_000;
+/** The event that says the stream ends soon; its data is the time it ends (ISO 8601). */
+export const TOKEN_EXPIRING_EVENT = 'token-expiring';
+/** setTimeout's longest delay; a later end is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Fans out the one Kafka consumer's records to every SSE client: replays the buffer (or the
@@ -355,6 +363,7 @@ export class StreamHub {
     this.#clientCount++;
     this.options.metrics.clients.set(this.#clientCount);
     this.#keepAlive ??= setInterval(() => this.#sendKeepAlive(), this.options.keepAliveMs).unref();
+    if (request.endsAt !== undefined) this.#endAt(client, request.endsAt);
     const replay = catchingUp ? undefined : this.#replay(position, since, group);
     if (replay) {
       this.#join(client);
@@ -384,6 +393,32 @@ export class StreamHub {
     this.#fanOut.cancel();
     this.#pending = [];
     this.options.metrics.clients.set(0);
+  }
+
+  /** Tells `client` its stream is about to end, then ends it at `endsAt`, unless it left first. */
+  #endAt(client: Client, endsAt: number): void {
+    const notice = Buffer.from(
+      `event: ${TOKEN_EXPIRING_EVENT}\ndata: ${new Date(endsAt).toISOString()}\n\n`,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const at = (time: number, then: () => void): void => {
+      const wait = time - Date.now();
+      timer =
+        wait > MAX_TIMER_MS
+          ? setTimeout(() => at(time, then), MAX_TIMER_MS)
+          : setTimeout(then, Math.max(0, wait));
+      timer.unref();
+    };
+    at(endsAt - EXPIRY_NOTICE_MS, () => {
+      if (client.removed) return;
+      this.#send(client, new Frames(notice));
+      at(endsAt, () => {
+        if (client.removed) return;
+        this.#remove(client);
+        client.res.end();
+      });
+    });
+    client.res.once('close', () => clearTimeout(timer));
   }
 
   #groupOf(request: StreamRequest): Group {

@@ -1,10 +1,17 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { HttpProblem } from '@demo-kafka/app-kit';
+import { HttpProblem, type Guard } from '@demo-kafka/app-kit';
 
-/** Requires `Authorization: Bearer <token>` when a token is configured; lets everything through otherwise. */
-export function requireBearerToken(token: string): RequestHandler {
-  if (token === '') return (_req, _res, next) => next();
+/** The guard of PRODUCER_TOKEN: one shared secret, the simplest mode (access tokens are the other). */
+export function sharedTokenGuard(token: string): Guard {
+  return {
+    handler: requireBearerToken(token),
+    scheme: { type: 'http', scheme: 'bearer', description: 'The PRODUCER_TOKEN setting.' },
+  };
+}
+
+/** Requires `Authorization: Bearer <token>`. */
+function requireBearerToken(token: string): RequestHandler {
   // Hashing first makes the comparison constant-time whatever the lengths.
   const expected = createHash('sha256').update(token).digest();
   return (req, _res, next) => {

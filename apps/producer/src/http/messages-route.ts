@@ -6,7 +6,6 @@ import { requestRecordContext } from '../headers/request-record-headers.js';
 import { ackJson } from '../batch/answer-lines.js';
 import { isNdjsonBatch, ndjsonBatchHandler } from '../batch/ndjson-batch-handler.js';
 import type { OpenBatches } from '../batch/open-batches.js';
-import { requireBearerToken } from './bearer-token.js';
 import { recordKeyOf } from './record-key.js';
 
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
@@ -16,7 +15,8 @@ export interface MessagesRouteOptions {
   readonly sink: RecordSink;
   readonly maxMessageBytes: number;
   readonly recordHeaderLimits: RecordHeaderLimits;
-  readonly token: string;
+  /** Who may post (absent: anyone). */
+  readonly guard: RequestHandler | undefined;
   readonly produceTimeoutMs: number;
   /** A streamed batch whose body sends nothing for this long is ended. */
   readonly batchIdleTimeoutMs: number;
@@ -78,8 +78,8 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     }
   };
 
-  if (options.token === '') router.post(MESSAGES_PATH, batchOrNext, rawBody, produce);
-  else router.post(MESSAGES_PATH, requireBearerToken(options.token), batchOrNext, rawBody, produce);
+  if (options.guard) router.post(MESSAGES_PATH, options.guard, batchOrNext, rawBody, produce);
+  else router.post(MESSAGES_PATH, batchOrNext, rawBody, produce);
   router.all(MESSAGES_PATH, methodNotAllowed(['POST']));
   return router;
 }

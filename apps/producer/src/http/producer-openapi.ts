@@ -9,6 +9,9 @@ import {
   healthPaths,
   loggedHeaders,
   problemResponse,
+  securityResponses,
+  securitySchemes,
+  type Guard,
   type JsonObject,
 } from '@demo-kafka/app-kit';
 import { MESSAGE_PARAMETERS, RECORD_HEADER_PARAMETERS } from './messages-parameters.js';
@@ -19,8 +22,8 @@ export interface ProducerApiOptions {
   readonly maxMessageBytes: number;
   /** MAX_RECORD_HEADERS and MAX_RECORD_HEADER_BYTES. */
   readonly recordHeaderLimits: { readonly maxCount: number; readonly maxBytes: number };
-  /** Whether `POST /messages` needs `Authorization: Bearer <token>`. */
-  readonly tokenRequired: boolean;
+  /** What `POST /messages` needs in `Authorization` (absent: nothing). */
+  readonly guard: Pick<Guard, 'scheme' | 'scope'> | undefined;
   /** Several workers: `/metrics` may answer 503 while one restarts. */
   readonly clustered: boolean;
 }
@@ -100,7 +103,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
             MESSAGE_PARAMETERS.keyHeader,
             ...RECORD_HEADER_PARAMETERS,
           ],
-          ...(options.tokenRequired ? { security: [{ bearer: [] }] } : {}),
+          ...(options.guard ? { security: [{ bearer: [] }] } : {}),
           requestBody: {
             required: true,
             description: `The record value: any bytes, 1 to ${options.maxMessageBytes}.`,
@@ -134,17 +137,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
                 'attribute); a `Kafka-Header-*` names no header, one set otherwise, or holds no ' +
                 'UTF-8 text; or the request could not be read.',
             ),
-            ...(options.tokenRequired
-              ? {
-                  401: {
-                    ...problemResponse('No `Authorization: Bearer <token>`, or another token.'),
-                    headers: {
-                      ...loggedHeaders(),
-                      'WWW-Authenticate': { schema: { type: 'string', const: 'Bearer' } },
-                    },
-                  },
-                }
-              : {}),
+            ...(options.guard ? securityResponses(options.guard) : {}),
             413: problemResponse(
               `The body is larger than ${options.maxMessageBytes} bytes, or than the topic accepts.`,
             ),
@@ -180,17 +173,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
         BatchLine: BATCH_LINE_SCHEMA,
         BatchLineProblem: BATCH_LINE_PROBLEM_SCHEMA,
       },
-      ...(options.tokenRequired
-        ? {
-            securitySchemes: {
-              bearer: {
-                type: 'http',
-                scheme: 'bearer',
-                description: 'The PRODUCER_TOKEN setting.',
-              },
-            },
-          }
-        : {}),
+      ...(options.guard ? securitySchemes(options.guard) : {}),
     },
   };
 }
