@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createLogger } from '@demo-kafka/app-kit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { TOKEN_EXPIRING_EVENT } from '../apps/consumer/src/stream/stream-hub.js';
@@ -85,6 +86,68 @@ describe('access tokens from an OpenID provider', () => {
     });
     forbidden.close();
     expect(forbidden.status).toBe(403);
+  });
+
+  it('one client holding MAX_CLIENT_STREAMS streams (100 by default) does not keep another from opening one', async () => {
+    const reader = await issuer.token('messages:read');
+    const held = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        openStream(`${consumer.url}/messages`, { Authorization: `Bearer ${reader}` }),
+      ),
+    );
+    try {
+      expect(held.map((s) => s.status)).toEqual(held.map(() => 200));
+      const more = await openStream(`${consumer.url}/messages`, {
+        Authorization: `Bearer ${reader}`,
+      });
+      more.close();
+      expect(more.status).toBe(429);
+      expect(more.headers['retry-after']).toBe('5');
+      // Another subject (its own client registration at the provider).
+      const other = await issuer.token('messages:read', { client: 'demo-writer' });
+      const theirs = await openStream(`${consumer.url}/messages`, {
+        Authorization: `Bearer ${other}`,
+      });
+      theirs.close();
+      expect(theirs.status).toBe(200);
+    } finally {
+      for (const stream of held) stream.close();
+    }
+  });
+
+  it('a flood of refused requests writes a line or two, not one each', async () => {
+    const lines: string[] = [];
+    const logger = createLogger('flood', 'debug', {
+      write: (line: string) => void lines.push(line),
+    });
+    const flooded = await buildProducer(
+      {
+        KAFKA_BINDING_DIR: kafka.bindingDir,
+        TOPIC,
+        AUTH_ISSUER: issuer.issuer,
+        AUTH_AUDIENCE: issuer.audience,
+      },
+      true,
+      logger,
+    );
+    try {
+      const before = lines.length;
+      for (let i = 0; i < 200; i++)
+        expect(
+          (
+            await flooded.api
+              .post('/messages')
+              .set('Authorization', 'Bearer not-a-token')
+              .type('text')
+              .send('x')
+          ).status,
+        ).toBe(401);
+      const flood = lines.slice(before);
+      expect(flood.length).toBeLessThanOrEqual(2);
+      expect(flood.join('\n')).not.toContain('not-a-token');
+    } finally {
+      await flooded.close();
+    }
   });
 
   it('ends a stream when its token expires, says so first, and a fresh token resumes it with no gap', async () => {

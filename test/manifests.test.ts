@@ -3,8 +3,10 @@
  * validity and against the code they deploy (ports, probe paths, env vars, Secret name and keys,
  * npm scripts and workspaces), so none of them can drift from the apps.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -14,10 +16,20 @@ import { BINDING_VARIABLES, DEFAULT_PORT, SECRET_KEYS, SOURCE_ENV } from '@demo-
 import { kafkaVersion } from '@demo-kafka/local-kafka';
 import { Ajv, type ErrorObject } from 'ajv';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { ConfigMap, Secret, Service, type IContainer, type IPodSpec } from 'kubernetes-models/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import {
+  ConfigMap,
+  Secret,
+  Service,
+  ServiceAccount,
+  type IContainer,
+  type IPodSpec,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { consumerSettingsSpec } from '../apps/consumer/src/settings.js';
+import { MESSAGES_PATH } from '../apps/producer/src/http/messages-route.js';
 import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { NODE_PORTS } from '../k8s/node-ports.js';
 import { dockerignoreMatcher } from './support/dockerignore.js';
@@ -214,6 +226,16 @@ function secretModel(data: YamlMap): Secret {
   model.validate();
   return model;
 }
+function jobModel(data: YamlMap): Job {
+  const model = new Job(data as ConstructorParameters<typeof Job>[0]);
+  model.validate();
+  return model;
+}
+function clusterRoleBindingModel(data: YamlMap): ClusterRoleBinding {
+  const model = new ClusterRoleBinding(data as ConstructorParameters<typeof ClusterRoleBinding>[0]);
+  model.validate();
+  return model;
+}
 
 /** Throws unless `spec` has the `required` string fields and no field outside `allowed`. */
 function checkFields(
@@ -239,6 +261,12 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
   'v1/Service': (r) => void serviceModel(r),
   'v1/Secret': (r) => void secretModel(r),
   'v1/ConfigMap': (r) => new ConfigMap(r as ConstructorParameters<typeof ConfigMap>[0]).validate(),
+  // k8s/access-tokens: the Job that posts with a service-account token, its account, and the
+  // binding that lets the apps read the cluster's key set.
+  'batch/v1/Job': (r) => void jobModel(r),
+  'v1/ServiceAccount': (r) =>
+    new ServiceAccount(r as ConstructorParameters<typeof ServiceAccount>[0]).validate(),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (r) => void clusterRoleBindingModel(r),
   // Strimzi and its Access Operator (k8s/strimzi*), against schemas transcribed from their references.
   ...STRIMZI_VALIDATORS,
   // Service Catalog v1beta1 (kubernetes-sigs/service-catalog, retired): the fields in use.
@@ -277,6 +305,14 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
       throw new Error(`binding name ${String(name)} is not a valid directory name`);
   },
 };
+
+/** The kustomizations `dir` builds on: those its resources name, and theirs in turn. */
+function basesOf(dir: string): string[] {
+  return readKustomization(REPO, dir)
+    .resources.map((entry) => posix.normalize(posix.join(dir, entry)))
+    .filter((path) => KUSTOMIZATIONS.includes(path))
+    .flatMap((path) => [path, ...basesOf(path)]);
+}
 
 /** Files a kustomization uses as patches: partial objects, checked once applied instead. */
 function patchFiles(): Set<string> {
@@ -357,12 +393,37 @@ function quantity(value: string | number | undefined): number {
 const cpu = (value: string | number | undefined): number =>
   typeof value === 'string' && value.endsWith('m') ? quantity(value) : quantity(value) * 1000;
 
+/** The restricted security context base gives the apps: non-root uid 1000, read-only root, no capabilities. */
+function expectRestricted(pod: IPodSpec, container: IContainer): void {
+  const podContext = pod.securityContext ?? {};
+  const context = container.securityContext ?? {};
+  expect(context.runAsNonRoot ?? podContext.runAsNonRoot).toBe(true);
+  expect(context.runAsUser ?? podContext.runAsUser).toBe(1000);
+  expect(context.allowPrivilegeEscalation).toBe(false);
+  expect(context.readOnlyRootFilesystem).toBe(true);
+  expect(context.privileged ?? false).toBe(false);
+  expect(context.capabilities?.drop).toContain('ALL');
+  expect(context.capabilities?.add ?? []).toEqual([]);
+  expect((context.seccompProfile ?? podContext.seccompProfile)?.type).toBe('RuntimeDefault');
+}
+
+/** Requests for CPU and memory, and limits no lower than them. */
+function expectResources(container: IContainer): void {
+  const requests = container.resources?.requests ?? {};
+  const limits = container.resources?.limits ?? {};
+  expect(cpu(requests.cpu)).toBeGreaterThan(0);
+  expect(quantity(requests.memory)).toBeGreaterThan(0);
+  expect(cpu(limits.cpu)).toBeGreaterThanOrEqual(cpu(requests.cpu));
+  expect(quantity(limits.memory)).toBeGreaterThanOrEqual(quantity(requests.memory));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 describe('YAML files', () => {
   it('k8s/ holds the manifests and kustomizations', () => {
     expect(K8S_YAML.length).toBeGreaterThan(0);
     expect(KUSTOMIZATIONS).toEqual([
+      'k8s/access-tokens',
       'k8s/base',
       'k8s/plain-secret',
       'k8s/service-catalog',
@@ -479,9 +540,10 @@ describe('Kubernetes manifests (k8s/)', () => {
         serviceModel(only(resources, 'v1/Service', app.service));
       }
       if (dir !== 'k8s/base')
-        expect(readKustomization(REPO, dir).resources, 'a variant builds on base').toContain(
-          '../base',
-        );
+        expect(
+          basesOf(dir),
+          'a variant builds on base, itself or through another variant',
+        ).toContain('k8s/base');
     });
   });
 
@@ -529,26 +591,11 @@ describe('Kubernetes manifests (k8s/)', () => {
 
       it('runs with the restricted security context', () => {
         const deployment = deploymentOf(base(), app);
-        const pod = podSpecOf(deployment).securityContext ?? {};
-        const container = containerOf(deployment, app).securityContext ?? {};
-        expect(container.runAsNonRoot ?? pod.runAsNonRoot).toBe(true);
-        expect(container.runAsUser ?? pod.runAsUser).toBe(1000);
-        expect(container.allowPrivilegeEscalation).toBe(false);
-        expect(container.readOnlyRootFilesystem).toBe(true);
-        expect(container.privileged ?? false).toBe(false);
-        expect(container.capabilities?.drop).toContain('ALL');
-        expect(container.capabilities?.add ?? []).toEqual([]);
-        expect((container.seccompProfile ?? pod.seccompProfile)?.type).toBe('RuntimeDefault');
+        expectRestricted(podSpecOf(deployment), containerOf(deployment, app));
       });
 
       it('requests resources and sets limits above them', () => {
-        const resources = containerOf(deploymentOf(base(), app), app).resources;
-        const requests = resources?.requests ?? {};
-        const limits = resources?.limits ?? {};
-        expect(cpu(requests.cpu)).toBeGreaterThan(0);
-        expect(quantity(requests.memory)).toBeGreaterThan(0);
-        expect(cpu(limits.cpu)).toBeGreaterThanOrEqual(cpu(requests.cpu));
-        expect(quantity(limits.memory)).toBeGreaterThanOrEqual(quantity(requests.memory));
+        expectResources(containerOf(deploymentOf(base(), app), app));
       });
 
       it('sets only environment variables the app reads', () => {
@@ -661,6 +708,217 @@ describe('Kubernetes manifests (k8s/)', () => {
       expect(secret.type).toBe('servicebinding.io/kafka');
       expect(secret.stringData?.type).toBe('kafka');
       expect(Object.keys(secret.stringData ?? {}).sort()).toEqual([...SECRET_KEYS, 'type'].sort());
+    });
+  });
+
+  describe('variant access-tokens', () => {
+    const resources = (): YamlMap[] => rendered('k8s/access-tokens');
+    /** The variant it layers on, which gives the apps their Kafka binding. */
+    const layeredOn = (): YamlMap[] => rendered('k8s/plain-secret');
+    const envIn = (from: YamlMap[], app: App): Map<string, string | undefined> =>
+      envOf(containerOf(deploymentOf(from, app), app));
+    /** One setting, the same in both apps. */
+    const setting = (name: string): string => {
+      const values = APPS.map((app) => envIn(resources(), app).get(name));
+      expect(new Set(values).size, `${name} is the same in both apps`).toBe(1);
+      expect(values[0], `${name} is set`).toBeTruthy();
+      return values[0] as string;
+    };
+    const job = (): Job => jobModel(only(resources(), 'batch/v1/Job', 'demo-kafka-token-post'));
+    const jobPod = (): IPodSpec => {
+      const spec = job().spec?.template.spec;
+      if (!spec) throw new Error('the Job has no pod spec');
+      return spec;
+    };
+    const jobContainer = (): IContainer => {
+      const containers = jobPod().containers;
+      expect(containers, 'the Job runs one container').toHaveLength(1);
+      return containers[0] as IContainer;
+    };
+    /** The namespace a resource lands in: the one it names, else kubectl's current (`default`). */
+    const namespaceOf = (resource: YamlMap): string =>
+      String(at(resource, 'metadata', 'namespace') ?? 'default');
+    const AUTH_SETTINGS = ['AUTH_ISSUER', 'AUTH_JWKS_URI', 'AUTH_AUDIENCE', 'AUTH_SUBJECTS'];
+    /** Read by Node itself at start-up, not by the apps' settings. */
+    const NODE_ENV_OWN = 'NODE_EXTRA_CA_CERTS';
+
+    it('layers on plain-secret: every resource of it, and the same Kafka binding mounted', () => {
+      expect(readKustomization(REPO, 'k8s/access-tokens').resources).toContain('../plain-secret');
+      const ids = resources().map(resourceId);
+      for (const resource of layeredOn()) expect(ids).toContain(resourceId(resource));
+      for (const app of APPS) {
+        expect(mountedSecrets(deploymentOf(resources(), app), app)).toEqual(
+          mountedSecrets(deploymentOf(layeredOn(), app), app),
+        );
+      }
+    });
+
+    it.each(APPS.map((app) => [app.deployment, app] as const))(
+      '%s: the variables it adds are settings the app reads (AUTH_*) and NODE_EXTRA_CA_CERTS',
+      (_deployment, app) => {
+        const before = envIn(layeredOn(), app);
+        const env = envIn(resources(), app);
+        const added = [...env.keys()].filter((name) => !before.has(name));
+        expect([...added].sort()).toEqual([...AUTH_SETTINGS, NODE_ENV_OWN].sort());
+        // The app's own settings spec (producerSettingsSpec, consumerSettingsSpec) reads each AUTH_* one.
+        const spec: Readonly<Record<string, unknown>> =
+          app.key === 'producer' ? producerSettingsSpec : consumerSettingsSpec;
+        for (const name of added.filter((n) => n !== NODE_ENV_OWN))
+          expect(Object.keys(spec), `${app.deployment} reads ${name}`).toContain(name);
+        const unread = [...env.keys()].filter(
+          (name) => !envReadBy(app).has(name) && name !== NODE_ENV_OWN,
+        );
+        expect(unread).toEqual([]);
+        // Values the variant keeps from the layer below are unchanged.
+        for (const [name, value] of before) expect(env.get(name), name).toBe(value);
+      },
+    );
+
+    it("checks tokens from the cluster's own issuer, fetching its key set from the API server", () => {
+      expect(setting('AUTH_ISSUER')).toBe('https://kubernetes.default.svc.cluster.local');
+      expect(setting('AUTH_JWKS_URI')).toBe('https://kubernetes.default.svc/openid/v1/jwks');
+      expect(setting('AUTH_AUDIENCE')).toBe('demo-kafka');
+    });
+
+    it('trusts the cluster CA from the kube-root-ca.crt ConfigMap, with no service-account token in the apps', () => {
+      const caFile = setting(NODE_ENV_OWN);
+      for (const app of APPS) {
+        const deployment = deploymentOf(resources(), app);
+        expect(
+          podSpecOf(deployment).automountServiceAccountToken,
+          'the apps call no Kubernetes API',
+        ).toBe(false);
+        const mount = containerOf(deployment, app).volumeMounts?.find(
+          (m) => m.mountPath === posix.dirname(caFile),
+        );
+        expect(mount?.readOnly, `${app.deployment} mounts ${posix.dirname(caFile)}`).toBe(true);
+        const volume = podSpecOf(deployment).volumes?.find((v) => v.name === mount?.name);
+        const sources = volume?.projected?.sources ?? (volume?.configMap ? [volume] : []);
+        const files = sources.flatMap((source) =>
+          source.configMap?.name === 'kube-root-ca.crt'
+            ? (source.configMap.items ?? [{ key: 'ca.crt', path: 'ca.crt' }])
+            : [],
+        );
+        expect(files).toContainEqual({ key: 'ca.crt', path: posix.basename(caFile) });
+      }
+    });
+
+    it("AUTH_SUBJECTS names exactly the Job's ServiceAccount, in the namespace the Job runs in", () => {
+      const jobResource = only(resources(), 'batch/v1/Job', 'demo-kafka-token-post');
+      const accountName = jobPod().serviceAccountName;
+      expect(accountName).toBe('demo-kafka-writer');
+      const account = only(resources(), 'v1/ServiceAccount', accountName);
+      expect(namespaceOf(account)).toBe(namespaceOf(jobResource));
+      expect(listOf(setting('AUTH_SUBJECTS'))).toEqual([
+        `system:serviceaccount:${namespaceOf(jobResource)}:${accountName}`,
+      ]);
+    });
+
+    it('the Job posts with a projected token of the audience the apps require, valid 10 minutes, and no other token', () => {
+      const pod = jobPod();
+      expect(pod.automountServiceAccountToken).toBe(false);
+      const tokens = (pod.volumes ?? []).flatMap((volume) =>
+        (volume.projected?.sources ?? []).flatMap((source) =>
+          source.serviceAccountToken
+            ? [{ volume: volume.name, ...source.serviceAccountToken }]
+            : [],
+        ),
+      );
+      expect(tokens).toHaveLength(1);
+      const [token] = tokens;
+      expect(token?.audience).toBe(setting('AUTH_AUDIENCE'));
+      expect(token?.expirationSeconds).toBe(600);
+      const mount = jobContainer().volumeMounts?.find((m) => m.name === token?.volume);
+      expect(mount?.readOnly).toBe(true);
+      expect(envOf(jobContainer()).get('TOKEN_FILE')).toBe(
+        posix.join(mount?.mountPath ?? '', token?.path ?? ''),
+      );
+    });
+
+    it("the Job runs the producer's image and posts to the producer Service, on its port", () => {
+      const container = jobContainer();
+      const producer = APPS[0];
+      expect(container.image).toBe(
+        containerOf(deploymentOf(resources(), producer), producer).image,
+      );
+      expect(container.command?.slice(0, 2)).toEqual(['node', '-e']);
+      const url = new URL(envOf(container).get('PRODUCER_URL') ?? '');
+      const service = serviceModel(only(resources(), 'v1/Service', producer.service));
+      expect(url.protocol).toBe('http:');
+      expect(url.hostname).toBe(service.metadata?.name);
+      expect(Number(url.port || 80)).toBe(service.spec?.ports?.[0]?.port);
+      expect(url.pathname).toBe(MESSAGES_PATH);
+      expect(job().spec?.template.spec?.restartPolicy).toBe('Never');
+    });
+
+    it('the Job runs with the restricted security context and resource limits, as the Deployments', () => {
+      expectRestricted(jobPod(), jobContainer());
+      expectResources(jobContainer());
+      expect(jobPod().securityContext?.runAsGroup).toBe(1000);
+      const tmp = jobContainer().volumeMounts?.find((m) => m.mountPath === '/tmp');
+      expect(jobPod().volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();
+    });
+
+    it("the Job's script sends the token as a bearer token and succeeds only on a 200", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'token-post-'));
+      const seen: { authorization?: string; body: string }[] = [];
+      let status = 200;
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          seen.push({
+            authorization: req.headers.authorization,
+            body: Buffer.concat(chunks).toString(),
+          });
+          res.writeHead(status, { 'content-type': 'text/plain' }).end('answer');
+        });
+      });
+      try {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const { port } = server.address() as AddressInfo;
+        const tokenFile = join(dir, 'token');
+        writeFileSync(tokenFile, 'header.payload.signature');
+        const [, , script] = jobContainer().command ?? [];
+        const run = (url: string): Promise<number | null> =>
+          new Promise((resolve, reject) => {
+            const child = spawn(process.execPath, ['-e', script ?? ''], {
+              env: { PRODUCER_URL: url, TOKEN_FILE: tokenFile },
+              stdio: 'ignore',
+            });
+            child.on('error', reject);
+            child.on('exit', resolve);
+          });
+        const url = `http://127.0.0.1:${port}${MESSAGES_PATH}`;
+        expect(await run(url)).toBe(0);
+        expect(seen).toEqual([
+          { authorization: 'Bearer header.payload.signature', body: expect.any(String) },
+        ]);
+        expect(seen[0]?.body).not.toBe('');
+        for (const refused of [401, 403, 503]) {
+          status = refused;
+          expect(await run(url), `exits non-zero on ${refused}`).not.toBe(0);
+        }
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        expect(await run(url), 'exits non-zero when the producer is out of reach').not.toBe(0);
+      } finally {
+        server.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 30_000);
+
+    it('lets anyone read only the key set: system:service-account-issuer-discovery bound to system:unauthenticated', () => {
+      const bindings = resources().filter((r) => String(r.apiVersion).startsWith('rbac.'));
+      expect(bindings.map(typeOf)).toEqual(['rbac.authorization.k8s.io/v1/ClusterRoleBinding']);
+      const binding = clusterRoleBindingModel(bindings[0] as YamlMap);
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:service-account-issuer-discovery',
+      });
+      expect(binding.subjects).toEqual([
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:unauthenticated' },
+      ]);
     });
   });
 

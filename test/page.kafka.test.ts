@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser } from 'playwright-core';
+import type { Express } from 'express';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
 import { launchChromium } from './support/chromium.js';
 import { listen, type Listening } from './support/listen.js';
+import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
 import { produce } from './support/produce.js';
 
 const kafka = inject('kafka');
@@ -141,5 +143,151 @@ describe('the live page in headless Chromium', () => {
     ]);
     expect(new URL(page.url()).searchParams.get('meta')).toBe('1');
     expect(errors).toEqual([]);
+  });
+});
+
+/** The values the page lists, newest first (each item's own text, without its id line). */
+function shownValues(page: Page): Promise<string[]> {
+  return page
+    .locator('#messages li')
+    .evaluateAll((items) => items.map((li) => li.firstChild?.textContent ?? ''));
+}
+
+describe('the live page in headless Chromium, with access tokens on', () => {
+  const TOPIC = `page-auth-${randomUUID()}`;
+  const BOTH_SCOPES = 'messages:read messages:write';
+  let issuer: OidcIssuer;
+  let producer: TestProducer | undefined;
+  let producerServer: Listening;
+  let consumer: TestConsumer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    issuer = await startOidcIssuer();
+    const env = {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC,
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_AUDIENCE: issuer.audience,
+    };
+    // The consumer needs the producer's URL (PRODUCER_URL) and the producer the page's origin
+    // (CORS_ORIGINS; with tokens on, `*` allows none): the producer's port is taken first.
+    let producerApp: Express | undefined;
+    producerServer = await listen((req, res) => {
+      if (producerApp) producerApp(req, res);
+      else res.writeHead(503).end();
+    });
+    consumer = await buildConsumer({ ...env, PRODUCER_URL: producerServer.url });
+    producer = await buildProducer({ ...env, CORS_ORIGINS: consumer.url });
+    producerApp = producer.app;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await consumer?.close();
+    await producerServer?.close();
+    await producer?.close();
+    await issuer?.close();
+  });
+
+  it('asks for a token, streams and posts with it, and keeps it out of the URL and the console', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    const logged: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('console', (message) => logged.push(message.text()));
+    try {
+      await page.goto(`${consumer.url}/`);
+      await expect.poll(() => page.textContent('#status')).toBe('token needed');
+      expect(await page.isVisible('#token')).toBe(true);
+      expect(await page.getAttribute('#token', 'type')).toBe('password');
+      expect(await page.textContent('#token-message')).toContain('needs an access token');
+
+      const token = await issuer.token(BOTH_SCOPES);
+      await page.fill('#token', token);
+      await page.click('#token-form button');
+      await expect.poll(() => page.textContent('#status')).toBe('connected');
+      expect(await page.isVisible('#token-message')).toBe(false);
+
+      // Posted cross-origin to the producer, with the token.
+      const message = `from the page with a token ${randomUUID()}`;
+      await page.fill('#message', message);
+      await page.click('#post-form button');
+      await expect
+        .poll(() => page.textContent('#post-result'))
+        .toMatch(/written to .* partition \d+ offset \d+/);
+      await expect.poll(() => shownValues(page)).toEqual([message]);
+
+      // The page's own parser joins the data lines back with "\n", as an EventSource does.
+      await produce(kafka.bindingDir, TOPIC, ['first line\nsecond line']);
+      await expect.poll(() => shownValues(page)).toEqual(['first line\nsecond line', message]);
+      expect(await page.textContent('#count')).toBe('2');
+
+      expect(await page.evaluate(() => sessionStorage.getItem('demo-kafka.access-token'))).toBe(
+        token,
+      );
+      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      expect(page.url()).not.toContain(token);
+      expect(await page.inputValue('#token')).toBe('');
+      expect(logged.join('\n')).not.toContain(token);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('asks for a new token when its token expires, then shows what was written meanwhile, once', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    try {
+      await page.goto(`${consumer.url}/`);
+      await expect.poll(() => page.textContent('#status')).toBe('token needed');
+      const short = await issuer.token(BOTH_SCOPES, { ttlSeconds: 4 });
+      await page.fill('#token', short);
+      await page.click('#token-form button');
+      await expect.poll(() => page.textContent('#status')).toBe('connected');
+      // The replay: the first test's two messages.
+      await expect.poll(async () => (await shownValues(page)).length).toBe(2);
+      const before = [`before-${randomUUID()}`];
+      await produce(kafka.bindingDir, TOPIC, before);
+
+      // token-expiring is a hint to ask for a new token, then the stream ends with the token.
+      await expect
+        .poll(() => page.textContent('#token-message'), { timeout: 10_000 })
+        .toMatch(/expires|has expired/);
+      await expect
+        .poll(() => page.textContent('#status'), { timeout: 15_000 })
+        .toBe('token expired');
+      expect(await page.textContent('#token-message')).toContain('has expired');
+      // Written while the page has no stream: the resume must bring them, once.
+      const meanwhile = [`meanwhile-${randomUUID()}`, `meanwhile-${randomUUID()}`];
+      await produce(kafka.bindingDir, TOPIC, meanwhile);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await shownValues(page)).not.toContain(meanwhile[0]);
+
+      await page.fill('#token', await issuer.token(BOTH_SCOPES));
+      await page.click('#token-form button');
+      await expect.poll(() => page.textContent('#status')).toBe('connected');
+      await expect
+        .poll(async () => (await shownValues(page)).slice(0, 2))
+        .toEqual([meanwhile[1], meanwhile[0]]);
+      // And live again after it.
+      const after = `after-${randomUUID()}`;
+      await page.fill('#message', after);
+      await page.click('#post-form button');
+      await expect.poll(async () => (await shownValues(page))[0]).toBe(after);
+
+      const values = await shownValues(page);
+      expect(values).toHaveLength(6);
+      expect(new Set(values).size).toBe(values.length);
+      expect(values.slice(0, 4)).toEqual([after, meanwhile[1], meanwhile[0], before[0]]);
+      // The token-expiring event is not a message.
+      expect(values.some((value) => /^\d{4}-\d\d-\d\dT/.test(value))).toBe(false);
+      expect(await page.textContent('#count')).toBe('6');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -26,6 +26,7 @@ const documents = {
     maxMessageBytes: 1024 * 1024,
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
     guard: accessControl(POLICY, 'POST /messages'),
+    rateLimited: true,
     clustered: true,
   }),
   consumer: consumerOpenApi({

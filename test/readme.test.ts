@@ -228,7 +228,8 @@ describe.each(Object.entries(readmes))('%s agrees with the code', (file, readme)
 
   it('documents every binding key and alias in its binding key page', () => {
     for (const key of BINDING_KEYS)
-      for (const name of [key.name, ...key.aliases]) expect(keyTable, name).toContain(`\`${name}\``);
+      for (const name of [key.name, ...key.aliases])
+        expect(keyTable, name).toContain(`\`${name}\``);
   });
 
   it('lists in its tables only settings and keys that exist', () => {

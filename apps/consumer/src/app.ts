@@ -29,6 +29,8 @@ export interface ConsumerAppDeps {
   readonly corsOrigins: string;
   /** Who may read the stream (absent: anyone). */
   readonly guard?: Guard;
+  /** Streams one client may hold (zero or absent: no limit). */
+  readonly maxClientStreams?: number;
   readonly page: PageConfig;
   /** The topic read (`topicPrefix + TOPIC`), named in the AsyncAPI document. */
   readonly topic: string;
@@ -45,13 +47,18 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.use(deps.metrics.middleware);
   app.use(requestId(deps.logger));
   app.use(cors(deps.corsOrigins, ['Last-Event-ID', 'Cache-Control', 'Authorization']));
-  app.use(messagesStreamRoute(deps.hub, deps.consumerMetrics, deps.guard?.handler));
+  app.use(
+    messagesStreamRoute(deps.hub, deps.consumerMetrics, {
+      guard: deps.guard?.handler,
+      maxClientStreams: deps.maxClientStreams ?? 0,
+    }),
+  );
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);
   app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, consumerOpenApi({ guard: deps.guard })));
   app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.asyncapi, consumerAsyncApi({ topic: deps.topic })));
-  app.use(pageRoute(deps.page));
+  app.use(pageRoute(deps.page, { auth: deps.guard !== undefined }));
   app.use(notFound());
   app.use(problemHandler(deps.logger));
   return app;

@@ -31,7 +31,7 @@ export function createConsumerMetrics(registry: Registry): ConsumerMetrics {
     }),
     rejectedClients: new Counter({
       name: 'sse_rejected_clients_total',
-      help: 'Clients refused because MAX_CLIENTS were connected',
+      help: 'Clients refused because MAX_CLIENTS were connected, or the client held MAX_CLIENT_STREAMS',
       registers,
     }),
     recordsConsumed: new Counter({

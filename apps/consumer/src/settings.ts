@@ -23,6 +23,10 @@ export const consumerSettingsSpec = {
   KEEPALIVE_MS: num({ default: 15_000, desc: 'interval of keep-alive comments on idle streams' }),
   RETRY_MS: num({ default: 2_000, desc: 'reconnect delay suggested to clients (SSE retry field)' }),
   MAX_CLIENTS: num({ default: 1000, desc: 'concurrent streams; more get 503' }),
+  MAX_CLIENT_STREAMS: num({
+    default: 100,
+    desc: 'streams one client (token subject, or address without tokens) may hold; more get 429; 0: no limit',
+  }),
   MAX_CLIENT_BUFFER_BYTES: num({
     default: 1024 * 1024,
     desc: 'unsent bytes a slow client may hold before it is disconnected',

@@ -77,6 +77,7 @@ export function wireConsumer(
     metrics,
     consumerMetrics,
     corsOrigins: options.access?.corsOrigins ?? settings.CORS_ORIGINS,
+    maxClientStreams: settings.MAX_CLIENT_STREAMS,
     ...(options.access?.guard ? { guard: options.access.guard } : {}),
     page: { producerUrl: settings.PRODUCER_URL },
     topic: binding.topic,

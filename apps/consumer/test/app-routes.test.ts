@@ -1,5 +1,5 @@
 import { get, type IncomingMessage } from 'node:http';
-import { createLogger, createMetrics } from '@demo-kafka/app-kit';
+import { createLogger, createMetrics, type Guard } from '@demo-kafka/app-kit';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -19,7 +19,7 @@ interface LogLine {
 
 /** The consumer app on a hub with no Kafka; its log lines (at `info` and above) go into `logs`. */
 function buildApp(
-  options: { logs?: LogLine[]; ready?: boolean; maxClients?: number } = {},
+  options: { logs?: LogLine[]; ready?: boolean; maxClients?: number; guard?: Guard } = {},
 ): ReturnType<typeof createApp> {
   const metrics = createMetrics({ collectProcessMetrics: false });
   const consumerMetrics = createConsumerMetrics(metrics.registry);
@@ -48,6 +48,7 @@ function buildApp(
     consumerMetrics,
     corsOrigins: '*',
     page: { producerUrl: '' },
+    ...(options.guard ? { guard: options.guard } : {}),
     topic: 'demo-default',
   });
 }
@@ -117,8 +118,18 @@ describe('the consumer app', () => {
     expect((await api.get('/')).type).toBe('text/html');
     expect((await api.get('/index.html')).type).toBe('text/html');
     expect((await api.get('/page.js')).type).toBe('text/javascript');
-    expect((await api.get('/config.json')).body).toEqual({ producerUrl: '' });
+    expect((await api.get('/config.json')).body).toEqual({ producerUrl: '', auth: false });
     expect((await api.get('/nothing-here')).status).toBe(404);
+  });
+
+  it('tells the page when the stream needs an access token, in its config', async () => {
+    const guard: Guard = {
+      handler: (_req, _res, next) => next(),
+      scheme: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      scope: 'messages:read',
+    };
+    const guarded = await contractRequest(buildApp({ guard }));
+    expect((await guarded.get('/config.json')).body).toEqual({ producerUrl: '', auth: true });
   });
 
   it('serves health, readiness and metrics', async () => {

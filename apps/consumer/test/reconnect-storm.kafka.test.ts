@@ -75,6 +75,8 @@ describe(`a reconnect storm: ${STORM} clients resuming at once after a consumer 
       KAFKA_BINDING_DIR: kafka.bindingDir,
       TOPIC,
       MAX_CLIENTS: String(STORM),
+      // Thousands of users, all on this host's address here.
+      MAX_CLIENT_STREAMS: '0',
       MAX_CLIENT_BUFFER_BYTES: String(BOUND),
       KEEPALIVE_MS: '600000',
     };

@@ -35,6 +35,8 @@ export interface ProducerAppDeps {
   readonly produceTimeoutMs: number;
   /** Who may post: a shared token or access tokens (absent: anyone). */
   readonly guard?: Guard;
+  /** POSTs a second one client may make in this process (zero or absent: no limit). */
+  readonly postsPerSecond?: number;
   /** Origins allowed to post from a browser (`*` or a comma-separated list). */
   readonly corsOrigins: string;
   /** Set in a worker of several: readiness and metrics then speak for every worker. */
@@ -63,6 +65,7 @@ export function createApp(deps: ProducerAppDeps): Express {
       maxMessageBytes: deps.maxMessageBytes,
       recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
       guard: deps.guard?.handler,
+      postsPerSecond: deps.postsPerSecond ?? 0,
       produceTimeoutMs: deps.produceTimeoutMs,
       batchIdleTimeoutMs: deps.batchIdleTimeoutMs ?? 30_000,
       openBatches: deps.openBatches ?? new OpenBatches(),
@@ -92,6 +95,7 @@ export function createApp(deps: ProducerAppDeps): Express {
         maxMessageBytes: deps.maxMessageBytes,
         recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
         guard: deps.guard,
+        rateLimited: (deps.postsPerSecond ?? 0) > 0,
         clustered: cluster !== undefined,
       }),
     ),

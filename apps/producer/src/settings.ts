@@ -72,6 +72,10 @@ export const producerSettingsSpec = {
     default: '',
     desc: 'when set, POST /messages needs Authorization: Bearer <token> (one shared secret; AUTH_* is the other way)',
   }),
+  MAX_CLIENT_POSTS_PER_SECOND: num({
+    default: 0,
+    desc: 'POSTs a second one client (token subject, or address without tokens) may make; more get 429; 0: no limit',
+  }),
   ...accessSettingsSpec,
   AUTH_WRITE_SCOPE: accessScopeSetting('messages:write', 'post'),
 };

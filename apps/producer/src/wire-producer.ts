@@ -66,6 +66,9 @@ export function wireProducer(
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
     ...(options.access?.guard ? { guard: options.access.guard } : {}),
     corsOrigins: options.access?.corsOrigins ?? settings.CORS_ORIGINS,
+    // Each of several workers takes its share: the primary hands connections out in turn.
+    postsPerSecond:
+      settings.MAX_CLIENT_POSTS_PER_SECOND / (options.clustered ? settings.WORKERS : 1),
     batchIdleTimeoutMs: settings.BATCH_IDLE_TIMEOUT_MS,
     openBatches,
   });

@@ -9,6 +9,9 @@ export {
   sendProblem,
 } from './http/problem.js';
 export { requestId } from './http/request-id.js';
+export { clientKeyOf } from './http/client-key.js';
+export { rateLimit } from './http/rate-limit.js';
+export { RefusalLog, refusalLogOf, REFUSAL_LOG_INTERVAL_MS } from './http/refusal-log.js';
 export { answerClientErrors } from './http/client-errors.js';
 export { requestLogging } from './http/request-logging.js';
 export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';

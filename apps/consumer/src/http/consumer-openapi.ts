@@ -37,7 +37,8 @@ function pagePath(operationId: string): JsonObject {
       tags: ['page'],
       summary: 'The live page',
       description:
-        'Shows the stream live (EventSource) and posts to the producer. It loads nothing from elsewhere.',
+        'Shows the stream live (EventSource; with access tokens on, fetch with the token the page ' +
+        'asks for) and posts to the producer. It loads nothing from elsewhere.',
       responses: {
         200: {
           description: 'The page.',
@@ -98,6 +99,11 @@ export function consumerOpenApi(
                 'given more than once or malformed.',
             ),
             ...(guard ? securityResponses(guard) : {}),
+            429: problemResponse(
+              'This client (its token subject, or its address without tokens) holds ' +
+                'MAX_CLIENT_STREAMS streams already (`Retry-After: 5`).',
+              { retryAfter: true },
+            ),
             500: INTERNAL_ERROR,
             503: problemResponse(
               'Too many clients (MAX_CLIENTS) are connected (`Retry-After: 5`), or this resume ' +
@@ -145,17 +151,23 @@ export function consumerOpenApi(
           summary: 'What the page needs to know',
           responses: {
             200: {
-              description: 'Where the page posts.',
+              description: 'Where the page posts, and whether it needs an access token.',
               headers: loggedHeaders(),
               content: {
                 'application/json': {
                   schema: {
                     type: 'object',
-                    required: ['producerUrl'],
+                    required: ['producerUrl', 'auth'],
                     properties: {
                       producerUrl: {
                         type: 'string',
                         description: "The producer's URL; empty means this host on port 30776.",
+                      },
+                      auth: {
+                        type: 'boolean',
+                        description:
+                          'Whether the stream needs an access token (access tokens are on): the ' +
+                          'page then asks for one and sends it with its requests.',
                       },
                     },
                     additionalProperties: false,

@@ -1,10 +1,11 @@
-import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
+import { HttpProblem, clientKeyOf, methodNotAllowed } from '@demo-kafka/app-kit';
 import { Router, type RequestHandler } from 'express';
 import type { ConsumerMetrics } from '../consumer-metrics.js';
 import { EVENT_FORMATS, isEventFormat, type EventFormat } from '../stream/event-format.js';
 import type { HeaderMatch } from '../stream/record-filter.js';
 import { CatchUpsFullError, type StreamHub } from '../stream/stream-hub.js';
 import { SINCE_MS, STREAM_PARAMETERS } from './stream-parameters.js';
+import { StreamQuota } from './stream-quota.js';
 
 /** Where users read: `curl <host>:31876/messages`. */
 export const STREAM_PATH = '/messages';
@@ -17,10 +18,16 @@ export const STREAM_PATH = '/messages';
 export function messagesStreamRoute(
   hub: StreamHub,
   metrics: ConsumerMetrics,
-  guard?: RequestHandler,
+  options: {
+    /** Who may read (absent: anyone). */
+    readonly guard?: RequestHandler | undefined;
+    /** Streams one client may hold (MAX_CLIENT_STREAMS; zero: no limit). */
+    readonly maxClientStreams?: number;
+  } = {},
 ): Router {
   const router = Router();
-  if (guard) router.use(STREAM_PATH, guard);
+  const quota = new StreamQuota(options.maxClientStreams ?? 0);
+  if (options.guard) router.use(STREAM_PATH, options.guard);
   // express would run the GET handler for HEAD too, opening a stream nobody can read.
   router.head(STREAM_PATH, (_req, res) => {
     res.status(200).type('text/event-stream').end();
@@ -35,6 +42,17 @@ export function messagesStreamRoute(
         { 'Retry-After': '5' },
       );
     }
+    const client = clientKeyOf(req, res);
+    if (!quota.take(client)) {
+      metrics.rejectedClients.inc();
+      throw new HttpProblem(
+        429,
+        'Too Many Requests',
+        `this client holds ${quota.max} streams (MAX_CLIENT_STREAMS) already; close one first`,
+        { 'Retry-After': '5' },
+      );
+    }
+    res.once('close', () => quota.release(client));
     const { query } = req;
     const since = sinceOf(query[STREAM_PARAMETERS.since.name]);
     const key = keyOf(query[STREAM_PARAMETERS.key.name]);

@@ -1,4 +1,4 @@
-import { HttpProblem, methodNotAllowed } from '@demo-kafka/app-kit';
+import { HttpProblem, methodNotAllowed, rateLimit } from '@demo-kafka/app-kit';
 import express, { Router, type Request, type RequestHandler } from 'express';
 import { SinkError, type RecordAck, type RecordSink } from '../kafka/record-sink.js';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
@@ -17,6 +17,8 @@ export interface MessagesRouteOptions {
   readonly recordHeaderLimits: RecordHeaderLimits;
   /** Who may post (absent: anyone). */
   readonly guard: RequestHandler | undefined;
+  /** POSTs a second one client may make in this process (zero: no limit). */
+  readonly postsPerSecond: number;
   readonly produceTimeoutMs: number;
   /** A streamed batch whose body sends nothing for this long is ended. */
   readonly batchIdleTimeoutMs: number;
@@ -78,8 +80,12 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     }
   };
 
-  if (options.guard) router.post(MESSAGES_PATH, options.guard, batchOrNext, rawBody, produce);
-  else router.post(MESSAGES_PATH, batchOrNext, rawBody, produce);
+  // After the guard, so a client with a token is counted by its subject.
+  const admit = [
+    options.guard,
+    options.postsPerSecond > 0 ? rateLimit(options.postsPerSecond, 'POSTs') : undefined,
+  ].filter((handler): handler is RequestHandler => handler !== undefined);
+  router.post(MESSAGES_PATH, ...admit, batchOrNext, rawBody, produce);
   router.all(MESSAGES_PATH, methodNotAllowed(['POST']));
   return router;
 }

@@ -24,6 +24,8 @@ export interface ProducerApiOptions {
   readonly recordHeaderLimits: { readonly maxCount: number; readonly maxBytes: number };
   /** What `POST /messages` needs in `Authorization` (absent: nothing). */
   readonly guard: Pick<Guard, 'scheme' | 'scope'> | undefined;
+  /** Whether MAX_CLIENT_POSTS_PER_SECOND limits clients (429). */
+  readonly rateLimited?: boolean;
   /** Several workers: `/metrics` may answer 503 while one restarts. */
   readonly clustered: boolean;
 }
@@ -145,6 +147,15 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
               'A CloudEvents format other than `application/cloudevents+json` (one event), or a ' +
                 '`Content-Encoding` this server does not accept.',
             ),
+            ...(options.rateLimited
+              ? {
+                  429: problemResponse(
+                    'This client (its token subject, or its address without tokens) made more ' +
+                      'than MAX_CLIENT_POSTS_PER_SECOND POSTs in the last second.',
+                    { retryAfter: true },
+                  ),
+                }
+              : {}),
             431: problemResponse(
               'The record would carry more headers, or more header bytes, than MAX_RECORD_HEADERS ' +
                 '/ MAX_RECORD_HEADER_BYTES allow.',

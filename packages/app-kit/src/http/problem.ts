@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
+import { refusalLogOf } from './refusal-log.js';
 
 /**
  * An error a client can act on, sent as RFC 9457 `application/problem+json`. The detail is
@@ -75,14 +76,22 @@ export function problemFor(error: unknown): HttpProblem {
 
 /**
  * The last middleware: every error becomes problem+json; unexpected ones are logged, not shown.
- * `logger` serves the routes mounted before request logging (the consumer's stream), whose
- * requests carry no logger of their own.
+ * A 5xx the app answers on purpose (Kafka unreachable, too many clients) is a refusal, logged
+ * at most once a minute (see RefusalLog). `logger` serves the routes mounted before request
+ * logging (the consumer's stream), whose requests carry no logger of their own.
  */
 export function problemHandler(logger?: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = problemFor(error);
-    if (problem.status >= 500)
-      (req.log ?? logger)?.error({ err: error, reqId: req.id }, 'request failed');
+    const log = req.log ?? logger;
+    if (problem.status >= 500 && log) {
+      if (error instanceof HttpProblem)
+        refusalLogOf(log).refused(`${problem.status} ${problem.title}`, {
+          reqId: req.id,
+          detail: problem.detail,
+        });
+      else log.error({ err: error, reqId: req.id }, 'request failed');
+    }
     if (res.headersSent) {
       res.destroy();
       return;
