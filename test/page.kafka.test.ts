@@ -223,13 +223,85 @@ describe('the live page in headless Chromium, with access tokens on', () => {
       await expect.poll(() => shownValues(page)).toEqual(['first line\nsecond line', message]);
       expect(await page.textContent('#count')).toBe('2');
 
-      expect(await page.evaluate(() => sessionStorage.getItem('demo-kafka.access-token'))).toBe(
-        token,
-      );
-      expect(await page.evaluate(() => localStorage.length)).toBe(0);
+      // Kept in the tab's sessionStorage only (expressions: the tests have no DOM types).
+      expect(await page.evaluate("sessionStorage.getItem('demo-kafka.access-token')")).toBe(token);
+      expect(await page.evaluate('localStorage.length')).toBe(0);
+      expect(await page.evaluate('document.cookie')).toBe('');
       expect(page.url()).not.toContain(token);
       expect(await page.inputValue('#token')).toBe('');
       expect(logged.join('\n')).not.toContain(token);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads the stream as an EventSource would, resumes from the last id, and stops on a 401', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The stream answered here, byte for byte: every kind of line, CR, LF and CRLF.
+    const bodies = [
+      ':ok\r\nretry: 100\r\n\r\nid: 0:1\r\ndata: one\r\ndata:two\r\n\r\n' +
+        'event: gap\ndata: 3 records are no longer kept\n\n' +
+        'id: 0:2\rdata:  three\r\revent: unknown\ndata: not shown\n\n' +
+        'id: 0:3\ndata: cut off before its end',
+      `event: token-expiring\ndata: ${new Date(Date.now() + 5000).toISOString()}\n\nid: 0:4\ndata: four\n\n`,
+    ];
+    const asked: Record<string, string>[] = [];
+    await page.route(
+      (url) => url.href === `${consumer.url}/messages`,
+      (route) => {
+        asked.push(route.request().headers());
+        const body = bodies.shift();
+        return body === undefined
+          ? route.fulfill({
+              status: 401,
+              contentType: 'application/problem+json',
+              body: JSON.stringify({ title: 'Unauthorized', detail: 'the token has expired' }),
+            })
+          : route.fulfill({ status: 200, contentType: 'text/event-stream', body });
+      },
+    );
+    try {
+      await page.goto(`${consumer.url}/`);
+      await expect.poll(() => page.textContent('#status')).toBe('token needed');
+      await page.fill('#token', 'Bearer first-token');
+      await page.click('#token-form button');
+      // The first answer ends without a notice: the page resumes after 100 ms (its retry:);
+      // the second one's notice makes its end a stop.
+      await expect.poll(() => page.textContent('#status')).toBe('token expired');
+      expect(await shownValues(page)).toEqual([
+        'four',
+        ' three',
+        '(3 records are no longer kept)',
+        'one\ntwo',
+      ]);
+      expect(asked).toHaveLength(2);
+      expect(asked[0]).toMatchObject({
+        authorization: 'Bearer first-token',
+        accept: 'text/event-stream',
+      });
+      expect(asked[0]?.['last-event-id']).toBeUndefined();
+      expect(asked[1]).toMatchObject({
+        authorization: 'Bearer first-token',
+        'last-event-id': '0:2',
+      });
+
+      await page.fill('#token', 'second-token');
+      await page.click('#token-form button');
+      await expect
+        .poll(() => page.textContent('#token-message'))
+        .toContain('the token has expired');
+      expect(await page.textContent('#status')).toBe('token needed');
+      expect(asked[2]).toMatchObject({
+        authorization: 'Bearer second-token',
+        'last-event-id': '0:4',
+      });
+      // Stopped: no more tries until a new token.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(asked).toHaveLength(3);
+      expect(await page.textContent('#count')).toBe('4');
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -226,16 +226,19 @@ tokenForm.addEventListener('submit', (event) => {
 
 /**
  * Reads text/event-stream as an EventSource does (HTML, "interpreting an event stream"), from
- * the chunks of text given to `feed`: calls `on.event({ type, data, lastEventId })` for each
- * event, `on.retry(ms)` for a `retry:` field; comments are skipped.
+ * the chunks of text given to `feed`: at each event's end, calls `on.lastEventId(id)` (the id to
+ * resume from, which an event without data sets too), then `on.event({ type, data, lastEventId })`
+ * unless it has no data; `on.retry(ms)` for a `retry:` field; comments are skipped. `lastEventId`:
+ * the id so far (an event without an `id:` field keeps it, across reconnects too).
  */
-function eventStreamParser(on) {
+function eventStreamParser(on, lastEventId = '') {
   const END_OF_LINE = /\r\n|\r|\n/g;
   let pending = '';
   let data = '';
   let type = '';
-  let id = '';
+  let id = lastEventId;
   const dispatch = () => {
+    on.lastEventId(id);
     const event = { type: type || 'message', data: data.slice(0, -1), lastEventId: id };
     const empty = data === '';
     data = '';
@@ -367,15 +370,18 @@ function tokenStream(path, json) {
       return;
     }
     setStatus('open', 'connected');
-    const parser = eventStreamParser({
-      event: (event) => {
-        lastId = event.lastEventId;
-        onEvent(event);
+    const parser = eventStreamParser(
+      {
+        lastEventId: (id) => {
+          lastId = id;
+        },
+        event: onEvent,
+        retry: (ms) => {
+          retryMs = ms;
+        },
       },
-      retry: (ms) => {
-        retryMs = ms;
-      },
-    });
+      lastId,
+    );
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     try {
