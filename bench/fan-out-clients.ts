@@ -6,11 +6,14 @@ const script = fileURLToPath(new URL('./sse-client-process.ts', import.meta.url)
 
 /** The SSE load generator's process, commanded over IPC. */
 export interface FanOutClients {
-  /** Opens `count` more streams at `url`, `inFlight` at a time; resolves when all have their head (and replay). */
+  /**
+   * Opens `count` more streams at `url`, `inFlight` at a time; resolves when all have their head
+   * (and replay). With `authorization`, each stream sends it as its `Authorization` header.
+   */
   open(
     url: string,
     count: number,
-    options?: { inFlight?: number; replayEvents?: number; filter?: string },
+    options?: { inFlight?: number; replayEvents?: number; filter?: string; authorization?: string },
   ): Promise<Extract<ClientReply, { type: 'opened' }>>;
   /** Starts counting events of run `run` (and forgets the previous run's). */
   measure(run: string): void;
@@ -39,6 +42,7 @@ export function startFanOutClients(): FanOutClients {
           inFlight: options.inFlight ?? 200,
           filter: options.filter ?? '',
           replayEvents: options.replayEvents ?? 0,
+          ...(options.authorization === undefined ? {} : { authorization: options.authorization }),
         },
         'opened',
       );

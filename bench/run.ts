@@ -3,13 +3,15 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,batch,tracing,latency,fan-out,catch-up,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,batch,tracing,latency,fan-out,catch-up,auth,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts; `auth` is both apps with access tokens on beside off: see auth-cost.ts). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
  * section's targets (default all; `raw` for the raw kafkajs baselines). BENCH_RATE: a fixed load
  * of that many POSTs/s (autocannon `-R`) instead of as many as the server answers; the builds are
- * then compared by CPU per request.
+ * then compared by CPU per request. The auth section's sizes: BENCH_AUTH_RATE (its producer's fixed
+ * load; default BENCH_RATE, else 6000 POSTs/s), BENCH_AUTH_CONNECTIONS (128), BENCH_AUTH_CLIENTS
+ * (the consumer's streams per figure, 5000).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,13 +20,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
+import { authCost, formatAuthCost, type AuthCostResult } from './auth-cost.js';
 import { catchUpTables, consumerCatchUp, type ConsumerCatchUpResult } from './consumer-catch-up.js';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { failoverBench, reportFailover } from './failover.js';
 import { postToSseLatency, rawKafkaLatency, type LatencyResult } from './latency.js';
 import { baselineCheckout } from './producer/baseline-build.js';
 import { batchBench, formatBatchBench, type BatchBenchResult } from './producer/batch-bench.js';
-import { loadGenerator } from './producer/http-load.js';
+import { fixedRate, loadGenerator } from './producer/http-load.js';
 import { nodeBinaries } from './producer/node-binaries.js';
 import { producerBench, type ProducerBenchResult } from './producer/producer-bench.js';
 import { formatProducerBench } from './producer/producer-report.js';
@@ -37,7 +40,7 @@ const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,catch-up,failover')
+  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,catch-up,auth,failover')
     .split(',')
     .map((s) => s.trim()),
 );
@@ -186,6 +189,25 @@ async function catchUpSection(bindingDir: string): Promise<Section<ConsumerCatch
   return { result, table: catchUpTables(result).join('\n') };
 }
 
+/** Both apps with access tokens on beside off: producer CPU per POST at a fixed rate, consumer connects/s (see auth-cost.ts). */
+async function authSection(bindingDir: string, topic: string): Promise<Section<AuthCostResult>> {
+  const [node] = nodeBinaries();
+  if (!node) throw new Error('no Node binary for the auth section');
+  log(`access tokens on ${node.label} ...`);
+  const result = await authCost({
+    node,
+    bindingDir,
+    topic: `${topic}-auth`,
+    seconds,
+    repeats,
+    rate: Number(process.env.BENCH_AUTH_RATE ?? fixedRate() ?? 6000),
+    connections: Number(process.env.BENCH_AUTH_CONNECTIONS ?? 128),
+    clients: Number(process.env.BENCH_AUTH_CLIENTS ?? 5000),
+    log,
+  });
+  return { result, table: formatAuthCost(result) };
+}
+
 log('building the apps (npm run build) ...');
 execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
 const kafka = await startLocalKafka({ log });
@@ -209,6 +231,7 @@ try {
     : undefined;
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
   const catchUp = sections.has('catch-up') ? await catchUpSection(kafka.bindingDir) : undefined;
+  const auth = sections.has('auth') ? await authSection(kafka.bindingDir, topic) : undefined;
 
   const kafkajsVersion = (
     JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }
@@ -224,13 +247,13 @@ try {
   };
   writeFileSync(
     new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result, catchUp: catchUp?.result }, null, 2)}\n`,
+    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result, catchUp: catchUp?.result, auth: auth?.result }, null, 2)}\n`,
   );
 
   console.log(
     `\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`,
   );
-  for (const section of [producer, batch, tracing, latency, fan, catchUp])
+  for (const section of [producer, batch, tracing, latency, fan, catchUp, auth])
     if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {

@@ -19,6 +19,8 @@ export type ClientCommand =
       readonly inFlight: number;
       readonly filter: string;
       readonly replayEvents: number;
+      /** Sent as each stream's `Authorization` header (`Bearer <token>`); none when absent. */
+      readonly authorization?: string;
     }
   | { readonly type: 'measure'; readonly run: string }
   | { readonly type: 'report' }
@@ -100,6 +102,7 @@ function openOne(
   replayEvents: number,
   filter: string,
   sampled: boolean,
+  authorization: string | undefined,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
@@ -119,9 +122,10 @@ function openOne(
       clearTimeout(timer);
       resolve(ok);
     };
+    const credentials = authorization === undefined ? '' : `Authorization: ${authorization}\r\n`;
     socket.on('connect', () =>
       socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n\r\n`,
+        `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nAccept: text/event-stream\r\n${credentials}\r\n`,
       ),
     );
     socket.on('data', (chunk: Buffer) => {
@@ -184,6 +188,7 @@ async function open(command: Extract<ClientCommand, { type: 'open' }>): Promise<
           command.replayEvents,
           command.filter,
           sampled,
+          command.authorization,
         )
       ) {
         opened++;
