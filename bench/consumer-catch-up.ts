@@ -354,6 +354,8 @@ export async function consumerCatchUp(options: {
         KAFKA_BINDING_DIR: options.bindingDir,
         TOPIC: name,
         MAX_CLIENTS: '20000',
+        // Every load-generator client comes from this host's address: no per-client quota.
+        MAX_CLIENT_STREAMS: '0',
       },
       readyPath: '/readyz',
       raiseOpenFilesLimit: true,

@@ -324,6 +324,8 @@ export async function consumerFanOut(options: {
     KAFKA_BINDING_DIR: options.bindingDir,
     TOPIC: topic,
     MAX_CLIENTS: '20000',
+    // Every load-generator client comes from this host's address: no per-client quota.
+    MAX_CLIENT_STREAMS: '0',
   });
   const withApps = async <T>(
     topic: string,

@@ -217,6 +217,8 @@ try {
     KAFKA_BINDING_DIR: kafka.bindingDir,
     TOPIC: topic,
     MAX_CLIENTS: '20000',
+    // Every load-generator client comes from this host's address: no per-client quota.
+    MAX_CLIENT_STREAMS: '0',
     REPLAY_SIZE: '1000',
   };
   const producer = sections.has('producer')

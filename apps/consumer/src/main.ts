@@ -1,5 +1,11 @@
 /** The consumer process: read config, consume in the background, stream to clients, stop cleanly. */
-import { createLogger, exitOnStartupError, serve, startTracing } from '@demo-kafka/app-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  serve,
+  startTracing,
+  tlsFilesOf,
+} from '@demo-kafka/app-kit';
 import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { readConsumerSettings } from './settings.js';
@@ -29,6 +35,7 @@ try {
   consumer.start();
   await serve(consumer.app, {
     port: settings.PORT,
+    tls: tlsFilesOf(settings),
     logger,
     beforeClose: () => consumer.endStreams(),
     onShutdown: async () => {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
 import { num, str } from 'envalid';
-import { accessScopeSetting, accessSettingsSpec } from '@demo-kafka/app-kit';
+import { accessScopeSetting, accessSettingsSpec, tlsSettingsSpec } from '@demo-kafka/app-kit';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,6 +44,7 @@ export const consumerSettingsSpec = {
     desc: 'suffix of this replica consumer group',
   }),
   ...accessSettingsSpec,
+  ...tlsSettingsSpec,
   AUTH_READ_SCOPE: accessScopeSetting('messages:read', 'read the stream'),
 };
 

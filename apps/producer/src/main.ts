@@ -4,8 +4,10 @@ import {
   HEALTH_PATHS,
   createLogger,
   exitOnStartupError,
+  readTlsCredentials,
   serve,
   startTracing,
+  tlsFilesOf,
 } from '@demo-kafka/app-kit';
 import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
@@ -26,6 +28,9 @@ try {
   // Without its kafkajs fixes the app would break its promises (a retry written twice, a stalled stream).
   assertFixesApplied(logger);
   const access = writeAccessOf(settings);
+  // Checked in the primary too, so a missing key file stops start-up before any fork.
+  const tls = tlsFilesOf(settings);
+  if (tls) readTlsCredentials(tls);
   if (cluster.isPrimary) {
     logger.info({ kafka: binding.redacted() }, binding.describe());
     logger.info(access.described, `POST ${MESSAGES_PATH}: auth ${String(access.described.auth)}`);
@@ -54,6 +59,7 @@ try {
     producer.start();
     await serve(producer.app, {
       port: settings.PORT,
+      tls,
       logger,
       // A batch may stream for as long as its lines keep coming: bounded by idleness instead.
       timeouts: { requestMs: 0, idleMs: settings.BATCH_IDLE_TIMEOUT_MS },

@@ -1,5 +1,5 @@
 import { baseSettingsSpec, readSettings } from '@demo-kafka/config';
-import { accessScopeSetting, accessSettingsSpec } from '@demo-kafka/app-kit';
+import { accessScopeSetting, accessSettingsSpec, tlsSettingsSpec } from '@demo-kafka/app-kit';
 import { COMPRESSION_NAMES, type CompressionName, compressionType } from '@demo-kafka/kafka-client';
 import { EnvError, makeValidator, num, str } from 'envalid';
 import { defaultWorkers } from './cluster/default-workers.js';
@@ -77,6 +77,7 @@ export const producerSettingsSpec = {
     desc: 'POSTs a second one client (token subject, or address without tokens) may make; more get 429; 0: no limit',
   }),
   ...accessSettingsSpec,
+  ...tlsSettingsSpec,
   AUTH_WRITE_SCOPE: accessScopeSetting('messages:write', 'post'),
 };
 

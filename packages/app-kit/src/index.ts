@@ -23,6 +23,13 @@ export {
   type ServerTimeouts,
 } from './lifecycle/serve.js';
 export { createLogger, type Logger } from './logger.js';
+export {
+  readTlsCredentials,
+  tlsFilesOf,
+  tlsSettingsSpec,
+  type TlsCredentials,
+  type TlsFiles,
+} from './lifecycle/tls-settings.js';
 export { createMetrics, type AppMetrics } from './metrics/http-metrics.js';
 export {
   STREAM_POSITION_MAX_LENGTH,

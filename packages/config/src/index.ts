@@ -32,3 +32,4 @@ export {
   resourceNames,
 } from './settings.js';
 export { watchKafkaBinding, type ConfigWatch, type WatchOptions } from './watch-kafka-binding.js';
+export { watchMountedDirectory, type DirectoryWatchOptions } from './watch-mounted-directory.js';

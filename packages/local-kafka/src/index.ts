@@ -40,3 +40,4 @@ export {
 } from './local-kafka-cluster.js';
 export { KafkaNode } from './kafka-node.js';
 export { exitWithParent } from './exit-with-parent.js';
+export { createBrokerTls, type BrokerTls } from './certificates.js';

@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { dirname } from 'node:path';
+import { watchMountedDirectory } from '@demo-kafka/config';
 import type { Express } from 'express';
 import { answerClientErrors } from '../http/client-errors.js';
 import type { Logger } from '../logger.js';
+import { readTlsCredentials, type TlsFiles } from './tls-settings.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -15,6 +19,8 @@ export interface ServeOptions {
   readonly shutdownTimeoutMs?: number;
   /** See {@link ServerTimeouts}. */
   readonly timeouts?: ServerTimeouts;
+  /** Serve HTTPS with these files (reloaded when they change); absent: plain HTTP. */
+  readonly tls?: TlsFiles | undefined;
 }
 
 /** Bounds on how long a request may take to arrive. */
@@ -35,6 +41,37 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+/**
+ * An HTTPS server whose certificate is read again when its files change (a Secret that
+ * cert-manager renews): new connections get the new one, open ones keep theirs. A pair that
+ * does not load leaves the old one in use, with a warning.
+ */
+function httpsServer(app: Express, files: TlsFiles, logger: Logger): Server {
+  const first = readTlsCredentials(files);
+  logger.info(first.described, 'serving HTTPS');
+  const server = createHttpsServer({ cert: first.cert, key: first.key }, app);
+  const reload = (): void => {
+    try {
+      const next = readTlsCredentials(files);
+      server.setSecureContext({ cert: next.cert, key: next.key });
+      logger.info(next.described, 'HTTPS certificate reloaded');
+    } catch (error) {
+      logger.warn({ err: error }, 'HTTPS certificate not reloaded; the old one stays in use');
+    }
+  };
+  const dirs = new Set([dirname(files.certFile), dirname(files.keyFile)]);
+  const watches = [...dirs].map((dir) =>
+    watchMountedDirectory(dir, {
+      onChange: reload,
+      onError: (error) => logger.warn({ err: error }, 'cannot watch the HTTPS certificate'),
+    }),
+  );
+  server.once('close', () => {
+    for (const watch of watches) watch.close();
+  });
+  return server;
+}
+
 /** Bounds on slow clients, so one cannot hold a socket or a worker forever. */
 export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts = {}): void {
   server.headersTimeout = 10_000;
@@ -48,7 +85,7 @@ export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts = {
  * `onShutdown` and exits 0 (1 if that takes longer than the bound).
  */
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
-  const server = createServer(app);
+  const server = options.tls ? httpsServer(app, options.tls, options.logger) : createServer(app);
   applyServerTimeouts(server, options.timeouts);
   answerClientErrors(server, options.logger);
   let shuttingDown = false;
@@ -63,7 +100,7 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  options.logger.info({ port }, 'listening');
+  options.logger.info({ port, scheme: options.tls ? 'https' : 'http' }, 'listening');
 
   let done: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
