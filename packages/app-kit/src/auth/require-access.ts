@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { HttpProblem } from '../http/problem.js';
+import { refusalLogOf } from '../http/refusal-log.js';
 import type { AccessTokenVerifier } from './access-token-verifier.js';
 import type { Principal } from './principal.js';
 import { IssuerUnavailableError, TokenRejectedError } from './token-errors.js';
@@ -61,7 +62,8 @@ export function requireAccess(verifier: AccessTokenVerifier, rule: AccessRule): 
           'WWW-Authenticate': `${challenge}, error="invalid_token", error_description="${error.reason}"`,
         });
       if (error instanceof IssuerUnavailableError) {
-        req.log?.warn({ err: error }, 'cannot verify access tokens');
+        // Each request would say it again while the issuer is down: once a minute, with a count.
+        if (req.log) refusalLogOf(req.log).refused('cannot verify access tokens', { err: error });
         throw new HttpProblem(
           503,
           'Service Unavailable',
