@@ -256,6 +256,159 @@ function checkFields(
     throw new Error(`${what} has fields the API does not define: ${unknown.join(', ')}`);
 }
 
+// cert-manager.io/v1 (k8s/https): JSON schemas of the fields in use, transcribed from cert-manager's
+// CRDs (deploy/crds/cert-manager.io_certificates.yaml, _issuers.yaml). Any other field is refused, so a
+// misspelt one cannot pass unnoticed; a field the variant starts to use is added here first.
+const NON_EMPTY = { type: 'string', minLength: 1 } as const;
+const NAMES = { type: 'array', items: NON_EMPTY } as const;
+/** A Go time.ParseDuration string, as cert-manager reads duration and renewBefore. */
+const GO_DURATION = {
+  type: 'string',
+  pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$',
+} as const;
+const CERT_MANAGER_METADATA = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: {
+    name: NON_EMPTY,
+    namespace: NON_EMPTY,
+    labels: { type: 'object' },
+    annotations: { type: 'object' },
+  },
+} as const;
+const certManagerSchema = (kind: string, spec: object): object => ({
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { type: 'string', const: 'cert-manager.io/v1' },
+    kind: { type: 'string', const: kind },
+    metadata: CERT_MANAGER_METADATA,
+    spec,
+  },
+});
+const KEY_USAGES = [
+  'signing',
+  'digital signature',
+  'content commitment',
+  'key encipherment',
+  'key agreement',
+  'data encipherment',
+  'cert sign',
+  'crl sign',
+  'encipher only',
+  'decipher only',
+  'any',
+  'server auth',
+  'client auth',
+  'code signing',
+  'email protection',
+  's/mime',
+  'ipsec end system',
+  'ipsec tunnel',
+  'ipsec user',
+  'timestamping',
+  'ocsp signing',
+  'microsoft sgc',
+  'netscape sgc',
+];
+/** The key sizes cert-manager accepts for each algorithm (RSA when none is named; Ed25519 has none). */
+const KEY_SIZES = [
+  { not: { required: ['algorithm'] }, properties: { size: { enum: [2048, 4096, 8192] } } },
+  ...(
+    [
+      ['RSA', [2048, 4096, 8192]],
+      ['ECDSA', [256, 384, 521]],
+      ['Ed25519', undefined],
+    ] as const
+  ).map(([algorithm, sizes]) => ({
+    required: ['algorithm'],
+    properties: {
+      algorithm: { const: algorithm },
+      ...(sizes ? { size: { enum: sizes } } : {}),
+    },
+  })),
+];
+const CERTIFICATE_SCHEMA = certManagerSchema('Certificate', {
+  type: 'object',
+  required: ['secretName', 'issuerRef'],
+  additionalProperties: false,
+  properties: {
+    secretName: NON_EMPTY,
+    issuerRef: {
+      type: 'object',
+      required: ['name'],
+      additionalProperties: false,
+      properties: {
+        name: NON_EMPTY,
+        // cert-manager's own kinds (an external issuer would name its own group and kind).
+        kind: { type: 'string', enum: ['Issuer', 'ClusterIssuer'] },
+        group: { type: 'string', const: 'cert-manager.io' },
+      },
+    },
+    commonName: { type: 'string', minLength: 1, maxLength: 64 },
+    dnsNames: NAMES,
+    ipAddresses: NAMES,
+    isCA: { type: 'boolean' },
+    duration: GO_DURATION,
+    renewBefore: GO_DURATION,
+    usages: { type: 'array', items: { type: 'string', enum: KEY_USAGES } },
+    privateKey: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        algorithm: { type: 'string', enum: ['RSA', 'ECDSA', 'Ed25519'] },
+        encoding: { type: 'string', enum: ['PKCS1', 'PKCS8'] },
+        rotationPolicy: { type: 'string', enum: ['Never', 'Always'] },
+        size: { type: 'integer' },
+      },
+      anyOf: KEY_SIZES,
+    },
+  },
+});
+const ISSUER_SCHEMA = certManagerSchema('Issuer', {
+  // One issuer type each; those in use: selfSigned and ca (acme, vault, venafi are not checked here).
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 1,
+  additionalProperties: false,
+  properties: {
+    selfSigned: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { crlDistributionPoints: NAMES },
+    },
+    ca: {
+      type: 'object',
+      required: ['secretName'],
+      additionalProperties: false,
+      properties: {
+        secretName: NON_EMPTY,
+        crlDistributionPoints: NAMES,
+        ocspServers: NAMES,
+        issuingCertificateURLs: NAMES,
+      },
+    },
+  },
+});
+const certManagerAjv = new Ajv({ allErrors: true });
+/** A validator that throws with every schema error, as the Kubernetes models do. */
+function schemaValidator(schema: object): (resource: YamlMap) => void {
+  const validate = certManagerAjv.compile(schema);
+  return (resource) => {
+    if (!validate(resource))
+      throw new Error(
+        (validate.errors ?? [])
+          .map(
+            (e: ErrorObject) =>
+              `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+          )
+          .join('; '),
+      );
+  };
+}
+
 const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
   'apps/v1/Deployment': (r) => void deploymentModel(r),
   'v1/Service': (r) => void serviceModel(r),
@@ -267,6 +420,9 @@ const VALIDATORS: Readonly<Record<string, (resource: YamlMap) => void>> = {
   'v1/ServiceAccount': (r) =>
     new ServiceAccount(r as ConstructorParameters<typeof ServiceAccount>[0]).validate(),
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (r) => void clusterRoleBindingModel(r),
+  // cert-manager (k8s/https): the CA chain and the apps' serving certificate.
+  'cert-manager.io/v1/Issuer': schemaValidator(ISSUER_SCHEMA),
+  'cert-manager.io/v1/Certificate': schemaValidator(CERTIFICATE_SCHEMA),
   // Strimzi and its Access Operator (k8s/strimzi*), against schemas transcribed from their references.
   ...STRIMZI_VALIDATORS,
   // Service Catalog v1beta1 (kubernetes-sigs/service-catalog, retired): the fields in use.
@@ -425,6 +581,7 @@ describe('YAML files', () => {
     expect(KUSTOMIZATIONS).toEqual([
       'k8s/access-tokens',
       'k8s/base',
+      'k8s/https',
       'k8s/plain-secret',
       'k8s/service-catalog',
       'k8s/servicebinding-io',
@@ -919,6 +1076,227 @@ describe('Kubernetes manifests (k8s/)', () => {
       expect(binding.subjects).toEqual([
         { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:unauthenticated' },
       ]);
+    });
+  });
+
+  describe('variant https', () => {
+    const resources = (): YamlMap[] => rendered('k8s/https');
+    /** The variant it layers on, which gives the apps their Kafka binding. */
+    const layeredOn = (): YamlMap[] => rendered('k8s/plain-secret');
+    const envIn = (from: YamlMap[], app: App): Map<string, string | undefined> =>
+      envOf(containerOf(deploymentOf(from, app), app));
+    const certificate = (name: string): YamlMap =>
+      only(resources(), 'cert-manager.io/v1/Certificate', name);
+    /** The Issuer a Certificate names (namespaced, so one of this variant's own). */
+    const issuerOf = (cert: YamlMap): YamlMap => {
+      expect(at(cert, 'spec', 'issuerRef', 'kind') ?? 'Issuer').toBe('Issuer');
+      expect(at(cert, 'spec', 'issuerRef', 'group') ?? 'cert-manager.io').toBe('cert-manager.io');
+      return only(
+        resources(),
+        'cert-manager.io/v1/Issuer',
+        String(at(cert, 'spec', 'issuerRef', 'name')),
+      );
+    };
+    const SERVING = 'demo-kafka-tls';
+    /** The namespace the other variants assume (the manifests name none). */
+    const NAMESPACE = 'default';
+    const TLS_SETTINGS = ['TLS_CERT_FILE', 'TLS_KEY_FILE'];
+    /** The keys cert-manager writes into a Certificate's Secret (type kubernetes.io/tls). */
+    const TLS_KEYS: Readonly<Record<string, string>> = {
+      TLS_CERT_FILE: 'tls.crt',
+      TLS_KEY_FILE: 'tls.key',
+    };
+    /** A Go duration (cert-manager's duration, renewBefore) in hours. */
+    const hours = (value: unknown): number => {
+      const units: Record<string, number> = { h: 1, m: 1 / 60, s: 1 / 3600 };
+      const parts = [...String(value).matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
+      expect(parts.map((p) => p[0]).join(''), `${String(value)} in h, m and s`).toBe(String(value));
+      return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (units[unit ?? ''] ?? NaN), 0);
+    };
+    /** The mount of the serving certificate's Secret in the app's container. */
+    const tlsMount = (app: App): ReturnType<typeof mountedSecrets>[number] => {
+      const secretName = at(certificate(SERVING), 'spec', 'secretName');
+      const mounts = mountedSecrets(deploymentOf(resources(), app), app).filter(
+        (m) => m.secretName === secretName,
+      );
+      expect(mounts, `${app.deployment} mounts ${String(secretName)} once`).toHaveLength(1);
+      return mounts[0] as ReturnType<typeof mountedSecrets>[number];
+    };
+
+    it('layers on plain-secret: every resource of it, and the same Kafka binding mounted', () => {
+      expect(readKustomization(REPO, 'k8s/https').resources).toContain('../plain-secret');
+      const ids = resources().map(resourceId);
+      for (const resource of layeredOn()) expect(ids).toContain(resourceId(resource));
+      for (const app of APPS) {
+        const below = mountedSecrets(deploymentOf(layeredOn(), app), app);
+        const mounts = mountedSecrets(deploymentOf(resources(), app), app);
+        expect(mounts.filter((m) => m.secretName !== SERVING)).toEqual(below);
+      }
+    });
+
+    it.each(APPS.map((app) => [app.deployment, app] as const))(
+      '%s: the variables it adds are the TLS_* settings the app reads, naming files of the mounted Secret',
+      (_deployment, app) => {
+        const before = envIn(layeredOn(), app);
+        const env = envIn(resources(), app);
+        const added = [...env.keys()].filter((name) => !before.has(name));
+        expect([...added].sort()).toEqual([...TLS_SETTINGS].sort());
+        // The app's own settings spec (producerSettingsSpec, consumerSettingsSpec) reads each one.
+        const spec: Readonly<Record<string, unknown>> =
+          app.key === 'producer' ? producerSettingsSpec : consumerSettingsSpec;
+        for (const name of added)
+          expect(Object.keys(spec), `${app.deployment} reads ${name}`).toContain(name);
+        const mount = tlsMount(app);
+        expect(mount.readOnly).toBe(true);
+        for (const name of TLS_SETTINGS) {
+          const file = env.get(name) ?? '';
+          expect(posix.dirname(file), `${name} lies in the mounted Secret`).toBe(mount.mountPath);
+          expect(posix.basename(file), `${name} is a key cert-manager writes`).toBe(TLS_KEYS[name]);
+        }
+        // Values the variant keeps from the layer below are unchanged.
+        for (const [name, value] of before) expect(env.get(name), name).toBe(value);
+      },
+    );
+
+    it.each(APPS.map((app) => [app.deployment, app] as const))(
+      '%s: mounts the whole Secret as a directory (no subPath, no items), so renewals reach the files',
+      (_deployment, app) => {
+        const deployment = deploymentOf(resources(), app);
+        const mount = tlsMount(app);
+        const volumeMount = containerOf(deployment, app).volumeMounts?.find(
+          (m) => m.mountPath === mount.mountPath,
+        );
+        expect(volumeMount?.subPath, 'a subPath mount never sees a renewal').toBeUndefined();
+        expect(volumeMount?.subPathExpr).toBeUndefined();
+        const volume = podSpecOf(deployment).volumes?.find((v) => v.name === volumeMount?.name);
+        expect(volume?.secret?.items, 'the keys keep their names').toBeUndefined();
+        expect(volume?.secret?.optional ?? false, 'no plain HTTP start without it').toBe(false);
+      },
+    );
+
+    it.each(APPS.map((app) => [app.deployment, app] as const))(
+      '%s: every probe asks over HTTPS, on the same path and port as the layer below',
+      (_deployment, app) => {
+        const container = containerOf(deploymentOf(resources(), app), app);
+        const below = containerOf(deploymentOf(layeredOn(), app), app);
+        const probes = { readinessProbe: 0, livenessProbe: 0, startupProbe: 0 };
+        const kinds = (Object.keys(probes) as (keyof typeof probes)[]).filter(
+          (kind) => container[kind] !== undefined,
+        );
+        expect(kinds).toEqual(
+          (Object.keys(probes) as (keyof typeof probes)[]).filter(
+            (kind) => below[kind] !== undefined,
+          ),
+        );
+        expect(kinds).toContain('readinessProbe');
+        expect(kinds).toContain('livenessProbe');
+        for (const kind of kinds) {
+          const httpGet = container[kind]?.httpGet;
+          expect(httpGet?.scheme, `${kind} scheme`).toBe('HTTPS');
+          expect(httpGet?.path, `${kind} path`).toBe(below[kind]?.httpGet?.path);
+          expect(httpGet?.port, `${kind} port`).toBe(below[kind]?.httpGet?.port);
+        }
+      },
+    );
+
+    it(`the Certificate ${SERVING} writes the Secret both apps mount, signed by a CA issuer whose CA a selfSigned issuer signs`, () => {
+      const serving = certificate(SERVING);
+      expect(at(serving, 'spec', 'secretName')).toBe(SERVING);
+      expect(at(serving, 'spec', 'isCA') ?? false).toBe(false);
+      for (const app of APPS)
+        expect(tlsMount(app).secretName).toBe(at(serving, 'spec', 'secretName'));
+      const usages = at(serving, 'spec', 'usages');
+      if (usages !== undefined) expect(usages).toContain('server auth');
+
+      const caIssuer = issuerOf(serving);
+      const caSecret = at(caIssuer, 'spec', 'ca', 'secretName');
+      expect(caSecret, 'the serving certificate is signed by a CA issuer').toBeDefined();
+      const caCertificates = resources().filter(
+        (r) =>
+          typeOf(r) === 'cert-manager.io/v1/Certificate' &&
+          at(r, 'spec', 'secretName') === caSecret,
+      );
+      expect(caCertificates.map(nameOf), `one Certificate writes ${String(caSecret)}`).toHaveLength(
+        1,
+      );
+      const ca = caCertificates[0] as YamlMap;
+      expect(at(ca, 'spec', 'isCA')).toBe(true);
+      expect(at(issuerOf(ca), 'spec', 'selfSigned')).toEqual({});
+      expect(caSecret, 'the CA key is not the one the apps mount').not.toBe(SERVING);
+      expect(
+        resources().filter((r) => r.kind === 'Secret' && [SERVING, caSecret].includes(nameOf(r))),
+        'cert-manager writes both Secrets',
+      ).toEqual([]);
+    });
+
+    it("the Certificate's dnsNames cover both Services, by name and namespace-qualified", () => {
+      const dnsNames = at(certificate(SERVING), 'spec', 'dnsNames') as string[];
+      const services = APPS.map((app) =>
+        String(serviceModel(only(resources(), 'v1/Service', app.service)).metadata?.name),
+      );
+      /** The names a client in the cluster may use for `service`, short of the cluster domain. */
+      const namesOf = (service: string): string[] => [
+        service,
+        `${service}.${NAMESPACE}`,
+        `${service}.${NAMESPACE}.svc`,
+      ];
+      for (const service of services)
+        for (const name of namesOf(service)) expect(dnsNames).toContain(name);
+      // Every name is one of these Services' (with the cluster domain after .svc, or without).
+      for (const name of dnsNames)
+        expect(
+          services.some(
+            (service) =>
+              namesOf(service).includes(name) || name.startsWith(`${service}.${NAMESPACE}.svc.`),
+          ),
+          `${name} names one of the Services`,
+        ).toBe(true);
+      expect(new Set(dnsNames).size, 'no name twice').toBe(dnsNames.length);
+    });
+
+    it('renews the serving certificate well before it ends, with a new private key each time', () => {
+      const spec = at(certificate(SERVING), 'spec');
+      const duration = hours(at(spec, 'duration'));
+      const renewBefore = hours(at(spec, 'renewBefore'));
+      // cert-manager's bounds: at least an hour of lifetime, and renewBefore at least 5 minutes.
+      expect(duration).toBeGreaterThanOrEqual(1);
+      expect(duration, 'a short-lived certificate: at most 397 days').toBeLessThanOrEqual(397 * 24);
+      expect(renewBefore).toBeGreaterThanOrEqual(5 / 60);
+      expect(renewBefore, 'renewed before it ends').toBeLessThan(duration);
+      expect(renewBefore, 'room for a few failed attempts').toBeGreaterThanOrEqual(duration / 6);
+      expect(at(spec, 'privateKey', 'rotationPolicy')).toBe('Always');
+      // The CA outlives the serving certificates it signs.
+      const ca = issuerOf(certificate(SERVING));
+      const caCertificate = resources().find(
+        (r) =>
+          typeOf(r) === 'cert-manager.io/v1/Certificate' &&
+          at(r, 'spec', 'secretName') === at(ca, 'spec', 'ca', 'secretName'),
+      );
+      expect(hours(at(caCertificate, 'spec', 'duration'))).toBeGreaterThan(duration);
+    });
+
+    it('the cert-manager checks reject a misspelt field, a missing issuer name, a wrong key size and a bad duration', () => {
+      const validate =
+        (resource: YamlMap): (() => void) =>
+        () =>
+          VALIDATORS[typeOf(resource)]?.(resource);
+      const serving = certificate(SERVING);
+      expect(validate(serving)).not.toThrow();
+      const misspelt = structuredClone(serving);
+      (misspelt.spec as YamlMap).dnsName = ['x'];
+      expect(validate(misspelt)).toThrow(/additional properties/);
+      const noIssuer = structuredClone(serving);
+      delete (at(noIssuer, 'spec', 'issuerRef') as YamlMap).name;
+      expect(validate(noIssuer)).toThrow(/name/);
+      const keySize = structuredClone(serving);
+      (at(keySize, 'spec', 'privateKey') as YamlMap).size = 2048;
+      expect(validate(keySize)).toThrow(/allowed values/);
+      const duration = structuredClone(serving);
+      (duration.spec as YamlMap).duration = '90d';
+      expect(validate(duration)).toThrow(/pattern/);
+      const issuer = structuredClone(issuerOf(serving));
+      (issuer.spec as YamlMap).selfSigned = {};
+      expect(validate(issuer), 'one issuer type').toThrow(/more than 1/);
     });
   });
 
