@@ -255,6 +255,24 @@ describe('issuer keys', () => {
     }
   });
 
+  it('answers 503, not 401, when the key set URL refuses (an API server without the discovery role)', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"kind":"Status"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/openid/v1/jwks`;
+      const v = createAccessTokenVerifier({
+        keys: issuerKeys({ jwksUri }),
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      await expect(v.verify(await token())).rejects.toThrow(IssuerUnavailableError);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('refuses a discovery document that names another issuer', async () => {
     const server = await issuerServer(() => 'https://evil.example');
     try {

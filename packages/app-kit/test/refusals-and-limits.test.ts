@@ -72,6 +72,18 @@ describe('refusals', () => {
     expect(JSON.stringify(lines)).not.toContain('stack');
   });
 
+  it('a refusal by a route mounted before request logging (the stream) is logged too, once', async () => {
+    const { lines, logger } = capture();
+    const app = express();
+    app.get('/messages', () => {
+      throw new HttpProblem(429, 'Too Many Requests', 'this client holds 100 streams');
+    });
+    app.use(requestLogging(logger));
+    app.use(problemHandler(logger));
+    for (let i = 0; i < 20; i++) expect((await request(app).get('/messages')).status).toBe(429);
+    expect(lines.map((l) => l.msg)).toEqual(['refused: 429 Too Many Requests']);
+  });
+
   it('an unexpected error is still logged at error, each time', async () => {
     const { lines, logger } = capture();
     const app = express();

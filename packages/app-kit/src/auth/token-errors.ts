@@ -38,6 +38,12 @@ export function classifyVerificationError(
     );
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid)
     return new IssuerUnavailableError(error.code, { cause: error });
+  // jose's generic code is only the key set's HTTP answer: not 200, or not JSON (an API server
+  // that answers 403 because the discovery role is not bound).
+  if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC')
+    return new IssuerUnavailableError('the key set URL did not answer 200 with JSON', {
+      cause: error,
+    });
   if (error instanceof errors.JOSEError)
     return new TokenRejectedError('the token is not a signed JWT this app can read');
   // Not jose's: fetch failed (refused, reset, TLS): the issuer is out of reach.

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
-import { refusalLogOf } from './refusal-log.js';
+import { REFUSAL_STATUSES, refusalLogOf } from './refusal-log.js';
+import { loggableUrl } from './request-logging.js';
 
 /**
  * An error a client can act on, sent as RFC 9457 `application/problem+json`. The detail is
@@ -76,22 +77,23 @@ export function problemFor(error: unknown): HttpProblem {
 
 /**
  * The last middleware: every error becomes problem+json; unexpected ones are logged, not shown.
- * A 5xx the app answers on purpose (Kafka unreachable, too many clients) is a refusal, logged
- * at most once a minute (see RefusalLog). `logger` serves the routes mounted before request
+ * A refusal (401, 403, 429, or a 5xx the app answers on purpose: Kafka unreachable, too many
+ * clients) is logged at most once a minute per kind (see RefusalLog). `logger` serves the routes mounted before request
  * logging (the consumer's stream), whose requests carry no logger of their own.
  */
 export function problemHandler(logger?: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const problem = problemFor(error);
     const log = req.log ?? logger;
-    if (problem.status >= 500 && log) {
-      if (error instanceof HttpProblem)
+    if (log && error instanceof HttpProblem) {
+      if (REFUSAL_STATUSES.has(problem.status) || problem.status >= 500)
         refusalLogOf(log).refused(`${problem.status} ${problem.title}`, {
           reqId: req.id,
+          req: { method: req.method, url: loggableUrl(req.originalUrl) },
           detail: problem.detail,
         });
-      else log.error({ err: error, reqId: req.id }, 'request failed');
-    }
+    } else if (log && problem.status >= 500)
+      log.error({ err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;

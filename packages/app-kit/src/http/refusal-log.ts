@@ -1,5 +1,8 @@
 import type { Logger } from '../logger.js';
 
+/** Answers that refuse a client on purpose (with a 503 the app chose): logged by RefusalLog, not one line each. */
+export const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 429, 503]);
+
 /** How often each kind of refusal may be logged. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 

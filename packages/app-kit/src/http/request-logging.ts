@@ -1,16 +1,8 @@
 import type { RequestHandler } from 'express';
 import type { Level } from 'pino';
 import type { Logger } from '../logger.js';
-import { refusalLogOf } from './refusal-log.js';
+import { REFUSAL_STATUSES } from './refusal-log.js';
 import { requestIds } from './request-id.js';
-
-/** Answers that refuse a client on purpose: a flood of them is logged as a few lines a minute (RefusalLog). */
-const REFUSALS = new Set([401, 403, 429, 503]);
-
-/** The matched route's pattern (bounded, unlike the URL), or the path when none matched. */
-function routeOf(req: { route?: { path?: unknown }; path: string }): string {
-  return typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
-}
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /**
@@ -60,7 +52,6 @@ export function requestLogging(
   options: RequestLoggingOptions = {},
 ): RequestHandler {
   const successLevel = options.successLevel ?? 'info';
-  const refusals = refusalLogOf(logger);
   const assign = requestIds();
   return (req, res, next) => {
     const id = assign(req, res, logger);
@@ -71,10 +62,8 @@ export function requestLogging(
     const started = performance.now();
     res.on('finish', () => {
       const status = res.statusCode;
-      if (REFUSALS.has(status)) {
-        refusals.refused(`${status} ${req.method} ${routeOf(req)}`, { reqId: id });
-        return;
-      }
+      // The problem handler logs those, once a minute per kind.
+      if (REFUSAL_STATUSES.has(status)) return;
       // A client's mistake (4xx) is the client's to fix, and would flood the log at WARN.
       const level: Level = status >= 500 ? 'error' : status >= 400 ? 'info' : successLevel;
       if (!logger.isLevelEnabled(level)) return;
