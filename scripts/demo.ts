@@ -1,7 +1,9 @@
 /**
- * `npm run demo [-- --brokers 3 --binding-format F --security M]`: a real Kafka broker
+ * `npm run demo [-- --brokers 3 --auth --binding-format F --security M]`: a real Kafka broker
  * (packages/local-kafka), or a cluster of three, the producer on 30776 and the consumer on 31876,
- * as the walkthrough's NodePorts, bound through a binding directory of the given shape.
+ * as the walkthrough's NodePorts, bound through a binding directory of the given shape. With
+ * --auth, an OpenID provider on 127.0.0.1 too (scripts/local-oidc-issuer.ts), whose access tokens
+ * both apps then require, and the commands that get one and send it.
  * Ctrl-C, SIGTERM, SIGHUP or the end of its parent (npm) stops all of it.
  * Ports: PRODUCER_PORT and CONSUMER_PORT; app log level: LOG_LEVEL (default warn).
  */
@@ -22,6 +24,7 @@ import {
   type LocalKafka,
 } from '@demo-kafka/local-kafka';
 import { NODE_PORTS } from '../k8s/node-ports.js';
+import { LOCAL_SCOPES, startLocalOidcIssuer, type LocalOidcIssuer } from './local-oidc-issuer.js';
 import { sourceProcessArgs } from './source-process.js';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
@@ -29,19 +32,29 @@ const producerPort = Number(process.env.PRODUCER_PORT ?? NODE_PORTS.producer);
 const consumerPort = Number(process.env.CONSUMER_PORT ?? NODE_PORTS.consumer);
 const say = (line: string): void => console.log(`[demo] ${line}`);
 const USAGE =
-  `Usage: [PRODUCER_PORT=N] [CONSUMER_PORT=N] [LOG_LEVEL=L] npm run demo -- [--brokers N] ${BINDING_OPTIONS_USAGE}\n` +
+  `Usage: [PRODUCER_PORT=N] [CONSUMER_PORT=N] [LOG_LEVEL=L] npm run demo -- [--brokers N] [--auth] ${BINDING_OPTIONS_USAGE}\n` +
   'Runs a fresh local Kafka (one broker, or a cluster of N) and both apps until Ctrl-C, bound through a binding directory of the given shape and security mode.\n' +
+  "--auth also runs an OpenID provider on 127.0.0.1 (a client id and a random secret) and turns access tokens on in both apps (AUTH_ISSUER, AUTH_AUDIENCE; the page's origin in CORS_ORIGINS), and prints how to get a token and send it.\n" +
   `PRODUCER_PORT and CONSUMER_PORT are the apps' ports (default ${NODE_PORTS.producer} and ${NODE_PORTS.consumer}); LOG_LEVEL is the apps' log level (default warn).`;
-const { choice, brokers } = (() => {
+const { choice, brokers, auth } = (() => {
   try {
     const { values } = parseArgs({
-      options: { ...BINDING_OPTIONS, ...BROKERS_OPTION, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...BINDING_OPTIONS,
+        ...BROKERS_OPTION,
+        auth: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
     if (values.help) {
       console.log(USAGE);
       process.exit(0);
     }
-    return { choice: bindingChoice(values), brokers: brokerCount(values.brokers) };
+    return {
+      choice: bindingChoice(values),
+      brokers: brokerCount(values.brokers),
+      auth: values.auth,
+    };
   } catch (error) {
     console.error(`[demo] ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
@@ -49,6 +62,7 @@ const { choice, brokers } = (() => {
 })();
 
 let kafka: LocalKafka | undefined;
+let issuer: LocalOidcIssuer | undefined;
 const apps: ChildProcess[] = [];
 let stopping: Promise<void> | undefined;
 
@@ -68,6 +82,7 @@ async function stopAll(code: number): Promise<never> {
       ),
     );
     await kafka?.stop();
+    await issuer?.close();
     say('stopped');
   })();
   await stopping;
@@ -83,10 +98,11 @@ function startApp(name: 'producer' | 'consumer', port: number, kafka: LocalKafka
   const child = spawn(process.execPath, sourceProcessArgs(`apps/${name}/src/main.ts`), {
     cwd: repo,
     env: {
-      ...withoutBindingVariables(process.env),
+      ...withoutBindingVariables(issuer ? withoutAuthVariables(process.env) : process.env),
       ...appSettingsFor(choice.bindingFormat, kafka.user.topicPrefix),
       KAFKA_BINDING_DIR: kafka.bindingDir,
       ...(name === 'consumer' ? pageSettings() : {}),
+      ...(issuer ? authSettings(name, issuer) : {}),
       PORT: String(port),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
@@ -116,6 +132,36 @@ function pageSettings(): Record<string, string> {
 }
 
 /**
+ * With --auth: tokens from the demo's provider, for both apps; and, as with tokens on `*` allows no
+ * origin, the page's origin (by either name the banner's link may be opened as) for the producer,
+ * unless the shell's CORS_ORIGINS says otherwise.
+ */
+function authSettings(
+  name: 'producer' | 'consumer',
+  issuer: LocalOidcIssuer,
+): Record<string, string> {
+  const pageOrigins = ['localhost', '127.0.0.1'].map((host) => `http://${host}:${consumerPort}`);
+  return {
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_AUDIENCE: issuer.audience,
+    ...(name === 'producer'
+      ? { CORS_ORIGINS: process.env.CORS_ORIGINS ?? pageOrigins.join(',') }
+      : {}),
+  };
+}
+
+/**
+ * The shell's environment minus what would keep the demo's provider from deciding alone with
+ * --auth: other AUTH_* settings (another key set, scopes, subjects) and PRODUCER_TOKEN, which
+ * with AUTH_* stops the producer.
+ */
+function withoutAuthVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([name]) => !name.startsWith('AUTH_') && name !== 'PRODUCER_TOKEN'),
+  );
+}
+
+/**
  * The shell's environment minus every variable that could point the apps at another Kafka: a
  * KAFKA_* binding variable would override the local broker's binding key by key.
  */
@@ -140,7 +186,26 @@ async function waitReady(name: string, port: number): Promise<void> {
   throw new Error(`${name} on port ${port} was not ready within 60 s: ${last}`);
 }
 
+/**
+ * The banner's lines with --auth: a token for both scopes (an hour) by the client-credentials grant,
+ * in one line any POSIX shell runs (curl and sed, no jq), and the walkthrough's curl lines with it.
+ */
+function tokenLines(issuer: LocalOidcIssuer): string {
+  const client = issuer.clients[0];
+  return `
+Access tokens are on: the OpenID provider ${issuer.issuer} gives client ${client} tokens for ${issuer.audience}, an hour each.
+Get one, then send it (the live page asks for it too: echo $TOKEN):
+  TOKEN=$(curl -s -u ${client}:${issuer.clientSecret} -d grant_type=client_credentials -d scope="${LOCAL_SCOPES}" -d resource=${issuer.audience} ${issuer.tokenEndpoint} | sed -nE 's/.*"access_token":"([^"]+)".*/\\1/p')
+  curl localhost:${producerPort}/messages -H "Authorization: Bearer $TOKEN" -d Hello
+  curl localhost:${consumerPort}/messages -H "Authorization: Bearer $TOKEN"
+`;
+}
+
 try {
+  if (auth) {
+    issuer = await startLocalOidcIssuer({ tokenTtlSeconds: 3600 });
+    say(`OpenID provider on ${issuer.issuer}`);
+  }
   kafka = await startLocalKafkaOrCluster({
     brokers,
     log: say,
@@ -163,10 +228,10 @@ ${nodesOf(kafka)
       `  Kafka node ${node.id}: JVM pid ${node.pid} (kill -STOP / -CONT to freeze it, kill -9 to lose it)\n`,
   )
   .join('')}
-  curl localhost:${producerPort}/messages -d Hello      # write a message
-  curl localhost:${consumerPort}/messages               # watch the stream: data:Hello
+  curl localhost:${producerPort}/messages -d Hello      # write a message${issuer ? ': 401 without a token' : ''}
+  curl localhost:${consumerPort}/messages               # watch the stream: ${issuer ? '401 without a token' : 'data:Hello'}
   http://localhost:${consumerPort}/                      # the live page
-
+${issuer ? tokenLines(issuer) : ''}
 KAFKA_BINDING_DIR=${kafka.bindingDir}
 Ctrl-C stops everything.`);
 } catch (error) {
