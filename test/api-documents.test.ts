@@ -60,51 +60,61 @@ describe('the OpenAPI documents pass the OpenAPI 3.2 schema', () => {
 });
 
 describe('the AsyncAPI document', () => {
-  it('parses with the official AsyncAPI parser, without errors or warnings', async () => {
-    const { document, diagnostics } = await new Parser().parse(
-      JSON.stringify(consumerAsyncApi({ topic: 'demo-default' })),
-    );
-    // Severity 0 is an error, 1 a warning; information (such as "3.1.0 exists") is not a fault of the document.
-    expect(
-      diagnostics
-        .filter((d) => d.severity <= 1)
-        .map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`),
-    ).toEqual([]);
-    expect(document?.version()).toBe('3.0.0');
-    expect(
-      document
+  it.each([
+    ['open', undefined],
+    [
+      'with access tokens',
+      accessControl({ ...SAMPLE_POLICY, scope: 'messages:read' }, 'GET /messages'),
+    ],
+  ])(
+    'parses with the official AsyncAPI parser, without errors or warnings (%s)',
+    async (_name, guard) => {
+      const { document, diagnostics } = await new Parser().parse(
+        JSON.stringify(consumerAsyncApi({ topic: 'demo-default', guard })),
+      );
+      // Severity 0 is an error, 1 a warning; information (such as "3.1.0 exists") is not a fault of the document.
+      expect(
+        diagnostics
+          .filter((d) => d.severity <= 1)
+          .map((d) => `${d.code} ${d.path.join('.')}: ${d.message}`),
+      ).toEqual([]);
+      expect(document?.version()).toBe('3.0.0');
+      expect(
+        document
+          ?.channels()
+          .all()
+          .map((c) => c.address()),
+      ).toEqual(['demo-default', '/messages']);
+      const stream = document
         ?.channels()
         .all()
-        .map((c) => c.address()),
-    ).toEqual(['demo-default', '/messages']);
-    const stream = document
-      ?.channels()
-      .all()
-      .find((c) => c.address() === '/messages');
-    expect(
-      stream
+        .find((c) => c.address() === '/messages');
+      expect(
+        stream
+          ?.messages()
+          .all()
+          .map((m) => m.name()),
+      ).toEqual(['record', 'jsonRecord', 'cloudEventRecord', 'gap']);
+      const record = document
+        ?.channels()
+        .all()[0]
         ?.messages()
         .all()
-        .map((m) => m.name()),
-    ).toEqual(['record', 'jsonRecord', 'cloudEventRecord', 'gap']);
-    const record = document
-      ?.channels()
-      .all()[0]
-      ?.messages()
-      .all()
-      .find((m) => m.name() === 'record');
-    const headers = Object.keys(record?.headers()?.properties() ?? {});
-    for (const name of [
-      'content-type',
-      'ce_specversion',
-      'ce_id',
-      'ce_source',
-      'ce_type',
-      'traceparent',
-      'tracestate',
-    ])
-      expect(headers).toContain(name);
-  }, 60_000); // the parser loads and runs Spectral's rule set: seconds on a busy machine
+        .find((m) => m.name() === 'record');
+      const headers = Object.keys(record?.headers()?.properties() ?? {});
+      for (const name of [
+        'content-type',
+        'ce_specversion',
+        'ce_id',
+        'ce_source',
+        'ce_type',
+        'traceparent',
+        'tracestate',
+      ])
+        expect(headers).toContain(name);
+    },
+    60_000,
+  ); // the parser loads and runs Spectral's rule set: seconds on a busy machine
 });
 
 describe('the documents and the routes name the same things', () => {

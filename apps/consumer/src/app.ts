@@ -57,7 +57,12 @@ export function createApp(deps: ConsumerAppDeps): Express {
   app.use(healthRoutes(deps.readiness));
   app.use(deps.metrics.router);
   app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.openapi, consumerOpenApi({ guard: deps.guard })));
-  app.use(jsonDocumentRoute(API_DOCUMENT_PATHS.asyncapi, consumerAsyncApi({ topic: deps.topic })));
+  app.use(
+    jsonDocumentRoute(
+      API_DOCUMENT_PATHS.asyncapi,
+      consumerAsyncApi({ topic: deps.topic, guard: deps.guard }),
+    ),
+  );
   app.use(pageRoute(deps.page, { auth: deps.guard !== undefined }));
   app.use(notFound());
   app.use(problemHandler(deps.logger));

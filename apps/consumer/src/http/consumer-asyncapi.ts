@@ -1,4 +1,9 @@
-import { CLOUD_EVENT_SCHEMA, TRACEPARENT_PATTERN, type JsonObject } from '@demo-kafka/app-kit';
+import {
+  CLOUD_EVENT_SCHEMA,
+  TRACEPARENT_PATTERN,
+  type Guard,
+  type JsonObject,
+} from '@demo-kafka/app-kit';
 import { STREAM_PATH } from './messages-stream-route.js';
 import { JSON_RECORD_SCHEMA, STREAM_EVENT_SCHEMAS } from './stream-events.js';
 import { STREAM_PARAMETERS } from './stream-parameters.js';
@@ -6,6 +11,8 @@ import { STREAM_PARAMETERS } from './stream-parameters.js';
 export interface ConsumerAsyncApiOptions {
   /** The topic the consumer reads (`topicPrefix + TOPIC`). */
   readonly topic: string;
+  /** What `GET /messages` needs in `Authorization` (absent: nothing). */
+  readonly guard?: Pick<Guard, 'scheme'> | undefined;
 }
 
 /** The record headers the producer writes (Kafka headers are name/value pairs; a name may repeat). */
@@ -112,6 +119,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         host: 'localhost:31876',
         protocol: 'http',
         description: 'The consumer app (NodePort 31876 on the cluster).',
+        ...(options.guard ? { security: [ref('#/components/securitySchemes/bearer')] } : {}),
       },
     },
     channels: {
@@ -257,6 +265,7 @@ export function consumerAsyncApi(options: ConsumerAsyncApiOptions): JsonObject {
         scramSha512: { type: 'scramSha512', description: 'SASL SCRAM-SHA-512 (Strimzi).' },
         plain: { type: 'plain', description: 'SASL PLAIN over TLS (managed clouds).' },
         mutualTls: { type: 'X509', description: 'A client certificate (mutual TLS).' },
+        ...(options.guard ? { bearer: options.guard.scheme } : {}),
       },
     },
   };
