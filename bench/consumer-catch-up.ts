@@ -149,7 +149,7 @@ export function catchUpSettings(seconds: number): CatchUpSettings {
     rate: envNumber('CATCH_UP_RATE', 500),
     seconds: envNumber('CATCH_UP_SECONDS', Math.max(10, seconds * 2)),
     rounds: Math.round(envNumber('CATCH_UP_ROUNDS', 3)),
-    waitSeconds: envNumber('CATCH_UP_WAIT_SECONDS', 240),
+    waitSeconds: envNumber('CATCH_UP_WAIT_SECONDS', 420),
   };
 }
 

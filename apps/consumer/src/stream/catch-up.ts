@@ -6,7 +6,7 @@ import {
 import { recordBytes, type EventPredicate, type ReplayBuffer } from './replay-buffer.js';
 import { GAP_EVENT, resumePointInKafka } from './resume-point-in-kafka.js';
 import type { Notice } from './sse-event-text.js';
-import type { BufferedEvent } from './stream-record.js';
+import { withId, type BufferedEvent } from './stream-record.js';
 import type { HistoryChunk, TopicHistory } from './topic-history.js';
 
 /**
@@ -162,7 +162,7 @@ function writeRead(
     if (record.offset <= (position.get(record.partition) ?? -1n)) continue;
     position.set(record.partition, record.offset);
     if (client.matches && !client.matches(record)) continue;
-    events.push({ ...record, id: formatStreamPosition(position, record.partition) });
+    events.push(withId(record, formatStreamPosition(position, record.partition)));
   }
   for (const [partition, next] of chunk.next)
     if (next - 1n > (position.get(partition) ?? -1n)) position.set(partition, next - 1n);
@@ -193,7 +193,7 @@ export function ownIds(
     if (event.offset <= (position.get(event.partition) ?? -1n)) continue;
     for (const [partition, offset] of parseStreamPosition(event.id) ?? [])
       if (offset > (position.get(partition) ?? -1n)) position.set(partition, offset);
-    own.push({ ...event, id: formatStreamPosition(position, event.partition) });
+    own.push(withId(event, formatStreamPosition(position, event.partition)));
   }
   return own;
 }

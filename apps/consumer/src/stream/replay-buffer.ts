@@ -1,6 +1,6 @@
 import { formatStreamPosition, type StreamPosition } from '@demo-kafka/app-kit';
 import type { ResumePoints } from './resume-points.js';
-import type { BufferedEvent, StreamRecord } from './stream-record.js';
+import { withId, type BufferedEvent, type StreamRecord } from './stream-record.js';
 
 /** What a client resuming from a position gets from the buffer. */
 export interface Replay {
@@ -83,10 +83,7 @@ export class ReplayBuffer implements ResumePoints {
       const head = this.#head.get(record.partition);
       if (head !== undefined && record.offset <= head) continue;
       this.#head.set(record.partition, record.offset);
-      const event: BufferedEvent = {
-        ...record,
-        id: formatStreamPosition(this.#head, record.partition),
-      };
+      const event = withId(record, formatStreamPosition(this.#head, record.partition));
       this.#events.push(event);
       this.#bytes += recordBytes(event);
       added.push(event);

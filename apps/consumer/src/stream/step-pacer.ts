@@ -10,14 +10,14 @@ const loopBusyTime: BusyTime = (since) => performance.eventLoopUtilization(since
  * Runs steps one at a time, each followed by idle time `idleRatio` times the event loop's busy
  * time during it before the next begins: work that can wait (catch-ups) takes at most about
  * 1 / (1 + idleRatio) of the process, and the live stream keeps the rest, however many such
- * steps are queued.
+ * steps are queued. A ratio given as a function is asked after each step.
  */
 export class StepPacer {
   #nextAt = 0;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly idleRatio: number,
+    private readonly idleRatio: number | (() => number),
     private readonly busyTime: BusyTime = loopBusyTime,
   ) {}
 
@@ -30,7 +30,8 @@ export class StepPacer {
       try {
         return await step();
       } finally {
-        this.#nextAt = performance.now() + this.busyTime(started) * this.idleRatio;
+        const ratio = typeof this.idleRatio === 'number' ? this.idleRatio : this.idleRatio();
+        this.#nextAt = performance.now() + this.busyTime(started) * ratio;
       }
     });
     this.#queue = turn.catch(() => undefined);
