@@ -67,10 +67,12 @@ export {
   accessScopeSetting,
   accessSettingsSpec,
   corsOriginsUnder,
+  type AccessSettings,
   describeAccess,
   type AccessPolicy,
 } from './auth/access-settings.js';
 export { accessControl, type Guard } from './auth/access-control.js';
+export { accessOf, type Access } from './auth/access-of.js';
 export { securityResponses, securitySchemes } from './api/security-parts.js';
 export {
   ACCEPTED_ALGORITHMS,

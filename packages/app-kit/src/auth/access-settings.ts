@@ -26,7 +26,7 @@ export function accessScopeSetting(scope: string, operation: string) {
   return str({ default: scope, desc: `the scope a token needs to ${operation}` });
 }
 
-type AccessSettings = { readonly [K in keyof typeof accessSettingsSpec]: string };
+export type AccessSettings = { readonly [K in keyof typeof accessSettingsSpec]: string };
 
 /** Token checks as configured: where the keys come from, what a token must say. */
 export interface AccessPolicy {
