@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-consumer.js';
 import { TOKEN_EXPIRING_EVENT } from '../apps/consumer/src/stream/stream-hub.js';
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
-import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
+import { startOidcIssuer, tokenSettings, type OidcIssuer } from './support/oidc-issuer.js';
 import { produce } from './support/produce.js';
 import { openStream } from './support/sse-client.js';
 
@@ -21,12 +21,7 @@ describe('access tokens from an OpenID provider', () => {
 
   beforeAll(async () => {
     issuer = await startOidcIssuer();
-    const env = {
-      KAFKA_BINDING_DIR: kafka.bindingDir,
-      TOPIC,
-      AUTH_ISSUER: issuer.issuer,
-      AUTH_AUDIENCE: issuer.audience,
-    };
+    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, ...tokenSettings(issuer) };
     producer = await buildProducer({ ...env, AUTH_SUBJECTS: 'demo-writer' });
     consumer = await buildConsumer(env);
   });
@@ -121,12 +116,7 @@ describe('access tokens from an OpenID provider', () => {
       write: (line: string) => void lines.push(line),
     });
     const flooded = await buildProducer(
-      {
-        KAFKA_BINDING_DIR: kafka.bindingDir,
-        TOPIC,
-        AUTH_ISSUER: issuer.issuer,
-        AUTH_AUDIENCE: issuer.audience,
-      },
+      { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, ...tokenSettings(issuer) },
       true,
       logger,
     );

@@ -7,7 +7,7 @@ import { buildConsumer, type TestConsumer } from '../apps/consumer/test/build-co
 import { buildProducer, type TestProducer } from '../apps/producer/test/build-producer.js';
 import { launchChromium } from './support/chromium.js';
 import { listen, type Listening } from './support/listen.js';
-import { startOidcIssuer, type OidcIssuer } from './support/oidc-issuer.js';
+import { startOidcIssuer, tokenSettings, type OidcIssuer } from './support/oidc-issuer.js';
 import { produce } from './support/produce.js';
 
 const kafka = inject('kafka');
@@ -164,12 +164,7 @@ describe('the live page in headless Chromium, with access tokens on', () => {
 
   beforeAll(async () => {
     issuer = await startOidcIssuer();
-    const env = {
-      KAFKA_BINDING_DIR: kafka.bindingDir,
-      TOPIC,
-      AUTH_ISSUER: issuer.issuer,
-      AUTH_AUDIENCE: issuer.audience,
-    };
+    const env = { KAFKA_BINDING_DIR: kafka.bindingDir, TOPIC, ...tokenSettings(issuer) };
     // The consumer needs the producer's URL (PRODUCER_URL) and the producer the page's origin
     // (CORS_ORIGINS; with tokens on, `*` allows none): the producer's port is taken first.
     let producerApp: Express | undefined;

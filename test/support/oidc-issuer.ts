@@ -14,6 +14,11 @@ export interface OidcIssuer {
   close(): Promise<void>;
 }
 
+/** The settings that turn an app's token checks on against `issuer`. */
+export function tokenSettings(issuer: OidcIssuer): { AUTH_ISSUER: string; AUTH_AUDIENCE: string } {
+  return { AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: issuer.audience };
+}
+
 /**
  * Starts the issuer (scripts/local-oidc-issuer.ts, which `npm run demo -- --auth` runs too): tokens
  * for `audience` (an absolute URI, as resource indicators are), 300 s unless asked otherwise.

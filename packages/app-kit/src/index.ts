@@ -11,7 +11,6 @@ export {
 export { requestId } from './http/request-id.js';
 export { clientKeyOf } from './http/client-key.js';
 export { rateLimit } from './http/rate-limit.js';
-export { RefusalLog, refusalLogOf, REFUSAL_LOG_INTERVAL_MS } from './http/refusal-log.js';
 export { answerClientErrors } from './http/client-errors.js';
 export { requestLogging } from './http/request-logging.js';
 export { exitOnStartupError } from './lifecycle/exit-on-config-error.js';
@@ -63,23 +62,12 @@ export {
   type TraceCarrierHeaders,
 } from './tracing/record-trace-context.js';
 export {
-  accessPolicyOf,
   accessScopeSetting,
   accessSettingsSpec,
-  corsOriginsUnder,
-  type AccessSettings,
-  describeAccess,
   type AccessPolicy,
+  type AccessSettings,
 } from './auth/access-settings.js';
 export { accessControl, type Guard } from './auth/access-control.js';
 export { accessOf, type Access } from './auth/access-of.js';
 export { securityResponses, securitySchemes } from './api/security-parts.js';
-export {
-  ACCEPTED_ALGORITHMS,
-  createAccessTokenVerifier,
-  type AccessTokenVerifier,
-} from './auth/access-token-verifier.js';
-export { discoverJwksUri, issuerKeys } from './auth/issuer-keys.js';
-export { bearerTokenOf, isAllowed, requireAccess, type AccessRule } from './auth/require-access.js';
 export type { Principal } from './auth/principal.js';
-export { IssuerUnavailableError, TokenRejectedError } from './auth/token-errors.js';

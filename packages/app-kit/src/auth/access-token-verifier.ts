@@ -3,7 +3,7 @@ import { principalOf, type Principal } from './principal.js';
 import { classifyVerificationError } from './token-errors.js';
 
 /** Asymmetric algorithms only: no `none`, and no HMAC a public key could be used as the secret of. */
-export const ACCEPTED_ALGORITHMS = [
+const ACCEPTED_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -17,7 +17,7 @@ export const ACCEPTED_ALGORITHMS = [
   'Ed25519',
 ];
 /** Clock skew allowed on `exp` and `nbf` (seconds). */
-export const CLOCK_TOLERANCE_S = 10;
+const CLOCK_TOLERANCE_S = 10;
 /** Tokens verified and remembered until they expire: a client reuses its token for many requests. */
 const MAX_REMEMBERED_TOKENS = 10_000;
 

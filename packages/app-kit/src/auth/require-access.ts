@@ -27,12 +27,12 @@ declare global {
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The token of an `Authorization: Bearer` header, if that is what it holds. */
-export function bearerTokenOf(authorization: string | undefined): string | undefined {
+function bearerTokenOf(authorization: string | undefined): string | undefined {
   return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
 }
 
 /** Whether `principal` may do what `rule` guards. */
-export function isAllowed(principal: Principal, rule: AccessRule): boolean {
+function isAllowed(principal: Principal, rule: AccessRule): boolean {
   return principal.scopes.has(rule.scope) || rule.subjects.has(principal.subject);
 }
 
