@@ -22,6 +22,11 @@ describe('formatStreamPosition', () => {
     expect(formatStreamPosition(position([0, 1n]), 5)).toBe('0:1');
   });
 
+  it('leaves out a partition at -1 (nothing received there yet)', () => {
+    expect(formatStreamPosition(position([0, -1n], [1, 5n]))).toBe('1:5');
+    expect(formatStreamPosition(position([2, 3n], [0, -1n], [1, 5n]), 1)).toBe('1:5,2:3');
+  });
+
   it('formats an empty position as the empty string', () => {
     expect(formatStreamPosition(new Map())).toBe('');
   });

@@ -28,7 +28,8 @@ export interface BufferedEvent extends StreamRecord {
  * catch-up, where a profile had the spread among the largest costs.
  */
 export function withId(record: StreamRecord, id: string): BufferedEvent {
-  return {
+  // Every field named, so one added to StreamRecord fails to compile here rather than being dropped.
+  const event = {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
@@ -38,5 +39,6 @@ export function withId(record: StreamRecord, id: string): BufferedEvent {
     headers: record.headers,
     timestamp: record.timestamp,
     id,
-  };
+  } satisfies Record<keyof BufferedEvent, unknown>;
+  return event;
 }
