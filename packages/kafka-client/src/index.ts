@@ -55,6 +55,7 @@ export {
   retryUntil,
   type RoutedMessage,
 } from './routing/routed-message.js';
+export { PartitionRouter } from './routing/partition-router.js';
 export {
   TopicReader,
   type FetchedPartition,

@@ -41,6 +41,7 @@ describe('assertFixesApplied', () => {
       'undecodable-batch-skip',
       'connection-buffer-on-reconnect',
       'unreachable-broker-isolation',
+      'metadata-from-answering-brokers',
     ]);
   });
 });

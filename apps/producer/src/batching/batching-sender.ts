@@ -4,12 +4,31 @@ interface Pending<R, A> {
   readonly bytes: number;
   /** performance.now() after which the caller is answered with a timeout. */
   readonly deadline: number;
+  /** The partition it is bound for (undefined: not known, it goes with nothing else in flight). */
+  partition: number | undefined;
   settled: boolean;
   resolve(ack: A): void;
   reject(error: unknown): void;
 }
 
-export interface BatchingOptions {
+/** A batch in flight: its records, and the partitions it holds (none: it holds them all). */
+interface Batch<R, A> {
+  readonly records: ReadonlyArray<Pending<R, A>>;
+  readonly partitions: ReadonlySet<number> | undefined;
+  readonly startedAt: number;
+}
+
+/** How records are told apart: by the partition they are bound for, and the leader of that partition. */
+export interface Lanes<R> {
+  /** The partition `record` is bound for; undefined while not known. */
+  partitionOf(record: R): number | undefined;
+  /** The group of a partition (its leader): the records of one group ride in one batch. */
+  groupOf(partition: number): number;
+  /** Moves a record not sent yet off the partitions in `avoid` if it may go anywhere (keyless); its partition after. */
+  reroute(record: R, avoid: ReadonlySet<number>): number | undefined;
+}
+
+export interface BatchingOptions<R> {
   readonly maxRecords: number;
   readonly maxBytes: number;
   /**
@@ -18,32 +37,45 @@ export interface BatchingOptions {
    */
   readonly timeoutMs?: number;
   readonly timeoutError?: () => Error;
+  /** Without lanes, one batch is in flight at a time. */
+  readonly lanes?: Lanes<R>;
+  /** A partition whose batch has been in flight this long is slow: movable records queued for it move. */
+  readonly slowAfterMs?: number;
 }
 
 /**
  * Coalesces concurrent sends into few batches without adding latency: a record goes out at once
- * when nothing is in flight; records that arrive meanwhile ride together in the next batch.
- * So batches grow with load, and each caller is settled with its own record's result. One batch
- * is in flight at a time: that keeps order, and is what kafkajs' idempotent producer allows.
- * Timeouts are checked by one timer for all records, not one timer each.
+ * when its partition has nothing in flight; records that arrive meanwhile ride together in the
+ * next batch. So batches grow with load, and each caller is settled with its own record's result.
+ * A partition has one batch in flight at a time: that keeps order, and is what kafkajs'
+ * idempotent producer allows. With lanes, a batch holds the records of one leader only, so a
+ * leader that does not answer holds only the records bound for it, and keyless records queued
+ * for it move to another partition. Timeouts are checked by one timer for all records.
  */
 export class BatchingSender<R, A> {
-  readonly #queue: Array<Pending<R, A>> = [];
-  #inFlight: ReadonlyArray<Pending<R, A>> = [];
+  #queue: Array<Pending<R, A>> = [];
+  readonly #inFlight = new Set<Batch<R, A>>();
+  /** The batch in flight holding each partition. */
+  readonly #busy = new Map<number, Batch<R, A>>();
+  /** A batch of records whose partitions are not known is in flight: nothing goes beside it. */
+  #exclusive = false;
+  #inFlightRecords = 0;
   #idle: Array<() => void> = [];
   #sweep: NodeJS.Timeout | undefined;
   readonly #timeoutMs: number;
+  readonly #slowAfterMs: number;
   readonly #sweepMs: number;
 
   constructor(
     /** Sends a batch; resolves with each record's ack, or an Error for a record that alone failed. */
     private readonly sendBatch: (records: readonly R[]) => Promise<ReadonlyArray<A | Error>>,
-    private readonly options: BatchingOptions,
+    private readonly options: BatchingOptions<R>,
     private readonly onBatch: (size: number) => void = () => {},
   ) {
     this.#timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
-    // A timeout answers at most a tenth late.
-    this.#sweepMs = Math.max(5, Math.min(1000, this.#timeoutMs / 10));
+    this.#slowAfterMs = options.slowAfterMs ?? Number.POSITIVE_INFINITY;
+    // A timeout answers at most a tenth late; a slow partition is noticed within half its bound.
+    this.#sweepMs = Math.max(5, Math.min(1000, this.#timeoutMs / 10, this.#slowAfterMs / 2));
   }
 
   /** Queues `record`; resolves with its ack once its batch is written. */
@@ -53,18 +85,20 @@ export class BatchingSender<R, A> {
         record,
         bytes,
         deadline: performance.now() + this.#timeoutMs,
+        partition: this.options.lanes?.partitionOf(record),
         settled: false,
         resolve,
         reject,
       });
       this.#pump();
-      if (this.#sweep === undefined && Number.isFinite(this.#timeoutMs)) this.#armSweep();
+      const timed = Number.isFinite(this.#timeoutMs) || Number.isFinite(this.#slowAfterMs);
+      if (this.#sweep === undefined && timed) this.#armSweep();
     });
   }
 
   /** Records queued or in flight. */
   get pending(): number {
-    return this.#queue.length + this.#inFlight.length;
+    return this.#queue.length + this.#inFlightRecords;
   }
 
   /** Resolves when every queued record has been sent and settled. */
@@ -74,15 +108,25 @@ export class BatchingSender<R, A> {
   }
 
   #pump(): void {
-    if (this.#inFlight.length > 0 || this.#queue.length === 0) return;
-    const batch = this.#takeBatch();
-    this.#inFlight = batch;
-    this.onBatch(batch.length);
-    this.sendBatch(batch.map((p) => p.record))
+    while (!this.#exclusive && this.#queue.length > 0) {
+      const batch = this.#takeBatch();
+      if (batch === undefined) return;
+      this.#launch(batch);
+    }
+  }
+
+  #launch(batch: Batch<R, A>): void {
+    const { records } = batch;
+    this.#inFlight.add(batch);
+    this.#inFlightRecords += records.length;
+    if (batch.partitions === undefined) this.#exclusive = true;
+    else for (const partition of batch.partitions) this.#busy.set(partition, batch);
+    this.onBatch(records.length);
+    this.sendBatch(records.map((p) => p.record))
       .then(
         (acks) => {
-          for (let i = 0; i < batch.length; i++) {
-            const p = batch[i] as Pending<R, A>;
+          for (let i = 0; i < records.length; i++) {
+            const p = records[i] as Pending<R, A>;
             if (p.settled) continue;
             p.settled = true;
             const ack = acks[i];
@@ -92,7 +136,7 @@ export class BatchingSender<R, A> {
           }
         },
         (error: unknown) => {
-          for (const p of batch) {
+          for (const p of records) {
             if (p.settled) continue;
             p.settled = true;
             p.reject(error);
@@ -100,30 +144,35 @@ export class BatchingSender<R, A> {
         },
       )
       .finally(() => {
-        this.#inFlight = [];
+        this.#inFlight.delete(batch);
+        this.#inFlightRecords -= records.length;
+        if (batch.partitions === undefined) this.#exclusive = false;
+        else for (const partition of batch.partitions) this.#busy.delete(partition);
         this.#pump();
-        if (this.pending === 0)
-          this.#idle.splice(0).forEach((resolve) => {
-            resolve();
-          });
+        if (this.pending === 0) this.#wakeIdle();
       });
+  }
+
+  #wakeIdle(): void {
+    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   #armSweep(): void {
     this.#sweep = setTimeout(() => {
       this.#sweep = undefined;
       const now = performance.now();
-      for (const p of this.#inFlight) if (!p.settled && p.deadline <= now) this.#timeOut(p);
+      for (const batch of this.#inFlight)
+        for (const p of batch.records) if (!p.settled && p.deadline <= now) this.#timeOut(p);
       // Queued in arrival order, so the expired ones are at the head.
       let expired = 0;
       while (expired < this.#queue.length && (this.#queue[expired]?.deadline ?? Infinity) <= now)
         expired++;
       for (const p of this.#queue.splice(0, expired)) this.#timeOut(p);
-      if (this.#queue.length === 0 && this.#inFlight.length === 0 && expired > 0)
-        this.#idle.splice(0).forEach((resolve) => {
-          resolve();
-        });
-      if (this.#queue.length > 0 || this.#inFlight.some((p) => !p.settled)) this.#armSweep();
+      if (this.pending === 0 && expired > 0) this.#wakeIdle();
+      // A batch may have turned slow since the last send: its movable records move now.
+      this.#pump();
+      const unsettled = [...this.#inFlight].some((b) => b.records.some((p) => !p.settled));
+      if (this.#queue.length > 0 || unsettled) this.#armSweep();
     }, this.#sweepMs);
     this.#sweep.unref();
   }
@@ -135,7 +184,49 @@ export class BatchingSender<R, A> {
     );
   }
 
-  #takeBatch(): Array<Pending<R, A>> {
+  /** The next batch that may go now, taken out of the queue; undefined when none may. */
+  #takeBatch(): Batch<R, A> | undefined {
+    const { lanes } = this.options;
+    const head = this.#queue[0];
+    if (lanes === undefined || head?.partition === undefined) {
+      if (this.#inFlight.size > 0) return undefined;
+      return { records: this.#takeHead(), partitions: undefined, startedAt: performance.now() };
+    }
+    this.#moveOffSlowPartitions(lanes);
+    let group: number | undefined;
+    let bytes = 0;
+    const taken: Array<Pending<R, A>> = [];
+    const partitions = new Set<number>();
+    for (const pending of this.#queue) {
+      const { partition } = pending;
+      // Records routed before the partitions were known go first, alone (a key's order).
+      if (partition === undefined) break;
+      if (this.#busy.has(partition)) continue;
+      const itsGroup = lanes.groupOf(partition);
+      group ??= itsGroup;
+      if (itsGroup !== group) continue;
+      // The first record always goes, even alone above the byte bound; a full batch stops the
+      // scan, so no later record of a partition goes before an earlier one.
+      if (
+        taken.length > 0 &&
+        (taken.length >= this.options.maxRecords || bytes + pending.bytes > this.options.maxBytes)
+      )
+        break;
+      bytes += pending.bytes;
+      taken.push(pending);
+      partitions.add(partition);
+    }
+    if (taken.length === 0) return undefined;
+    if (taken.length === this.#queue.length) this.#queue = [];
+    else {
+      const chosen = new Set(taken);
+      this.#queue = this.#queue.filter((p) => !chosen.has(p));
+    }
+    return { records: taken, partitions, startedAt: performance.now() };
+  }
+
+  /** Records from the head of the queue, within the batch bounds. */
+  #takeHead(): Array<Pending<R, A>> {
     let bytes = 0;
     let count = 0;
     for (const pending of this.#queue) {
@@ -149,5 +240,21 @@ export class BatchingSender<R, A> {
       count += 1;
     }
     return this.#queue.splice(0, count);
+  }
+
+  /** Moves queued movable records off the partitions whose batch in flight is slow. */
+  #moveOffSlowPartitions(lanes: Lanes<R>): void {
+    if (!Number.isFinite(this.#slowAfterMs)) return;
+    const since = performance.now() - this.#slowAfterMs;
+    let slow: Set<number> | undefined;
+    for (const batch of this.#inFlight) {
+      if (batch.startedAt >= since || batch.partitions === undefined) continue;
+      slow ??= new Set();
+      for (const partition of batch.partitions) slow.add(partition);
+    }
+    if (slow === undefined) return;
+    for (const pending of this.#queue)
+      if (pending.partition !== undefined && slow.has(pending.partition))
+        pending.partition = lanes.reroute(pending.record, slow);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger, Readiness } from '@demo-kafka/app-kit';
 import {
   ConnectionSupervisor,
+  PartitionRouter,
   Partitioners,
   RetryTimeSpent,
   chosenPartition,
@@ -67,8 +68,10 @@ export class KafkaRecordSink implements RecordSink {
   #clients: Clients;
   readonly #sender: BatchingSender<Message, RecordAck>;
   readonly #supervisor: ConnectionSupervisor;
-  /** Settles when the batch being sent (if any) has its outcome. */
-  #inFlight: Promise<void> = Promise.resolve();
+  /** Where each record goes, from the partitions and leaders kafkajs last saw. */
+  readonly #router = new PartitionRouter();
+  /** The sends in flight of each producer, which must settle before it is disconnected. */
+  readonly #sends = new WeakMap<Producer, Set<Promise<unknown>>>();
   readonly #tuning: ProducerFailoverTuning;
   readonly #compression: CompressionType;
   /**
@@ -88,6 +91,17 @@ export class KafkaRecordSink implements RecordSink {
       {
         maxRecords: options.batchMaxRecords,
         maxBytes: options.batchMaxBytes,
+        // Each leader's records go on their own, so one that does not answer holds only its own.
+        lanes: {
+          partitionOf: (message) => message.partition ?? undefined,
+          groupOf: (partition) => this.#router.leaderOf(this.topic, partition),
+          reroute: (message, avoid) =>
+            message.key === undefined || message.key === null
+              ? this.#router.route(this.topic, message, avoid)
+              : (message.partition ?? undefined),
+        },
+        // A keyless record written elsewhere at once is better than one that waits on a stuck leader.
+        slowAfterMs: this.#tuning.slowLeaderMs,
         // A 503 for a record not yet sent means it is never written; one in flight may still land.
         timeoutMs: options.produceTimeoutMs,
         timeoutError: () => {
@@ -134,6 +148,7 @@ export class KafkaRecordSink implements RecordSink {
       headers: headers as Message['headers'],
     };
     retryUntil(message, now + this.options.produceTimeoutMs);
+    this.#router.route(this.topic, message);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
     const bytes =
@@ -163,7 +178,7 @@ export class KafkaRecordSink implements RecordSink {
     const old = this.#clients;
     this.#clients = next;
     this.#supervisor.recheck('reconnecting with new credentials');
-    await this.#inFlight;
+    await this.#sendsSettled(old.producer);
     await this.#disconnect(old);
   }
 
@@ -185,7 +200,10 @@ export class KafkaRecordSink implements RecordSink {
         // Kafka reports one base offset per partition; knowing where each message went gives each
         // its own offset. The wrapper keeps the first choice for the retries and ends them when the
         // batch's time is spent.
-        createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner),
+        createPartitioner: firstChoicePartitioner(
+          Partitioners.DefaultPartitioner,
+          (topic, partitions) => this.#router.observe(topic, partitions),
+        ),
       });
     return {
       binding,
@@ -218,7 +236,9 @@ export class KafkaRecordSink implements RecordSink {
       const old = clients.producer;
       clients.producer = fresh;
       clients.stale = false;
-      await old.disconnect().catch(() => {});
+      // Batches of other partitions may still be in flight on the old producer: their outcome is
+      // awaited (the fresh one takes new batches meanwhile) before it is disconnected.
+      void this.#sendsSettled(old).then(() => old.disconnect().catch(() => {}));
     })().finally(() => (clients.renewing = undefined));
     await clients.renewing;
   }
@@ -243,10 +263,6 @@ export class KafkaRecordSink implements RecordSink {
       });
     retryBatchUntilLatest(messages);
     const sending = this.#produce(clients, messages);
-    this.#inFlight = sending.then(
-      () => undefined,
-      () => undefined,
-    );
     try {
       const acks = await sending;
       this.#refuseWhileNotReady = false;
@@ -304,15 +320,19 @@ export class KafkaRecordSink implements RecordSink {
     while (unanswered.length > 0) {
       const started = performance.now();
       let answered: RecordMetadata[];
+      const send = producer.send({
+        topic: binding.topic,
+        acks: -1,
+        timeout: this.#tuning.ackTimeoutMs,
+        compression: this.#compression,
+        messages: [...unanswered],
+      });
+      const sends = this.#sends.get(producer) ?? new Set();
+      this.#sends.set(producer, sends.add(send));
       try {
-        answered = await producer.send({
-          topic: binding.topic,
-          acks: -1,
-          timeout: this.#tuning.ackTimeoutMs,
-          compression: this.#compression,
-          messages: [...unanswered],
-        });
+        answered = await send;
       } finally {
+        sends.delete(send);
         // Failed and timed-out requests too: they are the slow ones.
         metrics.produceRequestSeconds.observe((performance.now() - started) / 1000);
       }
@@ -345,6 +365,11 @@ export class KafkaRecordSink implements RecordSink {
       offset: offsets[i] ?? '0',
       timestampMs: Number(message.timestamp),
     }));
+  }
+
+  /** Resolves once every send in flight on `producer` has its outcome. */
+  async #sendsSettled(producer: Producer): Promise<void> {
+    await Promise.allSettled([...(this.#sends.get(producer) ?? [])]);
   }
 
   #toSinkError(error: unknown): SinkError {

@@ -1,5 +1,6 @@
 import { fixConnectionBufferOnReconnect } from './connection-buffer-fix.js';
 import { fixGroupMessagesPerPartition } from './group-messages-fix.js';
+import { takeMetadataFromAnsweringBrokers } from './metadata-from-answering-brokers.js';
 import { fixRecordEncoder } from './record-encoder-fix.js';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 import { fixSendMessagesRetryOverlap } from './send-messages-fix.js';
@@ -38,6 +39,11 @@ export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
     apply: fixConnectionBufferOnReconnect,
   },
   { name: 'unreachable-broker-isolation', kind: 'correctness', apply: isolateUnreachableBrokers },
+  {
+    name: 'metadata-from-answering-brokers',
+    kind: 'correctness',
+    apply: takeMetadataFromAnsweringBrokers,
+  },
 ];
 
 let applied: ReadonlyMap<string, boolean> | undefined;

@@ -1,4 +1,4 @@
-import type { ICustomPartitioner, Message } from '../kafkajs.js';
+import type { ICustomPartitioner, Message, PartitionMetadata } from '../kafkajs.js';
 
 /** Where the partition first chosen for a message is kept (cheaper than a WeakMap). */
 const CHOSEN_PARTITION = Symbol('chosen partition');
@@ -48,11 +48,16 @@ export class RetryTimeSpent extends Error {
  * retry kafkajs partitions the whole batch again but resends only to the brokers that had not
  * answered, so a record moved to another partition would be either never sent or written twice;
  * and (2) an attempt that starts after the batch's retry time ends the retries ({@link RetryTimeSpent}).
+ * `observe` is handed the partitions (and their leaders) kafkajs partitions by, on every attempt.
  */
-export function firstChoicePartitioner(inner: ICustomPartitioner): ICustomPartitioner {
+export function firstChoicePartitioner(
+  inner: ICustomPartitioner,
+  observe?: (topic: string, partitions: readonly PartitionMetadata[]) => void,
+): ICustomPartitioner {
   return () => {
     const choose = inner();
     return (args) => {
+      observe?.(args.topic, args.partitionMetadata);
       const message = args.message as RoutedMessage;
       const until = message[RETRY_UNTIL];
       if (until !== undefined && Date.now() > until) throw new RetryTimeSpent(until);

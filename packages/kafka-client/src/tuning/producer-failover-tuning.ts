@@ -14,6 +14,11 @@ export interface ProducerFailoverTuning {
   readonly admin: Pick<AdminConfig, 'retry'>;
   /** How long the broker may hold a write waiting for the in-sync replicas (the produce request's `timeout`). */
   readonly ackTimeoutMs: number;
+  /**
+   * A leader that has not answered a batch this long is taken as stuck or cut off: half a request
+   * timeout, many times what a healthy one takes, so keyless records go elsewhere well within it.
+   */
+  readonly slowLeaderMs: number;
 }
 
 /**
@@ -62,5 +67,6 @@ export function producerFailoverTuning(produceTimeoutMs: number): ProducerFailov
     // Shorter than the request timeout: the broker answers REQUEST_TIMED_OUT (retriable, and
     // kafkajs refreshes metadata after it) before the client gives up on the connection.
     ackTimeoutMs: Math.max(500, requestTimeout - 500),
+    slowLeaderMs: Math.round(requestTimeout / 2),
   };
 }

@@ -1,0 +1,98 @@
+import { createRequire } from 'node:module';
+import kafkajs from 'kafkajs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  forgetSilentLeaders,
+  isSilentLeader,
+  noteProduceOutcome,
+  SILENT_LEADER_MS,
+  takeMetadataFromAnsweringBrokers,
+} from '../src/fixes/metadata-from-answering-brokers.js';
+
+const require = createRequire(import.meta.url);
+interface FakeBroker {
+  readonly nodeId: string;
+  readonly connectionPool: { host: string; port: number };
+  isConnected(): boolean;
+}
+const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as {
+  prototype: { findConnectedBroker(this: unknown): Promise<FakeBroker> };
+};
+const Broker = require('kafkajs/src/broker/index.js') as {
+  prototype: { produce: { name: string } };
+};
+
+const broker = (nodeId: string, port: number): FakeBroker => ({
+  nodeId,
+  connectionPool: { host: '127.0.0.1', port },
+  isConnected: () => true,
+});
+
+/** A BrokerPool with three connected brokers, and only what findConnectedBroker reads. */
+function pool() {
+  const brokers = { 1: broker('1', 9001), 2: broker('2', 9002), 3: broker('3', 9003) };
+  return Object.assign(Object.create(BrokerPool.prototype) as object, {
+    brokers,
+    findBroker: ({ nodeId }: { nodeId: '1' | '2' | '3' }) => Promise.resolve(brokers[nodeId]),
+  });
+}
+
+const requestTimedOut = (): Error =>
+  new kafkajs.KafkaJSProtocolError({
+    type: 'REQUEST_TIMED_OUT',
+    code: 7,
+    retriable: true,
+    message: 'The request timed out',
+  } as unknown as Error);
+
+/** The node ids findConnectedBroker picks over `times` calls. */
+async function picks(times: number): Promise<Set<string>> {
+  const brokers = pool();
+  const chosen = new Set<string>();
+  for (let i = 0; i < times; i++)
+    chosen.add((await BrokerPool.prototype.findConnectedBroker.call(brokers)).nodeId);
+  return chosen;
+}
+
+describe('kafkajs patched to take metadata from brokers that answer produce requests', () => {
+  const patched = takeMetadataFromAnsweringBrokers();
+  afterEach(() => forgetSilentLeaders());
+
+  it('applies to the kafkajs installed, once', () => {
+    expect(patched).toBe(true);
+    expect(takeMetadataFromAnsweringBrokers()).toBe(true);
+    expect(Broker.prototype.produce.name).toBe('markSilentLeaders');
+  });
+
+  it('never asks a leader whose produce request timed out, while another broker is connected', async () => {
+    expect(await picks(60)).toEqual(new Set(['1', '2', '3']));
+    noteProduceOutcome('127.0.0.1:9001', requestTimedOut());
+    expect(await picks(60)).toEqual(new Set(['2', '3']));
+  });
+
+  it('asks it again once it answers a produce request, or after a while', async () => {
+    noteProduceOutcome('127.0.0.1:9001', requestTimedOut());
+    noteProduceOutcome('127.0.0.1:9001');
+    expect(await picks(60)).toContain('1');
+    noteProduceOutcome('127.0.0.1:9002', requestTimedOut());
+    expect(isSilentLeader('127.0.0.1:9002')).toBe(true);
+    expect(isSilentLeader('127.0.0.1:9002', Date.now() + SILENT_LEADER_MS + 1)).toBe(false);
+  });
+
+  it('a refusal other than a timeout does not mark the broker (it answered)', () => {
+    const refused = new kafkajs.KafkaJSProtocolError({
+      type: 'NOT_LEADER_FOR_PARTITION',
+      code: 6,
+      retriable: true,
+      message: 'not the leader',
+    } as unknown as Error);
+    noteProduceOutcome('127.0.0.1:9003', refused);
+    expect(isSilentLeader('127.0.0.1:9003')).toBe(false);
+  });
+
+  it('asks a silent one when every connected broker is silent', async () => {
+    for (const port of [9001, 9002, 9003])
+      noteProduceOutcome(`127.0.0.1:${port}`, requestTimedOut());
+    expect((await picks(10)).size).toBeGreaterThan(0);
+  });
+});
