@@ -206,6 +206,32 @@ describe('BatchingSender with lanes (one batch per leader, one in flight per par
     await expect(keyed).resolves.toBe('ack:keyed');
   });
 
+  it('keeps keyless records off a partition whose last batch failed, until a batch there goes fast', async () => {
+    const kafka = fakeLanes();
+    const lanes = sixPartitions();
+    const sender = new BatchingSender(kafka.sendBatch, {
+      maxRecords: 100,
+      maxBytes: 1e6,
+      lanes,
+      slowAfterMs: 10_000,
+    });
+    const failed = sender.send(routed(0, 'keyed-a'), 1);
+    kafka.batches[0]?.finish(new Error('the produce timeout was spent'));
+    await expect(failed).rejects.toThrow('spent');
+    await new Promise((resolve) => setImmediate(resolve));
+    void sender.send(routed(0, 'any1'), 1);
+    const keyed = sender.send(routed(0, 'keyed-b'), 1);
+    expect(lanes.moved).toEqual(['any1->1']);
+    expect(kafka.batches.slice(1).map((b) => b.names)).toEqual([['p1:any1'], ['p0:keyed-b']]);
+    kafka.batches[2]?.finish();
+    await keyed;
+    await new Promise((resolve) => setImmediate(resolve));
+    // The keyed batch went through at once: partition 0 takes keyless records again.
+    void sender.send(routed(0, 'any2'), 1);
+    expect(lanes.moved).toEqual(['any1->1']);
+    expect(kafka.batches.at(-1)?.names).toEqual(['p0:any2']);
+  });
+
   it('records whose partition is not known yet go alone, before any later record', async () => {
     const kafka = fakeLanes();
     const sender = new BatchingSender(kafka.sendBatch, {

@@ -18,6 +18,13 @@ interface Batch<R, A> {
   readonly startedAt: number;
 }
 
+/**
+ * How many slow-partition bounds a partition whose batch failed or was slow is kept clear of
+ * movable records: long enough for the cluster to move a leadership, short enough that a
+ * partition without keyed traffic is tried again soon.
+ */
+const AVOID_SLOW_PARTITION_FACTOR = 4;
+
 /** How records are told apart: by the partition they are bound for, and the leader of that partition. */
 export interface Lanes<R> {
   /** The partition `record` is bound for; undefined while not known. */
@@ -60,6 +67,8 @@ export class BatchingSender<R, A> {
   /** A batch of records whose partitions are not known is in flight: nothing goes beside it. */
   #exclusive = false;
   #inFlightRecords = 0;
+  /** Partitions whose last batch failed or was slow: movable records keep off them until then. */
+  readonly #avoidUntil = new Map<number, number>();
   #idle: Array<() => void> = [];
   #sweep: NodeJS.Timeout | undefined;
   readonly #timeoutMs: number;
@@ -122,6 +131,7 @@ export class BatchingSender<R, A> {
     if (batch.partitions === undefined) this.#exclusive = true;
     else for (const partition of batch.partitions) this.#busy.set(partition, batch);
     this.onBatch(records.length);
+    let failed = false;
     this.sendBatch(records.map((p) => p.record))
       .then(
         (acks) => {
@@ -136,6 +146,7 @@ export class BatchingSender<R, A> {
           }
         },
         (error: unknown) => {
+          failed = true;
           for (const p of records) {
             if (p.settled) continue;
             p.settled = true;
@@ -147,10 +158,27 @@ export class BatchingSender<R, A> {
         this.#inFlight.delete(batch);
         this.#inFlightRecords -= records.length;
         if (batch.partitions === undefined) this.#exclusive = false;
-        else for (const partition of batch.partitions) this.#busy.delete(partition);
+        else {
+          for (const partition of batch.partitions) this.#busy.delete(partition);
+          this.#noteLeaderHealth(batch, failed);
+        }
         this.#pump();
         if (this.pending === 0) this.#wakeIdle();
       });
+  }
+
+  /**
+   * A partition whose batch failed or was slow is kept clear of movable records for a while
+   * (they would wait on the same leader), and is clear again once a batch there went fast.
+   */
+  #noteLeaderHealth(batch: Batch<R, A>, failed: boolean): void {
+    if (!Number.isFinite(this.#slowAfterMs) || batch.partitions === undefined) return;
+    const now = performance.now();
+    if (failed || now - batch.startedAt >= this.#slowAfterMs) {
+      for (const partition of batch.partitions)
+        this.#avoidUntil.set(partition, now + AVOID_SLOW_PARTITION_FACTOR * this.#slowAfterMs);
+    } else if (this.#avoidUntil.size > 0)
+      for (const partition of batch.partitions) this.#avoidUntil.delete(partition);
   }
 
   #wakeIdle(): void {
@@ -242,11 +270,20 @@ export class BatchingSender<R, A> {
     return this.#queue.splice(0, count);
   }
 
-  /** Moves queued movable records off the partitions whose batch in flight is slow. */
+  /** Moves queued movable records off the partitions whose batch in flight is slow, or whose last one failed or was slow. */
   #moveOffSlowPartitions(lanes: Lanes<R>): void {
     if (!Number.isFinite(this.#slowAfterMs)) return;
-    const since = performance.now() - this.#slowAfterMs;
+    const now = performance.now();
+    const since = now - this.#slowAfterMs;
     let slow: Set<number> | undefined;
+    for (const [partition, until] of this.#avoidUntil) {
+      if (until <= now) {
+        this.#avoidUntil.delete(partition);
+        continue;
+      }
+      slow ??= new Set();
+      slow.add(partition);
+    }
     for (const batch of this.#inFlight) {
       if (batch.startedAt >= since || batch.partitions === undefined) continue;
       slow ??= new Set();
