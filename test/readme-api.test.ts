@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { consumerOpenApi } from '../apps/consumer/src/http/consumer-openapi.js';
 import { DEFAULT_RECORD_HEADER_LIMITS } from '../apps/producer/src/headers/record-header-limits.js';
 import { producerOpenApi } from '../apps/producer/src/http/producer-openapi.js';
+import { producerSettingsSpec } from '../apps/producer/src/settings.js';
 import { accessControl, type AccessPolicy } from '@demo-kafka/app-kit';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
@@ -27,6 +28,7 @@ const documents = {
     recordHeaderLimits: DEFAULT_RECORD_HEADER_LIMITS,
     guard: accessControl(POLICY, 'POST /messages'),
     rateLimited: true,
+    idempotencyWindowMinutes: Number(producerSettingsSpec.IDEMPOTENCY_WINDOW.default),
     clustered: true,
   }),
   consumer: consumerOpenApi({

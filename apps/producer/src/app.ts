@@ -24,6 +24,7 @@ import {
 } from './headers/record-header-limits.js';
 import { CORS_REQUEST_HEADERS } from './headers/request-record-headers.js';
 import { OpenBatches } from './batch/open-batches.js';
+import type { IdempotentWrites } from './idempotency/idempotent-writes.js';
 
 export interface ProducerAppDeps {
   readonly sink: RecordSink;
@@ -45,6 +46,8 @@ export interface ProducerAppDeps {
   readonly batchIdleTimeoutMs?: number;
   /** Where open batches are kept, for a shutdown to end them (default: a set of this app's own). */
   readonly openBatches?: OpenBatches;
+  /** Writes under an `Idempotency-Key` (absent: the header is ignored). */
+  readonly idempotent?: IdempotentWrites;
 }
 
 /** Builds the producer's HTTP app from its collaborators; nothing here connects or listens. */
@@ -56,7 +59,13 @@ export function createApp(deps: ProducerAppDeps): Express {
   // Thousands of POSTs a second: a line each only at debug; errors are still logged at warn/error.
   app.use(requestLogging(deps.logger, { successLevel: 'debug' }));
   app.use(
-    cors(deps.corsOrigins, ['Content-Type', 'Authorization', KEY_HEADER, ...CORS_REQUEST_HEADERS]),
+    cors(deps.corsOrigins, [
+      'Content-Type',
+      'Authorization',
+      KEY_HEADER,
+      'Idempotency-Key',
+      ...CORS_REQUEST_HEADERS,
+    ]),
   );
   // The hot route first, so a POST does not walk the other routers.
   app.use(
@@ -69,6 +78,7 @@ export function createApp(deps: ProducerAppDeps): Express {
       produceTimeoutMs: deps.produceTimeoutMs,
       batchIdleTimeoutMs: deps.batchIdleTimeoutMs ?? 30_000,
       openBatches: deps.openBatches ?? new OpenBatches(),
+      idempotent: deps.idempotent,
     }),
   );
   const { cluster } = deps;
@@ -96,6 +106,7 @@ export function createApp(deps: ProducerAppDeps): Express {
         recordHeaderLimits: deps.recordHeaderLimits ?? DEFAULT_RECORD_HEADER_LIMITS,
         guard: deps.guard,
         rateLimited: (deps.postsPerSecond ?? 0) > 0,
+        idempotencyWindowMinutes: deps.idempotent?.windowMinutes ?? 0,
         clustered: cluster !== undefined,
       }),
     ),

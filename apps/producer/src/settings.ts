@@ -76,6 +76,12 @@ export const producerSettingsSpec = {
     default: 0,
     desc: 'POSTs a second one client (token subject, or address without tokens) may make; more get 429; 0: no limit',
   }),
+  IDEMPOTENCY_WINDOW: num({
+    default: 10,
+    desc:
+      'minutes a POST with an Idempotency-Key is remembered: a retry within it, to any replica, ' +
+      'answers the first write and writes nothing; 0: the header is ignored',
+  }),
   ...accessSettingsSpec,
   ...tlsSettingsSpec,
   AUTH_WRITE_SCOPE: accessScopeSetting('messages:write', 'post'),

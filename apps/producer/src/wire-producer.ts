@@ -6,6 +6,8 @@ import { createApp } from './app.js';
 import { OpenBatches } from './batch/open-batches.js';
 import { joinCluster } from './cluster/worker-link.js';
 import { KafkaRecordSink } from './kafka/kafka-record-sink.js';
+import { KafkaClaimsLog } from './kafka/kafka-claims-log.js';
+import { IdempotentWrites } from './idempotency/idempotent-writes.js';
 import { createProducerMetrics } from './producer-metrics.js';
 import type { WriteAccess } from './http/write-guard.js';
 import type { ProducerSettings } from './settings.js';
@@ -51,9 +53,20 @@ export function wireProducer(
     ? joinCluster(metrics.registry, () => sink.readiness())
     : undefined;
   const openBatches = new OpenBatches();
+  // Traced only when tracing is on: otherwise no span code runs per request.
+  const routeSink = options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink;
+  const claims =
+    settings.IDEMPOTENCY_WINDOW > 0
+      ? new KafkaClaimsLog({
+          binding,
+          logger,
+          windowMs: settings.IDEMPOTENCY_WINDOW * 60_000,
+          produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
+        })
+      : undefined;
   const app = createApp({
-    // Traced only when tracing is on: otherwise no span code runs per request.
-    sink: options.traced ? new TracedRecordSink(sink, () => sink.topic) : sink,
+    sink: routeSink,
+    ...(claims ? { idempotent: new IdempotentWrites(routeSink, claims, logger) } : {}),
     ...(clusterView ? { cluster: clusterView } : {}),
     logger,
     metrics,
@@ -78,12 +91,15 @@ export function wireProducer(
     sink,
     start: () => {
       sink.start();
-      watch = reconnectOnBindingChange(binding, logger, (next) => sink.reconnect(next));
+      watch = reconnectOnBindingChange(binding, logger, async (next) => {
+        await Promise.all([sink.reconnect(next), claims?.reconnect(next)]);
+      });
     },
     endBatches: () => openBatches.endAll(),
     stop: async () => {
       watch?.close();
       await sink.close();
+      await claims?.close();
       clusterView?.close();
     },
   };

@@ -7,6 +7,12 @@ import { ackJson } from '../batch/answer-lines.js';
 import { isNdjsonBatch, ndjsonBatchHandler } from '../batch/ndjson-batch-handler.js';
 import type { OpenBatches } from '../batch/open-batches.js';
 import { recordKeyOf } from './record-key.js';
+import { IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from '../idempotency/idempotency-key.js';
+import {
+  IdempotencyConflict,
+  IdempotencyMismatch,
+  type IdempotentWrites,
+} from '../idempotency/idempotent-writes.js';
 
 /** Where users post: `curl <host>:30776/messages -d Hello`. */
 export const MESSAGES_PATH = '/messages';
@@ -23,6 +29,8 @@ export interface MessagesRouteOptions {
   /** A streamed batch whose body sends nothing for this long is ended. */
   readonly batchIdleTimeoutMs: number;
   readonly openBatches: OpenBatches;
+  /** Writes under an `Idempotency-Key` (undefined: the header is ignored). */
+  readonly idempotent: IdempotentWrites | undefined;
 }
 
 /**
@@ -47,10 +55,22 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     retryAfter,
   });
   // `Content-Type: application/x-ndjson` is a batch, read as a stream; anything else is one record.
-  const batchOrNext: RequestHandler = (req, res, next) =>
-    isNdjsonBatch(req) ? batch(req, res, next) : next();
+  const batchOrNext: RequestHandler = (req, res, next) => {
+    if (!isNdjsonBatch(req)) return next();
+    if (options.idempotent && req.headers[IDEMPOTENCY_KEY_HEADER] !== undefined)
+      throw new HttpProblem(
+        400,
+        'Bad Request',
+        'Idempotency-Key applies to one record: post the records of a batch one by one to give each its key',
+      );
+    return batch(req, res, next);
+  };
 
   const produce: RequestHandler = async (req, res) => {
+    const { idempotent } = options;
+    const idempotencyKey = idempotent
+      ? idempotencyKeyOf(req.get(IDEMPOTENCY_KEY_HEADER))
+      : undefined;
     const value = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (value.length === 0)
       throw new HttpProblem(
@@ -61,10 +81,21 @@ export function messagesRoute(options: MessagesRouteOptions): Router {
     // Read and checked before anything is written: a bad header or key loses only this request.
     const context = requestRecordContext(req.rawHeaders, value, options.recordHeaderLimits);
     const key = recordKeyOf(req) ?? context.partitionKey;
+    const record = { value, key, headers: context.headers };
     let ack: RecordAck;
     try {
-      ack = await options.sink.write({ value, key, headers: context.headers });
+      if (idempotent && idempotencyKey !== undefined) {
+        const outcome = await idempotent.write(record, idempotencyKey);
+        ack = outcome.ack;
+        if (outcome.replayed) res.set('Idempotent-Replayed', 'true');
+      } else ack = await options.sink.write(record);
     } catch (error) {
+      if (error instanceof IdempotencyConflict)
+        throw new HttpProblem(409, 'Conflict', error.message, {
+          'Retry-After': String(error.retryAfterS),
+        });
+      if (error instanceof IdempotencyMismatch)
+        throw new HttpProblem(422, 'Unprocessable Content', error.message);
       if (error instanceof SinkError && error.kind === 'too-large')
         throw new HttpProblem(413, 'Payload Too Large', error.message);
       if (error instanceof SinkError)

@@ -26,8 +26,27 @@ export interface ProducerApiOptions {
   readonly guard: Pick<Guard, 'scheme' | 'scope'> | undefined;
   /** Whether MAX_CLIENT_POSTS_PER_SECOND limits clients (429). */
   readonly rateLimited?: boolean;
+  /** Minutes an `Idempotency-Key` is remembered (absent or 0: the header is ignored). */
+  readonly idempotencyWindowMinutes?: number;
   /** Several workers: `/metrics` may answer 503 while one restarts. */
   readonly clustered: boolean;
+}
+
+/** The `Idempotency-Key` request header, when the producer honours it. */
+function idempotencyKeyParameter(windowMinutes: number): JsonObject {
+  return {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'Makes a retry safe (IETF httpapi Idempotency-Key): a POST with the key of an earlier ' +
+      `one, within ${windowMinutes} minutes and to any replica, answers that write (same ` +
+      'partition and offset, `Idempotent-Replayed: true`) and writes nothing. The same key with ' +
+      'another body, key or headers gets 422; while the first request is still being written, ' +
+      '409. 1 to 255 visible ASCII characters, bare or quoted; not for batches.',
+    schema: { type: 'string', minLength: 1, maxLength: 257 },
+    example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+  };
 }
 
 const ACK_SCHEMA: JsonObject = {
@@ -58,6 +77,7 @@ const ACK_SCHEMA: JsonObject = {
 
 /** The producer's OpenAPI document, as `GET /openapi.json` serves it. */
 export function producerOpenApi(options: ProducerApiOptions): JsonObject {
+  const idempotent = (options.idempotencyWindowMinutes ?? 0) > 0;
   return {
     openapi: OPENAPI_VERSION,
     info: {
@@ -103,6 +123,7 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
           parameters: [
             MESSAGE_PARAMETERS.keyQuery,
             MESSAGE_PARAMETERS.keyHeader,
+            ...(idempotent ? [idempotencyKeyParameter(options.idempotencyWindowMinutes ?? 0)] : []),
             ...RECORD_HEADER_PARAMETERS,
           ],
           ...(options.guard ? { security: [{ bearer: [] }] } : {}),
@@ -120,7 +141,17 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
           responses: {
             200: {
               description: 'Kafka acknowledged the record.',
-              headers: loggedHeaders(),
+              headers: loggedHeaders(
+                idempotent
+                  ? {
+                      'Idempotent-Replayed': {
+                        description:
+                          "`true` when an earlier request with the same `Idempotency-Key` wrote the record: this answer is that write's, and nothing more was written.",
+                        schema: { type: 'string', enum: ['true'] },
+                      },
+                    }
+                  : {},
+              ),
               content: {
                 'text/plain': { schema: { type: 'string', description: 'The message as posted.' } },
                 'application/json': { schema: { $ref: '#/components/schemas/Ack' } },
@@ -153,6 +184,19 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
                     'This client (its token subject, or its address without tokens) made more ' +
                       'than MAX_CLIENT_POSTS_PER_SECOND POSTs in the last second.',
                     { retryAfter: true },
+                  ),
+                }
+              : {}),
+            ...(idempotent
+              ? {
+                  409: problemResponse(
+                    'A request with the same `Idempotency-Key` is being written (here or on ' +
+                      'another replica): retry the same request after `Retry-After` seconds.',
+                    { retryAfter: true },
+                  ),
+                  422: problemResponse(
+                    'The `Idempotency-Key` was used for another request (another body, key or ' +
+                      'headers): nothing was written.',
                   ),
                 }
               : {}),
