@@ -21,7 +21,7 @@
  */
 import { type AuthIssuer, startAuthIssuer } from './auth-issuer.js';
 import { startFanOutClients, type FanOutClients } from './fan-out-clients.js';
-import { httpLoad, type LoadHeaders } from './producer/http-load.js';
+import { atFixedRate, httpLoad, type LoadHeaders } from './producer/http-load.js';
 import type { NodeBinary } from './producer/node-binaries.js';
 import { treeCpuSeconds } from './producer/process-cpu.js';
 import { measure, type Sample } from './producer/producer-bench.js';
@@ -110,21 +110,6 @@ type Condition = 'off' | 'on';
 /** Off then on in even rounds, on then off in odd ones: neither always goes first. */
 const orderOf = (round: number): readonly Condition[] =>
   round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
-
-/**
- * Runs `fn` with BENCH_RATE set to `rate`: http-load.ts reads it for each load, and then has
- * autocannon send that many requests a second (`-R`), as for the producer section.
- */
-async function atFixedRate<T>(rate: number, fn: () => Promise<T>): Promise<T> {
-  const before = process.env.BENCH_RATE;
-  process.env.BENCH_RATE = String(rate);
-  try {
-    return await fn();
-  } finally {
-    if (before === undefined) Reflect.deleteProperty(process.env, 'BENCH_RATE');
-    else process.env.BENCH_RATE = before;
-  }
-}
 
 async function expectStatus(
   what: string,

@@ -3,7 +3,7 @@
  * in the same run, prints tables and writes bench/results.json. Not part of `npm test`.
  * BENCH_SECONDS: length of each measurement (default 5). BENCH_REPEATS: alternating rounds of
  * the producer section (default 3). BENCH_SECTIONS: which sections run (default
- * `producer,batch,tracing,latency,fan-out,catch-up,auth,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts; `auth` is both apps with access tokens on beside off: see auth-cost.ts). BENCH_NODES: the Node majors the producer section runs on
+ * `producer,batch,tracing,latency,fan-out,catch-up,auth,idempotency,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts; `auth` is both apps with access tokens on beside off: see auth-cost.ts; `idempotency` is the producer's POSTs with an Idempotency-Key beside without: see idempotency-cost.ts). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
@@ -11,7 +11,8 @@
  * of that many POSTs/s (autocannon `-R`) instead of as many as the server answers; the builds are
  * then compared by CPU per request. The auth section's sizes: BENCH_AUTH_RATE (its producer's fixed
  * load; default BENCH_RATE, else 6000 POSTs/s), BENCH_AUTH_CONNECTIONS (128), BENCH_AUTH_CLIENTS
- * (the consumer's streams per figure, 5000).
+ * (the consumer's streams per figure, 5000). The idempotency section's: BENCH_IDEMPOTENCY_RATE
+ * (default BENCH_RATE, else 2000 POSTs/s) over BENCH_IDEMPOTENCY_CONNECTIONS (64).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,11 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { kafkaVersion, startLocalKafka } from '@demo-kafka/local-kafka';
 import { authCost, formatAuthCost, type AuthCostResult } from './auth-cost.js';
+import {
+  formatIdempotencyCost,
+  idempotencyCost,
+  type IdempotencyCostResult,
+} from './idempotency-cost.js';
 import { catchUpTables, consumerCatchUp, type ConsumerCatchUpResult } from './consumer-catch-up.js';
 import { consumerFanOut, fanOutTables, type ConsumerFanOutResult } from './consumer-fan-out.js';
 import { failoverBench, reportFailover } from './failover.js';
@@ -40,7 +46,10 @@ const require = createRequire(import.meta.url);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'producer,batch,tracing,latency,fan-out,catch-up,auth,failover')
+  (
+    process.env.BENCH_SECTIONS ??
+    'producer,batch,tracing,latency,fan-out,catch-up,auth,idempotency,failover'
+  )
     .split(',')
     .map((s) => s.trim()),
 );
@@ -208,6 +217,27 @@ async function authSection(bindingDir: string, topic: string): Promise<Section<A
   return { result, table: formatAuthCost(result) };
 }
 
+/** The producer's POSTs with a new Idempotency-Key each beside without, at a fixed rate (see idempotency-cost.ts). */
+async function idempotencySection(
+  bindingDir: string,
+  topic: string,
+): Promise<Section<IdempotencyCostResult>> {
+  const [node] = nodeBinaries();
+  if (!node) throw new Error('no Node binary for the idempotency section');
+  log(`idempotency keys on ${node.label} ...`);
+  const result = await idempotencyCost({
+    node,
+    bindingDir,
+    topic: `${topic}-idempotency`,
+    seconds,
+    repeats,
+    rate: Number(process.env.BENCH_IDEMPOTENCY_RATE ?? fixedRate() ?? 2000),
+    connections: Number(process.env.BENCH_IDEMPOTENCY_CONNECTIONS ?? 64),
+    log,
+  });
+  return { result, table: formatIdempotencyCost(result) };
+}
+
 log('building the apps (npm run build) ...');
 execFileSync('npm', ['run', '-s', 'build'], { cwd: repo, stdio: 'inherit' });
 const kafka = await startLocalKafka({ log });
@@ -234,6 +264,9 @@ try {
   const fan = sections.has('fan-out') ? await fanOutSection(kafka.bindingDir) : undefined;
   const catchUp = sections.has('catch-up') ? await catchUpSection(kafka.bindingDir) : undefined;
   const auth = sections.has('auth') ? await authSection(kafka.bindingDir, topic) : undefined;
+  const idempotency = sections.has('idempotency')
+    ? await idempotencySection(kafka.bindingDir, topic)
+    : undefined;
 
   const kafkajsVersion = (
     JSON.parse(readFileSync(require.resolve('kafkajs/package.json'), 'utf8')) as { version: string }
@@ -249,13 +282,13 @@ try {
   };
   writeFileSync(
     new URL('./results.json', import.meta.url),
-    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result, catchUp: catchUp?.result, auth: auth?.result }, null, 2)}\n`,
+    `${JSON.stringify({ meta, producer: producer?.result, batch: batch?.result, tracing: tracing?.result, latency: latency?.result, fanOut: fan?.result, catchUp: catchUp?.result, auth: auth?.result, idempotency: idempotency?.result }, null, 2)}\n`,
   );
 
   console.log(
     `\nBench on Node ${meta.node}, Kafka ${meta.kafka}, kafkajs ${meta.kafkajs}, ${meta.cores} cores, ${meta.memoryGiB} GiB\n`,
   );
-  for (const section of [producer, batch, tracing, latency, fan, catchUp, auth])
+  for (const section of [producer, batch, tracing, latency, fan, catchUp, auth, idempotency])
     if (section) console.log(`${section.table}\n`);
   console.log('Written to bench/results.json');
 } finally {

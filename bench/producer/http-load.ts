@@ -93,7 +93,9 @@ export async function httpLoad(
   // A fixed rate (BENCH_RATE POSTs/s over all connections) compares CPU per request at the same
   // load, which the broker's latency does not move as much as it moves a saturating load's rate.
   const rate = fixedRate();
-  if (rate === undefined && (await hasWrk())) {
+  // A header value with `[<id>]` gets a new id in each request (autocannon's -I; wrk has none).
+  const ids = Object.values(headers).some((value) => value.includes(UNIQUE_ID));
+  if (rate === undefined && !ids && (await hasWrk())) {
     const { stdout, cpuSeconds } = await runTimed('wrk', [
       '-t1',
       `-c${connections}`,
@@ -115,6 +117,7 @@ export async function httpLoad(
     '-d',
     String(seconds),
     ...(rate === undefined ? [] : ['-R', String(rate)]),
+    ...(ids ? ['-I'] : []),
     '-H',
     'Content-Type=text/plain',
     ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
@@ -151,6 +154,24 @@ async function runTimed(
     0,
   );
   return { stdout, cpuSeconds };
+}
+
+/** In a header value given to {@link httpLoad}: replaced by a new id in each request. */
+export const UNIQUE_ID = '[<id>]';
+
+/**
+ * Runs `fn` with BENCH_RATE set to `rate`: {@link httpLoad} reads it for each load, and then has
+ * autocannon send that many requests a second (`-R`), as for the producer section.
+ */
+export async function atFixedRate<T>(rate: number, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.BENCH_RATE;
+  process.env.BENCH_RATE = String(rate);
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) Reflect.deleteProperty(process.env, 'BENCH_RATE');
+    else process.env.BENCH_RATE = before;
+  }
 }
 
 /** `BENCH_RATE`: POSTs per second over all connections, for a fixed-rate load (autocannon's `-R`); undefined for as fast as it goes. */

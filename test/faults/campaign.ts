@@ -26,6 +26,8 @@ import { streamClient, type StreamClient } from './stream-clients.js';
 /** The producer's default produce timeout: the campaign holds the apps to what users get. */
 export const PRODUCE_TIMEOUT_MS = Number(producerSettingsSpec.PRODUCE_TIMEOUT_MS.default);
 const TOPIC = 'campaign';
+/** How long a client goes on retrying one value. */
+const RETRY_FOR_MS = 90_000;
 const PARTITIONS = 6;
 
 export interface CampaignOptions {
@@ -168,6 +170,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       giveUpMs: PRODUCE_TIMEOUT_MS + 5_000,
       run: String(options.seed),
       random: workloadRandom,
+      // As an HTTP client library would: every answer but 200 (and 422) is tried again with the
+      // same Idempotency-Key, long enough to outlast a two-down window and a lapsed claim.
+      retryForMs: RETRY_FOR_MS,
     });
     let posts: PostRecord[] = [];
     chaos = nemesis(cluster, log);

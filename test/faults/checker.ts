@@ -18,8 +18,11 @@ export interface CheckResult {
   readonly unavailableTwoDown: number;
   /** 503s answered before the produce timeout while a majority stood. */
   readonly unavailableEarly: readonly PostRecord[];
-  /** Answers other than 200 and 503, and hangs (no answer within the give-up time). */
+  /** Answers other than 200 and 503 (and 409 to a retry with its Idempotency-Key), and hangs (no answer within the give-up time). */
   readonly other: readonly PostRecord[];
+  /** With retrying clients: values posted, and those no try of which was answered 200. */
+  readonly values: number;
+  readonly neverAcknowledged: readonly string[];
   /**
    * Requests whose connection failed before any answer (a reset, a socket the server closed as
    * the client reused it): the HTTP client's view, counted and listed apart, outcome unknown.
@@ -58,6 +61,7 @@ export function violations(result: CheckResult): string[] {
   list('duplicated in the topic', result.duplicated);
   list('keys on more than one partition', result.keysSplit);
   list('answers other than 200/503, or hangs', result.other);
+  list('values never acknowledged, retried with their Idempotency-Key', result.neverAcknowledged);
   list('503 before the produce timeout while a majority stood', result.unavailableEarly);
   list('200 for a POST made and answered while two brokers were down', result.okWhileTwoDown);
   for (const s of result.stream) {
@@ -165,18 +169,29 @@ export function check(input: CheckInput): CheckResult {
     unavailableTwoDown: unavailable.filter(inTwoDown).length,
     unavailableEarly: unavailable.filter((p) => !inTwoDown(p) && !timedOut(p)),
     other: posts.filter(
-      (p) => p.status !== 200 && p.status !== 503 && (p.status !== 0 || p.error === 'timeout'),
+      (p) =>
+        p.status !== 200 &&
+        p.status !== 503 &&
+        !(p.status === 409 && p.attempt !== undefined) &&
+        (p.status !== 0 || p.error === 'timeout'),
     ),
+    values: new Set(posts.map((p) => p.value)).size,
+    neverAcknowledged: posts.some((p) => p.attempt !== undefined)
+      ? [...new Set(posts.map((p) => p.value))].filter((value) => !ackedByValue.has(value))
+      : [],
     connectionErrors: posts.filter((p) => p.status === 0 && p.error !== 'timeout'),
     lostOrMisplaced,
     duplicated: [...byValue].filter(([, records]) => records.length > 1).map(([value]) => value),
     keysSplit: [...partitionsOfKey]
       .filter(([, partitions]) => partitions.size > 1)
       .map(([key]) => key),
-    okWhileTwoDown: acked.filter((p) =>
-      twoDown.some(
-        (f) => p.startedAt >= f.from && p.startedAt + p.ms <= (f.majorityBackAt ?? f.healedAt),
-      ),
+    // A replay answers a write made earlier, while the cluster was whole.
+    okWhileTwoDown: acked.filter(
+      (p) =>
+        !p.replayed &&
+        twoDown.some(
+          (f) => p.startedAt >= f.from && p.startedAt + p.ms <= (f.majorityBackAt ?? f.healedAt),
+        ),
     ),
     stream,
     lags,

@@ -13,6 +13,10 @@ export interface PostRecord {
   readonly offset?: string;
   /** Why a request got no answer: `timeout` (cut after the give-up time) or the socket error's code. */
   readonly error?: string;
+  /** Which try of its value this was (1 first), when clients retry with an `Idempotency-Key`. */
+  readonly attempt?: number;
+  /** The 200 answered an earlier try's write (`Idempotent-Replayed`). */
+  readonly replayed?: boolean;
 }
 
 /** The keys keyed clients choose from: few, so each partition sees several keys and each key many records. */
@@ -38,6 +42,11 @@ export function postClients(
     giveUpMs: number;
     run: string;
     random: SeededRandom;
+    /**
+     * Each value is posted with an `Idempotency-Key` and tried again after any answer but 200 or
+     * 422 (after its `Retry-After`, or half a second), for this long after the first try.
+     */
+    retryForMs?: number;
   },
 ): PostClients {
   const records: PostRecord[] = [];
@@ -46,19 +55,48 @@ export function postClients(
     const key = client % 2 === 0 ? options.random.pick(KEYS) : undefined;
     const value = JSON.stringify({ run: options.run, c: client, n });
     const url = `${producerUrl}/messages${key === undefined ? '' : `?key=${key}`}`;
+    if (options.retryForMs === undefined) {
+      const { retryAfterMs: _, ...record } = await attempt(url, value, key);
+      records.push(record);
+      return;
+    }
+    const idempotencyKey = `${options.run}-${client}-${n}`;
+    const until = Date.now() + options.retryForMs;
+    for (let tries = 1; ; tries++) {
+      const { retryAfterMs, ...record } = await attempt(url, value, key, { idempotencyKey, tries });
+      records.push(record);
+      if (record.status === 200 || record.status === 422 || Date.now() >= until) return;
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs ?? 500));
+    }
+  };
+  const attempt = async (
+    url: string,
+    value: string,
+    key: string | undefined,
+    retrying?: { idempotencyKey: string; tries: number },
+  ): Promise<PostRecord & { retryAfterMs?: number }> => {
     const startedAt = Date.now();
     let status = 0;
     let ack: { partition?: number; offset?: string } = {};
     let error: string | undefined;
+    let replayed = false;
+    let retryAfterMs: number | undefined;
     try {
       const res = await fetch(url, {
         method: 'POST',
         body: value,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          ...(retrying ? { 'Idempotency-Key': retrying.idempotencyKey } : {}),
+        },
         signal: AbortSignal.timeout(options.giveUpMs),
       });
       const body = await res.text();
       status = res.status;
+      replayed = res.headers.get('idempotent-replayed') === 'true';
+      const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+      if (Number.isFinite(retryAfter)) retryAfterMs = retryAfter * 1000;
       if (status === 200) ack = JSON.parse(body) as { partition: number; offset: string };
     } catch (failure) {
       status = 0;
@@ -68,7 +106,7 @@ export function postClients(
           ? 'timeout'
           : (cause?.code ?? (failure as Error).name);
     }
-    records.push({
+    return {
       value,
       key,
       status,
@@ -76,7 +114,9 @@ export function postClients(
       ms: Date.now() - startedAt,
       ...(status === 200 ? { partition: ack.partition, offset: ack.offset } : {}),
       ...(error ? { error } : {}),
-    });
+      ...(retrying ? { attempt: retrying.tries, replayed } : {}),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   };
   const timers = Array.from({ length: options.clients }, (_, client) => {
     let n = 0;

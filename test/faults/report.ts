@@ -39,6 +39,14 @@ export function summaryTable(result: CampaignResult): string {
     ['duration', `${((result.endedAt - result.startedAt) / 60_000).toFixed(1)} min`],
     ['faults', `${result.faults.length} (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')})`],
     ['POSTs', String(c.posts)],
+    ...(c.values < c.posts || c.neverAcknowledged.length > 0
+      ? ([
+          [
+            'values posted, retried with their Idempotency-Key until 200',
+            `${c.values} (never acknowledged: ${c.neverAcknowledged.length})`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
     ['acknowledged (200)', String(c.acked)],
     [
       '503',

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@demo-kafka/app-kit';
-import type { OutgoingRecord, RecordAck, RecordSink } from '../kafka/record-sink.js';
+import {
+  SinkError,
+  type OutgoingRecord,
+  type RecordAck,
+  type RecordSink,
+} from '../kafka/record-sink.js';
 import type { Claim, KeyState, Written } from './claims-index.js';
 import { fingerprintOf } from './fingerprint.js';
 import { IDEMPOTENCY_RECORD_HEADER } from './idempotency-key.js';
@@ -8,6 +13,8 @@ import { IDEMPOTENCY_RECORD_HEADER } from './idempotency-key.js';
 /** What the idempotent writes need of the claims log (kafka-claims-log.ts). */
 export interface ClaimsLog {
   readonly leaseMs: number;
+  /** How long after its claim a write may start. */
+  readonly writeStartMs: number;
   /** How long keys are remembered. */
   readonly windowMs: number;
   state(key: string): Promise<KeyState>;
@@ -95,6 +102,13 @@ export class IdempotentWrites {
         leaseMs: this.log.leaseMs,
       };
       if (!(await this.log.claim(claim))) continue;
+      // Reading the claim back took so long that the write could outlast the lease: once it ran
+      // out, another request could find no record and write it again. Nothing was written.
+      if (Date.now() > claim.at + this.log.writeStartMs)
+        throw new SinkError(
+          'timeout',
+          'the Idempotency-Key was claimed too slowly to write safely',
+        );
       const ack = await this.sink.write({
         ...record,
         headers: { ...record.headers, [IDEMPOTENCY_RECORD_HEADER]: key },

@@ -19,6 +19,8 @@ export interface ProducerFailoverTuning {
    * timeout, many times what a healthy one takes, so keyless records go elsewhere well within it.
    */
   readonly slowLeaderMs: number;
+  /** How long a request may go unanswered before kafkajs gives it up (the client's requestTimeout). */
+  readonly requestTimeoutMs: number;
 }
 
 /**
@@ -68,5 +70,6 @@ export function producerFailoverTuning(produceTimeoutMs: number): ProducerFailov
     // kafkajs refreshes metadata after it) before the client gives up on the connection.
     ackTimeoutMs: Math.max(500, requestTimeout - 500),
     slowLeaderMs: Math.round(requestTimeout / 2),
+    requestTimeoutMs: requestTimeout,
   };
 }
