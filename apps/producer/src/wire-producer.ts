@@ -66,7 +66,9 @@ export function wireProducer(
       : undefined;
   const app = createApp({
     sink: routeSink,
-    ...(claims ? { idempotent: new IdempotentWrites(routeSink, claims, logger) } : {}),
+    ...(claims
+      ? { idempotent: new IdempotentWrites(routeSink, claims, logger, settings.PRODUCE_TIMEOUT_MS) }
+      : {}),
     ...(clusterView ? { cluster: clusterView } : {}),
     logger,
     metrics,

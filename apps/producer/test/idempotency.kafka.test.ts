@@ -3,7 +3,11 @@ import { loadKafkaBinding } from '@demo-kafka/config';
 import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { readTopic, type ReadRecord } from '../../../test/support/read-topic.js';
-import { claimsTopicOf } from '../src/kafka/kafka-claims-log.js';
+import {
+  CLAIMS_PARTITIONS,
+  claimsPartitionOf,
+  claimsTopicOf,
+} from '../src/kafka/kafka-claims-log.js';
 import { fingerprintOf } from '../src/idempotency/fingerprint.js';
 import { buildProducer, type TestProducer } from './build-producer.js';
 
@@ -27,13 +31,23 @@ describe('Idempotency-Key: one write per key, across replicas and restarts, thro
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  const post = (replica: TestProducer, key: string, body: string) =>
+  const postOnce = (replica: TestProducer, key: string, body: string) =>
     replica.api
       .post('/messages')
       .set('Idempotency-Key', key)
       .set('Accept', 'application/json')
       .type('text')
       .send(body);
+  /** As a client does: a 409 (the key's request still being written) is tried again after its Retry-After. */
+  const post = async (replica: TestProducer, key: string, body: string) => {
+    for (let tries = 1; ; tries++) {
+      const answer = await postOnce(replica, key, body);
+      if (answer.status !== 409 || tries === 20) return answer;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Number(answer.headers['retry-after']) * 100),
+      );
+    }
+  };
 
   /** Every record of the topic, read once a marker posted last has arrived (so nothing is still on its way). */
   async function everything(): Promise<ReadRecord[]> {
@@ -79,7 +93,7 @@ describe('Idempotency-Key: one write per key, across replicas and restarts, thro
     const answers = await Promise.all(
       bodies.map((body) => {
         const key = randomUUID();
-        return Promise.all([post(a, key, body), post(b, key, body)]);
+        return Promise.all([postOnce(a, key, body), postOnce(b, key, body)]);
       }),
     );
     for (const pair of answers) {
@@ -131,6 +145,8 @@ describe('Idempotency-Key: one write per key, across replicas and restarts, thro
         acks: -1,
         messages: [
           {
+            // Where the producer keeps the claims of this key.
+            partition: claimsPartitionOf(key, CLAIMS_PARTITIONS),
             key,
             value: JSON.stringify({
               kind: 'claim',

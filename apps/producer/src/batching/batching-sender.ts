@@ -87,13 +87,13 @@ export class BatchingSender<R, A> {
     this.#sweepMs = Math.max(5, Math.min(1000, this.#timeoutMs / 10, this.#slowAfterMs / 2));
   }
 
-  /** Queues `record`; resolves with its ack once its batch is written. */
-  send(record: R, bytes: number): Promise<A> {
+  /** Queues `record`; resolves with its ack once its batch is written, or times out after `timeoutMs` (default: the sender's). */
+  send(record: R, bytes: number, timeoutMs = this.#timeoutMs): Promise<A> {
     return new Promise<A>((resolve, reject) => {
       this.#queue.push({
         record,
         bytes,
-        deadline: performance.now() + this.#timeoutMs,
+        deadline: performance.now() + timeoutMs,
         partition: this.options.lanes?.partitionOf(record),
         settled: false,
         resolve,
@@ -191,12 +191,13 @@ export class BatchingSender<R, A> {
       const now = performance.now();
       for (const batch of this.#inFlight)
         for (const p of batch.records) if (!p.settled && p.deadline <= now) this.#timeOut(p);
-      // Queued in arrival order, so the expired ones are at the head.
-      let expired = 0;
-      while (expired < this.#queue.length && (this.#queue[expired]?.deadline ?? Infinity) <= now)
-        expired++;
-      for (const p of this.#queue.splice(0, expired)) this.#timeOut(p);
-      if (this.pending === 0 && expired > 0) this.#wakeIdle();
+      // A record may have a shorter time than those queued before it: the whole queue is looked at.
+      const expired = this.#queue.filter((p) => p.deadline <= now);
+      if (expired.length > 0) {
+        this.#queue = this.#queue.filter((p) => p.deadline > now);
+        for (const p of expired) this.#timeOut(p);
+        if (this.pending === 0) this.#wakeIdle();
+      }
       // A batch may have turned slow since the last send: its movable records move now.
       this.#pump();
       const unsettled = [...this.#inFlight].some((b) => b.records.some((p) => !p.settled));

@@ -33,8 +33,14 @@ export type KeyState =
   | { readonly kind: 'lapsed'; readonly claim: Claim; readonly offset: bigint };
 
 interface Entry {
-  claim?: { readonly claim: Claim; readonly offset: bigint };
+  /** The claim that holds the key, and the lapsed claim it took the key from, if any. */
+  claim?: { readonly claim: Claim; readonly offset: bigint; readonly replaced?: Claim };
   written?: Written;
+}
+
+/** A claim that holds its key, and the lapsed claim it took the key from (whose writer may have written). */
+export interface Holding {
+  readonly replaced?: Claim;
 }
 
 /**
@@ -53,8 +59,9 @@ export class ClaimsIndex {
       entry.written ??= record;
     } else if (entry.written === undefined) {
       const held = entry.claim?.claim;
-      if (held === undefined || held.at + held.leaseMs <= record.at)
-        entry.claim = { claim: record, offset };
+      if (held === undefined) entry.claim = { claim: record, offset };
+      else if (held.at + held.leaseMs <= record.at)
+        entry.claim = { claim: record, offset, replaced: held };
     }
     this.#entries.set(record.key, entry);
   }
@@ -69,10 +76,11 @@ export class ClaimsIndex {
     return { kind: lapsed ? 'lapsed' : 'claimed', claim: held.claim, offset: held.offset };
   }
 
-  /** Whether the claim at `offset` is the one that holds `key`. */
-  holds(key: string, offset: bigint): boolean {
+  /** Whether the claim at `offset` is the one that holds `key` (undefined: it is not). */
+  holding(key: string, offset: bigint): Holding | undefined {
     const entry = this.#entries.get(key);
-    return entry?.written === undefined && entry?.claim?.offset === offset;
+    if (entry?.written !== undefined || entry?.claim?.offset !== offset) return undefined;
+    return entry.claim.replaced ? { replaced: entry.claim.replaced } : {};
   }
 
   /**

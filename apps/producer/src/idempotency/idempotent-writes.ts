@@ -6,19 +6,18 @@ import {
   type RecordAck,
   type RecordSink,
 } from '../kafka/record-sink.js';
-import type { Claim, KeyState, Written } from './claims-index.js';
+import type { Claim, Holding, KeyState, Written } from './claims-index.js';
 import { fingerprintOf } from './fingerprint.js';
 import { IDEMPOTENCY_RECORD_HEADER } from './idempotency-key.js';
 
 /** What the idempotent writes need of the claims log (kafka-claims-log.ts). */
 export interface ClaimsLog {
   readonly leaseMs: number;
-  /** How long after its claim a write may start. */
-  readonly writeStartMs: number;
   /** How long keys are remembered. */
   readonly windowMs: number;
   state(key: string): Promise<KeyState>;
-  claim(claim: Claim): Promise<boolean>;
+  /** Appends the claim and reads the log up to it by `deadline` (epoch ms): whether it holds its key (undefined: not). */
+  claim(claim: Claim, deadline: number): Promise<Holding | undefined>;
   written(written: Written): Promise<void>;
   findWritten(claim: Claim): Promise<Written | undefined>;
 }
@@ -57,11 +56,18 @@ export class IdempotencyMismatch extends Error {
 export class IdempotentWrites {
   /** This process, as claims name it. */
   readonly #owner = randomUUID();
+  /**
+   * What this process wrote, until the claims log it follows has the outcome too (it is written
+   * in the background): a retry here is answered at once. In time order, so the expired are first.
+   */
+  readonly #recent = new Map<string, { readonly written: Written; readonly until: number }>();
 
   constructor(
     private readonly sink: RecordSink,
     private readonly log: ClaimsLog,
     private readonly logger: Logger,
+    /** A request's whole budget, claims and write together (PRODUCE_TIMEOUT_MS). */
+    private readonly produceTimeoutMs: number,
   ) {}
 
   /** How long keys are remembered, in minutes. */
@@ -72,9 +78,17 @@ export class IdempotentWrites {
   /** Writes `record` under `key`, or answers the earlier write of the same request. */
   async write(record: OutgoingRecord, key: string): Promise<IdempotentOutcome> {
     const fingerprint = fingerprintOf(record);
+    // One budget for the claim and the write: the answer comes within the produce timeout, as
+    // without a key, and a write that starts any time within it ends within the claim's lease.
+    const deadline = Date.now() + this.produceTimeoutMs;
+    const mine = this.#recent.get(key);
+    if (mine && mine.until > Date.now()) {
+      if (mine.written.fingerprint !== fingerprint) throw new IdempotencyMismatch();
+      return { ack: ackOf(mine.written), replayed: true };
+    }
     // Twice at most: a claim that lost to another one reads the state that claim made.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const state = await this.log.state(key);
+      const state = await withinDeadline(this.log.state(key), deadline);
       if (state.kind === 'written') {
         if (state.written.fingerprint !== fingerprint) throw new IdempotencyMismatch();
         return { ack: ackOf(state.written), replayed: true };
@@ -86,12 +100,8 @@ export class IdempotentWrites {
           Math.max(1, Math.ceil((state.claim.at + state.claim.leaseMs - Date.now()) / 1000)),
         );
       if (state.kind === 'lapsed') {
-        // Its claimant is no longer writing: the data topic says whether the record is there.
-        const found = await this.log.findWritten(state.claim);
-        if (found) {
-          this.#record(found);
-          return { ack: ackOf(found), replayed: true };
-        }
+        const found = await this.#lookUp(state.claim, deadline);
+        if (found) return found;
       }
       const claim: Claim = {
         kind: 'claim',
@@ -101,22 +111,46 @@ export class IdempotentWrites {
         at: Date.now(),
         leaseMs: this.log.leaseMs,
       };
-      if (!(await this.log.claim(claim))) continue;
-      // Reading the claim back took so long that the write could outlast the lease: once it ran
-      // out, another request could find no record and write it again. Nothing was written.
-      if (Date.now() > claim.at + this.log.writeStartMs)
-        throw new SinkError(
-          'timeout',
-          'the Idempotency-Key was claimed too slowly to write safely',
-        );
+      const holding = await this.log.claim(claim, deadline);
+      if (!holding) continue;
+      // It took the key from a lapsed claim this request had not seen: was that one written?
+      if (
+        holding.replaced &&
+        holding.replaced.at !== (state.kind === 'lapsed' ? state.claim.at : undefined)
+      ) {
+        if (holding.replaced.fingerprint !== fingerprint) throw new IdempotencyMismatch();
+        const found = await this.#lookUp(holding.replaced, deadline);
+        if (found) return found;
+      }
       const ack = await this.sink.write({
         ...record,
         headers: { ...record.headers, [IDEMPOTENCY_RECORD_HEADER]: key },
+        deadline,
       });
-      this.#record({ kind: 'written', key, fingerprint, ...ack, timestampMs: ack.timestampMs });
+      const written: Written = { kind: 'written', key, fingerprint, ...ack };
+      this.#remember(written);
+      this.#record(written);
       return { ack, replayed: false };
     }
     throw new IdempotencyConflict(1);
+  }
+
+  /** Whether the record of a lapsed claim is in the data topic (its claimant is no longer writing): its write, recorded. */
+  async #lookUp(lapsed: Claim, deadline: number): Promise<IdempotentOutcome | undefined> {
+    const found = await withinDeadline(this.log.findWritten(lapsed), deadline);
+    if (!found) return undefined;
+    this.#record(found);
+    return { ack: ackOf(found), replayed: true };
+  }
+
+  #remember(written: Written): void {
+    const now = Date.now();
+    for (const [key, { until }] of this.#recent) {
+      if (until > now) break;
+      this.#recent.delete(key);
+    }
+    // Long enough for the outcome to be read back, here or after a failed append, found by a lease.
+    this.#recent.set(written.key, { written, until: now + this.log.leaseMs });
   }
 
   /** Writes the outcome to the claims log in the background: until it is read, a retry gets 409. */
@@ -128,6 +162,22 @@ export class IdempotentWrites {
         'the outcome of an idempotent write was not recorded',
       );
     });
+  }
+}
+
+/** `promise`, or a timeout (503) once `deadline` (epoch ms) has passed. */
+async function withinDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SinkError('timeout', 'the Idempotency-Key could not be checked in time')),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

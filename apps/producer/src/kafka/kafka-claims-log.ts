@@ -10,15 +10,15 @@ import {
   type Message,
   type Producer,
 } from '@demo-kafka/kafka-client';
-import { BatchingSender } from '../batching/batching-sender.js';
 import {
   ClaimsIndex,
   type Claim,
-  type ClaimsRecord,
+  type Holding,
   type KeyState,
   type Written,
 } from '../idempotency/claims-index.js';
 import { IDEMPOTENCY_RECORD_HEADER } from '../idempotency/idempotency-key.js';
+import { ClaimsPartition } from './claims-partition.js';
 import { SinkError } from './record-sink.js';
 
 export interface KafkaClaimsLogOptions {
@@ -34,23 +34,24 @@ export function claimsTopicOf(topic: string): string {
   return `${topic}.idempotency-keys`;
 }
 
+/** The claims partition of an idempotency key, of `partitions`: every replica computes the same (FNV-1a). */
+export function claimsPartitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % partitions;
+}
+
+/** Partitions of a claims topic this producer creates: a stuck leader holds only the keys of its own. */
+export const CLAIMS_PARTITIONS = 6;
 /** How far before a claim a record of its key may be stamped (clocks of replicas and brokers differ). */
 const CLOCK_SKEW_MS = 10_000;
-/** The claims topic has one partition: one order of all claims, read by every replica. */
-const CLAIMS_PARTITION = 0;
-const FETCH_BYTES = 1024 * 1024;
-/** How long after a claim its write may start (see leaseMs). */
-const WRITE_START_SLACK_MS = 5_000;
+/** How far apart the replicas' clocks may be for a lease to hold (see leaseMs). */
+const CLOCK_SLACK_MS = 5_000;
 /** Longest the first read of the window's claims may take before an idempotent POST gets 503. */
 const START_READ_TIMEOUT_MS = 60_000;
 /** How often keys past the window are forgotten. */
 const PRUNE_EVERY_MS = 10_000;
-
-/** A request waiting for the log to be read past an offset. */
-interface Waiter {
-  readonly offset: bigint;
-  readonly resolve: () => void;
-}
+const FETCH_BYTES = 1024 * 1024;
 
 /** The kafkajs clients of one binding. */
 interface Clients {
@@ -61,50 +62,39 @@ interface Clients {
   /** A send failed with no known outcome: kafkajs rolled its sequence numbers back, so the next send takes a new producer. */
   stale: boolean;
   readonly claims: TopicReader;
+  /**
+   * A reader of its own for each claims partition: a broker serves one connection's requests one
+   * after the other, so the long polls of several partitions on one connection would queue.
+   */
+  readonly followers: Map<number, TopicReader>;
+  readonly createReader: () => TopicReader;
   readonly data: TopicReader;
 }
 
 /**
  * The claims of idempotency keys, in a compacted topic beside the data topic that every producer
- * replica reads from the start of the window and then follows: a replica claims a key, reads the
- * log up to its claim, and writes the record only if its claim is the one that holds the key
- * (claims-index.ts). Nothing but Kafka is shared, and every replica reads the same order.
+ * replica reads from the start of the window and then follows: a replica claims a key in the
+ * partition the key hashes to, reads that partition up to its claim, and writes the record only
+ * if its claim is the one that holds the key (claims-index.ts). Nothing but Kafka is shared, and
+ * every replica reads each partition in the same order.
  */
 export class KafkaClaimsLog {
   readonly index = new ClaimsIndex();
   #clients: Clients;
-  /** The next offset of the claims partition to read. */
-  #position = -1n;
+  #partitions: ClaimsPartition[] = [];
   #started: Promise<void> | undefined;
   #closed = false;
-  #following = false;
-  #waiters: Waiter[] = [];
+  #prune: NodeJS.Timeout | undefined;
   readonly #leaseMs: number;
-  readonly #appender: BatchingSender<Message, bigint>;
 
   constructor(private readonly options: KafkaClaimsLogOptions) {
     this.#clients = this.#createClients(options.binding);
-    this.#appender = new BatchingSender((messages) => this.#appendBatch(messages), {
-      maxRecords: 500,
-      maxBytes: 512 * 1024,
-      timeoutMs: options.produceTimeoutMs,
-      timeoutError: () =>
-        new SinkError(
-          'timeout',
-          `Kafka did not acknowledge the idempotency key within ${options.produceTimeoutMs} ms`,
-        ),
-    });
-    // A write that starts within the slack after its claim is over by the end of the lease: its
-    // retries end with its produce timeout, and a request in flight then within a request timeout.
+    // The claimant's write ends within its produce timeout from the request (before the claim),
+    // and a request still in flight then within a request timeout; the slack is for clocks.
     this.#leaseMs =
-      WRITE_START_SLACK_MS +
+      CLOCK_SLACK_MS +
       options.produceTimeoutMs +
       producerFailoverTuning(options.produceTimeoutMs).requestTimeoutMs;
-  }
-
-  /** How long after its claim a write may start: later, it could outlast the lease. */
-  get writeStartMs(): number {
-    return WRITE_START_SLACK_MS;
   }
 
   /** How long keys are remembered. */
@@ -123,17 +113,19 @@ export class KafkaClaimsLog {
     return this.index.state(key, now);
   }
 
-  /** Appends a claim and reads the log up to it: whether it is the claim that holds its key. */
-  async claim(claim: Claim): Promise<boolean> {
+  /** Appends a claim and reads its partition up to it by `deadline`: whether it holds its key (undefined: not). */
+  async claim(claim: Claim, deadline: number): Promise<Holding | undefined> {
     await this.#ready();
-    const offset = await this.#append(claim);
-    await this.#readPast(offset, this.options.produceTimeoutMs);
-    return this.index.holds(claim.key, offset);
+    const partition = this.#partitionOf(claim.key);
+    const offset = await partition.append(claim).catch(unavailable);
+    await partition.readPast(offset, deadline - Date.now());
+    return this.index.holding(claim.key, offset);
   }
 
   /** Records where the key's record was written (the first outcome in the log stands). */
   async written(written: Written): Promise<void> {
-    await this.#append(written);
+    await this.#ready();
+    await this.#partitionOf(written.key).append(written).catch(unavailable);
   }
 
   /**
@@ -142,6 +134,19 @@ export class KafkaClaimsLog {
    */
   async findWritten(claim: Claim): Promise<Written | undefined> {
     return this.#findWritten(claim).catch(unavailable);
+  }
+
+  /** Uses new credentials from the next request on. */
+  async reconnect(binding: KafkaBinding): Promise<void> {
+    const old = this.#clients;
+    this.#clients = this.#createClients(binding);
+    await this.#disconnect(old);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#prune);
+    await this.#disconnect(this.#clients);
   }
 
   async #findWritten(claim: Claim): Promise<Written | undefined> {
@@ -169,16 +174,12 @@ export class KafkaClaimsLog {
     return undefined;
   }
 
-  /** Uses new credentials from the next request on. */
-  async reconnect(binding: KafkaBinding): Promise<void> {
-    const old = this.#clients;
-    this.#clients = this.#createClients(binding);
-    await this.#disconnect(old);
-  }
-
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#disconnect(this.#clients);
+  /** The claims partition of a key. */
+  #partitionOf(key: string): ClaimsPartition {
+    const partition = this.#partitions[claimsPartitionOf(key, this.#partitions.length)];
+    if (partition === undefined)
+      throw new SinkError('not-ready', 'the idempotency keys are not read yet');
+    return partition;
   }
 
   #createClients(binding: KafkaBinding): Clients {
@@ -191,15 +192,29 @@ export class KafkaClaimsLog {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
       });
+    const createReader = (): TopicReader => new TopicReader(kafka, claimsTopicOf(binding.topic));
     return {
       binding,
       admin: kafka.admin(tuning.admin),
       createProducer,
       producer: createProducer(),
       stale: false,
-      claims: new TopicReader(kafka, claimsTopicOf(binding.topic)),
+      claims: createReader(),
+      followers: new Map(),
+      createReader,
       data: new TopicReader(kafka, binding.topic),
     };
+  }
+
+  /** The reader that follows `partition`, with the current credentials. */
+  #followerOf(partition: number): TopicReader {
+    const { followers, createReader } = this.#clients;
+    let reader = followers.get(partition);
+    if (!reader) {
+      reader = createReader();
+      followers.set(partition, reader);
+    }
+    return reader;
   }
 
   async #disconnect(clients: Clients): Promise<void> {
@@ -208,6 +223,7 @@ export class KafkaClaimsLog {
       clients.producer.disconnect(),
       clients.claims.close(),
       clients.data.close(),
+      ...[...clients.followers.values()].map((reader) => reader.close()),
     ]);
   }
 
@@ -231,7 +247,7 @@ export class KafkaClaimsLog {
         topics: [
           {
             topic,
-            numPartitions: 1,
+            numPartitions: CLAIMS_PARTITIONS,
             configEntries: [
               // The latest record of a key (its outcome) is kept, and nothing older than the window.
               { name: 'cleanup.policy', value: 'compact,delete' },
@@ -241,92 +257,35 @@ export class KafkaClaimsLog {
         ],
       });
     const from = await claims.offsetsAt(Date.now() - this.options.windowMs - this.#leaseMs);
-    const end = (await claims.offsets()).find((p) => p.partition === CLAIMS_PARTITION)?.high ?? 0n;
-    this.#position = from.get(CLAIMS_PARTITION) ?? 0n;
-    if (!this.#following) {
-      this.#following = true;
-      void this.#follow();
-    }
-    await this.#readPast(end - 1n, START_READ_TIMEOUT_MS);
+    // Kafka numbers partitions from 0: the i-th is partition i.
+    const ends = (await claims.offsets()).sort((a, b) => a.partition - b.partition);
+    // However many partitions the topic has (another version may have made it): all read the same.
+    if (this.#partitions.length === 0)
+      this.#partitions = ends.map(
+        ({ partition }) =>
+          new ClaimsPartition({
+            partition,
+            index: this.index,
+            logger: this.options.logger,
+            reader: () => this.#followerOf(partition),
+            appendBatch: (messages) => this.#appendBatch(messages),
+            produceTimeoutMs: this.options.produceTimeoutMs,
+            closed: () => this.#closed,
+          }),
+      );
+    for (const [i, partition] of this.#partitions.entries()) partition.follow(from.get(i) ?? 0n);
+    this.#prune ??= setInterval(
+      () => this.index.prune(Date.now() - this.options.windowMs),
+      PRUNE_EVERY_MS,
+    ).unref();
+    await Promise.all(
+      ends.map(({ partition, high }) =>
+        this.#partitions[partition]?.readPast(high - 1n, START_READ_TIMEOUT_MS),
+      ),
+    );
   }
 
-  /** Reads the claims partition for as long as the log is open, waking those waiting for an offset. */
-  async #follow(): Promise<void> {
-    let failures = 0;
-    let prunedAt = Date.now();
-    while (!this.#closed) {
-      try {
-        const from = new Map([[CLAIMS_PARTITION, this.#position]]);
-        for (const { messages, nextOffset } of await this.#clients.claims.read(from, FETCH_BYTES)) {
-          for (const message of messages) {
-            const record = parseClaimsRecord(message);
-            if (record) this.index.apply(record, BigInt(message.offset));
-          }
-          this.#position = nextOffset;
-        }
-        failures = 0;
-        this.#wake();
-        if (Date.now() - prunedAt >= PRUNE_EVERY_MS) {
-          prunedAt = Date.now();
-          this.index.prune(prunedAt - this.options.windowMs);
-        }
-      } catch (error) {
-        failures += 1;
-        // Retention may have passed the position (a long outage): go on from what Kafka holds.
-        const low = await this.#clients.claims
-          .offsets()
-          .then((all) => all.find((p) => p.partition === CLAIMS_PARTITION)?.low)
-          .catch(() => undefined);
-        if (low !== undefined && low > this.#position) this.#position = low;
-        if (failures === 1)
-          this.options.logger.warn(
-            { reason: classifyKafkaError(error).reason },
-            'reading the idempotency keys failed; retrying',
-          );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * failures)));
-      }
-    }
-  }
-
-  #wake(): void {
-    if (this.#waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const waiter of this.#waiters) {
-      if (waiter.offset < this.#position) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.#waiters = still;
-  }
-
-  /** Resolves once the log has been read past `offset`; rejects after `timeoutMs`. */
-  #readPast(offset: bigint, timeoutMs: number): Promise<void> {
-    if (offset < this.#position) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
-        reject(
-          new SinkError(
-            'timeout',
-            `the idempotency keys were not read back within ${timeoutMs} ms`,
-          ),
-        );
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.#waiters.push({ offset, resolve: done });
-    });
-  }
-
-  /** Appends a record to the claims partition: its offset. Concurrent appends ride in one request. */
-  #append(record: ClaimsRecord): Promise<bigint> {
-    const value = JSON.stringify(record);
-    return this.#appender
-      .send({ key: record.key, value, partition: CLAIMS_PARTITION }, value.length)
-      .catch(unavailable);
-  }
-
+  /** Sends appends of one partition (their `partition` set): their offsets. */
   async #appendBatch(messages: readonly Message[]): Promise<bigint[]> {
     const clients = this.#clients;
     if (clients.stale) {
@@ -362,22 +321,4 @@ function headerText(message: KafkaMessage, name: string): string | undefined {
   const value = message.headers?.[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : first.toString();
-}
-
-/** A claims record, or undefined for one this version does not know (skipped, not fatal). */
-function parseClaimsRecord(message: KafkaMessage): ClaimsRecord | undefined {
-  try {
-    const record = JSON.parse(message.value?.toString() ?? '') as Partial<ClaimsRecord>;
-    if (typeof record.key !== 'string' || typeof record.fingerprint !== 'string') return undefined;
-    if (
-      record.kind === 'claim' &&
-      typeof record.at === 'number' &&
-      typeof record.leaseMs === 'number'
-    )
-      return record as Claim;
-    if (record.kind === 'written' && typeof record.offset === 'string') return record as Written;
-    return undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -147,13 +147,16 @@ export class KafkaRecordSink implements RecordSink {
       key,
       headers: headers as Message['headers'],
     };
-    retryUntil(message, now + this.options.produceTimeoutMs);
+    const deadline = record.deadline ?? now + this.options.produceTimeoutMs;
+    if (deadline <= now)
+      return Promise.reject(new SinkError('timeout', 'the time to write the message was spent'));
+    retryUntil(message, deadline);
     this.#router.route(this.topic, message);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
     const bytes =
       record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
-    return this.#sender.send(message, bytes).catch((error: unknown) => {
+    return this.#sender.send(message, bytes, deadline - now).catch((error: unknown) => {
       const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
       this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
       throw sinkError;

@@ -11,6 +11,8 @@ export interface OutgoingRecord {
   readonly value: Buffer;
   readonly key?: string | undefined;
   readonly headers?: RecordHeaders | undefined;
+  /** When the write must be done by (epoch ms); default: the produce timeout from now. */
+  readonly deadline?: number | undefined;
 }
 
 /** Where Kafka put a record. */
