@@ -28,6 +28,9 @@ export interface IdempotentOutcome {
   readonly replayed: boolean;
 }
 
+/** How long a look-up in the data topic waits before trying a broker again. */
+const LOOK_UP_RETRY_MS = 250;
+
 /** The key is being written by another request (here or on another replica): retry after `retryAfterS`. */
 export class IdempotencyConflict extends Error {
   override readonly name = 'IdempotencyConflict';
@@ -137,7 +140,7 @@ export class IdempotentWrites {
 
   /** Whether the record of a lapsed claim is in the data topic (its claimant is no longer writing): its write, recorded. */
   async #lookUp(lapsed: Claim, deadline: number): Promise<IdempotentOutcome | undefined> {
-    const found = await withinDeadline(this.log.findWritten(lapsed), deadline);
+    const found = await withinDeadline(this.#findWritten(lapsed, deadline), deadline);
     if (!found) return undefined;
     this.#record(found);
     return { ack: ackOf(found), replayed: true };
@@ -151,6 +154,18 @@ export class IdempotentWrites {
     }
     // Long enough for the outcome to be read back, here or after a failed append, found by a lease.
     this.#recent.set(written.key, { written, until: now + this.log.leaseMs });
+  }
+
+  /** The data topic's answer, tried again while a broker it needs cannot be reached and time is left. */
+  async #findWritten(lapsed: Claim, deadline: number): Promise<Written | undefined> {
+    for (;;) {
+      try {
+        return await this.log.findWritten(lapsed);
+      } catch (error) {
+        if (!(error instanceof SinkError) || Date.now() + LOOK_UP_RETRY_MS >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LOOK_UP_RETRY_MS));
+      }
+    }
   }
 
   /** Writes the outcome to the claims log in the background: until it is read, a retry gets 409. */
