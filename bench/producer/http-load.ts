@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { sourceProcessArgs } from '../../scripts/source-process.js';
 
 const run = promisify(execFile);
 
@@ -107,24 +109,36 @@ export async function httpLoad(
     ]);
     return { ...parseWrk(stdout), generatorCpuSeconds: cpuSeconds };
   }
-  const { stdout, cpuSeconds } = await runTimed(process.execPath, [
-    autocannonBin(),
-    '-j',
-    '-m',
-    'POST',
-    '-c',
-    String(connections),
-    '-d',
-    String(seconds),
-    ...(rate === undefined ? [] : ['-R', String(rate)]),
-    ...(ids ? ['-I'] : []),
-    '-H',
-    'Content-Type=text/plain',
-    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
-    '-b',
-    BENCH_BODY,
-    url,
-  ]);
+  const { stdout, cpuSeconds } = ids
+    ? await runTimed(process.execPath, [
+        ...sourceProcessArgs(fileURLToPath(new URL('./autocannon-process.ts', import.meta.url))),
+        JSON.stringify({
+          url,
+          method: 'POST',
+          connections,
+          duration: seconds,
+          ...(rate === undefined ? {} : { overallRate: rate }),
+          headers: { 'Content-Type': 'text/plain', ...headers },
+          body: BENCH_BODY,
+        }),
+      ])
+    : await runTimed(process.execPath, [
+        autocannonBin(),
+        '-j',
+        '-m',
+        'POST',
+        '-c',
+        String(connections),
+        '-d',
+        String(seconds),
+        ...(rate === undefined ? [] : ['-R', String(rate)]),
+        '-H',
+        'Content-Type=text/plain',
+        ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
+        '-b',
+        BENCH_BODY,
+        url,
+      ]);
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
     generatorCpuSeconds: cpuSeconds,

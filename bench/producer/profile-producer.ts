@@ -1,7 +1,7 @@
 /**
- * `npm run bench:profile -- <connections> [seconds] [--headers] [--ndjson]`: the built producer under wrk
+ * `npm run bench:profile -- <connections> [seconds] [--headers] [--idempotency-key] [--ndjson]`: the built producer under wrk
  * load with `node --cpu-prof` (with `--headers`, three `Kafka-Header-*` per POST, as the bench's
- * header figures; with `--ndjson`, one connection streaming a batch of 100-byte records instead), then its top self-time entries. With `--heap`, a sampling heap profile
+ * header figures; with `--idempotency-key`, a new `Idempotency-Key` in each; with `--ndjson`, one connection streaming a batch of 100-byte records instead), then its top self-time entries. With `--heap`, a sampling heap profile
  * (`--heap-prof`) instead: the functions that allocated most, which is what the GC time is. The profile is left in a temp directory
  * for Chrome DevTools. Runs on the Node that runs this script.
  */
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { startLocalKafka } from '@demo-kafka/local-kafka';
 import { sourceProcessArgs } from '../../scripts/source-process.js';
-import { httpLoad } from './http-load.js';
+import { httpLoad, UNIQUE_ID } from './http-load.js';
 import { THREE_HEADERS } from './producer-bench.js';
 import { producerEntryPoint, startServer } from '../server-process.js';
 
@@ -56,7 +56,10 @@ export function topSelfTime(
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const connections = Number(positional[0] ?? 128);
 const seconds = Number(positional[1] ?? 5);
-const headers = process.argv.includes('--headers') ? THREE_HEADERS : {};
+const headers = {
+  ...(process.argv.includes('--headers') ? THREE_HEADERS : {}),
+  ...(process.argv.includes('--idempotency-key') ? { 'Idempotency-Key': UNIQUE_ID } : {}),
+};
 const heap = process.argv.includes('--heap');
 
 interface HeapNode {
