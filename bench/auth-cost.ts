@@ -24,7 +24,12 @@ import { startFanOutClients, type FanOutClients } from './fan-out-clients.js';
 import { atFixedRate, httpLoad, type LoadHeaders } from './producer/http-load.js';
 import type { NodeBinary } from './producer/node-binaries.js';
 import { treeCpuSeconds } from './producer/process-cpu.js';
-import { measure, type Sample } from './producer/producer-bench.js';
+import {
+  fixedRateFigures,
+  measure,
+  type FixedRateFigures,
+  type Sample,
+} from './producer/producer-bench.js';
 import { producerEntryPoint, startServer, type ServerProcess } from './server-process.js';
 import { median, sleep } from './stats.js';
 
@@ -34,17 +39,7 @@ export const AUTH_GOALS = { producerCpuPerPost: 1.15, consumerConnectTime: 1.1 }
 /** Streams the load generator opens at once, as in the fan-out section. */
 const IN_FLIGHT = 200;
 
-export interface AuthProducerFigures {
-  /** POSTs a second achieved (asked: the fixed rate). */
-  readonly rps: number;
-  readonly rpsRounds: readonly number[];
-  readonly p99Ms: number;
-  /** CPU of the producer's processes per acknowledged POST, in ms. */
-  readonly cpuMsPerPost: number;
-  readonly cpuMsRounds: readonly number[];
-  /** Answers other than 2xx, socket errors and timeouts, over all rounds. */
-  readonly failed: number;
-}
+export type AuthProducerFigures = FixedRateFigures;
 
 export interface AuthConnectFigures {
   /** Streams opened a second, until the last had its head. */
@@ -199,17 +194,8 @@ async function producerPart(
           );
       }
     });
-    const cpuMs = (s: Sample): number => (s.cpuSeconds * 1000) / (s.requests - s.failed);
-    const figures = (list: readonly Sample[]): AuthProducerFigures => ({
-      rps: median(list.map((s) => s.rps)),
-      rpsRounds: list.map((s) => s.rps),
-      p99Ms: median(list.map((s) => s.p99Ms)),
-      cpuMsPerPost: median(list.map(cpuMs)),
-      cpuMsRounds: list.map(cpuMs),
-      failed: list.reduce((sum, s) => sum + s.failed, 0),
-    });
-    const offFigures = figures(samples.off);
-    const onFigures = figures(samples.on);
+    const offFigures = fixedRateFigures(samples.off);
+    const onFigures = fixedRateFigures(samples.on);
     return {
       rate,
       connections,

@@ -8,9 +8,13 @@
  */
 import { atFixedRate, httpLoad, type LoadHeaders, UNIQUE_ID } from './producer/http-load.js';
 import type { NodeBinary } from './producer/node-binaries.js';
-import { measure, type Sample } from './producer/producer-bench.js';
+import {
+  fixedRateFigures,
+  measure,
+  type FixedRateFigures,
+  type Sample,
+} from './producer/producer-bench.js';
 import { producerEntryPoint, startServer } from './server-process.js';
-import { median } from './stats.js';
 
 /** The goal printed beside the figures: CPU per POST with a key over without. */
 export const IDEMPOTENCY_GOAL = { cpuPerPost: 1.3 } as const;
@@ -26,15 +30,7 @@ export interface IdempotencyCostOptions {
   readonly log: (line: string) => void;
 }
 
-export interface IdempotencyFigures {
-  readonly rps: number;
-  readonly p99Ms: number;
-  /** CPU of the producer's processes per acknowledged POST, in ms. */
-  readonly cpuMsPerPost: number;
-  readonly cpuMsRounds: readonly number[];
-  /** Answers other than 2xx, socket errors and timeouts, over all rounds. */
-  readonly failed: number;
-}
+export type IdempotencyFigures = FixedRateFigures;
 
 export interface IdempotencyCostResult {
   readonly node: string;
@@ -94,16 +90,8 @@ export async function idempotencyCost(
           );
       }
     });
-    const cpuMs = (s: Sample): number => (s.cpuSeconds * 1000) / (s.requests - s.failed);
-    const figures = (list: readonly Sample[]): IdempotencyFigures => ({
-      rps: median(list.map((s) => s.rps)),
-      p99Ms: median(list.map((s) => s.p99Ms)),
-      cpuMsPerPost: median(list.map(cpuMs)),
-      cpuMsRounds: list.map(cpuMs),
-      failed: list.reduce((sum, s) => sum + s.failed, 0),
-    });
-    const without = figures(samples.without);
-    const withKey = figures(samples.with);
+    const without = fixedRateFigures(samples.without);
+    const withKey = fixedRateFigures(samples.with);
     return {
       node: node.label,
       rate,

@@ -136,6 +136,32 @@ export interface Sample extends LoadResult {
   readonly idleCores: number;
 }
 
+/** A fixed-rate condition's figures over its rounds: medians, and each round's CPU per POST. */
+export interface FixedRateFigures {
+  /** POSTs a second achieved (asked: the fixed rate). */
+  readonly rps: number;
+  readonly rpsRounds: readonly number[];
+  readonly p99Ms: number;
+  /** CPU of the producer's processes per acknowledged POST, in ms. */
+  readonly cpuMsPerPost: number;
+  readonly cpuMsRounds: readonly number[];
+  /** Answers other than 2xx, socket errors and timeouts, over all rounds. */
+  readonly failed: number;
+}
+
+/** The figures of one condition's samples. */
+export function fixedRateFigures(list: readonly Sample[]): FixedRateFigures {
+  const cpuMs = (s: Sample): number => (s.cpuSeconds * 1000) / (s.requests - s.failed);
+  return {
+    rps: median(list.map((s) => s.rps)),
+    rpsRounds: list.map((s) => s.rps),
+    p99Ms: median(list.map((s) => s.p99Ms)),
+    cpuMsPerPost: median(list.map(cpuMs)),
+    cpuMsRounds: list.map(cpuMs),
+    failed: list.reduce((sum, s) => sum + s.failed, 0),
+  };
+}
+
 /** Loads `server` for `seconds` (POSTs with `headers`) and counts its processes' CPU, the broker's and the machine's idle time meanwhile. */
 export async function measure(
   server: ServerProcess,

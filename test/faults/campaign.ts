@@ -1,10 +1,10 @@
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
 import type { Logger } from '@demo-kafka/app-kit';
-import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { buildConsumer, type TestConsumer } from '../../apps/consumer/test/build-consumer.js';
 import { buildProducer, type TestProducer } from '../../apps/producer/test/build-producer.js';
 import { producerSettingsSpec } from '../../apps/producer/src/settings.js';
 import { listen, type Listening } from '../support/listen.js';
+import { leadersOf } from './partition-leaders.js';
 import { createTopicAsAdmin } from '../support/create-topic.js';
 import { groupCoordinatorOf } from '../support/group-coordinator.js';
 import { waitFor } from '../support/wait-for.js';
@@ -262,19 +262,5 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     await producerServer?.close();
     await producer?.close();
     await cluster?.stop();
-  }
-}
-
-async function leadersOf(
-  cluster: LocalKafkaCluster,
-  topic: string,
-): Promise<Record<number, number>> {
-  const admin = new Kafka({ brokers: [cluster.adminBroker], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return Object.fromEntries((topics[0]?.partitions ?? []).map((p) => [p.partitionId, p.leader]));
-  } finally {
-    await admin.disconnect();
   }
 }

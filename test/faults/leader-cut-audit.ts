@@ -1,6 +1,6 @@
 import { createLogger } from '@demo-kafka/app-kit';
 import { startLocalKafkaCluster, type LocalKafkaCluster } from '@demo-kafka/local-kafka';
-import { Kafka, logLevel, Partitioners } from '@demo-kafka/kafka-client';
+import { Partitioners } from '@demo-kafka/kafka-client';
 import type { pino } from 'pino';
 import { buildProducer, type TestProducer } from '../../apps/producer/test/build-producer.js';
 import { createTopicAsAdmin } from '../support/create-topic.js';
@@ -8,6 +8,7 @@ import { listen, type Listening } from '../support/listen.js';
 import { PRODUCE_TIMEOUT_MS } from './campaign.js';
 import { canPartition } from './loopback-partition.js';
 import { nemesis } from './nemesis.js';
+import { leadersOf } from './partition-leaders.js';
 import type { PostRecord } from './post-clients.js';
 import { readTopicWithJava } from './read-topic-java.js';
 import { percentile } from './report.js';
@@ -168,25 +169,6 @@ function closedLoopClients(
       return records.sort((a, b) => a.startedAt - b.startedAt);
     },
   };
-}
-
-/** Partition → leader node, through the super-user listeners of the running brokers but `except`. */
-async function leadersOf(
-  cluster: LocalKafkaCluster,
-  topic: string,
-  except?: number,
-): Promise<Record<number, number>> {
-  const brokers = cluster.nodes
-    .filter((n) => n.running && !n.frozen && n.id !== except)
-    .map((n) => n.adminBroker);
-  const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    return Object.fromEntries((topics[0]?.partitions ?? []).map((p) => [p.partitionId, p.leader]));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /**
