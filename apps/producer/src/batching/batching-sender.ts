@@ -87,7 +87,7 @@ export class BatchingSender<R, A> {
     this.#sweepMs = Math.max(5, Math.min(1000, this.#timeoutMs / 10, this.#slowAfterMs / 2));
   }
 
-  /** Queues `record`; resolves with its ack once its batch is written, or times out after `timeoutMs` (default: the sender's). */
+  /** Queues `record`; resolves with its ack once written, or times out after `timeoutMs` (default: the sender's). */
   send(record: R, bytes: number, timeoutMs = this.#timeoutMs): Promise<A> {
     return new Promise<A>((resolve, reject) => {
       this.#queue.push({
@@ -271,7 +271,7 @@ export class BatchingSender<R, A> {
     return this.#queue.splice(0, count);
   }
 
-  /** Moves queued movable records off the partitions whose batch in flight is slow, or whose last one failed or was slow. */
+  /** Moves queued movable records off partitions whose batch in flight is slow, or whose last one failed or was. */
   #moveOffSlowPartitions(lanes: Lanes<R>): void {
     if (!Number.isFinite(this.#slowAfterMs)) return;
     const now = performance.now();

@@ -146,7 +146,8 @@ export function producerOpenApi(options: ProducerApiOptions): JsonObject {
                   ? {
                       'Idempotent-Replayed': {
                         description:
-                          "`true` when an earlier request with the same `Idempotency-Key` wrote the record: this answer is that write's, and nothing more was written.",
+                          '`true` when an earlier request with the same `Idempotency-Key` wrote ' +
+                          "the record: this answer is that write's, and nothing more was written.",
                         schema: { type: 'string', enum: ['true'] },
                       },
                     }

@@ -16,7 +16,7 @@ export interface ClaimsLog {
   /** How long keys are remembered. */
   readonly windowMs: number;
   state(key: string): Promise<KeyState>;
-  /** Appends the claim and reads the log up to it by `deadline` (epoch ms): whether it holds its key (undefined: not). */
+  /** Appends the claim and reads the log up to it by `deadline` (epoch ms): whether it holds its key. */
   claim(claim: Claim, deadline: number): Promise<Holding | undefined>;
   written(written: Written): Promise<void>;
   findWritten(claim: Claim): Promise<Written | undefined>;
@@ -138,7 +138,7 @@ export class IdempotentWrites {
     throw new IdempotencyConflict(1);
   }
 
-  /** Whether the record of a lapsed claim is in the data topic (its claimant is no longer writing): its write, recorded. */
+  /** The write of a lapsed claim (its claimant no longer writing) if the data topic has it, recorded. */
   async #lookUp(lapsed: Claim, deadline: number): Promise<IdempotentOutcome | undefined> {
     const found = await withinDeadline(this.#findWritten(lapsed, deadline), deadline);
     if (!found) return undefined;

@@ -1,6 +1,7 @@
 import type { Logger } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
 import {
+  Partitioners,
   TopicReader,
   classifyKafkaError,
   createKafka,
@@ -59,7 +60,7 @@ interface Clients {
   readonly admin: Admin;
   readonly createProducer: () => Producer;
   producer: Producer;
-  /** A send failed with no known outcome: kafkajs rolled its sequence numbers back, so the next send takes a new producer. */
+  /** A send failed with no known outcome: kafkajs rolled its sequences back, so the next send takes a new producer. */
   stale: boolean;
   readonly claims: TopicReader;
   /**
@@ -191,6 +192,8 @@ export class KafkaClaimsLog {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
+        // Every append names its partition; kafkajs warns about a producer without a partitioner.
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
     const createReader = (): TopicReader => new TopicReader(kafka, claimsTopicOf(binding.topic));
     return {

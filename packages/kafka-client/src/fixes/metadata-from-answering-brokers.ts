@@ -24,7 +24,7 @@ const patched = Symbol('metadataFromAnsweringBrokers');
  */
 export const SILENT_LEADER_MS = 30_000;
 
-/** Brokers (host:port) whose last produce request timed out, and when that was (process-wide: the addresses are the cluster's). */
+/** Brokers (host:port) whose last produce request timed out, and since when (process-wide, as addresses are). */
 const silentSince = new Map<string, number>();
 
 const addressOf = (broker: Broker): string =>
@@ -39,7 +39,7 @@ export function isSilentLeader(address: string, now = Date.now()): boolean {
   return false;
 }
 
-/** Marks the broker at `address` silent after a produce request that timed out, and clears the mark after one that was answered. */
+/** Marks the broker at `address` silent after a produce request that timed out; clears it after an answer. */
 export function noteProduceOutcome(address: string, error?: unknown): void {
   if (error === undefined) {
     if (silentSince.size > 0) silentSince.delete(address);
