@@ -90,11 +90,13 @@ export class KafkaClaimsLog {
 
   constructor(private readonly options: KafkaClaimsLogOptions) {
     this.#clients = this.#createClients(options.binding);
-    // The claimant's write ends within its produce timeout from the request (before the claim),
-    // and a request still in flight then within a request timeout; the slack is for clocks.
+    // The claimant's record is sent within its produce timeout from the request (before the
+    // claim). A batch is retried until its latest record's time (routed-message.ts), and a record
+    // that joined it was queued before ours timed out: retries end within two produce timeouts,
+    // and a request still in flight then within a request timeout. The slack is for clocks.
     this.#leaseMs =
       CLOCK_SLACK_MS +
-      options.produceTimeoutMs +
+      2 * options.produceTimeoutMs +
       producerFailoverTuning(options.produceTimeoutMs).requestTimeoutMs;
   }
 
