@@ -11,7 +11,7 @@ import { nemesis } from './nemesis.js';
 import { leadersOf } from './partition-leaders.js';
 import type { PostRecord } from './post-clients.js';
 import { readTopicWithJava } from './read-topic-java.js';
-import { percentile } from './report.js';
+import { largest, percentile } from './report.js';
 
 /** The single-broker faults the audit knows (nemesis.ts applies and heals them). */
 export const AUDIT_FAULTS = ['cut-peers', 'cut-clients', 'kill'] as const;
@@ -329,7 +329,7 @@ export async function runLeaderCutAudit(
       inFlightAtCut: p.startedAt < faultAt && p.startedAt + p.ms >= faultAt,
       class: classOf(p),
     }));
-    const lastAnswer = Math.max(stoppedAt, ...posts.map((p) => p.startedAt + p.ms));
+    const lastAnswer = Math.max(stoppedAt, largest(posts.map((p) => p.startedAt + p.ms)));
     const bounds: Record<Phase, [number, number]> = {
       before: [loadStartedAt, faultAt],
       during: [faultAt, healedAt],
@@ -354,7 +354,7 @@ export async function runLeaderCutAudit(
         perSecond: answered.length / Math.max(0.001, (to - from) / 1000),
         byStatus,
         okP99Ms: percentile(ok, 99),
-        okMaxMs: Math.max(0, ...ok),
+        okMaxMs: largest(ok),
         nonOk: {
           'keyed-led': nonOk.filter((p) => p.class === 'keyed-led'),
           'keyed-other': nonOk.filter((p) => p.class === 'keyed-other'),
