@@ -179,6 +179,30 @@ describe('BatchingSender with lanes (one batch per leader, one in flight per par
     await expect(Promise.all(all)).resolves.toHaveLength(5);
   });
 
+  it('with oneBatchPerGroup, a leader has one batch in flight: what arrives meanwhile rides in the next, all its partitions together', async () => {
+    const kafka = fakeLanes();
+    const sender = new BatchingSender(kafka.sendBatch, {
+      maxRecords: 100,
+      maxBytes: 1e6,
+      lanes: sixPartitions(),
+      oneBatchPerGroup: true,
+    });
+    const all = [
+      sender.send(routed(0, 'a'), 1),
+      sender.send(routed(3, 'b'), 1),
+      sender.send(routed(1, 'c'), 1),
+      sender.send(routed(0, 'd'), 1),
+    ];
+    // Leader 0 (partitions 0 and 3) has one batch in flight; leader 1's goes beside it.
+    expect(kafka.batches.map((b) => b.names)).toEqual([['p0:a'], ['p1:c']]);
+    kafka.batches[0]?.finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kafka.batches.map((b) => b.names).slice(2)).toEqual([['p3:b', 'p0:d']]);
+    kafka.batches[1]?.finish();
+    kafka.batches[2]?.finish();
+    await expect(Promise.all(all)).resolves.toEqual(['ack:a', 'ack:b', 'ack:c', 'ack:d']);
+  });
+
   it('moves queued keyless records off a partition whose batch has been in flight too long, never keyed ones', async () => {
     const kafka = fakeLanes();
     const lanes = sixPartitions();

@@ -15,6 +15,8 @@ interface Pending<R, A> {
 interface Batch<R, A> {
   readonly records: ReadonlyArray<Pending<R, A>>;
   readonly partitions: ReadonlySet<number> | undefined;
+  /** The group (leader) its records were taken for, with lanes. */
+  readonly group?: number;
   readonly startedAt: number;
 }
 
@@ -48,6 +50,12 @@ export interface BatchingOptions<R> {
   readonly lanes?: Lanes<R>;
   /** A partition whose batch has been in flight this long is slow: movable records queued for it move. */
   readonly slowAfterMs?: number;
+  /**
+   * With lanes, a group has one batch in flight at a time, not one per partition: for a client
+   * that sends one request at a time to a broker, a second batch would only wait behind the
+   * first, and the records that arrive meanwhile ride in one request instead of several.
+   */
+  readonly oneBatchPerGroup?: boolean;
 }
 
 /**
@@ -64,6 +72,8 @@ export class BatchingSender<R, A> {
   readonly #inFlight = new Set<Batch<R, A>>();
   /** The batch in flight holding each partition. */
   readonly #busy = new Map<number, Batch<R, A>>();
+  /** The groups with a batch in flight (with oneBatchPerGroup). */
+  readonly #busyGroups = new Set<number>();
   /** A batch of records whose partitions are not known is in flight: nothing goes beside it. */
   #exclusive = false;
   #inFlightRecords = 0;
@@ -130,6 +140,8 @@ export class BatchingSender<R, A> {
     this.#inFlightRecords += records.length;
     if (batch.partitions === undefined) this.#exclusive = true;
     else for (const partition of batch.partitions) this.#busy.set(partition, batch);
+    if (batch.group !== undefined && this.options.oneBatchPerGroup)
+      this.#busyGroups.add(batch.group);
     this.onBatch(records.length);
     let failed = false;
     this.sendBatch(records.map((p) => p.record))
@@ -157,6 +169,7 @@ export class BatchingSender<R, A> {
       .finally(() => {
         this.#inFlight.delete(batch);
         this.#inFlightRecords -= records.length;
+        if (batch.group !== undefined) this.#busyGroups.delete(batch.group);
         if (batch.partitions === undefined) this.#exclusive = false;
         else {
           for (const partition of batch.partitions) this.#busy.delete(partition);
@@ -232,6 +245,7 @@ export class BatchingSender<R, A> {
       if (partition === undefined) break;
       if (this.#busy.has(partition)) continue;
       const itsGroup = lanes.groupOf(partition);
+      if (this.#busyGroups.has(itsGroup)) continue;
       group ??= itsGroup;
       if (itsGroup !== group) continue;
       // The first record always goes, even alone above the byte bound; a full batch stops the
@@ -251,7 +265,7 @@ export class BatchingSender<R, A> {
       const chosen = new Set(taken);
       this.#queue = this.#queue.filter((p) => !chosen.has(p));
     }
-    return { records: taken, partitions, startedAt: performance.now() };
+    return { records: taken, partitions, group, startedAt: performance.now() };
   }
 
   /** Records from the head of the queue, within the batch bounds. */

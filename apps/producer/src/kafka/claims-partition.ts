@@ -1,6 +1,4 @@
-import type { Logger } from '@demo-kafka/app-kit';
-import { classifyKafkaError, type Message, type TopicReader } from '@demo-kafka/kafka-client';
-import { BatchingSender } from '../batching/batching-sender.js';
+import type { KafkaMessage } from '@demo-kafka/kafka-client';
 import type { ClaimsIndex, ClaimsRecord } from '../idempotency/claims-index.js';
 import { SinkError } from './record-sink.js';
 
@@ -10,61 +8,57 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-export interface ClaimsPartitionOptions {
-  readonly partition: number;
-  readonly index: ClaimsIndex;
-  readonly logger: Logger;
-  /** The reader of the claims topic (the current binding's). */
-  readonly reader: () => TopicReader;
-  /** Appends messages to this partition: their offsets. */
-  readonly appendBatch: (messages: readonly Message[]) => Promise<bigint[]>;
-  readonly produceTimeoutMs: number;
-  /** Whether the log was closed (the follower stops). */
-  readonly closed: () => boolean;
-}
-
-const FETCH_BYTES = 1024 * 1024;
-
 /**
- * One partition of the claims log: its appends, coalesced into one request at a time, and a
- * follower that reads it for as long as the log is open and applies each record to the index.
- * Each partition has its own, so a leader that does not answer holds only the keys of its own.
+ * One partition of the claims log as this replica has read it: how far, and the requests that
+ * wait for it to be read past their claim. Its records go to the index in offset order, each once,
+ * however many reads returned them (a read can overlap another across a leader change).
  */
 export class ClaimsPartition {
   /** The next offset to read. */
   #position = 0n;
-  #following = false;
+  #started = false;
   #waiters: Waiter[] = [];
-  readonly #appender: BatchingSender<Message, bigint>;
 
-  constructor(private readonly options: ClaimsPartitionOptions) {
-    this.#appender = new BatchingSender((messages) => options.appendBatch(messages), {
-      maxRecords: 500,
-      maxBytes: 512 * 1024,
-      timeoutMs: options.produceTimeoutMs,
-      timeoutError: () =>
-        new SinkError(
-          'timeout',
-          `Kafka did not acknowledge the idempotency key within ${options.produceTimeoutMs} ms`,
-        ),
-    });
+  constructor(
+    readonly partition: number,
+    private readonly index: ClaimsIndex,
+  ) {}
+
+  /** The next offset to read. */
+  get position(): bigint {
+    return this.#position;
   }
 
-  /** Starts following from `offset` (once; later calls only move a follower that has not started). */
-  follow(from: bigint): void {
-    if (this.#following) return;
+  /** Whether reading has started (see start). */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /** Reads from `from` on (once; later calls change nothing). */
+  start(from: bigint): void {
+    if (this.#started) return;
     this.#position = from;
-    this.#following = true;
-    void this.#follow();
+    this.#started = true;
   }
 
-  /** Appends a claims record: its offset. */
-  append(record: ClaimsRecord): Promise<bigint> {
-    const value = JSON.stringify(record);
-    return this.#appender.send(
-      { key: record.key, value, partition: this.options.partition },
-      value.length,
-    );
+  /** Applies a read's records not applied yet, and moves on to `nextOffset`. */
+  take(messages: readonly KafkaMessage[], nextOffset: bigint): void {
+    for (const message of messages) {
+      const offset = BigInt(message.offset);
+      if (offset < this.#position) continue;
+      const record = parseClaimsRecord(message.value);
+      if (record) this.index.apply(record, offset);
+      this.#position = offset + 1n;
+    }
+    if (nextOffset > this.#position) this.#position = nextOffset;
+    this.#wake();
+  }
+
+  /** Retention passed the position (a long outage): goes on from the first offset Kafka holds. */
+  skipTo(low: bigint): void {
+    if (low <= this.#position) return;
+    this.#position = low;
+    this.#wake();
   }
 
   /** Resolves once the partition has been read past `offset`; rejects after `timeoutMs`. */
@@ -89,40 +83,6 @@ export class ClaimsPartition {
       };
       this.#waiters.push({ offset, resolve: done });
     });
-  }
-
-  async #follow(): Promise<void> {
-    const { partition, index, logger } = this.options;
-    let failures = 0;
-    while (!this.options.closed()) {
-      const reader = this.options.reader();
-      try {
-        const from = new Map([[partition, this.#position]]);
-        for (const { messages, nextOffset } of await reader.read(from, FETCH_BYTES)) {
-          for (const message of messages) {
-            const record = parseClaimsRecord(message.value);
-            if (record) index.apply(record, BigInt(message.offset));
-          }
-          this.#position = nextOffset;
-        }
-        failures = 0;
-        this.#wake();
-      } catch (error) {
-        failures += 1;
-        // Retention may have passed the position (a long outage): go on from what Kafka holds.
-        const low = await reader
-          .offsets()
-          .then((all) => all.find((p) => p.partition === partition)?.low)
-          .catch(() => undefined);
-        if (low !== undefined && low > this.#position) this.#position = low;
-        if (failures === 1)
-          logger.warn(
-            { partition, reason: classifyKafkaError(error).reason },
-            'reading the idempotency keys failed; retrying',
-          );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 200 * failures)));
-      }
-    }
   }
 
   #wake(): void {

@@ -1,10 +1,12 @@
 import type { Logger } from '@demo-kafka/app-kit';
 import type { KafkaBinding } from '@demo-kafka/config';
 import {
+  PartitionRouter,
   Partitioners,
   TopicReader,
   classifyKafkaError,
   createKafka,
+  firstChoicePartitioner,
   producerFailoverTuning,
   type Admin,
   type KafkaMessage,
@@ -14,11 +16,14 @@ import {
 import {
   ClaimsIndex,
   type Claim,
+  type ClaimsRecord,
   type Holding,
   type KeyState,
   type Written,
 } from '../idempotency/claims-index.js';
 import { IDEMPOTENCY_RECORD_HEADER } from '../idempotency/idempotency-key.js';
+import { BatchingSender } from '../batching/batching-sender.js';
+import { ClaimsFollower } from './claims-follower.js';
 import { ClaimsPartition } from './claims-partition.js';
 import { SinkError } from './record-sink.js';
 
@@ -64,11 +69,10 @@ interface Clients {
   stale: boolean;
   readonly claims: TopicReader;
   /**
-   * A reader of its own for each claims partition: a broker serves one connection's requests one
-   * after the other, so the long polls of several partitions on one connection would queue.
+   * The follower's own reader: a broker serves one connection's requests one after the other,
+   * so a look-up of offsets beside its long polls would wait for them.
    */
-  readonly followers: Map<number, TopicReader>;
-  readonly createReader: () => TopicReader;
+  readonly follower: TopicReader;
   readonly data: TopicReader;
 }
 
@@ -83,6 +87,11 @@ export class KafkaClaimsLog {
   readonly index = new ClaimsIndex();
   #clients: Clients;
   #partitions: ClaimsPartition[] = [];
+  #follower: ClaimsFollower | undefined;
+  /** Where the claims producer last saw each partition's leader (the appends' lanes). */
+  readonly #router = new PartitionRouter();
+  /** Appends of every partition: one request at a time per leader, each with that leader's records. */
+  readonly #appender: BatchingSender<Message, bigint>;
   #started: Promise<void> | undefined;
   #closed = false;
   #prune: NodeJS.Timeout | undefined;
@@ -98,6 +107,25 @@ export class KafkaClaimsLog {
       CLOCK_SLACK_MS +
       2 * options.produceTimeoutMs +
       producerFailoverTuning(options.produceTimeoutMs).requestTimeoutMs;
+    this.#appender = new BatchingSender((messages) => this.#appendBatch(messages), {
+      maxRecords: 500,
+      maxBytes: 512 * 1024,
+      timeoutMs: options.produceTimeoutMs,
+      timeoutError: () =>
+        new SinkError(
+          'timeout',
+          `Kafka did not acknowledge the idempotency key within ${options.produceTimeoutMs} ms`,
+        ),
+      // A claim stays in its key's partition; it never moves.
+      lanes: {
+        partitionOf: (message) => message.partition ?? undefined,
+        groupOf: (partition) =>
+          this.#router.leaderOf(claimsTopicOf(this.#clients.binding.topic), partition),
+        reroute: (message) => message.partition ?? undefined,
+      },
+      // The claims producer sends one request at a time to a broker (maxInFlightRequests).
+      oneBatchPerGroup: true,
+    });
   }
 
   /** How long keys are remembered. */
@@ -120,7 +148,7 @@ export class KafkaClaimsLog {
   async claim(claim: Claim, deadline: number): Promise<Holding | undefined> {
     await this.#ready();
     const partition = this.#partitionOf(claim.key);
-    const offset = await partition.append(claim).catch(unavailable);
+    const offset = await this.#append(partition, claim).catch(unavailable);
     await partition.readPast(offset, deadline - Date.now());
     return this.index.holding(claim.key, offset);
   }
@@ -128,7 +156,7 @@ export class KafkaClaimsLog {
   /** Records where the key's record was written (the first outcome in the log stands). */
   async written(written: Written): Promise<void> {
     await this.#ready();
-    await this.#partitionOf(written.key).append(written).catch(unavailable);
+    await this.#append(this.#partitionOf(written.key), written).catch(unavailable);
   }
 
   /**
@@ -177,6 +205,15 @@ export class KafkaClaimsLog {
     return undefined;
   }
 
+  /** Appends a claims record to its partition: its offset. */
+  #append(partition: ClaimsPartition, record: ClaimsRecord): Promise<bigint> {
+    const value = JSON.stringify(record);
+    return this.#appender.send(
+      { key: record.key, value, partition: partition.partition },
+      value.length,
+    );
+  }
+
   /** The claims partition of a key. */
   #partitionOf(key: string): ClaimsPartition {
     const partition = this.#partitions[claimsPartitionOf(key, this.#partitions.length)];
@@ -194,32 +231,21 @@ export class KafkaClaimsLog {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
-        // Every append names its partition; kafkajs warns about a producer without a partitioner.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // Every append names its partition; the router learns the leaders kafkajs sends to.
+        createPartitioner: firstChoicePartitioner(Partitioners.DefaultPartitioner, (topic, p) =>
+          this.#router.observe(topic, p),
+        ),
       });
-    const createReader = (): TopicReader => new TopicReader(kafka, claimsTopicOf(binding.topic));
     return {
       binding,
       admin: kafka.admin(tuning.admin),
       createProducer,
       producer: createProducer(),
       stale: false,
-      claims: createReader(),
-      followers: new Map(),
-      createReader,
+      claims: new TopicReader(kafka, claimsTopicOf(binding.topic)),
+      follower: new TopicReader(kafka, claimsTopicOf(binding.topic)),
       data: new TopicReader(kafka, binding.topic),
     };
-  }
-
-  /** The reader that follows `partition`, with the current credentials. */
-  #followerOf(partition: number): TopicReader {
-    const { followers, createReader } = this.#clients;
-    let reader = followers.get(partition);
-    if (!reader) {
-      reader = createReader();
-      followers.set(partition, reader);
-    }
-    return reader;
   }
 
   async #disconnect(clients: Clients): Promise<void> {
@@ -228,7 +254,7 @@ export class KafkaClaimsLog {
       clients.producer.disconnect(),
       clients.claims.close(),
       clients.data.close(),
-      ...[...clients.followers.values()].map((reader) => reader.close()),
+      clients.follower.close(),
     ]);
   }
 
@@ -266,19 +292,15 @@ export class KafkaClaimsLog {
     const ends = (await claims.offsets()).sort((a, b) => a.partition - b.partition);
     // However many partitions the topic has (another version may have made it): all read the same.
     if (this.#partitions.length === 0)
-      this.#partitions = ends.map(
-        ({ partition }) =>
-          new ClaimsPartition({
-            partition,
-            index: this.index,
-            logger: this.options.logger,
-            reader: () => this.#followerOf(partition),
-            appendBatch: (messages) => this.#appendBatch(messages),
-            produceTimeoutMs: this.options.produceTimeoutMs,
-            closed: () => this.#closed,
-          }),
-      );
-    for (const [i, partition] of this.#partitions.entries()) partition.follow(from.get(i) ?? 0n);
+      this.#partitions = ends.map(({ partition }) => new ClaimsPartition(partition, this.index));
+    for (const [i, partition] of this.#partitions.entries()) partition.start(from.get(i) ?? 0n);
+    this.#follower ??= new ClaimsFollower({
+      partitions: this.#partitions,
+      reader: () => this.#clients.follower,
+      logger: this.options.logger,
+      closed: () => this.#closed,
+    });
+    this.#follower.start();
     this.#prune ??= setInterval(
       () => this.index.prune(Date.now() - this.options.windowMs),
       PRUNE_EVERY_MS,
@@ -290,8 +312,8 @@ export class KafkaClaimsLog {
     );
   }
 
-  /** Sends appends of one partition (their `partition` set): their offsets. */
-  async #appendBatch(messages: readonly Message[]): Promise<bigint[]> {
+  /** Sends appends of one leader's partitions (their `partition` set): their offsets. */
+  async #appendBatch(messages: readonly Message[]): Promise<Array<bigint | Error>> {
     const clients = this.#clients;
     if (clients.stale) {
       const old = clients.producer;
@@ -300,15 +322,22 @@ export class KafkaClaimsLog {
       void old.disconnect().catch(() => {});
       await clients.producer.connect();
     }
-    const [result] = await clients.producer
+    const results = await clients.producer
       .send({ topic: claimsTopicOf(clients.binding.topic), acks: -1, messages: [...messages] })
       .catch((error: unknown) => {
         clients.stale = true;
         throw error;
       });
-    // One partition: the batch's records are at consecutive offsets from its base offset.
-    const base = BigInt(result?.baseOffset ?? '-1');
-    return messages.map((_, i) => base + BigInt(i));
+    // A partition's records of the batch are at consecutive offsets from its base offset.
+    const next = new Map<number, bigint>();
+    for (const { partition, baseOffset } of results)
+      if (baseOffset !== undefined) next.set(partition, BigInt(baseOffset));
+    return messages.map((message) => {
+      const offset = next.get(message.partition ?? -1);
+      if (offset === undefined) return new Error('Kafka did not say where the claim was written');
+      next.set(message.partition ?? -1, offset + 1n);
+      return offset;
+    });
   }
 }
 

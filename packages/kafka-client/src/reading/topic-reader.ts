@@ -24,7 +24,7 @@ interface KafkajsCluster {
   refreshMetadataIfNecessary(): Promise<void>;
   addTargetTopic(topic: string): Promise<void>;
   refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): readonly { partitionId: number }[];
+  findTopicPartitionMetadata(topic: string): readonly { partitionId: number; leader: number }[];
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(options: { nodeId: string }): Promise<KafkajsBroker>;
   fetchTopicsOffset(
@@ -92,6 +92,8 @@ export interface TopicReaderOptions {
 export class TopicReader {
   readonly #cluster: KafkajsCluster;
   #ready: Promise<void> | undefined;
+  /** The topic's metadata was loaded once: the leaders can be told. */
+  #loaded = false;
 
   constructor(
     kafka: InstanceType<typeof Kafka>,
@@ -185,9 +187,18 @@ export class TopicReader {
     }
   }
 
+  /** The leader (node id) of each partition as this reader last saw it; empty before its first read. */
+  leaders(): ReadonlyMap<number, number> {
+    if (!this.#loaded) return new Map();
+    return new Map(
+      this.#cluster.findTopicPartitionMetadata(this.topic).map((p) => [p.partitionId, p.leader]),
+    );
+  }
+
   /** Closes the reader's connections. */
   async close(): Promise<void> {
     this.#ready = undefined;
+    this.#loaded = false;
     await this.#cluster.disconnect();
   }
 
@@ -217,6 +228,7 @@ export class TopicReader {
       const ready = (async () => {
         await this.#cluster.connect();
         await this.#cluster.addTargetTopic(this.topic);
+        this.#loaded = true;
       })();
       this.#ready = ready;
       ready.catch(() => {

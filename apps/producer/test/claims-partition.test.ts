@@ -1,0 +1,46 @@
+import type { KafkaMessage } from '@demo-kafka/kafka-client';
+import { describe, expect, it } from 'vitest';
+import { ClaimsIndex, type Claim } from '../src/idempotency/claims-index.js';
+import { ClaimsPartition } from '../src/kafka/claims-partition.js';
+
+const claim = (owner: string): Claim => ({
+  kind: 'claim',
+  key: 'k',
+  fingerprint: 'f',
+  owner,
+  at: 100,
+  leaseMs: 1_000,
+});
+const message = (offset: number, record: Claim): KafkaMessage =>
+  ({ offset: String(offset), value: Buffer.from(JSON.stringify(record)) }) as KafkaMessage;
+
+describe('ClaimsPartition: what this replica has read of one claims partition', () => {
+  it('applies each record once when two reads overlap (a leader moved mid-read)', () => {
+    const index = new ClaimsIndex();
+    const partition = new ClaimsPartition(0, index);
+    partition.start(5n);
+    partition.take([message(5, claim('a'))], 6n);
+    // The second read started from 5 too, and saw b's claim after a's: a still holds the key.
+    partition.take([message(5, claim('a')), message(6, claim('b'))], 7n);
+    expect(partition.position).toBe(7n);
+    expect(index.holding('k', 5n)).toEqual({});
+    expect(index.holding('k', 6n)).toBeUndefined();
+  });
+
+  it('answers a wait once read past its offset, and times a wait out with a 503 kind', async () => {
+    const partition = new ClaimsPartition(0, new ClaimsIndex());
+    partition.start(0n);
+    const past = partition.readPast(3n, 5_000);
+    partition.take([], 3n);
+    partition.skipTo(4n);
+    await expect(past).resolves.toBeUndefined();
+    await expect(partition.readPast(4n, 10)).rejects.toMatchObject({ kind: 'timeout' });
+  });
+
+  it('skips a record it cannot read and goes on', () => {
+    const partition = new ClaimsPartition(0, new ClaimsIndex());
+    partition.start(0n);
+    partition.take([{ offset: '0', value: Buffer.from('not json') } as KafkaMessage], 1n);
+    expect(partition.position).toBe(1n);
+  });
+});
