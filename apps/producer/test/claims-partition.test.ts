@@ -37,6 +37,24 @@ describe('ClaimsPartition: what this replica has read of one claims partition', 
     await expect(partition.readPast(4n, 10)).rejects.toMatchObject({ kind: 'timeout' });
   });
 
+  it("applies its own appends at once when everything before them was read, not when another replica's came first", async () => {
+    const index = new ClaimsIndex();
+    const partition = new ClaimsPartition(0, index);
+    partition.start(3n);
+    partition.appended(3n, [claim('a')]);
+    expect(partition.position).toBe(4n);
+    expect(index.holding('k', 3n)).toEqual({});
+    // Offset 4 is not read yet: an append at 5 waits for the read of 4.
+    partition.appended(5n, [claim('c')]);
+    expect(partition.position).toBe(4n);
+    const past = partition.readPast(5n, 5_000);
+    expect(partition.behind).toBe(true);
+    partition.take([message(4, claim('b')), message(5, claim('c'))], 6n);
+    await expect(past).resolves.toBeUndefined();
+    expect(partition.behind).toBe(false);
+    expect(index.holding('k', 5n)).toBeUndefined();
+  });
+
   it('skips a record it cannot read and goes on', () => {
     const partition = new ClaimsPartition(0, new ClaimsIndex());
     partition.start(0n);

@@ -11,7 +11,8 @@ interface Waiter {
 /**
  * One partition of the claims log as this replica has read it: how far, and the requests that
  * wait for it to be read past their claim. Its records go to the index in offset order, each once,
- * however many reads returned them (a read can overlap another across a leader change).
+ * however many reads returned them (reads overlap: the follower's, one asked for by a waiting
+ * request, this replica's own appends).
  */
 export class ClaimsPartition {
   /** The next offset to read. */
@@ -52,6 +53,22 @@ export class ClaimsPartition {
     }
     if (nextOffset > this.#position) this.#position = nextOffset;
     this.#wake();
+  }
+
+  /**
+   * This replica's own records, appended at `base` on: applied now if everything before them was
+   * read (the log holds exactly them there), so a claim need not wait for its own read-back.
+   */
+  appended(base: bigint, records: readonly ClaimsRecord[]): void {
+    if (base !== this.#position) return;
+    for (const [i, record] of records.entries()) this.index.apply(record, base + BigInt(i));
+    this.#position = base + BigInt(records.length);
+    this.#wake();
+  }
+
+  /** Whether a request waits for records not read yet. */
+  get behind(): boolean {
+    return this.#waiters.length > 0;
   }
 
   /** Retention passed the position (a long outage): goes on from the first offset Kafka holds. */

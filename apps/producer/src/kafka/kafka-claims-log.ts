@@ -73,6 +73,8 @@ interface Clients {
    * so a look-up of offsets beside its long polls would wait for them.
    */
   readonly follower: TopicReader;
+  /** The reads a waiting request asks for: not queued behind the follower's polls. */
+  readonly urgent: TopicReader;
   readonly data: TopicReader;
 }
 
@@ -92,6 +94,8 @@ export class KafkaClaimsLog {
   readonly #router = new PartitionRouter();
   /** Appends of every partition: one request at a time per leader, each with that leader's records. */
   readonly #appender: BatchingSender<Message, bigint>;
+  /** The record each append carries, to apply it once acknowledged (ClaimsPartition.appended). */
+  readonly #appending = new WeakMap<Message, ClaimsRecord>();
   #started: Promise<void> | undefined;
   #closed = false;
   #prune: NodeJS.Timeout | undefined;
@@ -149,7 +153,10 @@ export class KafkaClaimsLog {
     await this.#ready();
     const partition = this.#partitionOf(claim.key);
     const offset = await this.#append(partition, claim).catch(unavailable);
-    await partition.readPast(offset, deadline - Date.now());
+    const read = partition.readPast(offset, deadline - Date.now());
+    // Another replica's records came before the claim: read them now, not at the next poll.
+    if (partition.behind) this.#follower?.readSoon(partition);
+    await read;
     return this.index.holding(claim.key, offset);
   }
 
@@ -208,10 +215,9 @@ export class KafkaClaimsLog {
   /** Appends a claims record to its partition: its offset. */
   #append(partition: ClaimsPartition, record: ClaimsRecord): Promise<bigint> {
     const value = JSON.stringify(record);
-    return this.#appender.send(
-      { key: record.key, value, partition: partition.partition },
-      value.length,
-    );
+    const message: Message = { key: record.key, value, partition: partition.partition };
+    this.#appending.set(message, record);
+    return this.#appender.send(message, value.length);
   }
 
   /** The claims partition of a key. */
@@ -244,6 +250,7 @@ export class KafkaClaimsLog {
       stale: false,
       claims: new TopicReader(kafka, claimsTopicOf(binding.topic)),
       follower: new TopicReader(kafka, claimsTopicOf(binding.topic)),
+      urgent: new TopicReader(kafka, claimsTopicOf(binding.topic)),
       data: new TopicReader(kafka, binding.topic),
     };
   }
@@ -255,6 +262,7 @@ export class KafkaClaimsLog {
       clients.claims.close(),
       clients.data.close(),
       clients.follower.close(),
+      clients.urgent.close(),
     ]);
   }
 
@@ -297,6 +305,7 @@ export class KafkaClaimsLog {
     this.#follower ??= new ClaimsFollower({
       partitions: this.#partitions,
       reader: () => this.#clients.follower,
+      urgentReader: () => this.#clients.urgent,
       logger: this.options.logger,
       closed: () => this.#closed,
     });
@@ -306,9 +315,12 @@ export class KafkaClaimsLog {
       PRUNE_EVERY_MS,
     ).unref();
     await Promise.all(
-      ends.map(({ partition, high }) =>
-        this.#partitions[partition]?.readPast(high - 1n, START_READ_TIMEOUT_MS),
-      ),
+      ends.map(({ partition, high }) => {
+        const claims = this.#partitions[partition];
+        const read = claims?.readPast(high - 1n, START_READ_TIMEOUT_MS);
+        if (claims?.behind) this.#follower?.readSoon(claims);
+        return read;
+      }),
     );
   }
 
@@ -329,15 +341,24 @@ export class KafkaClaimsLog {
         throw error;
       });
     // A partition's records of the batch are at consecutive offsets from its base offset.
-    const next = new Map<number, bigint>();
+    const bases = new Map<number, bigint>();
     for (const { partition, baseOffset } of results)
-      if (baseOffset !== undefined) next.set(partition, BigInt(baseOffset));
-    return messages.map((message) => {
-      const offset = next.get(message.partition ?? -1);
-      if (offset === undefined) return new Error('Kafka did not say where the claim was written');
-      next.set(message.partition ?? -1, offset + 1n);
-      return offset;
+      if (baseOffset !== undefined) bases.set(partition, BigInt(baseOffset));
+    const own = new Map<number, ClaimsRecord[]>();
+    const offsets = messages.map((message) => {
+      const partition = message.partition ?? -1;
+      const base = bases.get(partition);
+      const record = this.#appending.get(message);
+      if (base === undefined || record === undefined)
+        return new Error('Kafka did not say where the claim was written');
+      const records = own.get(partition) ?? [];
+      records.push(record);
+      own.set(partition, records);
+      return base + BigInt(records.length - 1);
     });
+    for (const [partition, records] of own)
+      this.#partitions[partition]?.appended(bases.get(partition) ?? -1n, records);
+    return offsets;
   }
 }
 

@@ -82,6 +82,8 @@ function createCluster(kafka: InstanceType<typeof Kafka>): KafkajsCluster {
 export interface TopicReaderOptions {
   /** How long a read waits for records when there are none yet (the broker's fetch wait). */
   readonly maxWaitMs?: number;
+  /** How many bytes a read waits for, up to maxWaitMs (default 1: it answers with the first record). */
+  readonly minBytes?: number;
 }
 
 /**
@@ -139,8 +141,13 @@ export class TopicReader {
    * Records from `from` (the next offset to read, per partition), at most about `maxBytes` in
    * all (Kafka returns one record batch at least, however large). Errors are kafkajs' own
    * (an offset out of range, a leader moved): the metadata is refreshed before they are thrown.
+   * `wait` overrides the reader's own fetch wait for this read.
    */
-  async read(from: ReadonlyMap<number, bigint>, maxBytes: number): Promise<FetchedPartition[]> {
+  async read(
+    from: ReadonlyMap<number, bigint>,
+    maxBytes: number,
+    wait: TopicReaderOptions = this.options,
+  ): Promise<FetchedPartition[]> {
     await this.#connect();
     const cluster = this.#cluster;
     const byLeader = cluster.findLeaderForPartitions(this.topic, [...from.keys()]);
@@ -151,8 +158,8 @@ export class TopicReader {
           return broker.fetch({
             replicaId: CONSUMER_REPLICA_ID,
             isolationLevel: READ_COMMITTED,
-            maxWaitTime: this.options.maxWaitMs ?? 500,
-            minBytes: 1,
+            maxWaitTime: wait.maxWaitMs ?? 500,
+            minBytes: wait.minBytes ?? 1,
             maxBytes,
             topics: [
               {
