@@ -42,6 +42,7 @@ describe('assertFixesApplied', () => {
       'connection-buffer-on-reconnect',
       'unreachable-broker-isolation',
       'metadata-from-answering-brokers',
+      'metadata-leader-epochs',
     ]);
   });
 });

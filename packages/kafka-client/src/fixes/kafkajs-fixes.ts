@@ -1,6 +1,7 @@
 import { fixConnectionBufferOnReconnect } from './connection-buffer-fix.js';
 import { fixGroupMessagesPerPartition } from './group-messages-fix.js';
 import { takeMetadataFromAnsweringBrokers } from './metadata-from-answering-brokers.js';
+import { refuseOlderLeaderEpochs } from './metadata-leader-epochs.js';
 import { fixRecordEncoder } from './record-encoder-fix.js';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 import { fixSendMessagesRetryOverlap } from './send-messages-fix.js';
@@ -44,6 +45,7 @@ export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
     kind: 'correctness',
     apply: takeMetadataFromAnsweringBrokers,
   },
+  { name: 'metadata-leader-epochs', kind: 'correctness', apply: refuseOlderLeaderEpochs },
 ];
 
 let applied: ReadonlyMap<string, boolean> | undefined;
