@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer, connect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -76,6 +76,41 @@ describe.runIf(canPartition())('LoopbackPartition (iptables on the loopback inte
       ).toBe(true);
     } finally {
       socket.destroy();
+      partition.close();
+    }
+  });
+
+  it('cuts what one process sends to a port, new connections included, not what others send', async () => {
+    const partition = new LoopbackPartition();
+    // A child that tries to connect each time it is told to, and says whether it could.
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const net = require('node:net');
+         process.stdin.on('data', () => {
+           const s = net.connect({ host: '127.0.0.1', port: ${port} });
+           const t = setTimeout(() => { s.destroy(); process.stdout.write('no\\n'); }, 700);
+           s.once('connect', () => { clearTimeout(t); s.destroy(); process.stdout.write('yes\\n'); });
+           s.once('error', () => { clearTimeout(t); process.stdout.write('no\\n'); });
+         });`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const childConnects = (): Promise<boolean> =>
+      new Promise((resolve) => {
+        child.stdout.once('data', (data: Buffer) => resolve(data.toString().trim() === 'yes'));
+        child.stdin.write('go\n');
+      });
+    try {
+      expect(await childConnects()).toBe(true);
+      if (!partition.cutProcessTo(child.pid ?? 0, [port])) return; // no cgroup v2 here
+      expect(await childConnects()).toBe(false);
+      expect(await connects(port)).toBe(true);
+      partition.heal();
+      expect(await childConnects()).toBe(true);
+    } finally {
+      child.kill();
       partition.close();
     }
   });

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The comment on every rule and jump we add, so a leftover from a crashed run can be found. */
 export const RULE_COMMENT = 'demo-kafka-nemesis';
@@ -43,6 +45,8 @@ export function canPartition(): boolean {
 export class LoopbackPartition {
   readonly chain = chainOf(process.pid);
   #open = false;
+  /** The cgroups made by cutProcessTo, to undo. */
+  readonly #cgroups = new Set<string>();
   readonly #onExit = (): void => this.close();
 
   constructor() {
@@ -52,18 +56,19 @@ export class LoopbackPartition {
   #ensureChain(): void {
     if (this.#open) return;
     quietly('-N', this.chain);
-    iptables(
-      '-I',
-      'INPUT',
-      '-i',
-      'lo',
-      '-m',
-      'comment',
-      '--comment',
-      RULE_COMMENT,
-      '-j',
-      this.chain,
-    );
+    for (const [hook, side] of JUMPS)
+      iptables(
+        '-I',
+        hook,
+        side,
+        'lo',
+        '-m',
+        'comment',
+        '--comment',
+        RULE_COMMENT,
+        '-j',
+        this.chain,
+      );
     this.#open = true;
     process.once('exit', this.#onExit);
   }
@@ -117,6 +122,48 @@ export class LoopbackPartition {
     }
   }
 
+  /**
+   * Drops every packet process `pid` sends to these ports, on the connections it opens from now
+   * on too: the process is moved into a cgroup (v2) of its own, which a rule matches as packets
+   * leave. A process that reconnects gets through a cut of its known connections for the moment
+   * it takes to list them; this leaves no such moment. False where no cgroup v2 can be made (the
+   * caller then cuts connections as it finds them).
+   */
+  cutProcessTo(pid: number, ports: readonly number[]): boolean {
+    const root = cgroup2Root();
+    if (root === undefined) return false;
+    const name = `${this.chain}-${pid}`;
+    try {
+      mkdirSync(join(root, name), { recursive: true });
+      writeFileSync(join(root, name, 'cgroup.procs'), String(pid));
+    } catch {
+      releaseCgroup(root, name);
+      return false;
+    }
+    this.#cgroups.add(name);
+    this.#ensureChain();
+    for (const port of ports)
+      iptables(
+        '-A',
+        this.chain,
+        '-p',
+        'tcp',
+        '--dport',
+        String(port),
+        '-m',
+        'cgroup',
+        '--path',
+        name,
+        '-m',
+        'comment',
+        '--comment',
+        RULE_COMMENT,
+        '-j',
+        'DROP',
+      );
+    return true;
+  }
+
   /** The rules now in force, as `iptables -S` prints them. */
   rules(): string[] {
     if (!this.#open) return [];
@@ -128,23 +175,67 @@ export class LoopbackPartition {
   /** Removes every cut (the chain stays for the next one). */
   heal(): void {
     if (this.#open) quietly('-F', this.chain);
+    this.#releaseCgroups();
   }
 
   /** Removes every cut and the chain itself. */
   close(): void {
+    this.#releaseCgroups();
     if (!this.#open) return;
     this.#open = false;
     process.off('exit', this.#onExit);
     removeChain(this.chain);
   }
+
+  #releaseCgroups(): void {
+    const root = cgroup2Root();
+    if (root !== undefined) for (const name of this.#cgroups) releaseCgroup(root, name);
+    this.#cgroups.clear();
+  }
 }
 
+/** Where our chain is jumped to from: loopback packets as they arrive, and as they leave (cgroup rules). */
+const JUMPS = [
+  ['INPUT', '-i'],
+  ['OUTPUT', '-o'],
+] as const;
+
 function removeChain(chain: string): void {
-  while (
-    quietly('-D', 'INPUT', '-i', 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', chain)
-  );
+  for (const [hook, side] of JUMPS)
+    while (
+      quietly('-D', hook, side, 'lo', '-m', 'comment', '--comment', RULE_COMMENT, '-j', chain)
+    );
   quietly('-F', chain);
   quietly('-X', chain);
+}
+
+/** The mount point of the cgroup v2 hierarchy, if any. */
+function cgroup2Root(): string | undefined {
+  try {
+    const mount = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((line) => line.split(' '))
+      .find((fields) => fields[2] === 'cgroup2');
+    return mount?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Moves the processes of cgroup `name` back to the root one and removes it. */
+function releaseCgroup(root: string, name: string): void {
+  try {
+    const procs = readFileSync(join(root, name, 'cgroup.procs'), 'utf8').split('\n');
+    for (const pid of procs.filter(Boolean))
+      try {
+        writeFileSync(join(root, 'cgroup.procs'), pid);
+      } catch {
+        // It exited meanwhile.
+      }
+    rmdirSync(join(root, name));
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Removes the chains of processes that no longer run (a run killed before it could clean up). */
@@ -169,7 +260,21 @@ export function removeLeftovers(): string[] {
     removeChain(name);
     removed.push(name);
   }
+  const root = cgroup2Root();
+  if (root !== undefined)
+    for (const name of readdirSafe(root)) {
+      const owner = new RegExp(`^${CHAIN_PREFIX}(\\d+)-\\d+$`).exec(name)?.[1];
+      if (owner !== undefined && !isAlive(Number(owner))) releaseCgroup(root, name);
+    }
   return removed;
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function isAlive(pid: number): boolean {

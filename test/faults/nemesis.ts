@@ -92,6 +92,9 @@ export function nemesis(cluster: LocalKafkaCluster, log: (line: string) => void)
   const cutPeers = async (node: KafkaNode, holdMs: number): Promise<void> => {
     partition.cutPorts(node.peerPorts);
     const theirs = cluster.nodes.filter((n) => n !== node).flatMap((n) => n.peerPorts);
+    // Its new connections too, from the first packet: else a heartbeat to the controller gets
+    // through each time it reconnects, and the cluster never fences it.
+    if (node.pid !== undefined) partition.cutProcessTo(node.pid, theirs);
     const cut = new Set<string>();
     const follow = (): void => {
       if (node.pid === undefined) return;
