@@ -75,51 +75,16 @@ export class LoopbackPartition {
 
   /** Drops every packet to or from these ports (both ends of every connection through them). */
   cutPorts(ports: readonly number[]): void {
-    this.#ensureChain();
     for (const port of ports) {
-      for (const direction of ['--dport', '--sport']) {
-        iptables(
-          '-A',
-          this.chain,
-          '-p',
-          'tcp',
-          direction,
-          String(port),
-          '-m',
-          'comment',
-          '--comment',
-          RULE_COMMENT,
-          '-j',
-          'DROP',
-        );
-      }
+      this.#drop('--dport', String(port));
+      this.#drop('--sport', String(port));
     }
   }
 
   /** Drops one connection, both ways, by its two ports. */
   cutConnection(localPort: number, remotePort: number): void {
-    this.#ensureChain();
-    for (const [from, to] of [
-      [localPort, remotePort],
-      [remotePort, localPort],
-    ] as const) {
-      iptables(
-        '-A',
-        this.chain,
-        '-p',
-        'tcp',
-        '--sport',
-        String(from),
-        '--dport',
-        String(to),
-        '-m',
-        'comment',
-        '--comment',
-        RULE_COMMENT,
-        '-j',
-        'DROP',
-      );
-    }
+    this.#drop('--sport', String(localPort), '--dport', String(remotePort));
+    this.#drop('--sport', String(remotePort), '--dport', String(localPort));
   }
 
   /**
@@ -141,27 +106,26 @@ export class LoopbackPartition {
       return false;
     }
     this.#cgroups.add(name);
-    this.#ensureChain();
-    for (const port of ports)
-      iptables(
-        '-A',
-        this.chain,
-        '-p',
-        'tcp',
-        '--dport',
-        String(port),
-        '-m',
-        'cgroup',
-        '--path',
-        name,
-        '-m',
-        'comment',
-        '--comment',
-        RULE_COMMENT,
-        '-j',
-        'DROP',
-      );
+    for (const port of ports) this.#drop('--dport', String(port), '-m', 'cgroup', '--path', name);
     return true;
+  }
+
+  /** Appends a rule that drops the TCP packets `match` selects. */
+  #drop(...match: string[]): void {
+    this.#ensureChain();
+    iptables(
+      '-A',
+      this.chain,
+      '-p',
+      'tcp',
+      ...match,
+      '-m',
+      'comment',
+      '--comment',
+      RULE_COMMENT,
+      '-j',
+      'DROP',
+    );
   }
 
   /** The rules now in force, as `iptables -S` prints them. */
