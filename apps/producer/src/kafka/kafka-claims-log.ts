@@ -62,6 +62,8 @@ const FETCH_BYTES = 1024 * 1024;
 /** The kafkajs clients of one binding. */
 interface Clients {
   readonly binding: KafkaBinding;
+  /** The claims topic of the binding's topic. */
+  readonly topic: string;
   readonly admin: Admin;
   readonly createProducer: () => Producer;
   producer: Producer;
@@ -123,8 +125,7 @@ export class KafkaClaimsLog {
       // A claim stays in its key's partition; it never moves.
       lanes: {
         partitionOf: (message) => message.partition ?? undefined,
-        groupOf: (partition) =>
-          this.#router.leaderOf(claimsTopicOf(this.#clients.binding.topic), partition),
+        groupOf: (partition) => this.#router.leaderOf(this.#clients.topic, partition),
         reroute: (message) => message.partition ?? undefined,
       },
       // The claims producer sends one request at a time to a broker (maxInFlightRequests).
@@ -242,15 +243,17 @@ export class KafkaClaimsLog {
           this.#router.observe(topic, p),
         ),
       });
+    const topic = claimsTopicOf(binding.topic);
     return {
       binding,
+      topic,
       admin: kafka.admin(tuning.admin),
       createProducer,
       producer: createProducer(),
       stale: false,
-      claims: new TopicReader(kafka, claimsTopicOf(binding.topic)),
-      follower: new TopicReader(kafka, claimsTopicOf(binding.topic)),
-      urgent: new TopicReader(kafka, claimsTopicOf(binding.topic)),
+      claims: new TopicReader(kafka, topic),
+      follower: new TopicReader(kafka, topic),
+      urgent: new TopicReader(kafka, topic),
       data: new TopicReader(kafka, binding.topic),
     };
   }
@@ -276,10 +279,9 @@ export class KafkaClaimsLog {
   }
 
   async #start(): Promise<void> {
-    const { admin, producer, claims, binding } = this.#clients;
+    const { admin, producer, claims, topic } = this.#clients;
     await admin.connect();
     await producer.connect();
-    const topic = claimsTopicOf(binding.topic);
     if (!(await admin.listTopics()).includes(topic))
       await admin.createTopics({
         waitForLeaders: true,
@@ -335,7 +337,7 @@ export class KafkaClaimsLog {
       await clients.producer.connect();
     }
     const results = await clients.producer
-      .send({ topic: claimsTopicOf(clients.binding.topic), acks: -1, messages: [...messages] })
+      .send({ topic: clients.topic, acks: -1, messages: [...messages] })
       .catch((error: unknown) => {
         clients.stale = true;
         throw error;
