@@ -100,7 +100,7 @@ export class BatchingSender<R, A> {
   /** Queues `record`; resolves with its ack once written, or times out after `timeoutMs` (default: the sender's). */
   send(record: R, bytes: number, timeoutMs = this.#timeoutMs): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      this.#queue.push({
+      const pending: Pending<R, A> = {
         record,
         bytes,
         deadline: performance.now() + timeoutMs,
@@ -108,8 +108,9 @@ export class BatchingSender<R, A> {
         settled: false,
         resolve,
         reject,
-      });
-      this.#pump();
+      };
+      this.#queue.push(pending);
+      if (this.#mayStart(pending)) this.#pump();
       const timed = Number.isFinite(this.#timeoutMs) || Number.isFinite(this.#slowAfterMs);
       if (this.#sweep === undefined && timed) this.#armSweep();
     });
@@ -124,6 +125,21 @@ export class BatchingSender<R, A> {
   drained(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * Whether a record just queued may start a batch. Every record queued before it was looked at
+   * when it came or when a batch settled, so when its own partition (or leader) is busy a pump
+   * would scan the whole queue for nothing: with a streamed batch of 2,000 lines in flight that
+   * scan, once a record, was a fifth of the producer's CPU.
+   */
+  #mayStart(pending: Pending<R, A>): boolean {
+    const { lanes } = this.options;
+    const { partition } = pending;
+    if (this.#exclusive) return false;
+    if (lanes === undefined || partition === undefined) return true;
+    if (this.#busy.has(partition)) return false;
+    return !(this.options.oneBatchPerGroup && this.#busyGroups.has(lanes.groupOf(partition)));
   }
 
   #pump(): void {
