@@ -6,6 +6,7 @@ import { median, ratio } from '../stats.js';
 import { producerEntryPoint, startServer } from '../server-process.js';
 import { httpLoad } from './http-load.js';
 import type { NodeBinary } from './node-binaries.js';
+import { treeCpuSeconds } from './process-cpu.js';
 import { rawKafkajs } from './producer-bench.js';
 
 const run = promisify(execFile);
@@ -22,6 +23,12 @@ export interface BatchRound {
   readonly ndjsonRecordsPerSecond: number;
   /** Answer lines that were errors (should be 0). */
   readonly ndjsonErrors: number;
+  /** The producer's CPU (all its processes) per record streamed, µs. */
+  readonly ndjsonProducerCpuUs: number;
+  /** The streaming client's own CPU per record, µs. */
+  readonly ndjsonClientCpuUs: number;
+  /** The raw kafkajs process's CPU per record, µs. */
+  readonly rawCpuUs: number;
   /** A raw kafkajs producer (own process, same broker, acks=all) sending the same records. */
   readonly rawRecordsPerSecond: number;
   /** Single-record POSTs per second over one connection. */
@@ -38,6 +45,7 @@ interface NdjsonFigures {
   readonly records: number;
   readonly errors: number;
   readonly recordsPerSecond: number;
+  readonly cpuSeconds: number;
 }
 
 async function ndjsonClient(
@@ -84,8 +92,14 @@ export async function batchBench(options: {
     await ndjsonClient(node, server.url, 2);
     await httpLoad(`${server.url}/messages`, 1, 2);
     for (let round = 0; round < options.repeats; round++) {
+      let producerCpuSeconds = 0;
       const measure = {
-        ndjson: () => ndjsonClient(node, server.url, seconds),
+        ndjson: async () => {
+          const before = treeCpuSeconds(server.pid);
+          const figures = await ndjsonClient(node, server.url, seconds);
+          producerCpuSeconds = treeCpuSeconds(server.pid) - before;
+          return figures;
+        },
         raw: () =>
           rawKafkajs(node, bindingDir, topic, RAW_PER_SEND, 1, seconds, 0, BATCH_VALUE_BYTES),
         single: () => httpLoad(`${server.url}/messages`, 1, seconds),
@@ -101,11 +115,14 @@ export async function batchBench(options: {
       rounds.push({
         ndjsonRecordsPerSecond: ndjson.recordsPerSecond,
         ndjsonErrors: ndjson.errors,
+        ndjsonProducerCpuUs: (producerCpuSeconds * 1e6) / ndjson.records,
+        ndjsonClientCpuUs: (ndjson.cpuSeconds * 1e6) / ndjson.records,
+        rawCpuUs: (raw.cpuMsPerSend * 1000) / RAW_PER_SEND,
         rawRecordsPerSecond: raw.messagesPerSecond,
         singlePostsPerSecond: single.rps,
       });
       options.log(
-        `  batch round ${round + 1}: ndjson ${ndjson.recordsPerSecond.toFixed(0)}/s, raw kafkajs ${raw.messagesPerSecond.toFixed(0)}/s, single POST ${single.rps.toFixed(0)}/s`,
+        `  batch round ${round + 1}: ndjson ${ndjson.recordsPerSecond.toFixed(0)}/s (producer ${(rounds.at(-1)?.ndjsonProducerCpuUs ?? 0).toFixed(1)} µs CPU a record), raw kafkajs ${raw.messagesPerSecond.toFixed(0)}/s (${(rounds.at(-1)?.rawCpuUs ?? 0).toFixed(1)} µs), single POST ${single.rps.toFixed(0)}/s`,
       );
     }
   } finally {
@@ -124,9 +141,9 @@ export function formatBatchBench(result: BatchBenchResult): string {
   };
   return [
     `Batches: one connection streaming application/x-ndjson (${BATCH_VALUE_BYTES}-byte records), beside a raw kafkajs producer sending the same records (${RAW_PER_SEND} a send, acks=all, its own process) and single POSTs over one connection; Node ${result.node}, ${result.seconds} s per figure, medians of ${rounds.length} alternating rounds`,
-    '| ndjson records/s | raw kafkajs records/s | ndjson / raw (round by round) | single POSTs/s | ndjson / single POST (round by round) | error lines |',
-    '|---:|---:|---:|---:|---:|---:|',
-    `| ${col((r) => r.ndjsonRecordsPerSecond).toFixed(0)} | ${col((r) => r.rawRecordsPerSecond).toFixed(0)} | ${ratios((r) => r.ndjsonRecordsPerSecond / r.rawRecordsPerSecond)} | ${col((r) => r.singlePostsPerSecond).toFixed(0)} | ${ratios((r) => r.ndjsonRecordsPerSecond / r.singlePostsPerSecond)} | ${rounds.reduce((sum, r) => sum + r.ndjsonErrors, 0)} |`,
+    '| ndjson records/s | raw kafkajs records/s | ndjson / raw (round by round) | CPU µs a record: producer, its client, raw kafkajs | single POSTs/s | ndjson / single POST (round by round) | error lines |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${col((r) => r.ndjsonRecordsPerSecond).toFixed(0)} | ${col((r) => r.rawRecordsPerSecond).toFixed(0)} | ${ratios((r) => r.ndjsonRecordsPerSecond / r.rawRecordsPerSecond)} | ${col((r) => r.ndjsonProducerCpuUs).toFixed(1)}, ${col((r) => r.ndjsonClientCpuUs).toFixed(1)}, ${col((r) => r.rawCpuUs).toFixed(1)} | ${col((r) => r.singlePostsPerSecond).toFixed(0)} | ${ratios((r) => r.ndjsonRecordsPerSecond / r.singlePostsPerSecond)} | ${rounds.reduce((sum, r) => sum + r.ndjsonErrors, 0)} |`,
     `(medians' ratios: ${ratio(
       col((r) => r.ndjsonRecordsPerSecond),
       col((r) => r.rawRecordsPerSecond),
