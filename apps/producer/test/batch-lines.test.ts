@@ -1,34 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { batchLineRecord } from '../src/batch/batch-line-record.js';
-import { type BodyLine, ndjsonLines } from '../src/batch/ndjson-lines.js';
+import { NdjsonLines } from '../src/batch/ndjson-lines.js';
 import { DEFAULT_RECORD_HEADER_LIMITS } from '../src/headers/record-header-limits.js';
 
-async function linesOf(chunks: string[], max = 10): Promise<Array<[number, string]>> {
-  async function* source(): AsyncGenerator<Buffer> {
-    for (const chunk of chunks) yield Buffer.from(chunk);
-  }
-  const out: Array<[number, string]> = [];
-  for await (const line of ndjsonLines(source(), max) as AsyncIterable<BodyLine>)
-    out.push([line.number, line.tooLong ? '<too long>' : line.bytes.toString()]);
-  return out;
+function linesOf(chunks: string[], max = 10): Array<[number, string]> {
+  const splitter = new NdjsonLines(max);
+  const lines = [
+    ...chunks.flatMap((chunk) => splitter.push(Buffer.from(chunk))),
+    ...splitter.end(),
+  ];
+  return lines.map((line) => [line.number, line.tooLong ? '<too long>' : line.bytes.toString()]);
 }
 
-describe('ndjsonLines', () => {
-  it('splits lines across chunks, with \\n or \\r\\n, numbering empty lines without yielding them', async () => {
-    expect(await linesOf(['{"a"', ':1}\r\n\n{"b":2}\n', '{"c"', ':3}'])).toEqual([
+describe('NdjsonLines', () => {
+  it('splits lines across chunks, with \\n or \\r\\n, numbering empty lines without yielding them', () => {
+    expect(linesOf(['{"a"', ':1}\r\n\n{"b":2}\n', '{"c"', ':3}'])).toEqual([
       [1, '{"a":1}'],
       [3, '{"b":2}'],
       [4, '{"c":3}'],
     ]);
   });
 
-  it('reports a line over the limit once, without its bytes, and goes on with the next', async () => {
-    expect(await linesOf(['0123456789', 'abc\nshort\n', '0123456789abc'])).toEqual([
+  it('reports a line over the limit once, without its bytes, and goes on with the next', () => {
+    expect(linesOf(['0123456789', 'abc\nshort\n', '0123456789abc'])).toEqual([
       [1, '<too long>'],
       [2, 'short'],
       [3, '<too long>'],
     ]);
-    expect(await linesOf(['0123456789\r\n'])).toEqual([[1, '0123456789']]);
+    expect(linesOf(['0123456789\r\n'])).toEqual([[1, '0123456789']]);
   });
 });
 

@@ -47,6 +47,26 @@ describe('BatchingSender', () => {
     expect(kafka.batches).toEqual([['blocker'], ['a', 'b'], ['c'], ['big'], ['d'], ['e']]);
   });
 
+  it('answers records sent together once all are settled, each outcome in its place', async () => {
+    const kafka = fakeKafka();
+    const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 2, maxBytes: 1e6 });
+    const single = sender.send('a', 1);
+    const together = sender.sendAll(['b', 'c', 'd'], [1, 1, 1], [1000, 1000, 1000]);
+    let settled = false;
+    void together.then(() => (settled = true));
+    expect(kafka.batches).toEqual([['a']]);
+    kafka.finish[0]?.();
+    await expect(single).resolves.toBe('ack:a');
+    expect(kafka.batches).toEqual([['a'], ['b', 'c']]);
+    kafka.finish[1]?.();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    const boom = new Error('broker away');
+    kafka.finish[2]?.(boom);
+    await expect(together).resolves.toEqual(['ack:b', 'ack:c', boom]);
+    await expect(sender.sendAll([], [], [])).resolves.toEqual([]);
+  });
+
   it('rejects every record of a failed batch with its error, and goes on with the next', async () => {
     const kafka = fakeKafka();
     const sender = new BatchingSender(kafka.sendBatch, { maxRecords: 10, maxBytes: 1e6 });

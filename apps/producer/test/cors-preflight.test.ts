@@ -7,6 +7,7 @@ import type { RecordSink } from '../src/kafka/record-sink.js';
 // A preflight never reaches the sink.
 const sink: RecordSink = {
   write: () => Promise.reject(new Error('not used')),
+  writeAll: () => Promise.reject(new Error('not used')),
   readiness: () => ({ ready: true }),
 };
 

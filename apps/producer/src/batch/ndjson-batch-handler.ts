@@ -1,10 +1,10 @@
 import { HttpProblem, problemFor } from '@demo-kafka/app-kit';
 import type { Request, RequestHandler } from 'express';
 import type { RecordHeaderLimits } from '../headers/record-header-limits.js';
-import { SinkError, type RecordSink } from '../kafka/record-sink.js';
+import { SinkError, type OutgoingRecord, type RecordSink } from '../kafka/record-sink.js';
 import { ackLine, problemLine } from './answer-lines.js';
 import { batchLineRecord } from './batch-line-record.js';
-import { ndjsonLines, type BodyLine } from './ndjson-lines.js';
+import { NdjsonLines, type BodyLine } from './ndjson-lines.js';
 import type { OpenBatches } from './open-batches.js';
 import { OrderedAnswers } from './ordered-answers.js';
 
@@ -45,30 +45,50 @@ const NDJSON_CONTENT_TYPE = /^\s*application\/x-ndjson\s*(;|$)/i;
 export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler {
   const problemText = (line: number, problem: HttpProblem, extra: object = {}): string =>
     `${JSON.stringify({ ...problemLine(line, problem), ...extra })}\n`;
-  const answerOf = async (line: BodyLine): Promise<string> => {
-    if (line.tooLong)
-      return problemText(
-        line.number,
-        new HttpProblem(
-          413,
-          'Payload Too Large',
-          `the line is longer than ${options.maxLineBytes} bytes (MAX_MESSAGE_BYTES)`,
-        ),
-      );
-    try {
-      const record = batchLineRecord(line.bytes, options.recordHeaderLimits);
-      return ackLine(await options.sink.write(record));
-    } catch (error) {
-      if (error instanceof SinkError && error.kind === 'too-large')
-        return problemText(line.number, new HttpProblem(413, 'Payload Too Large', error.message));
-      if (error instanceof SinkError)
-        return problemText(
+  const sinkErrorText = (line: number, error: SinkError): string =>
+    error.kind === 'too-large'
+      ? problemText(line, new HttpProblem(413, 'Payload Too Large', error.message))
+      : problemText(line, new HttpProblem(503, 'Service Unavailable', error.message), {
+          retryAfter: options.retryAfter,
+        });
+  /** The answer lines of a chunk's lines, in order: their records are written together. */
+  const answersOf = async (lines: readonly BodyLine[]): Promise<string> => {
+    const texts = new Array<string>(lines.length);
+    const records: OutgoingRecord[] = [];
+    const places: number[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as BodyLine;
+      if (line.tooLong) {
+        texts[i] = problemText(
           line.number,
-          new HttpProblem(503, 'Service Unavailable', error.message),
-          { retryAfter: options.retryAfter },
+          new HttpProblem(
+            413,
+            'Payload Too Large',
+            `the line is longer than ${options.maxLineBytes} bytes (MAX_MESSAGE_BYTES)`,
+          ),
         );
-      return problemText(line.number, problemFor(error));
+        continue;
+      }
+      try {
+        records.push(batchLineRecord(line.bytes, options.recordHeaderLimits));
+        places.push(i);
+      } catch (error) {
+        texts[i] = problemText(line.number, problemFor(error));
+      }
     }
+    const outcomes = records.length > 0 ? await options.sink.writeAll(records) : [];
+    for (let j = 0; j < outcomes.length; j++) {
+      const place = places[j] as number;
+      const outcome = outcomes[j];
+      texts[place] =
+        outcome === undefined || outcome instanceof SinkError
+          ? sinkErrorText(
+              (lines[place] as BodyLine).number,
+              outcome ?? new SinkError('unavailable', 'no outcome'),
+            )
+          : ackLine(outcome);
+    }
+    return texts.join('');
   };
 
   return async (req, res) => {
@@ -109,12 +129,22 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
     );
     let seen = 0;
     let cutOff = false;
+    const splitter = new NdjsonLines(options.maxLineBytes);
+    const take = async (lines: readonly BodyLine[]): Promise<boolean> => {
+      if (lines.length === 0) return true;
+      seen += lines.length;
+      const room = await answers.add(answersOf(lines), lines.length);
+      idle.refresh();
+      return room;
+    };
     try {
-      for await (const line of ndjsonLines(chunksUntil(req, stopped, idle), options.maxLineBytes)) {
-        seen += 1;
-        if (!(await answers.add(answerOf(line)))) break;
-        idle.refresh();
-      }
+      let open = true;
+      for await (const chunk of chunksUntil(req, stopped, idle))
+        if (!(await take(splitter.push(chunk)))) {
+          open = false;
+          break;
+        }
+      if (open) await take(splitter.end());
     } catch {
       // The body could not be read to its end: the client went away, or cut it off.
       cutOff = true;

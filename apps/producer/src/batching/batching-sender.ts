@@ -1,3 +1,9 @@
+/** Who is told a record's outcome: one caller's promise, or a place in a group's answer. */
+interface Settler<A> {
+  resolve(ack: A, index: number): void;
+  reject(error: unknown, index: number): void;
+}
+
 /** One record waiting for its batch, with how to settle its HTTP request. */
 interface Pending<R, A> {
   readonly record: R;
@@ -7,8 +13,33 @@ interface Pending<R, A> {
   /** The partition it is bound for (undefined: not known, it goes with nothing else in flight). */
   partition: number | undefined;
   settled: boolean;
-  resolve(ack: A): void;
-  reject(error: unknown): void;
+  readonly to: Settler<A>;
+  /** Its place among the records sent together by `sendAll`. */
+  readonly index: number;
+}
+
+/** The outcomes of records sent together, answered once all are settled. */
+class GroupSettler<A> implements Settler<A> {
+  readonly #outcomes: Array<A | Error>;
+  #left: number;
+
+  constructor(
+    size: number,
+    private readonly done: (outcomes: Array<A | Error>) => void,
+  ) {
+    this.#outcomes = new Array<A | Error>(size);
+    this.#left = size;
+  }
+
+  resolve(ack: A, index: number): void {
+    this.#outcomes[index] = ack;
+    if (--this.#left === 0) this.done(this.#outcomes);
+  }
+
+  reject(error: unknown, index: number): void {
+    this.#outcomes[index] = error instanceof Error ? error : new Error(String(error));
+    if (--this.#left === 0) this.done(this.#outcomes);
+  }
 }
 
 /** A batch in flight: its records, and the partitions it holds (none: it holds them all). */
@@ -100,20 +131,55 @@ export class BatchingSender<R, A> {
   /** Queues `record`; resolves with its ack once written, or times out after `timeoutMs` (default: the sender's). */
   send(record: R, bytes: number, timeoutMs = this.#timeoutMs): Promise<A> {
     return new Promise<A>((resolve, reject) => {
-      const pending: Pending<R, A> = {
-        record,
-        bytes,
-        deadline: performance.now() + timeoutMs,
-        partition: this.options.lanes?.partitionOf(record),
-        settled: false,
-        resolve,
-        reject,
-      };
-      this.#queue.push(pending);
+      const pending = this.#enqueue(record, bytes, timeoutMs, { resolve, reject }, 0);
       if (this.#mayStart(pending)) this.#pump();
-      const timed = Number.isFinite(this.#timeoutMs) || Number.isFinite(this.#slowAfterMs);
-      if (this.#sweep === undefined && timed) this.#armSweep();
+      this.#armSweepIfTimed();
     });
+  }
+
+  /**
+   * Queues `records` in order (their sizes in `bytes`, their times in `timeoutsMs`); resolves,
+   * once every one is settled, with each one's ack or Error in the same order. One promise for
+   * many records: a streamed batch's lines are handed over a chunk at a time.
+   */
+  sendAll(
+    records: readonly R[],
+    bytes: readonly number[],
+    timeoutsMs: readonly number[],
+  ): Promise<Array<A | Error>> {
+    if (records.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const to = new GroupSettler<A>(records.length, resolve);
+      for (let i = 0; i < records.length; i++)
+        this.#enqueue(records[i] as R, bytes[i] ?? 0, timeoutsMs[i] ?? this.#timeoutMs, to, i);
+      this.#pump();
+      this.#armSweepIfTimed();
+    });
+  }
+
+  #enqueue(
+    record: R,
+    bytes: number,
+    timeoutMs: number,
+    to: Settler<A>,
+    index: number,
+  ): Pending<R, A> {
+    const pending: Pending<R, A> = {
+      record,
+      bytes,
+      deadline: performance.now() + timeoutMs,
+      partition: this.options.lanes?.partitionOf(record),
+      settled: false,
+      to,
+      index,
+    };
+    this.#queue.push(pending);
+    return pending;
+  }
+
+  #armSweepIfTimed(): void {
+    const timed = Number.isFinite(this.#timeoutMs) || Number.isFinite(this.#slowAfterMs);
+    if (this.#sweep === undefined && timed) this.#armSweep();
   }
 
   /** Records queued or in flight. */
@@ -168,9 +234,9 @@ export class BatchingSender<R, A> {
             if (p.settled) continue;
             p.settled = true;
             const ack = acks[i];
-            if (ack === undefined) p.reject(new Error('no ack for record'));
-            else if (ack instanceof Error) p.reject(ack);
-            else p.resolve(ack);
+            if (ack === undefined) p.to.reject(new Error('no ack for record'), p.index);
+            else if (ack instanceof Error) p.to.reject(ack, p.index);
+            else p.to.resolve(ack, p.index);
           }
         },
         (error: unknown) => {
@@ -178,7 +244,7 @@ export class BatchingSender<R, A> {
           for (const p of records) {
             if (p.settled) continue;
             p.settled = true;
-            p.reject(error);
+            p.to.reject(error, p.index);
           }
         },
       )
@@ -237,8 +303,9 @@ export class BatchingSender<R, A> {
 
   #timeOut(p: Pending<R, A>): void {
     p.settled = true;
-    p.reject(
+    p.to.reject(
       this.options.timeoutError?.() ?? new Error(`not acknowledged within ${this.#timeoutMs} ms`),
+      p.index,
     );
   }
 

@@ -135,11 +135,61 @@ export class KafkaRecordSink implements RecordSink {
   }
 
   write(record: OutgoingRecord): Promise<RecordAck> {
+    const refused = this.#refusal();
+    if (refused !== undefined) return Promise.reject(refused);
+    const now = Date.now();
+    const message = this.#message(record, now);
+    if (message === undefined)
+      return Promise.reject(new SinkError('timeout', 'the time to write the message was spent'));
+    const deadline = record.deadline ?? now + this.options.produceTimeoutMs;
+    return this.#sender
+      .send(message, recordBytes(record), deadline - now)
+      .catch((error: unknown) => {
+        throw this.#failed(error);
+      });
+  }
+
+  async writeAll(records: readonly OutgoingRecord[]): Promise<Array<RecordAck | SinkError>> {
+    const refused = this.#refusal();
+    if (refused !== undefined) return records.map(() => refused);
+    const now = Date.now();
+    const outcomes = new Array<RecordAck | SinkError>(records.length);
+    const messages: Message[] = [];
+    const bytes: number[] = [];
+    const timeouts: number[] = [];
+    const places: number[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i] as OutgoingRecord;
+      const message = this.#message(record, now);
+      if (message === undefined) {
+        outcomes[i] = new SinkError('timeout', 'the time to write the message was spent');
+        continue;
+      }
+      messages.push(message);
+      bytes.push(recordBytes(record));
+      timeouts.push((record.deadline ?? now + this.options.produceTimeoutMs) - now);
+      places.push(i);
+    }
+    const sent = await this.#sender.sendAll(messages, bytes, timeouts);
+    for (let j = 0; j < sent.length; j++) {
+      const outcome = sent[j];
+      outcomes[places[j] as number] =
+        outcome === undefined || outcome instanceof Error ? this.#failed(outcome) : outcome;
+    }
+    return outcomes;
+  }
+
+  /** Why writes are refused at once now (Kafka not ready), or undefined. */
+  #refusal(): SinkError | undefined {
     const state = this.#supervisor.readiness();
     if (!state.ready && this.#refuseWhileNotReady)
-      return Promise.reject(new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet'));
+      return new SinkError('not-ready', state.reason ?? 'Kafka is not ready yet');
+    return undefined;
+  }
+
+  /** The kafkajs message of `record`, routed to its partition; undefined when its deadline passed. */
+  #message(record: OutgoingRecord, now: number): Message | undefined {
     const { key, headers } = record;
-    const now = Date.now();
     // kafkajs reads no field it is not given; its header type wants mutable arrays, which it never changes.
     const message: Message = {
       value: record.value,
@@ -148,19 +198,19 @@ export class KafkaRecordSink implements RecordSink {
       headers: headers as Message['headers'],
     };
     const deadline = record.deadline ?? now + this.options.produceTimeoutMs;
-    if (deadline <= now)
-      return Promise.reject(new SinkError('timeout', 'the time to write the message was spent'));
+    if (deadline <= now) return undefined;
     retryUntil(message, deadline);
     this.#router.route(this.topic, message);
+    return message;
+  }
+
+  /** A failed write as the SinkError it is answered with, counted. */
+  #failed(error: unknown): SinkError {
+    const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
     // Successes are counted per batch (#sendBatch): at thousands of POSTs a second, a metric
     // update per record was a measurable share of the CPU.
-    const bytes =
-      record.value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
-    return this.#sender.send(message, bytes, deadline - now).catch((error: unknown) => {
-      const sinkError = error instanceof SinkError ? error : this.#toSinkError(error);
-      this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
-      throw sinkError;
-    });
+    this.options.metrics.produceFailures.inc({ reason: sinkError.kind });
+    return sinkError;
   }
 
   /**
@@ -383,6 +433,12 @@ export class KafkaRecordSink implements RecordSink {
   async #disconnect(clients: Clients): Promise<void> {
     await Promise.allSettled([clients.producer.disconnect(), clients.admin.disconnect()]);
   }
+}
+
+/** About the bytes a record adds to a batch. */
+function recordBytes(record: OutgoingRecord): number {
+  const { value, key, headers } = record;
+  return value.length + (key?.length ?? 0) + (headers === undefined ? 0 : headerBytes(headers));
 }
 
 /** About the bytes the headers add to a batch (names and values; Kafka adds a few per header). */

@@ -43,5 +43,10 @@ export class SinkError extends Error {
 export interface RecordSink {
   /** Resolves once Kafka acknowledged the record (acks=all); rejects with a {@link SinkError}. */
   write(record: OutgoingRecord): Promise<RecordAck>;
+  /**
+   * Writes `records` as {@link write} does each, with one promise for all: resolves once every
+   * one is settled, with each one's ack or {@link SinkError} in the same order.
+   */
+  writeAll(records: readonly OutgoingRecord[]): Promise<Array<RecordAck | SinkError>>;
   readiness(): Readiness;
 }

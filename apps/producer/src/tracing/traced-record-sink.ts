@@ -28,6 +28,17 @@ export class TracedRecordSink implements RecordSink {
     return this.inner.readiness();
   }
 
+  /** Each record with its own span, as a single POST's. */
+  writeAll(records: readonly OutgoingRecord[]): Promise<Array<RecordAck | SinkError>> {
+    return Promise.all(
+      records.map((record) =>
+        this.write(record).catch((error: unknown) =>
+          error instanceof SinkError ? error : new SinkError('unavailable', String(error)),
+        ),
+      ),
+    );
+  }
+
   write(record: OutgoingRecord): Promise<RecordAck> {
     const topic = this.topic();
     const parent = context.active();
