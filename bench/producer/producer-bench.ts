@@ -111,6 +111,7 @@ export async function rawKafkajs(
   seconds: number,
   pauseMs = 0,
   valueBytes?: number,
+  upstream = false,
 ): Promise<RawKafkaFigures> {
   const { stdout } = await run(
     node.path,
@@ -124,7 +125,7 @@ export async function rawKafkajs(
       String(pauseMs),
       ...(valueBytes === undefined ? [] : [String(valueBytes)]),
     ],
-    { cwd: repo },
+    { cwd: repo, env: { ...process.env, RAW_KAFKAJS: upstream ? 'upstream' : 'patched' } },
   );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawKafkaFigures;
 }

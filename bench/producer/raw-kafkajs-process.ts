@@ -3,9 +3,9 @@
  * `concurrency` loops each awaiting one kafkajs `send()` (acks=all) of `perSend` messages, and
  * pausing `pauseMs` between sends if given (0: back to back).
  * Usage: raw-kafkajs-process.ts <bindingDir> <topic> <perSend> <concurrency> <seconds> [pauseMs] [valueBytes];
- * prints `{ messagesPerSecond, p50Ms, p99Ms, cpuMsPerSend }` (latency of each send) as JSON.
+ * with RAW_KAFKAJS=upstream, kafkajs as published (none of kafka-client's fixes) instead of
+ * kafka-client's patched kafkajs, which the apps use; prints `{ messagesPerSecond, p50Ms, p99Ms, cpuMsPerSend }` (latency of each send) as JSON.
  */
-import { Kafka, logLevel } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding } from '@demo-kafka/config';
 import { BENCH_BODY } from './http-load.js';
 import { percentile } from '../stats.js';
@@ -23,6 +23,12 @@ const binding = loadKafkaBinding(
   { KAFKA_BINDING_DIR: bindingDir },
   { topic, groupId: 'bench-unused', clientId: 'bench-raw-kafkajs' },
 );
+// Loaded after the choice: importing kafka-client patches kafkajs for the whole process.
+const { Kafka, logLevel } =
+  process.env.RAW_KAFKAJS === 'upstream'
+    ? // biome-ignore lint/style/noRestrictedImports: the baseline is kafkajs as users get it, unpatched.
+      await import('kafkajs')
+    : await import('@demo-kafka/kafka-client');
 const producer = new Kafka(binding.kafkaConfig({ logLevel: logLevel.NOTHING })).producer({
   allowAutoTopicCreation: true,
 });
