@@ -2,6 +2,7 @@ import { fixConnectionBufferOnReconnect } from './connection-buffer-fix.js';
 import { fixGroupMessagesPerPartition } from './group-messages-fix.js';
 import { takeMetadataFromAnsweringBrokers } from './metadata-from-answering-brokers.js';
 import { refuseOlderLeaderEpochs } from './metadata-leader-epochs.js';
+import { fixProduceRequestEncoding } from './produce-request-fix.js';
 import { fixRecordEncoder } from './record-encoder-fix.js';
 import { fixRequestQueueTimerLoop } from './request-queue-timer-fix.js';
 import { fixSendMessagesRetryOverlap } from './send-messages-fix.js';
@@ -25,11 +26,12 @@ export interface KafkajsFix {
 /**
  * Every fix, in the order they are applied. The module swaps come first, each before the kafkajs
  * module that binds what it swaps: the grouping before sendMessages (which binds it), sendMessages
- * before the message producer, the record batch decoder before the fetch decoding (loaded with
+ * before the message producer, the record encoder before the produce request that binds it (and that before the later versions built on it), the record batch decoder before the fetch decoding (loaded with
  * the first fetch). The prototype patches only need to come before any client exists.
  */
 export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
   { name: 'record-encoder', kind: 'speed', apply: fixRecordEncoder },
+  { name: 'produce-request-encoding', kind: 'speed', apply: fixProduceRequestEncoding },
   { name: 'group-messages-per-partition', kind: 'speed', apply: fixGroupMessagesPerPartition },
   { name: 'send-messages-retry-overlap', kind: 'correctness', apply: fixSendMessagesRetryOverlap },
   { name: 'undecodable-batch-skip', kind: 'correctness', apply: skipUndecodableBatches },

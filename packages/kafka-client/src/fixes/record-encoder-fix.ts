@@ -73,33 +73,56 @@ function writeBytes(buf: Buffer, offset: number, value: Bytes, length: number): 
  * goes to `fallback`, kafkajs' encoder, so its errors stay its own.
  */
 export function encodeRecord(record: RecordFields, fallback: RecordEncoder): EncodedRecord {
-  const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = record;
+  const { offsetDelta = 0, timestampDelta = 0 } = record;
+  const body = recordBodySize(record, offsetDelta, timestampDelta);
+  if (body === undefined) return fallback(record);
+  const buf = Buffer.allocUnsafe(recordSize(body));
+  writeRecord(buf, 0, record, offsetDelta, timestampDelta, body);
+  return { buf, buffer: buf };
+}
+
+/** The bytes a record takes in a batch, its length prefix included, from {@link recordBodySize}. */
+export function recordSize(body: number): number {
+  return uVarIntSize(zigzag(body)) + body;
+}
+
+/**
+ * The length of a record's body in Kafka's format (record v0), without the varint that prefixes
+ * it; undefined for a record this encoder does not write the way kafkajs does (see
+ * {@link encodeRecord}), which kafkajs' own encoder must take.
+ */
+export function recordBodySize(
+  record: RecordFields,
+  offsetDelta: number,
+  timestampDelta: number,
+): number | undefined {
+  const { key, value, headers } = record;
   const keyLength = bytesLength(key);
   const valueLength = bytesLength(value);
-  if (keyLength === undefined || valueLength === undefined) return fallback(record);
+  if (keyLength === undefined || valueLength === undefined) return undefined;
   if (
     !Number.isSafeInteger(timestampDelta) ||
     Math.abs(timestampDelta) > MAX_EXACT_DELTA ||
     !Number.isInteger(offsetDelta) ||
     Math.abs(offsetDelta) >= MAX_VARINT
   )
-    return fallback(record);
+    return undefined;
 
   let headerCount = 0;
   let headerBytes = 0;
-  const names = headers === undefined ? [] : Object.keys(headers);
-  for (const name of names) {
-    const entry = headers?.[name];
-    for (const each of Array.isArray(entry) ? (entry as readonly Bytes[]) : [entry as Bytes]) {
-      // kafkajs measures a null header value with Buffer.byteLength, which throws: its error, not ours.
-      const length = each == null ? undefined : bytesLength(each);
-      if (length === undefined) return fallback(record);
-      const nameLength = Buffer.byteLength(name, 'utf8');
-      headerBytes +=
-        uVarIntSize(zigzag(nameLength)) + nameLength + uVarIntSize(zigzag(length)) + length;
-      headerCount++;
+  if (headers !== undefined)
+    for (const name of Object.keys(headers)) {
+      const entry = headers[name];
+      for (const each of Array.isArray(entry) ? (entry as readonly Bytes[]) : [entry as Bytes]) {
+        // kafkajs measures a null header value with Buffer.byteLength, which throws: its error, not ours.
+        const length = each == null ? undefined : bytesLength(each);
+        if (length === undefined) return undefined;
+        const nameLength = Buffer.byteLength(name, 'utf8');
+        headerBytes +=
+          uVarIntSize(zigzag(nameLength)) + nameLength + uVarIntSize(zigzag(length)) + length;
+        headerCount++;
+      }
     }
-  }
   const body =
     1 +
     uVarIntSize(zigzag(timestampDelta)) +
@@ -110,23 +133,44 @@ export function encodeRecord(record: RecordFields, fallback: RecordEncoder): Enc
     Math.max(valueLength, 0) +
     uVarIntSize(zigzag(headerCount)) +
     headerBytes;
-  if (body >= MAX_VARINT) return fallback(record);
-  const buf = Buffer.allocUnsafe(uVarIntSize(zigzag(body)) + body);
-  let at = writeUVarInt(buf, 0, zigzag(body));
-  buf[at++] = 0; // attributes: none used
-  at = writeUVarInt(buf, at, zigzag(timestampDelta));
-  at = writeUVarInt(buf, at, zigzag(offsetDelta));
-  at = writeBytes(buf, at, key, keyLength);
-  at = writeBytes(buf, at, value, valueLength);
-  at = writeUVarInt(buf, at, zigzag(headerCount));
+  return body >= MAX_VARINT ? undefined : body;
+}
+
+/**
+ * Writes a record measured by {@link recordBodySize} (its `body`) at `at` in `buf`, length
+ * prefix first; returns the offset after it.
+ */
+export function writeRecord(
+  buf: Buffer,
+  at: number,
+  record: RecordFields,
+  offsetDelta: number,
+  timestampDelta: number,
+  body: number,
+): number {
+  const { key, value, headers } = record;
+  let next = writeUVarInt(buf, at, zigzag(body));
+  buf[next++] = 0; // attributes: none used
+  next = writeUVarInt(buf, next, zigzag(timestampDelta));
+  next = writeUVarInt(buf, next, zigzag(offsetDelta));
+  next = writeBytes(buf, next, key, bytesLength(key) ?? -1);
+  next = writeBytes(buf, next, value, bytesLength(value) ?? -1);
+  const names = headers === undefined ? [] : Object.keys(headers);
+  let headerCount = 0;
   for (const name of names) {
     const entry = headers?.[name];
-    for (const each of Array.isArray(entry) ? (entry as readonly Bytes[]) : [entry as Bytes]) {
-      at = writeBytes(buf, at, name, Buffer.byteLength(name, 'utf8'));
-      at = writeBytes(buf, at, each, bytesLength(each) ?? 0);
-    }
+    headerCount += Array.isArray(entry) ? entry.length : 1;
   }
-  return { buf, buffer: buf };
+  next = writeUVarInt(buf, next, zigzag(headerCount));
+  if (headers !== undefined)
+    for (const name of names) {
+      const entry = headers[name];
+      for (const each of Array.isArray(entry) ? (entry as readonly Bytes[]) : [entry as Bytes]) {
+        next = writeBytes(buf, next, name, Buffer.byteLength(name, 'utf8'));
+        next = writeBytes(buf, next, each, bytesLength(each) ?? 0);
+      }
+    }
+  return next;
 }
 
 /**
