@@ -25,96 +25,119 @@ interface ProduceArgs {
   }>;
 }
 
-/** kafkajs' Encoder, as far as this file writes with it. */
-interface Encoder {
+/** What kafkajs' request framing takes from an encoded request body (it checks `buf` is a Buffer). */
+interface EncodedBody {
+  readonly buf: Buffer;
   readonly buffer: Buffer;
-  size(): number;
-  writeInt8(value: number): Encoder;
-  writeInt16(value: number): Encoder;
-  writeInt32(value: number): Encoder;
-  writeUInt32(value: number): Encoder;
-  writeInt64(value: unknown): Encoder;
-  writeString(value: string | null): Encoder;
-  writeBytes(value: Buffer): Encoder;
-  writeBuffer(value: Buffer): Encoder;
-  writeEncoder(value: Encoder): Encoder;
-  writeArray(value: readonly Encoder[]): Encoder;
 }
 
 interface ProduceRequest {
-  encode(): Promise<Encoder>;
+  encode(): Promise<EncodedBody>;
 }
 
 type ProduceRequestModule = (args: ProduceArgs) => ProduceRequest;
+type Messages = ProduceArgs['topicData'][number]['partitions'][number]['messages'];
+
+/** A partition's records measured: each one's body size and time delta, and the batch's times. */
+interface RecordsLayout {
+  readonly bodies: number[];
+  readonly deltas: number[];
+  /** Bytes of all the records. */
+  readonly size: number;
+  readonly firstTimestamp: unknown;
+  readonly maxTimestamp: unknown;
+}
 
 const PRODUCE_V3_MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 /** The first of the later versions, which binds v3 when it loads (v5, v6 and v7 build on it). */
 const PRODUCE_V4_MODULE = 'kafkajs/src/protocol/requests/produce/v4/request.js';
-const Encoder = kafkajsRequire('kafkajs/src/protocol/encoder.js') as new (size?: number) => Encoder;
+// kafkajs' internals have no types: typed by what is used here.
 const crc32C = kafkajsRequire('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (
   buffer: Buffer,
 ) => number;
-const Long = kafkajsRequire('kafkajs/src/utils/long.js') as { fromInt(value: number): unknown };
+const Long = kafkajsRequire('kafkajs/src/utils/long.js') as {
+  fromInt(value: number): unknown;
+  fromValue(value: unknown): { getHighBits(): number; getLowBits(): number };
+};
 const MAGIC_BYTE = 2;
 const TRANSACTIONAL_MASK = 16;
 const NO_COMPRESSION = 0;
+/**
+ * A partition's bytes before its records: partition, record set size, first offset, batch
+ * length, leader epoch, magic, CRC (offset 25), then the batch body's 40 bytes before its records.
+ */
+const PARTITION_HEADER_BYTES = 69;
+/** Where the CRC'd batch body starts in a partition's bytes. */
+const BODY_AT = 29;
 
 /**
- * The produce request's body with each partition's records written into one buffer, the bytes
- * kafkajs writes; undefined when a record is one kafkajs' record encoder must take (see
- * record-encoder-fix.ts), and then kafkajs encodes the whole request.
+ * The produce request's body in one buffer, the bytes kafkajs writes; undefined when a record is
+ * one kafkajs' record encoder must take (see record-encoder-fix.ts), and then kafkajs encodes the
+ * whole request.
  */
-function encodeProduceRequest(args: ProduceArgs): Encoder | undefined {
+function encodeProduceRequest(args: ProduceArgs): EncodedBody | undefined {
   const { transactionalId = null, producerEpoch = 0 } = args;
   const producerId = args.producerId === undefined ? Long.fromInt(-1) : args.producerId;
   const attributes = transactionalId ? TRANSACTIONAL_MASK : 0;
-  const topics: Encoder[] = [];
+  const layouts: RecordsLayout[] = [];
+  let size = stringSize(transactionalId) + 2 + 4 + 4;
   for (const { topic, partitions } of args.topicData) {
-    const encodedPartitions: Encoder[] = [];
-    for (const { partition, firstSequence = 0, messages } of partitions) {
-      const records = encodeRecords(messages);
-      if (records === undefined) return undefined;
-      const body = new Encoder(40 + records.bytes.length)
-        .writeInt16(attributes)
-        .writeInt32(messages.length - 1)
-        .writeInt64(records.firstTimestamp)
-        .writeInt64(records.maxTimestamp)
-        .writeInt64(producerId)
-        .writeInt16(producerEpoch)
-        .writeInt32(firstSequence)
-        .writeInt32(messages.length)
-        .writeBuffer(records.bytes);
-      const batch = new Encoder(body.size() + 9)
-        .writeInt32(0) // partition leader epoch
-        .writeInt8(MAGIC_BYTE)
-        .writeUInt32(crc32C(body.buffer))
-        .writeEncoder(body);
-      const recordBatch = new Encoder(batch.size() + 12).writeInt64(0).writeBytes(batch.buffer);
-      encodedPartitions.push(
-        new Encoder(recordBatch.size() + 8)
-          .writeInt32(partition)
-          .writeInt32(recordBatch.size())
-          .writeEncoder(recordBatch),
-      );
+    size += stringSize(topic) + 4;
+    for (const { messages } of partitions) {
+      const layout = measureRecords(messages);
+      if (layout === undefined) return undefined;
+      layouts.push(layout);
+      size += PARTITION_HEADER_BYTES + layout.size;
     }
-    topics.push(new Encoder().writeString(topic).writeArray(encodedPartitions));
   }
-  return new Encoder()
-    .writeString(transactionalId)
-    .writeInt16(args.acks)
-    .writeInt32(args.timeout)
-    .writeArray(topics);
+  const buf = Buffer.allocUnsafe(size);
+  let at = writeString(buf, 0, transactionalId);
+  at = buf.writeInt16BE(args.acks, at);
+  at = buf.writeInt32BE(args.timeout, at);
+  at = buf.writeInt32BE(args.topicData.length, at);
+  let next = 0;
+  for (const { topic, partitions } of args.topicData) {
+    at = writeString(buf, at, topic);
+    at = buf.writeInt32BE(partitions.length, at);
+    for (const { partition, firstSequence = 0, messages } of partitions) {
+      const layout = layouts[next++] as RecordsLayout;
+      const start = at;
+      const batchLength = PARTITION_HEADER_BYTES - 20 + layout.size;
+      at = buf.writeInt32BE(partition, at);
+      at = buf.writeInt32BE(batchLength + 12, at); // the record set: first offset, length, batch
+      at = writeInt64(buf, at, 0); // first offset
+      at = buf.writeInt32BE(batchLength, at);
+      at = buf.writeInt32BE(0, at); // partition leader epoch
+      at = buf.writeInt8(MAGIC_BYTE, at);
+      at += 4; // the CRC, once the body is written
+      at = buf.writeInt16BE(attributes, at);
+      at = buf.writeInt32BE(messages.length - 1, at); // last offset delta
+      at = writeInt64(buf, at, layout.firstTimestamp);
+      at = writeInt64(buf, at, layout.maxTimestamp);
+      at = writeInt64(buf, at, producerId);
+      at = buf.writeInt16BE(producerEpoch, at);
+      at = buf.writeInt32BE(firstSequence, at);
+      at = buf.writeInt32BE(messages.length, at);
+      for (let i = 0; i < messages.length; i++)
+        at = writeRecord(
+          buf,
+          at,
+          messages[i] as RecordFields,
+          i,
+          layout.deltas[i] as number,
+          layout.bodies[i] as number,
+        );
+      buf.writeUInt32BE(crc32C(buf.subarray(start + BODY_AT, at)), start + BODY_AT - 4);
+    }
+  }
+  return { buf, buffer: buf };
 }
 
 /**
- * A partition's records in one buffer, with the batch's first and last timestamps as kafkajs
- * picks them (its sort of the timestamps given, by their text; now when none is).
+ * A partition's records measured, with the batch's first and last timestamps as kafkajs picks
+ * them (its sort of the timestamps given, by their text; now when none is).
  */
-function encodeRecords(
-  messages: ProduceArgs['topicData'][number]['partitions'][number]['messages'],
-):
-  | { readonly bytes: Buffer; readonly firstTimestamp: unknown; readonly maxTimestamp: unknown }
-  | undefined {
+function measureRecords(messages: Messages): RecordsLayout | undefined {
   const now = Date.now();
   let first: string | number | undefined;
   let max: string | number | undefined;
@@ -129,9 +152,9 @@ function encodeRecords(
   const firstTimestamp = first ?? now;
   const bodies = new Array<number>(messages.length);
   const deltas = new Array<number>(messages.length);
-  let total = 0;
+  let size = 0;
   for (let i = 0; i < messages.length; i++) {
-    const message = messages[i] as (typeof messages)[number];
+    const message = messages[i] as Messages[number];
     const timestamp = message.timestamp as string | number | null | undefined;
     // kafkajs: (message.timestamp || dateNow) - firstTimestamp, in JavaScript's arithmetic.
     const delta = Number(timestamp || now) - Number(firstTimestamp);
@@ -139,20 +162,28 @@ function encodeRecords(
     if (body === undefined) return undefined;
     bodies[i] = body;
     deltas[i] = delta;
-    total += recordSize(body);
+    size += recordSize(body);
   }
-  const bytes = Buffer.allocUnsafe(total);
-  let at = 0;
-  for (let i = 0; i < messages.length; i++)
-    at = writeRecord(
-      bytes,
-      at,
-      messages[i] as RecordFields,
-      i,
-      deltas[i] as number,
-      bodies[i] as number,
-    );
-  return { bytes, firstTimestamp, maxTimestamp: max ?? now };
+  return { bodies, deltas, size, firstTimestamp, maxTimestamp: max ?? now };
+}
+
+/** Bytes of a nullable string in Kafka's format (int16 length, -1 for null). */
+function stringSize(value: string | null): number {
+  return 2 + (value == null ? 0 : Buffer.byteLength(value, 'utf8'));
+}
+
+function writeString(buf: Buffer, at: number, value: string | null): number {
+  if (value == null) return buf.writeInt16BE(-1, at);
+  const length = Buffer.byteLength(value, 'utf8');
+  const next = buf.writeInt16BE(length, at);
+  return next + buf.write(value, next, length, 'utf8');
+}
+
+/** An int64 as kafkajs' encoder writes one, from whatever its Long takes (a Long, number or text). */
+function writeInt64(buf: Buffer, at: number, value: unknown): number {
+  const long = Long.fromValue(value);
+  buf.writeInt32BE(long.getHighBits(), at);
+  return buf.writeInt32BE(long.getLowBits(), at + 4);
 }
 
 /**
@@ -160,8 +191,8 @@ function encodeRecords(
  * its offset and time deltas), encoding each record into a buffer of its own, then copying each
  * into the batch through an encoder that grows by doubling. For a batch of 500 records that was
  * most of the producer's time in kafkajs. This swaps the v3 request (which v4 to v7 build on)
- * for one that writes a partition's records straight into one buffer and the rest as kafkajs
- * does, the same bytes; compressed batches and records the record encoder does not take go
+ * for one that measures every record first and writes the whole request body into one buffer,
+ * the same bytes; compressed batches and records the record encoder does not take go
  * through kafkajs' own code. Must run before a produce request is built with v4 to v7 (they bind
  * v3 when they load) and after the record encoder fix. Returns whether it swapped.
  */
