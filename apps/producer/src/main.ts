@@ -61,6 +61,7 @@ try {
       port: settings.PORT,
       tls,
       logger,
+      wrapRequests: tracing?.traceRequests,
       // A batch may stream for as long as its lines keep coming: bounded by idleness instead.
       timeouts: { requestMs: 0, idleMs: settings.BATCH_IDLE_TIMEOUT_MS },
       beforeClose: () => producer.endBatches(),

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { dirname } from 'node:path';
 import { watchMountedDirectory } from '@demo-kafka/config';
@@ -21,6 +21,10 @@ export interface ServeOptions {
   readonly timeouts?: ServerTimeouts;
   /** Serve HTTPS with these files (reloaded when they change); absent: plain HTTP. */
   readonly tls?: TlsFiles | undefined;
+  /** Wraps the app as the server's request listener (tracing's server spans); absent: the app itself. */
+  readonly wrapRequests?:
+    | ((listener: RequestListener, scheme: 'http' | 'https') => RequestListener)
+    | undefined;
 }
 
 /** Bounds on how long a request may take to arrive. */
@@ -46,7 +50,7 @@ export interface RunningServer {
  * cert-manager renews): new connections get the new one, open ones keep theirs. A pair that
  * does not load leaves the old one in use, with a warning.
  */
-function httpsServer(app: Express, files: TlsFiles, logger: Logger): Server {
+function httpsServer(app: RequestListener, files: TlsFiles, logger: Logger): Server {
   const first = readTlsCredentials(files);
   logger.info(first.described, 'serving HTTPS');
   const server = createHttpsServer({ cert: first.cert, key: first.key }, app);
@@ -85,7 +89,11 @@ export function applyServerTimeouts(server: Server, timeouts: ServerTimeouts = {
  * `onShutdown` and exits 0 (1 if that takes longer than the bound).
  */
 export async function serve(app: Express, options: ServeOptions): Promise<RunningServer> {
-  const server = options.tls ? httpsServer(app, options.tls, options.logger) : createServer(app);
+  const scheme = options.tls ? 'https' : 'http';
+  const listener = options.wrapRequests?.(app, scheme) ?? app;
+  const server = options.tls
+    ? httpsServer(listener, options.tls, options.logger)
+    : createServer(listener);
   applyServerTimeouts(server, options.timeouts);
   answerClientErrors(server, options.logger);
   let shuttingDown = false;

@@ -1,8 +1,8 @@
-import { createRequire } from 'node:module';
-import type { IncomingMessage } from 'node:http';
-import { context, diag, DiagLogLevel, type Span } from '@opentelemetry/api';
+import type { RequestListener } from 'node:http';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 import { diagToPino } from './diag-to-pino.js';
+import { type HttpServerSpanOptions, traceHttpRequests } from './http-server-spans.js';
 import { tracingRequested } from './tracing-requested.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -12,17 +12,19 @@ export interface TracingOptions {
   readonly serviceName: string;
   readonly logger: Logger;
   /**
-   * HTTP server spans (the official node:http instrumentation): `routes` are paths named as such
+   * HTTP server spans (see http-server-spans.ts): `routes` are paths named as such
    * (`http.route`, span `POST /messages`); `ignore` are paths never traced (probes, scrapes).
    * Absent: no HTTP spans.
    */
-  readonly http?: { readonly routes: readonly string[]; readonly ignore: readonly string[] };
+  readonly http?: HttpServerSpanOptions;
 }
 
 /** The running SDK. */
 export interface Tracing {
   /** Exports the spans still buffered and stops (call last at shutdown). */
   shutdown(): Promise<void>;
+  /** With `http`: wraps the server's request listener so each request gets its server span. */
+  readonly traceRequests?: (listener: RequestListener, scheme: 'http' | 'https') => RequestListener;
 }
 
 /**
@@ -36,59 +38,32 @@ export async function startTracing(options: TracingOptions): Promise<Tracing | u
   const env = process.env;
   if (!tracingRequested(env)) return undefined;
   // Loaded only now: a process without tracing never pays for the SDK.
-  const [
-    { NodeSDK },
-    { HttpInstrumentation },
-    { defaultResource, resourceFromAttributes },
-    { getRPCMetadata, RPCType },
-  ] = await Promise.all([
+  const [{ NodeSDK }, { defaultResource, resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
-    import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/resources'),
-    import('@opentelemetry/core'),
   ]);
   // OTEL_LOG_LEVEL set: the SDK prints its own diagnostics to the console, as documented.
   if (env.OTEL_LOG_LEVEL === undefined)
     diag.setLogger(diagToPino(options.logger), DiagLogLevel.WARN);
 
-  const instrumentations = [];
-  if (options.http) {
-    const routes = new Set(options.http.routes);
-    const ignore = new Set(options.http.ignore);
-    instrumentations.push(
-      new HttpInstrumentation({
-        // The apps call nothing over HTTP; the exporter's own requests are never traced anyway.
-        disableOutgoingRequestInstrumentation: true,
-        ignoreIncomingRequestHook: (request) => ignore.has(pathOf(request.url)),
-        requestHook: (_span: Span, request) => {
-          const path = pathOf((request as IncomingMessage).url);
-          // Known paths only: a span name per unknown URL would be unbounded.
-          const metadata = getRPCMetadata(context.active());
-          if (routes.has(path) && metadata?.type === RPCType.HTTP) metadata.route = path;
-        },
-      }),
-    );
-  }
   const sdk = new NodeSDK({
     // The detected resource (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is merged over this one.
     resource: defaultResource().merge(
       resourceFromAttributes({ 'service.name': options.serviceName }),
     ),
-    instrumentations,
+    instrumentations: [],
     metricReaders: [],
     logRecordProcessors: [],
   });
   sdk.start();
-  // node:http was imported before this ran (ESM imports come first); requiring it once more is
-  // what lets the instrumentation patch it (its server prototype, shared with the ESM import).
-  if (options.http) createRequire(import.meta.url)('node:http');
   options.logger.info(describeExport(env), 'tracing on (OpenTelemetry)');
-  return { shutdown: () => sdk.shutdown() };
-}
-
-function pathOf(url: string | undefined): string {
-  const end = url?.indexOf('?') ?? -1;
-  return (end === -1 ? url : url?.slice(0, end)) ?? '/';
+  const { http } = options;
+  return {
+    shutdown: () => sdk.shutdown(),
+    ...(http
+      ? { traceRequests: (listener, scheme) => traceHttpRequests(listener, { ...http, scheme }) }
+      : {}),
+  };
 }
 
 /** Where spans go, for the start-up line: never headers (they may hold an API key), never a URL's credentials. */

@@ -1,0 +1,115 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traceHttpRequests } from '../src/tracing/http-server-spans.js';
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const tracer = provider.getTracer('test');
+const contextManager = new AsyncLocalStorageContextManager();
+let server: Server;
+let base = '';
+
+/** The app under the spans: a child span in a later turn (as a Kafka write is), then the answer. */
+const app: RequestListener = (req, res) => {
+  setImmediate(() => {
+    tracer.startSpan('child').end();
+    res.statusCode = req.url?.startsWith('/boom') ? 503 : req.url === '/missing' ? 404 : 200;
+    res.end('ok');
+  });
+};
+
+beforeAll(async () => {
+  context.setGlobalContextManager(contextManager.enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  server = createServer(
+    traceHttpRequests(app, { routes: ['/messages'], ignore: ['/healthz'], scheme: 'http' }, tracer),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  context.disable();
+  propagation.disable();
+});
+
+/** The spans of one request, once `count` have ended (the server span ends as the response closes). */
+async function spansOf(path: string, init: RequestInit = {}, count = 2) {
+  exporter.reset();
+  await (await fetch(`${base}${path}`, init)).text();
+  for (let i = 0; i < 100 && exporter.getFinishedSpans().length < count; i++)
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  const spans = exporter.getFinishedSpans();
+  return {
+    server: spans.find((s) => s.kind === SpanKind.SERVER),
+    child: spans.find((s) => s.name === 'child'),
+  };
+}
+
+describe('HTTP server spans', () => {
+  it("continues the caller's traceparent, names the route and sets the stable HTTP attributes", async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const { server, child } = await spansOf('/messages?key=k1&sig=secret', {
+      method: 'POST',
+      body: 'Hello',
+      headers: {
+        traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+        'user-agent': 'curl/8',
+        'x-forwarded-for': '203.0.113.7, 10.0.0.1',
+      },
+    });
+    expect(server?.name).toBe('POST /messages');
+    expect(server?.spanContext().traceId).toBe(traceId);
+    expect(server?.parentSpanContext?.spanId).toBe('b7ad6b7169203331');
+    expect(server?.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/messages',
+      'url.scheme': 'http',
+      'url.path': '/messages',
+      'url.query': 'key=k1&sig=REDACTED',
+      'server.address': '127.0.0.1',
+      'server.port': Number(new URL(base).port),
+      'client.address': '203.0.113.7',
+      'network.peer.address': '127.0.0.1',
+      'network.protocol.version': '1.1',
+      'user_agent.original': 'curl/8',
+      'http.response.status_code': 200,
+    });
+    expect(server?.status.code).toBe(SpanStatusCode.UNSET);
+    // What the app starts, even in a later turn, is the server span's child.
+    expect(child?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+  });
+
+  it('starts a trace without a traceparent; a 5xx is an error, a 4xx is not; another path has no route', async () => {
+    const boom = await spansOf('/boom');
+    expect(boom.server?.parentSpanContext).toBeUndefined();
+    expect(boom.server?.name).toBe('GET');
+    expect(boom.server?.attributes['http.route']).toBeUndefined();
+    expect(boom.server?.attributes).toMatchObject({
+      'http.response.status_code': 503,
+      'error.type': '503',
+    });
+    expect(boom.server?.status.code).toBe(SpanStatusCode.ERROR);
+    const missing = await spansOf('/missing');
+    expect(missing.server?.status.code).toBe(SpanStatusCode.UNSET);
+    expect(missing.server?.attributes['error.type']).toBeUndefined();
+  });
+
+  it('leaves ignored paths untraced', async () => {
+    const { server, child } = await spansOf('/healthz', {}, 1);
+    expect(server).toBeUndefined();
+    // The app's own span has no server span to belong to.
+    expect(child?.parentSpanContext).toBeUndefined();
+    expect(trace.getActiveSpan()).toBeUndefined();
+  });
+});
