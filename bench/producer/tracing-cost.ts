@@ -7,11 +7,24 @@ import { measure, type Sample } from './producer-bench.js';
 import { producerEntryPoint, startServer, type ServerProcess } from '../server-process.js';
 import { cpuSeconds } from '../process-stats.js';
 
-/** One concurrency: the producer with tracing off and on (medians of alternating rounds). */
+type Condition = 'off' | 'on' | 'sampled';
+
+/** The sampler a busy service would pick: 10% of new traces, and every trace a caller sampled. */
+const TEN_PERCENT = {
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: '0.1',
+};
+
+/** One concurrency: the producer with tracing off, always on, and 10% (medians of rotated rounds). */
 export interface TracingCostRow {
   readonly connections: number;
   readonly off: { rps: number; p99Ms: number; cpuMsPerRequest: number };
+  /** Always on: every request traced (the SDK's default sampler, parent-based always-on). */
   readonly on: { rps: number; p99Ms: number; cpuMsPerRequest: number };
+  /** Parent-based, 10% of the traces that start here (`parentbased_traceidratio`, 0.1). */
+  readonly sampled: { rps: number; p99Ms: number; cpuMsPerRequest: number };
+  /** Each round's POST/s on / off, and sampled / off: their medians and ranges. */
+  readonly roundRatios: { readonly on: readonly number[]; readonly sampled: readonly number[] };
   /** CPU of the receiving process per traced request, in ms (a collector's share, not the app's). */
   readonly receiverCpuMsPerRequest: number;
   /** OTLP bytes exported per traced request. */
@@ -116,23 +129,32 @@ export async function tracingCost(options: {
       env: { ...appEnv, ...otel },
       readyPath: '/readyz',
     });
+    const sampled = await start({
+      name: 'producer (tracing 10%)',
+      node: node.path,
+      entryPoint: producerEntryPoint(),
+      env: { ...appEnv, ...otel, ...TEN_PERCENT },
+      readyPath: '/readyz',
+    });
+    const servers = { off, on, sampled };
     const receiverStats = async (): Promise<{ requests: number; bytes: number }> =>
       (await fetch(`${receiver.url}/stats`)).json() as Promise<{ requests: number; bytes: number }>;
 
     const rows: TracingCostRow[] = [];
     for (const connections of options.connections) {
-      for (const server of [off, on]) await httpLoad(`${server.url}/messages`, connections, 2);
-      const samples: Record<'off' | 'on', Sample[]> = { off: [], on: [] };
+      for (const server of [off, on, sampled])
+        await httpLoad(`${server.url}/messages`, connections, 2);
+      const samples: Record<Condition, Sample[]> = { off: [], on: [], sampled: [] };
       const receiverMs: number[] = [];
       const bytes: number[] = [];
       for (let repeat = 0; repeat < options.repeats; repeat++) {
         options.log(
           `${node.label}: tracing cost, ${connections} connections, round ${repeat + 1} of ${options.repeats}`,
         );
-        for (const which of repeat % 2 === 0
-          ? (['off', 'on'] as const)
-          : (['on', 'off'] as const)) {
-          const server = which === 'on' ? on : off;
+        const conditions: Condition[] = ['off', 'on', 'sampled'];
+        // Rotated, so each condition runs first, second and last in turn.
+        for (const which of conditions.map((_, i) => conditions[(i + repeat) % 3] as Condition)) {
+          const server = servers[which];
           const [cpu0, stats0] = [cpuSeconds(receiver.pid), await receiverStats()];
           const sample = await measure(
             server,
@@ -158,10 +180,14 @@ export async function tracingCost(options: {
         p99Ms: median(list.map((s) => s.p99Ms)),
         cpuMsPerRequest: median(list.map((s) => (s.cpuSeconds * 1000) / (s.requests - s.failed))),
       });
+      const ratios = (which: Condition): number[] =>
+        samples[which].map((s, i) => s.rps / (samples.off[i]?.rps ?? Number.NaN));
       rows.push({
         connections,
         off: figures(samples.off),
         on: figures(samples.on),
+        sampled: figures(samples.sampled),
+        roundRatios: { on: ratios('on'), sampled: ratios('sampled') },
         receiverCpuMsPerRequest: median(receiverMs),
         exportBytesPerRequest: median(bytes),
       });
@@ -220,6 +246,9 @@ export async function tracingCost(options: {
 }
 
 const fmt = (n: number, digits = 0): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+/** A list of ratios as their median and range. */
+const spread = (list: readonly number[]): string =>
+  `${fmt(median(list), 2)}x (${fmt(Math.min(...list), 2)}-${fmt(Math.max(...list), 2)})`;
 
 /** The tracing table, and where the added CPU goes by package. */
 export function formatTracingCost(
@@ -232,12 +261,12 @@ export function formatTracingCost(
     .filter((r) => r.where.startsWith('@opentelemetry/'))
     .reduce((total, r) => total + r.onShare, 0);
   return [
-    `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process) beside tracing off, 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} alternating rounds`,
-    '| connections | POST/s off | POST/s on | ratio | p99 ms off | p99 ms on | CPU ms/POST off | CPU ms/POST on | tracing cost, CPU µs/POST | receiver CPU µs/POST | OTLP bytes/POST |',
+    `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process): always on, and parent-based 10%, beside tracing off; 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} rotated rounds`,
+    '| connections | POST/s off | POST/s always on | on / off (round by round) | POST/s 10% | 10% / off (round by round) | p99 ms off, on, 10% | CPU ms/POST off, on, 10% | tracing cost, CPU µs/POST on, 10% | receiver CPU µs/POST | OTLP bytes/POST |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.rows.map(
       (r) =>
-        `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${fmt(r.on.rps / r.off.rps, 2)}x | ${fmt(r.off.p99Ms, 1)} | ${fmt(r.on.p99Ms, 1)} | ${fmt(r.off.cpuMsPerRequest, 3)} | ${fmt(r.on.cpuMsPerRequest, 3)} | ${fmt((r.on.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
+        `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${spread(r.roundRatios.on)} | ${fmt(r.sampled.rps)} | ${spread(r.roundRatios.sampled)} | ${fmt(r.off.p99Ms, 1)}, ${fmt(r.on.p99Ms, 1)}, ${fmt(r.sampled.p99Ms, 1)} | ${fmt(r.off.cpuMsPerRequest, 3)}, ${fmt(r.on.cpuMsPerRequest, 3)}, ${fmt(r.sampled.cpuMsPerRequest, 3)} | ${fmt((r.on.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)}, ${fmt((r.sampled.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
     ),
     '',
     `Where the time goes at ${result.profileConnections} connections (CPU profiles, self time by package, shares): OpenTelemetry's packages ${pct(otelShare)} of the traced producer's`,
