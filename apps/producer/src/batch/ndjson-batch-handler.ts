@@ -76,7 +76,15 @@ export function ndjsonBatchHandler(options: NdjsonBatchOptions): RequestHandler 
         texts[i] = problemText(line.number, problemFor(error));
       }
     }
-    const outcomes = records.length > 0 ? await options.sink.writeAll(records) : [];
+    let outcomes: Awaited<ReturnType<RecordSink['writeAll']>>;
+    try {
+      outcomes = records.length > 0 ? await options.sink.writeAll(records) : [];
+    } catch (error) {
+      // Not a record's outcome but the sink's own failure: each of these lines says so.
+      for (const place of places)
+        texts[place] = problemText((lines[place] as BodyLine).number, problemFor(error));
+      return texts.join('');
+    }
     for (let j = 0; j < outcomes.length; j++) {
       const place = places[j] as number;
       const outcome = outcomes[j];
