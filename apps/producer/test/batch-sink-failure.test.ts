@@ -1,23 +1,12 @@
-import { createLogger, createMetrics } from '@demo-kafka/app-kit';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import type { RecordSink } from '../src/kafka/record-sink.js';
+import { appWithSink } from './app-with-sink.js';
 
 // A sink that fails as a whole, not record by record (a bug, or a client library that throws).
-const sink: RecordSink = {
+const app = appWithSink({
   write: () => Promise.reject(new Error('not used')),
   writeAll: () => Promise.reject(new Error('the sink broke')),
   readiness: () => ({ ready: true }),
-};
-
-const app = createApp({
-  sink,
-  logger: createLogger('test', 'silent'),
-  metrics: createMetrics({ collectProcessMetrics: false }),
-  maxMessageBytes: 1024,
-  produceTimeoutMs: 1000,
-  corsOrigins: '',
 });
 
 describe('a batch whose sink fails as a whole', () => {

@@ -1,27 +1,11 @@
-import { createLogger, createMetrics } from '@demo-kafka/app-kit';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
 import { ClusterMetricsUnavailable } from '../src/cluster/worker-link.js';
-import type { RecordSink } from '../src/kafka/record-sink.js';
-
-const sink: RecordSink = {
-  write: () => Promise.reject(new Error('not used')),
-  writeAll: () => Promise.reject(new Error('not used')),
-  readiness: () => ({ ready: true }),
-};
+import { appWithSink, UNUSED_SINK } from './app-with-sink.js';
 
 /** A worker's app whose primary could not gather the metrics (a worker restarting). */
 const workerApp = (metrics: () => Promise<{ text: string; contentType: string }>) =>
-  createApp({
-    sink,
-    cluster: { readiness: () => ({ ready: true }), metrics },
-    logger: createLogger('test', 'silent'),
-    metrics: createMetrics({ collectProcessMetrics: false }),
-    maxMessageBytes: 1024,
-    produceTimeoutMs: 1000,
-    corsOrigins: '',
-  });
+  appWithSink(UNUSED_SINK, { cluster: { readiness: () => ({ ready: true }), metrics } });
 
 describe('GET /metrics of a worker', () => {
   it("answers 503 with Retry-After when the workers' metrics cannot be gathered now", async () => {

@@ -1,24 +1,9 @@
-import { createLogger, createMetrics } from '@demo-kafka/app-kit';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app.js';
-import type { RecordSink } from '../src/kafka/record-sink.js';
+import { appWithSink, UNUSED_SINK } from './app-with-sink.js';
 
 // A preflight never reaches the sink.
-const sink: RecordSink = {
-  write: () => Promise.reject(new Error('not used')),
-  writeAll: () => Promise.reject(new Error('not used')),
-  readiness: () => ({ ready: true }),
-};
-
-const app = createApp({
-  sink,
-  logger: createLogger('test', 'silent'),
-  metrics: createMetrics({ collectProcessMetrics: false }),
-  maxMessageBytes: 1024,
-  produceTimeoutMs: 1000,
-  corsOrigins: 'https://page.example',
-});
+const app = appWithSink(UNUSED_SINK, { corsOrigins: 'https://page.example' });
 
 describe('a page on another origin', () => {
   it('may send every header the producer turns into record headers: the key, Kafka-Header-*, CloudEvents attributes and extensions, trace context', async () => {
