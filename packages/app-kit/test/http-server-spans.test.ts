@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -103,6 +103,27 @@ describe('HTTP server spans', () => {
     const missing = await spansOf('/missing');
     expect(missing.server?.status.code).toBe(SpanStatusCode.UNSET);
     expect(missing.server?.attributes['error.type']).toBeUndefined();
+  });
+
+  it('traces a request whose target the URL parser refuses instead of throwing', async () => {
+    exporter.reset();
+    const status = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(base).port), '127.0.0.1', () =>
+        socket.write(
+          'GET http://a:99999/messages HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+        ),
+      );
+      socket.once('data', (data) => {
+        resolve(String(data).split('\r\n')[0] ?? '');
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    expect(status).toBe('HTTP/1.1 200 OK');
+    for (let i = 0; i < 100 && exporter.getFinishedSpans().length < 2; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER);
+    expect(server?.attributes['url.path']).toBe('http://a:99999/messages');
   });
 
   it('leaves ignored paths untraced', async () => {

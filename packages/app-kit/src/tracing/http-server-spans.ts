@@ -56,17 +56,24 @@ export function traceHttpRequests(
   const routes = new Set(options.routes);
   const ignore = new Set(options.ignore);
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (ignore.has(url.pathname)) {
+    // Split by hand: a request target `new URL` refuses (`http://a:99999/`) must not throw here.
+    const target = req.url ?? '/';
+    const query = target.indexOf('?');
+    const path = query === -1 ? target : target.slice(0, query);
+    if (ignore.has(path)) {
       listener(req, res);
       return;
     }
     const method = req.method ?? 'GET';
-    const route = routes.has(url.pathname) ? url.pathname : undefined;
+    const route = routes.has(path) ? path : undefined;
+    const search = query === -1 ? '' : target.slice(query + 1);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(
       route === undefined ? method : `${method} ${route}`,
-      { kind: SpanKind.SERVER, attributes: requestAttributes(req, url, options.scheme, route) },
+      {
+        kind: SpanKind.SERVER,
+        attributes: requestAttributes(req, path, search, options.scheme, route),
+      },
       parent,
     );
     let ended = false;
@@ -99,7 +106,8 @@ function endWithStatus(span: Span, res: ServerResponse): void {
 
 function requestAttributes(
   req: IncomingMessage,
-  url: URL,
+  path: string,
+  search: string,
   scheme: 'http' | 'https',
   route: string | undefined,
 ): Attributes {
@@ -110,7 +118,7 @@ function requestAttributes(
   const attributes: Attributes = {
     'http.request.method': known ? method : '_OTHER',
     'url.scheme': scheme,
-    'url.path': url.pathname,
+    'url.path': path,
     'network.peer.address': req.socket.remoteAddress,
     'network.peer.port': req.socket.remotePort,
     'network.protocol.version': req.httpVersion,
@@ -118,7 +126,7 @@ function requestAttributes(
     'client.address': forwarded.for ?? req.socket.remoteAddress,
   };
   if (!known) attributes['http.request.method_original'] = req.method;
-  if (url.search !== '') attributes['url.query'] = redactedQuery(url.searchParams);
+  if (search !== '') attributes['url.query'] = redactedQuery(new URLSearchParams(search));
   if (host.address !== undefined) attributes['server.address'] = host.address;
   if (host.port !== undefined) attributes['server.port'] = host.port;
   if (route !== undefined) attributes['http.route'] = route;
