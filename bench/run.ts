@@ -7,7 +7,9 @@
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
  * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
- * section's targets (default all; `raw` for the raw kafkajs baselines). BENCH_RATE: a fixed load
+ * section's targets (default all; `raw` for the raw kafkajs baselines). BENCH_SPRING_JAR: the
+ * Spring Boot original's jar (making/demo-kafka-producer, `mvn -DskipTests package`), measured
+ * beside the producer in its section (see producer/spring-original.ts). BENCH_RATE: a fixed load
  * of that many POSTs/s (autocannon `-R`) instead of as many as the server answers; the builds are
  * then compared by CPU per request. The auth section's sizes: BENCH_AUTH_RATE (its producer's fixed
  * load; default BENCH_RATE, else 6000 POSTs/s), BENCH_AUTH_CONNECTIONS (128), BENCH_AUTH_CLIENTS

@@ -24,6 +24,8 @@ export interface ServerOptions {
   readonly env?: Record<string, string>;
   /** Ready when this path answers 200; without one, at the first HTTP answer. */
   readonly readyPath?: string;
+  /** A command other than Node, given the port it must listen on (the Spring original's `java -jar`). */
+  readonly command?: (port: number) => readonly string[];
   /** Node flags before the entry point (`--cpu-prof`, ...). */
   readonly nodeOptions?: readonly string[];
   /** The checkout it runs from (another one, to compare versions); this repository by default. */
@@ -46,10 +48,11 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
       ? sourceProcessArgs(options.entryPoint)
       : [options.entryPoint]),
   ];
-  const [command, commandArgs] = options.raiseOpenFilesLimit
-    ? ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', node, ...args]]
-    : [node, args];
-  const child: ChildProcess = spawn(command, commandArgs, {
+  const [command = node, ...commandArgs] = options.command?.(port) ?? [node, ...args];
+  const [program, programArgs] = options.raiseOpenFilesLimit
+    ? ['/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$@"', 'sh', command, ...commandArgs]]
+    : [command, commandArgs];
+  const child: ChildProcess = spawn(program, programArgs, {
     cwd: options.cwd ?? repo,
     env: { ...process.env, ...options.env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

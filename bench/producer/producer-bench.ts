@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { sourceProcessArgs } from '../../scripts/source-process.js';
 import { PRODUCER_MAIN } from './baseline-build.js';
 import { httpLoad, type LoadHeaders, type LoadResult } from './http-load.js';
+import { springJar, springServerOptions } from './spring-original.js';
 import type { NodeBinary } from './node-binaries.js';
 import { treeCpuSeconds } from './process-cpu.js';
 import { cpuSeconds, machineIdleSeconds } from '../process-stats.js';
@@ -62,7 +63,8 @@ export interface ProducerBenchResult {
 
 /**
  * `producerHeaders` is the 1-worker producer posted to with {@link THREE_HEADERS}; `baseline` is
- * another build of the producer (1 worker), measured only when the bench is given one.
+ * another build of the producer (1 worker), measured only when the bench is given one; `spring`
+ * is the Spring Boot original, measured only when `BENCH_SPRING_JAR` names its jar.
  */
 export const TARGETS = [
   'nodeEcho',
@@ -72,6 +74,7 @@ export const TARGETS = [
   'producerHeaders',
   'producerWorkers',
   'baseline',
+  'spring',
 ] as const;
 export type TargetName = (typeof TARGETS)[number];
 
@@ -90,13 +93,20 @@ function wantsRaw(): boolean {
   );
 }
 
-/** `BENCH_TARGETS`: which targets run (default: all; the baseline only with a baseline build). */
-function activeTargets(hasBaseline: boolean): TargetName[] {
+/** `BENCH_TARGETS`: which targets run (default: all; the baseline and Spring only when given). */
+function activeTargets(hasBaseline: boolean, hasSpring: boolean): TargetName[] {
   const wanted = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim());
   return TARGETS.filter(
-    (t) => (t !== 'baseline' || hasBaseline) && (!wanted || wanted.includes(t)),
+    (t) =>
+      (t !== 'baseline' || hasBaseline) &&
+      (t !== 'spring' || hasSpring) &&
+      (!wanted || wanted.includes(t)),
   );
 }
+
+/** Warm-up of every target before the first figure; the JVM's JIT needs longer than Node's. */
+const WARM_UP_SECONDS = 3;
+const JVM_WARM_UP_SECONDS = 20;
 
 /** How many messages a batched raw kafkajs send() carries. */
 export const RAW_BATCH = 100;
@@ -215,7 +225,8 @@ export async function producerBench(options: {
   const { node, bindingDir, topic, seconds } = options;
   const appEnv = { KAFKA_BINDING_DIR: bindingDir, TOPIC: topic };
   const servers: Partial<Record<TargetName, ServerProcess>> = {};
-  const targets = activeTargets(options.baselineDir !== undefined);
+  const jar = springJar();
+  const targets = activeTargets(options.baselineDir !== undefined, jar !== undefined);
   const has = (...names: TargetName[]): boolean => names.some((t) => targets.includes(t));
   // The headers variant posts to the 1-worker producer: the same process, so the ratio is of the headers alone.
   const serverOf = (target: TargetName): ServerProcess | undefined =>
@@ -268,14 +279,18 @@ export async function producerBench(options: {
         readyPath: '/readyz',
       });
     }
+    if (has('spring') && jar)
+      servers.spring = await startServer(springServerOptions(jar, bindingDir, `${topic}-spring`));
     const defaultWorkers = servers.producerWorkers
       ? await workersOf(servers.producerWorkers)
       : Number.NaN;
 
     // The broker's JIT as much as the apps': a cold broker doubles the first figures' latency.
     options.log(`${node.label}: warming up the broker and the servers`);
-    for (const target of targets)
-      await httpLoad(`${serverOf(target)?.url}/messages`, 128, 3, headersOf(target));
+    for (const target of targets) {
+      const seconds = target === 'spring' ? JVM_WARM_UP_SECONDS : WARM_UP_SECONDS;
+      await httpLoad(`${serverOf(target)?.url}/messages`, 128, seconds, headersOf(target));
+    }
 
     const rows: ProducerRow[] = [];
     for (const connections of options.connections) {

@@ -140,6 +140,7 @@ function machineTable(result: ProducerBenchResult): string[] {
     producerHeaders: 'producer, 1 worker, 3 Kafka-Header-*',
     producerWorkers: `producer, ${result.defaultWorkers} workers`,
     baseline: 'baseline build, 1 worker',
+    spring: 'Spring original',
   };
   return [
     `**Producer on ${result.node}: where the ${result.cores} CPUs went at ${row.connections} connections** (CPU ms per request; idle CPUs)`,
@@ -246,6 +247,32 @@ export function headerChecks(result: ProducerBenchResult): TargetCheck[] {
   return checks;
 }
 
+/**
+ * The producer against the Spring Boot original it replaces, requests/s in the same run: with
+ * its default workers at least 0.95x at one connection (the broker's round trip bounds both)
+ * and 1.1x above; with one worker, for comparison.
+ */
+export function springChecks(result: ProducerBenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const row of result.rows) {
+    const { producer, producerWorkers, spring } = row.targets;
+    const limit = row.connections === 1 ? 0.95 : 1.1;
+    for (const [what, ours] of [
+      [`default (${result.defaultWorkers} workers)`, producerWorkers],
+      ['1 worker', producer],
+    ] as const) {
+      if (!measured(ours.rps, spring.rps)) continue;
+      checks.push({
+        what: `${row.connections} connections: ${what} / Spring (${rate(ours.rps)} / ${rate(spring.rps)} POST/s, p50 ${n(ours.p50Ms, 2)} / ${n(spring.p50Ms, 2)} ms, ${spread(ours, spring)}; CPU ${n(ours.cpuMsPerRequest, 3)} / ${n(spring.cpuMsPerRequest, 3)} ms)`,
+        value: `${n(ours.rps / spring.rps, 2)}x`,
+        limit: `${n(limit, 2)}x`,
+        met: ours.rps >= limit * spring.rps,
+      });
+    }
+  }
+  return checks;
+}
+
 /** The producer section of the bench's printout, as Markdown tables. */
 export function formatProducerBench(result: ProducerBenchResult): string {
   const w = result.defaultWorkers;
@@ -273,6 +300,12 @@ export function formatProducerBench(result: ProducerBenchResult): string {
       `**Record headers and the baseline build on ${result.node}** (${fixedRate() === undefined ? 'requests/s' : 'CPU per request'} ratios, same run)`,
       '| comparison | measured | limit | |',
       headerChecks(result),
+      (c) => (c.met ? 'met' : 'MISSED'),
+    ),
+    ...section(
+      `**Against the Spring Boot original on ${result.node}** (requests/s ratios, same run, rounds alternated)`,
+      '| comparison | measured | limit | |',
+      springChecks(result),
       (c) => (c.met ? 'met' : 'MISSED'),
     ),
     ...section(
