@@ -7,7 +7,7 @@ import { measure, type Sample } from './producer-bench.js';
 import { producerEntryPoint, startServer, type ServerProcess } from '../server-process.js';
 import { cpuSeconds } from '../process-stats.js';
 
-type Condition = 'off' | 'on' | 'sampled';
+type Condition = 'off' | 'on' | 'sampled' | 'json';
 
 /** The sampler a busy service would pick: 10% of new traces, and every trace a caller sampled. */
 const TEN_PERCENT = {
@@ -23,8 +23,14 @@ export interface TracingCostRow {
   readonly on: { rps: number; p99Ms: number; cpuMsPerRequest: number };
   /** Parent-based, 10% of the traces that start here (`parentbased_traceidratio`, 0.1). */
   readonly sampled: { rps: number; p99Ms: number; cpuMsPerRequest: number };
-  /** Each round's POST/s on / off, and sampled / off: their medians and ranges. */
-  readonly roundRatios: { readonly on: readonly number[]; readonly sampled: readonly number[] };
+  /** Always on, exported as OTLP/HTTP JSON (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) instead of protobuf. */
+  readonly json: { rps: number; p99Ms: number; cpuMsPerRequest: number };
+  /** Each round's POST/s of each traced condition over off: their medians and ranges. */
+  readonly roundRatios: {
+    readonly on: readonly number[];
+    readonly sampled: readonly number[];
+    readonly json: readonly number[];
+  };
   /** CPU of the receiving process per traced request, in ms (a collector's share, not the app's). */
   readonly receiverCpuMsPerRequest: number;
   /** OTLP bytes exported per traced request. */
@@ -88,7 +94,7 @@ function selfTimeByPackage(
 
 /**
  * The producer (built, one worker) with tracing off beside the same build with tracing on,
- * exporting OTLP/HTTP (protobuf, the SDK's default) to a receiver in a process of its own, at
+ * exporting OTLP/HTTP (protobuf, the SDK's default; and, always on, JSON) to a receiver in a process of its own, at
  * each concurrency in alternating rounds; then a CPU profile of the traced one, by package.
  */
 export async function tracingCost(options: {
@@ -114,7 +120,11 @@ export async function tracingCost(options: {
       node: node.path,
       entryPoint: 'bench/producer/otlp-sink-process.ts',
     });
-    const otel = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const otel = {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    };
     const off = await start({
       name: 'producer (tracing off)',
       node: node.path,
@@ -136,24 +146,32 @@ export async function tracingCost(options: {
       env: { ...appEnv, ...otel, ...TEN_PERCENT },
       readyPath: '/readyz',
     });
-    const servers = { off, on, sampled };
+    const json = await start({
+      name: 'producer (tracing on, OTLP JSON)',
+      node: node.path,
+      entryPoint: producerEntryPoint(),
+      env: { ...appEnv, ...otel, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' },
+      readyPath: '/readyz',
+    });
+    const servers = { off, on, sampled, json };
     const receiverStats = async (): Promise<{ requests: number; bytes: number }> =>
       (await fetch(`${receiver.url}/stats`)).json() as Promise<{ requests: number; bytes: number }>;
 
     const rows: TracingCostRow[] = [];
     for (const connections of options.connections) {
-      for (const server of [off, on, sampled])
+      for (const server of Object.values(servers))
         await httpLoad(`${server.url}/messages`, connections, 2);
-      const samples: Record<Condition, Sample[]> = { off: [], on: [], sampled: [] };
+      const samples: Record<Condition, Sample[]> = { off: [], on: [], sampled: [], json: [] };
       const receiverMs: number[] = [];
       const bytes: number[] = [];
       for (let repeat = 0; repeat < options.repeats; repeat++) {
         options.log(
           `${node.label}: tracing cost, ${connections} connections, round ${repeat + 1} of ${options.repeats}`,
         );
-        const conditions: Condition[] = ['off', 'on', 'sampled'];
-        // Rotated, so each condition runs first, second and last in turn.
-        for (const which of conditions.map((_, i) => conditions[(i + repeat) % 3] as Condition)) {
+        const conditions: Condition[] = ['off', 'on', 'sampled', 'json'];
+        // Rotated, so each condition runs in each place in turn.
+        const order = conditions.map((_, i) => conditions[(i + repeat) % conditions.length]);
+        for (const which of order as Condition[]) {
           const server = servers[which];
           const [cpu0, stats0] = [cpuSeconds(receiver.pid), await receiverStats()];
           const sample = await measure(
@@ -187,7 +205,8 @@ export async function tracingCost(options: {
         off: figures(samples.off),
         on: figures(samples.on),
         sampled: figures(samples.sampled),
-        roundRatios: { on: ratios('on'), sampled: ratios('sampled') },
+        json: figures(samples.json),
+        roundRatios: { on: ratios('on'), sampled: ratios('sampled'), json: ratios('json') },
         receiverCpuMsPerRequest: median(receiverMs),
         exportBytesPerRequest: median(bytes),
       });
@@ -261,12 +280,12 @@ export function formatTracingCost(
     .filter((r) => r.where.startsWith('@opentelemetry/'))
     .reduce((total, r) => total + r.onShare, 0);
   return [
-    `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP protobuf to a local receiver process): always on, and parent-based 10%, beside tracing off; 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} rotated rounds`,
-    '| connections | POST/s off | POST/s always on | on / off (round by round) | POST/s 10% | 10% / off (round by round) | p99 ms off, on, 10% | CPU ms/POST off, on, 10% | tracing cost, CPU µs/POST on, 10% | receiver CPU µs/POST | OTLP bytes/POST |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `Producer with tracing on (OpenTelemetry SDK, OTLP/HTTP to a local receiver process): always on, and parent-based 10%, beside tracing off, exported as protobuf (the SDK's default); and always on exported as JSON; 1 worker, ${result.node}, ${seconds} s per figure, medians of ${repeats} rotated rounds`,
+    '| connections | POST/s off | POST/s always on | on / off (round by round) | POST/s 10% | 10% / off (round by round) | POST/s always on, JSON | JSON / off (round by round) | p99 ms off, on, 10%, JSON | CPU ms/POST off, on, 10%, JSON | tracing cost, CPU µs/POST on, 10%, JSON | receiver CPU µs/POST | OTLP bytes/POST |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...result.rows.map(
       (r) =>
-        `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${spread(r.roundRatios.on)} | ${fmt(r.sampled.rps)} | ${spread(r.roundRatios.sampled)} | ${fmt(r.off.p99Ms, 1)}, ${fmt(r.on.p99Ms, 1)}, ${fmt(r.sampled.p99Ms, 1)} | ${fmt(r.off.cpuMsPerRequest, 3)}, ${fmt(r.on.cpuMsPerRequest, 3)}, ${fmt(r.sampled.cpuMsPerRequest, 3)} | ${fmt((r.on.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)}, ${fmt((r.sampled.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
+        `| ${r.connections} | ${fmt(r.off.rps)} | ${fmt(r.on.rps)} | ${spread(r.roundRatios.on)} | ${fmt(r.sampled.rps)} | ${spread(r.roundRatios.sampled)} | ${fmt(r.json.rps)} | ${spread(r.roundRatios.json)} | ${[r.off, r.on, r.sampled, r.json].map((f) => fmt(f.p99Ms, 1)).join(', ')} | ${[r.off, r.on, r.sampled, r.json].map((f) => fmt(f.cpuMsPerRequest, 3)).join(', ')} | ${[r.on, r.sampled, r.json].map((f) => fmt((f.cpuMsPerRequest - r.off.cpuMsPerRequest) * 1000)).join(', ')} | ${fmt(r.receiverCpuMsPerRequest * 1000)} | ${fmt(r.exportBytesPerRequest)} |`,
     ),
     '',
     `Where the time goes at ${result.profileConnections} connections (CPU profiles, self time by package, shares): OpenTelemetry's packages ${pct(otelShare)} of the traced producer's`,
