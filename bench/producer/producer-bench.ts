@@ -62,7 +62,9 @@ export interface ProducerBenchResult {
 }
 
 /**
- * `producerHeaders` is the 1-worker producer posted to with {@link THREE_HEADERS}; `baseline` is
+ * `producerHeaders` is the 1-worker producer posted to with {@link THREE_HEADERS};
+ * `producerCores` is the producer with `WORKERS=<cores>`, measured only where the default is
+ * another count (a CPU quota, a memory limit, the cap of default-workers.ts); `baseline` is
  * another build of the producer (1 worker), measured only when the bench is given one; `spring`
  * is the Spring Boot original, measured only when `BENCH_SPRING_JAR` names its jar.
  */
@@ -73,6 +75,7 @@ export const TARGETS = [
   'producer',
   'producerHeaders',
   'producerWorkers',
+  'producerCores',
   'baseline',
   'spring',
 ] as const;
@@ -284,10 +287,20 @@ export async function producerBench(options: {
     const defaultWorkers = servers.producerWorkers
       ? await workersOf(servers.producerWorkers)
       : Number.NaN;
+    const cores = availableParallelism();
+    if (has('producerCores') && defaultWorkers !== cores)
+      servers.producerCores = await startServer({
+        name: `producer (${cores} workers)`,
+        node: node.path,
+        entryPoint: producerEntryPoint(),
+        env: { ...appEnv, WORKERS: String(cores) },
+        readyPath: '/readyz',
+      });
+    const running = targets.filter((t) => serverOf(t) !== undefined);
 
     // The broker's JIT as much as the apps': a cold broker doubles the first figures' latency.
     options.log(`${node.label}: warming up the broker and the servers`);
-    for (const target of targets) {
+    for (const target of running) {
       const seconds = target === 'spring' ? JVM_WARM_UP_SECONDS : WARM_UP_SECONDS;
       await httpLoad(`${serverOf(target)?.url}/messages`, 128, seconds, headersOf(target));
     }
@@ -299,13 +312,13 @@ export async function producerBench(options: {
       const batched: RawKafkaFigures[] = [];
       const paused: RawKafkaFigures[] = [];
       // Warm-up: JIT and connections, not counted.
-      for (const target of targets)
+      for (const target of running)
         await httpLoad(`${serverOf(target)?.url}/messages`, connections, 1, headersOf(target));
       for (let repeat = 0; repeat < options.repeats; repeat++) {
         options.log(
           `${node.label}: ${connections} connections, round ${repeat + 1} of ${options.repeats}`,
         );
-        const order = targets.map((_, i) => targets[(i + repeat) % targets.length] as TargetName);
+        const order = running.map((_, i) => running[(i + repeat) % running.length] as TargetName);
         for (const target of order) {
           const server = serverOf(target);
           if (server)
@@ -367,7 +380,7 @@ export async function producerBench(options: {
         ...(paused.length > 0 ? { rawSinglePaused: raw(paused) } : {}),
       });
     }
-    return { node: node.label, defaultWorkers, cores: availableParallelism(), rows };
+    return { node: node.label, defaultWorkers, cores, rows };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }

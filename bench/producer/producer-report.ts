@@ -138,7 +138,8 @@ function machineTable(result: ProducerBenchResult): string[] {
     expressKafkajs: 'express + kafkajs',
     producer: 'producer, 1 worker',
     producerHeaders: 'producer, 1 worker, 3 Kafka-Header-*',
-    producerWorkers: `producer, ${result.defaultWorkers} workers`,
+    producerWorkers: `producer, ${result.defaultWorkers} workers (default)`,
+    producerCores: `producer, ${result.cores} workers (one per CPU)`,
     baseline: 'baseline build, 1 worker',
     spring: 'Spring original',
   };
@@ -255,11 +256,12 @@ export function headerChecks(result: ProducerBenchResult): TargetCheck[] {
 export function springChecks(result: ProducerBenchResult): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const row of result.rows) {
-    const { producer, producerWorkers, spring } = row.targets;
+    const { producer, producerWorkers, producerCores, spring } = row.targets;
     const limit = row.connections === 1 ? 0.95 : 1.1;
     for (const [what, ours] of [
       [`default (${result.defaultWorkers} workers)`, producerWorkers],
       ['1 worker', producer],
+      [`${result.cores} workers`, producerCores],
     ] as const) {
       if (!measured(ours.rps, spring.rps)) continue;
       checks.push({
