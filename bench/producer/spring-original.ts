@@ -24,6 +24,10 @@ export function springServerOptions(jar: string, bindingDir: string, topic: stri
     { topic, groupId: 'bench-unused', clientId: 'bench-spring' },
   );
   const { sasl, ssl } = binding.kafkaConfig();
+  if (typeof ssl === 'object' && ssl.cert !== undefined)
+    throw new Error(
+      'BENCH_SPRING_JAR: the bench hands the Spring original SASL credentials and a CA, not a client certificate; bind the bench with SCRAM or PLAIN',
+    );
   const kafka: Record<string, string> = {};
   if (sasl && 'password' in sasl) {
     const module =
