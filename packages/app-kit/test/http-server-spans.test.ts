@@ -9,7 +9,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { traceHttpRequests } from '../src/tracing/http-server-spans.js';
+import { splitTarget, traceHttpRequests } from '../src/tracing/http-server-spans.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -110,7 +110,7 @@ describe('HTTP server spans', () => {
     const status = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(new URL(base).port), '127.0.0.1', () =>
         socket.write(
-          'GET http://a:99999/messages HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+          'GET http://user:secret@a:99999/messages?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
         ),
       );
       socket.once('data', (data) => {
@@ -123,7 +123,18 @@ describe('HTTP server spans', () => {
     for (let i = 0; i < 100 && exporter.getFinishedSpans().length < 2; i++)
       await new Promise((resolve) => setTimeout(resolve, 10));
     const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER);
-    expect(server?.attributes['url.path']).toBe('http://a:99999/messages');
+    expect(server?.attributes['url.path']).toBe('/messages');
+    expect(server?.attributes['url.query']).toBe('x=1');
+    expect(server?.name).toBe('GET /messages');
+    expect(JSON.stringify(server?.attributes)).not.toContain('secret');
+  });
+
+  it('splits request targets: origin-form, absolute-form, and an authority with no path', () => {
+    expect(splitTarget('/a/b?c=1')).toEqual({ path: '/a/b', search: 'c=1' });
+    expect(splitTarget('http://u:p@h:1/a?q')).toEqual({ path: '/a', search: 'q' });
+    expect(splitTarget('http://h?q=1')).toEqual({ path: '/', search: 'q=1' });
+    expect(splitTarget('http://h')).toEqual({ path: '/', search: '' });
+    expect(splitTarget('*')).toEqual({ path: '*', search: '' });
   });
 
   it('leaves ignored paths untraced', async () => {

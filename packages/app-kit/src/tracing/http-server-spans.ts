@@ -56,17 +56,13 @@ export function traceHttpRequests(
   const routes = new Set(options.routes);
   const ignore = new Set(options.ignore);
   return (req, res) => {
-    // Split by hand: a request target `new URL` refuses (`http://a:99999/`) must not throw here.
-    const target = req.url ?? '/';
-    const query = target.indexOf('?');
-    const path = query === -1 ? target : target.slice(0, query);
+    const { path, search } = splitTarget(req.url ?? '/');
     if (ignore.has(path)) {
       listener(req, res);
       return;
     }
     const method = req.method ?? 'GET';
     const route = routes.has(path) ? path : undefined;
-    const search = query === -1 ? '' : target.slice(query + 1);
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer.startSpan(
       route === undefined ? method : `${method} ${route}`,
@@ -92,6 +88,20 @@ export function traceHttpRequests(
     res.once(errorMonitor, (error: Error) => end(error));
     context.with(trace.setSpan(parent, span), () => listener(req, res));
   };
+}
+
+/**
+ * A request target's path and query, split by hand: a target `new URL` refuses
+ * (`http://a:99999/`) must not throw in the listener. An absolute-form target
+ * (`http://user:pass@host/p`) loses its scheme and authority, which may hold credentials.
+ */
+export function splitTarget(target: string): { path: string; search: string } {
+  const authority = target.startsWith('/') ? -1 : target.indexOf('://');
+  const pathStart = authority === -1 ? 0 : target.indexOf('/', authority + 3);
+  const query = target.indexOf('?', Math.max(pathStart, 0));
+  const end = query === -1 ? target.length : query;
+  const path = pathStart === -1 || pathStart > end ? '/' : target.slice(pathStart, end);
+  return { path, search: query === -1 ? '' : target.slice(query + 1) };
 }
 
 function endWithStatus(span: Span, res: ServerResponse): void {
