@@ -1,12 +1,11 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { appWithSink } from './app-with-sink.js';
+import { appWithSink, UNUSED_SINK } from './app-with-sink.js';
 
 // A sink that fails as a whole, not record by record (a bug, or a client library that throws).
 const app = appWithSink({
-  write: () => Promise.reject(new Error('not used')),
+  ...UNUSED_SINK,
   writeAll: () => Promise.reject(new Error('the sink broke')),
-  readiness: () => ({ ready: true }),
 });
 
 describe('a batch whose sink fails as a whole', () => {
