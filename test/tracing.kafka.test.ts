@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SSE_CLIENTS_ATTRIBUTE } from '../apps/consumer/src/tracing/record-spans.js';
+import { FILL_CONNECTIONS } from '../apps/producer/src/cluster/fill-first.js';
 import {
   SPAN_KIND,
   startOtlpReceiver,
@@ -201,8 +203,16 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
       WORKERS: '2',
       ...otelEnv(),
     });
+    // The primary fills the first worker with connections before the second gets any: these idle
+    // ones leave room for 3 of the POSTs' 6 connections in the first, so each worker serves some.
+    const idle: Socket[] = [];
     try {
       await waitUntilReady(workers);
+      for (let i = 0; i < FILL_CONNECTIONS - 3; i++) {
+        const socket = connect(workers.port, '127.0.0.1');
+        idle.push(socket);
+        await new Promise((resolve) => socket.once('connect', resolve));
+      }
       const traceIds = Array.from({ length: 6 }, () => randomBytes(16).toString('hex'));
       await Promise.all(
         traceIds.map(async (traceId) => {
@@ -223,13 +233,13 @@ describe('traces: POST -> producer span -> record traceparent -> consumer span, 
         expect(spansOf(id).find((s) => s.kind === SPAN_KIND.producer)?.parentSpanId).toBe(
           spansOf(id).find((s) => s.kind === SPAN_KIND.server)?.spanId,
         );
-      // Concurrent requests came on several connections, which the primary hands to the workers in turn.
       // Only the producer's spans: the suite's consumer may have exported its own for these records by now.
       const producerSpans = traceIds
         .flatMap(spansOf)
         .filter((s) => s.kind === SPAN_KIND.server || s.kind === SPAN_KIND.producer);
       expect(new Set(producerSpans.map((s) => s.pid)).size).toBe(2);
     } finally {
+      for (const socket of idle) socket.destroy();
       workers.kill();
     }
   });

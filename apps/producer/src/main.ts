@@ -13,6 +13,7 @@ import { assertFixesApplied } from '@demo-kafka/kafka-client';
 import { loadKafkaBinding, resourceNames } from '@demo-kafka/config';
 import { workerDefault } from './cluster/default-workers.js';
 import { runPrimary } from './cluster/run-primary.js';
+import { takeHandedConnections } from './cluster/handed-connections.js';
 import { MESSAGES_PATH } from './http/messages-route.js';
 import { readProducerSettings } from './settings.js';
 import { writeAccessOf } from './http/write-guard.js';
@@ -43,7 +44,7 @@ try {
   }
 
   if (cluster.isPrimary && settings.WORKERS > 1) {
-    runPrimary({ workers: settings.WORKERS, logger });
+    runPrimary({ workers: settings.WORKERS, logger, port: settings.PORT });
   } else {
     // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces.
     const tracing = await startTracing({
@@ -65,6 +66,7 @@ try {
       // A batch may stream for as long as its lines keep coming: bounded by idleness instead.
       timeouts: { requestMs: 0, idleMs: settings.BATCH_IDLE_TIMEOUT_MS },
       beforeClose: () => producer.endBatches(),
+      handedConnections: cluster.isWorker ? takeHandedConnections : undefined,
       onShutdown: async () => {
         await producer.stop();
         await tracing?.shutdown();

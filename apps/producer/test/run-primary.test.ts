@@ -83,7 +83,7 @@ describe('runPrimary', () => {
   });
 
   const start = (): FakeWorker[] => {
-    runPrimary({ workers: 2, logger: createLogger('test', 'silent') });
+    runPrimary({ workers: 2, logger: createLogger('test', 'silent'), port: 0, host: '127.0.0.1' });
     return Object.values(fake.cluster.workers) as FakeWorker[];
   };
   const sigterm = (): void => {

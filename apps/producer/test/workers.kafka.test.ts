@@ -80,7 +80,7 @@ describe('the producer with several workers (node:cluster)', () => {
 
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(metric(text, 'producer_workers')).toBe(3);
-    // Summed over the workers: each took some of the 30 (round-robin), and none is missing.
+    // Summed over the workers (the first took every connection: fill-first.ts), none missing.
     expect(metric(text, 'kafka_records_produced_total')).toBe(30);
     const records = await readTopic(
       kafka.bindingDir,

@@ -10,7 +10,13 @@ export type ClusterMessage =
       readonly text: string;
       readonly contentType: string;
     }
-  | { readonly type: 'producer:metrics-failed'; readonly id: number; readonly reason: string };
+  | { readonly type: 'producer:metrics-failed'; readonly id: number; readonly reason: string }
+  /** A worker takes connections from now on. */
+  | { readonly type: 'producer:accepting' }
+  /** The primary hands a worker a connection (the socket goes with the message). */
+  | { readonly type: 'producer:connection' }
+  /** A connection the primary handed this worker has closed. */
+  | { readonly type: 'producer:connection-closed' };
 
 /** Whether an IPC message is one of ours (prom-client and node:cluster send their own on the same channel). */
 export function isClusterMessage(message: unknown): message is ClusterMessage {

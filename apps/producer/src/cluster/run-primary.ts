@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger, Readiness } from '@demo-kafka/app-kit';
 import { AggregatorRegistry } from 'prom-client';
+import { ConnectionAcceptor } from './connection-acceptor.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
 const EX_CONFIG = 78;
@@ -9,12 +10,16 @@ const RESTART_DELAY_MS = 1_000;
 export interface PrimaryOptions {
   readonly workers: number;
   readonly logger: Logger;
+  /** The port the primary accepts connections on, for its workers. */
+  readonly port: number;
+  readonly host?: string | undefined;
   /** How long workers get to drain after SIGTERM before they are killed. */
   readonly shutdownTimeoutMs?: number;
 }
 
 /**
  * The primary of a producer with several workers on one port (node:cluster): forks them,
+ * accepts their connections and hands each to one of them (connection-acceptor.ts),
  * replaces one that dies, tells every worker the readiness of the whole (ready when all are),
  * aggregates their metrics, and on SIGTERM/SIGINT has each drain its acknowledged-to-be writes
  * before it exits, then exits with the worst of their codes. It serves no HTTP itself.
@@ -30,6 +35,15 @@ export function runPrimary(options: PrimaryOptions): void {
   // until its IPC channel has closed too, which can come after 'exit', so the last worker's exit
   // would not be seen as the last and shutdown would wait for the kill timeout.
   const alive = new Set<number>();
+  const acceptor = new ConnectionAcceptor({
+    port: options.port,
+    host: options.host,
+    onListening: (port) => logger.info({ port, scheme: 'tcp' }, 'listening'),
+    onListenError: (error) => {
+      logger.error({ err: error, port: options.port }, 'cannot listen; stopping');
+      stop(1);
+    },
+  });
 
   // A send on a closed channel is an 'error' event on the worker, which would crash the primary:
   // a worker that died (or is dying) gets nothing.
@@ -58,7 +72,9 @@ export function runPrimary(options: PrimaryOptions): void {
     alive.add(worker.id);
     worker.on('message', (message: unknown) => {
       if (!isClusterMessage(message)) return;
-      if (message.type === 'producer:readiness') {
+      if (message.type === 'producer:accepting') acceptor.add(worker);
+      else if (message.type === 'producer:connection-closed') acceptor.closed(worker.id);
+      else if (message.type === 'producer:readiness') {
         readiness.set(worker.id, message.state);
         publish(true);
       } else if (message.type === 'producer:metrics-request') {
@@ -88,6 +104,7 @@ export function runPrimary(options: PrimaryOptions): void {
   cluster.on('exit', (worker, code, signal) => {
     readiness.delete(worker.id);
     alive.delete(worker.id);
+    acceptor.remove(worker.id);
     if (stopping) {
       // Killed by our own SIGTERM means it had not installed its handler yet: it was still
       // starting and held no write, so that is a clean stop, not a failure.
@@ -118,6 +135,8 @@ export function runPrimary(options: PrimaryOptions): void {
     if (stopping) return;
     stopping = true;
     exitCode = code;
+    // New connections are refused from now on; open ones get `Connection: close` from their worker.
+    void acceptor.close();
     // Each worker stops accepting, answers what it has in flight once Kafka acknowledged it, and disconnects.
     for (const worker of Object.values(cluster.workers ?? {}))
       if (worker && alive.has(worker.id)) worker.process.kill('SIGTERM');

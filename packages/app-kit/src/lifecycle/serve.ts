@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { watchMountedDirectory } from '@demo-kafka/config';
 import type { Express } from 'express';
@@ -25,6 +26,11 @@ export interface ServeOptions {
   readonly wrapRequests?:
     | ((listener: RequestListener, scheme: 'http' | 'https') => RequestListener)
     | undefined;
+  /**
+   * Serve the connections another process accepted and hands over (a cluster's primary), given
+   * to `accept`, instead of listening on `port`.
+   */
+  readonly handedConnections?: ((accept: (socket: Socket) => void) => void) | undefined;
 }
 
 /** Bounds on how long a request may take to arrive. */
@@ -102,13 +108,34 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
     // Runs after the app, which may already have answered (a synchronous route).
     if (shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : options.port;
-  options.logger.info({ port, scheme: options.tls ? 'https' : 'http' }, 'listening');
+  // Handed connections are counted here: the server counts only those it accepted itself, and
+  // would close at once on shutdown, before their requests were answered.
+  const handed = new Set<Socket>();
+  let port = options.port;
+  if (options.handedConnections) {
+    // node:http starts tracking connections (for the request and headers timeouts and
+    // closeIdleConnections) on its own 'listening' event: without a port of its own, the server
+    // is listening from the first handed connection on.
+    server.emit('listening');
+    options.handedConnections((socket) => {
+      if (shuttingDown) {
+        socket.destroy();
+        return;
+      }
+      handed.add(socket);
+      socket.once('close', () => handed.delete(socket));
+      server.emit('connection', socket);
+    });
+    options.logger.info({ port, scheme }, 'taking the connections the primary accepts');
+  } else {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => resolve());
+    });
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : options.port;
+    options.logger.info({ port, scheme }, 'listening');
+  }
 
   let done: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -118,6 +145,9 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await Promise.all(
+        [...handed].map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+      );
       await options.onShutdown();
     })();
     return done;
