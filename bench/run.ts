@@ -6,7 +6,8 @@
  * `producer,batch,tracing,latency,fan-out,catch-up,auth,idempotency,failover`; `batch` is NDJSON batches over one connection; `tracing` is the producer with OpenTelemetry on; `catch-up` is resumes from further back than the replay buffer, read from Kafka, with its own CATCH_UP_* variables: see consumer-catch-up.ts; `auth` is both apps with access tokens on beside off: see auth-cost.ts; `idempotency` is the producer's POSTs with an Idempotency-Key beside without: see idempotency-cost.ts). BENCH_NODES: the Node majors the producer section runs on
  * (default: the image's, then the machine's). BENCH_CONNECTIONS: its concurrencies.
  * BENCH_BASELINE: another build of the producer measured beside this one (a built checkout, or a
- * commit built once beside it; see producer/baseline-build.ts). BENCH_TARGETS: the producer
+ * commit built once beside it; see producer/baseline-build.ts), with one worker or, with
+ * BENCH_BASELINE_WORKERS=default, its default count. BENCH_TARGETS: the producer
  * section's targets (default all; `raw` for the raw kafkajs baselines). BENCH_SPRING_JAR: the
  * Spring Boot original's jar (making/demo-kafka-producer, `mvn -DskipTests package`), measured
  * beside the producer in its section (see producer/spring-original.ts). BENCH_RATE: a fixed load

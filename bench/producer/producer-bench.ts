@@ -56,6 +56,8 @@ export interface ProducerRow {
 export interface ProducerBenchResult {
   readonly node: string;
   readonly defaultWorkers: number;
+  /** The baseline build's WORKERS (BENCH_BASELINE_WORKERS): `1`, or `default` for its own default. */
+  readonly baselineWorkers: '1' | 'default';
   /** CPUs of the machine, shared by the load generator, the servers and the broker. */
   readonly cores: number;
   readonly rows: readonly ProducerRow[];
@@ -105,6 +107,17 @@ function activeTargets(hasBaseline: boolean, hasSpring: boolean): TargetName[] {
       (t !== 'spring' || hasSpring) &&
       (!wanted || wanted.includes(t)),
   );
+}
+
+/**
+ * `BENCH_BASELINE_WORKERS`: the baseline build with one worker (`1`, the default: compared with
+ * the producer's 1 worker) or with its default count (`default`: compared with the default workers).
+ */
+function baselineWorkersWanted(): '1' | 'default' {
+  const wanted = process.env.BENCH_BASELINE_WORKERS?.trim() || '1';
+  if (wanted !== '1' && wanted !== 'default')
+    throw new Error(`BENCH_BASELINE_WORKERS: expected 1 or default, got ${wanted}`);
+  return wanted;
 }
 
 /** Warm-up of every target before the first figure; the JVM's JIT needs longer than Node's. */
@@ -230,6 +243,7 @@ export async function producerBench(options: {
   const servers: Partial<Record<TargetName, ServerProcess>> = {};
   const jar = springJar();
   const targets = activeTargets(options.baselineDir !== undefined, jar !== undefined);
+  const baselineWorkers = baselineWorkersWanted();
   const has = (...names: TargetName[]): boolean => names.some((t) => targets.includes(t));
   // The headers variant posts to the 1-worker producer: the same process, so the ratio is of the headers alone.
   const serverOf = (target: TargetName): ServerProcess | undefined =>
@@ -274,11 +288,11 @@ export async function producerBench(options: {
       });
     if (has('baseline') && options.baselineDir) {
       servers.baseline = await startServer({
-        name: 'baseline producer (1 worker)',
+        name: `baseline producer (${baselineWorkers === '1' ? '1 worker' : 'default workers'})`,
         node: node.path,
         cwd: options.baselineDir,
         entryPoint: PRODUCER_MAIN,
-        env: { ...appEnv, WORKERS: '1' },
+        env: baselineWorkers === '1' ? { ...appEnv, WORKERS: '1' } : appEnv,
         readyPath: '/readyz',
       });
     }
@@ -380,7 +394,7 @@ export async function producerBench(options: {
         ...(paused.length > 0 ? { rawSinglePaused: raw(paused) } : {}),
       });
     }
-    return { node: node.label, defaultWorkers, cores, rows };
+    return { node: node.label, defaultWorkers, baselineWorkers, cores, rows };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
