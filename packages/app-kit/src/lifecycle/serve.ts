@@ -124,6 +124,9 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
       }
       handed.add(socket);
       socket.once('close', () => handed.delete(socket));
+      // What node:http sets on the sockets it accepts itself (its noDelay option, on by default):
+      // a response goes out at once, not after the client's delayed ACK.
+      socket.setNoDelay(true);
       server.emit('connection', socket);
     });
     options.logger.info({ port, scheme }, 'taking the connections the primary accepts');
