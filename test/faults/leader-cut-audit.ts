@@ -14,7 +14,7 @@ import { readTopicWithJava } from './read-topic-java.js';
 import { largest, percentile } from './report.js';
 
 /** The single-broker faults the audit knows (nemesis.ts applies and heals them). */
-export const AUDIT_FAULTS = ['cut-peers', 'cut-clients', 'kill'] as const;
+export const AUDIT_FAULTS = ['cut-peers', 'cut-clients', 'kill', 'freeze'] as const;
 export type AuditFault = (typeof AUDIT_FAULTS)[number];
 export type Phase = 'before' | 'during' | 'after';
 /** What a non-200 was for: a key on a partition the faulted broker led at the cut, another key, no key. */
