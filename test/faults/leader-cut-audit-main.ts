@@ -1,5 +1,5 @@
 /**
- * `npx tsx --conditions=source test/faults/leader-cut-audit-main.ts --fault cut-peers|cut-clients|kill`:
+ * `npx tsx --conditions=source test/faults/leader-cut-audit-main.ts --fault cut-peers|cut-clients|kill|freeze [--controller]`:
  * one broker's fault on a fresh three-broker cluster, audited from the producer's HTTP clients
  * (see leader-cut-audit.ts). Prints a Markdown report; exits 1 if an acknowledged record is
  * missing or misplaced or a value is in the topic twice.
@@ -18,6 +18,8 @@ import {
 const { values } = parseArgs({
   options: {
     fault: { type: 'string', default: 'cut-peers' },
+    // The active controller is the one faulted, with a controller election on top.
+    controller: { type: 'boolean', default: false },
     // The brokers' logs say why a partition stalled; by default they go with the cluster.
     'keep-brokers': { type: 'string' },
   },
@@ -25,7 +27,7 @@ const { values } = parseArgs({
 const fault = values.fault as AuditFault;
 if (!AUDIT_FAULTS.includes(fault)) {
   console.error(
-    `usage: leader-cut-audit-main.ts --fault ${AUDIT_FAULTS.join('|')} [--keep-brokers DIR]`,
+    `usage: leader-cut-audit-main.ts --fault ${AUDIT_FAULTS.join('|')} [--controller] [--keep-brokers DIR]`,
   );
   process.exit(2);
 }
@@ -36,6 +38,7 @@ const appLog = join(tmpdir(), `leader-cut-audit-${fault}-${Date.now()}-apps.log`
 console.log(`apps' log: ${appLog}`);
 const result = await runLeaderCutAudit({
   fault,
+  controller: values.controller,
   appLog: pino.destination({ dest: appLog, sync: false, append: true }),
   ...(values['keep-brokers'] !== undefined ? { dataDir: values['keep-brokers'] } : {}),
 });

@@ -25,6 +25,8 @@ export interface LeaderCutAuditOptions {
   readonly steadyMs?: number;
   readonly holdMs?: number;
   readonly afterMs?: number;
+  /** Fault the active controller, whichever partitions it leads (a controller election on top). */
+  readonly controller?: boolean;
   /** Where the apps' log goes (info and up); warnings and errors are also kept in the result. */
   readonly appLog?: pino.DestinationStream;
   /** Keep the brokers' data and logs here (default: a temporary directory removed at the end). */
@@ -179,8 +181,14 @@ function pickNode(
   leaders: Record<number, number>,
   nodes: readonly number[],
   controller: number | undefined,
+  wantController = false,
 ): { node: number; because: string } {
   const led = (node: number): number => Object.values(leaders).filter((l) => l === node).length;
+  if (wantController && controller !== undefined)
+    return {
+      node: controller,
+      because: `the active controller, as asked; leads ${led(controller)}`,
+    };
   const two = nodes
     .filter((n) => led(n) === 2)
     .sort((a, b) => Number(a === controller) - Number(b === controller));
@@ -278,6 +286,7 @@ export async function runLeaderCutAudit(
         leadersAtCut,
         cluster.nodes.map((n) => n.id),
         controller,
+        options.controller,
       );
       log(
         `[audit] leaders ${JSON.stringify(leadersAtCut)}, controller ${controller}; ${fault} of node ${picked.node} (${picked.because})`,
