@@ -81,9 +81,10 @@ export function wireProducer(
     produceTimeoutMs: settings.PRODUCE_TIMEOUT_MS,
     ...(options.access?.guard ? { guard: options.access.guard } : {}),
     corsOrigins: options.access?.corsOrigins ?? settings.CORS_ORIGINS,
-    // Each of several workers takes its share: the primary hands connections out in turn.
-    postsPerSecond:
-      settings.MAX_CLIENT_POSTS_PER_SECOND / (options.clustered ? settings.WORKERS : 1),
+    // Each worker counts the POSTs it serves. The primary gives one worker every connection until
+    // it holds many (fill-first.ts), so a client's connections are on one worker unless the port
+    // is busy; a share of the limit per worker would cut such a client to that share.
+    postsPerSecond: settings.MAX_CLIENT_POSTS_PER_SECOND,
     batchIdleTimeoutMs: settings.BATCH_IDLE_TIMEOUT_MS,
     openBatches,
   });

@@ -8,7 +8,7 @@ import { spawnApp, type SpawnedApp } from '../../../test/support/spawn-app.js';
 
 const kafka = inject('kafka');
 
-/** One POST on a connection of its own, so the primary hands each to a worker in turn. */
+/** One POST on a connection of its own, which the primary hands to a worker. */
 function postAlone(url: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -91,6 +91,30 @@ describe('the producer with several workers (node:cluster)', () => {
 
     app.child.kill('SIGTERM');
     expect(await app.exited).toBe(0);
+  });
+
+  it('limits a client to MAX_CLIENT_POSTS_PER_SECOND, not to a share of it per worker', async () => {
+    const app = await spawnApp('producer', {
+      KAFKA_BINDING_DIR: kafka.bindingDir,
+      TOPIC: `workers-${randomUUID()}`,
+      WORKERS: '2',
+      MAX_CLIENT_POSTS_PER_SECOND: '20',
+    });
+    running.push(app);
+    await expect
+      .poll(async () => (await readyz(app.url)).status, { timeout: 30_000 })
+      .toBe('ready');
+    // Sent at once; the client's few connections go to one worker. The limit is a token bucket
+    // with a second's burst, refilled at 20 a second while the POSTs arrive.
+    const startedAt = performance.now();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => postAlone(app.url, `limited-${i}`)),
+    );
+    const refilled = Math.ceil(((performance.now() - startedAt) / 1000) * 20);
+    const ok = answers.filter((a) => a.status === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(20);
+    expect(ok).toBeLessThanOrEqual(20 + refilled);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(30 - ok);
   });
 
   it('replaces a worker that dies, and is not ready until the replacement is', async () => {
