@@ -38,6 +38,17 @@ describe('serve() with handed connections', () => {
     return typeof address === 'object' && address ? address.port : 0;
   };
 
+  /** serve() on a port of its own, as a single process is served. */
+  const listen = async (app: express.Express, onShutdown: () => Promise<void>): Promise<number> => {
+    running = await serve(app, {
+      port: 0,
+      host: '127.0.0.1',
+      logger: createLogger('handed-test', 'silent'),
+      onShutdown,
+    });
+    return running.port;
+  };
+
   /** Sends one keep-alive GET on a new connection; resolves with the answer's head once it came. */
   const get = async (port: number, path: string): Promise<{ socket: Socket; head: string }> => {
     const socket = connect(port, '127.0.0.1');
@@ -90,14 +101,7 @@ describe('serve() with handed connections', () => {
         answered.push('onShutdown');
       };
       const port =
-        connections === 'handed'
-          ? await start(app, onShutdown)
-          : (running = await serve(app, {
-              port: 0,
-              host: '127.0.0.1',
-              logger: createLogger('handed-test', 'silent'),
-              onShutdown,
-            })).port;
+        connections === 'handed' ? await start(app, onShutdown) : await listen(app, onShutdown);
       const socket = connect(port, '127.0.0.1');
       clients.push(socket);
       socket.write('GET /slow HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
