@@ -44,7 +44,12 @@ try {
   }
 
   if (cluster.isPrimary && settings.WORKERS > 1) {
-    runPrimary({ workers: settings.WORKERS, logger, port: settings.PORT });
+    runPrimary({
+      workers: settings.WORKERS,
+      logger,
+      port: settings.PORT,
+      scheme: tls ? 'https' : 'http',
+    });
   } else {
     // Off (and the SDK not even loaded) unless the OTEL_* variables ask for traces.
     const tracing = await startTracing({

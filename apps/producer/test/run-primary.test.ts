@@ -83,7 +83,13 @@ describe('runPrimary', () => {
   });
 
   const start = (): FakeWorker[] => {
-    runPrimary({ workers: 2, logger: createLogger('test', 'silent'), port: 0, host: '127.0.0.1' });
+    runPrimary({
+      workers: 2,
+      logger: createLogger('test', 'silent'),
+      port: 0,
+      host: '127.0.0.1',
+      scheme: 'http',
+    });
     return Object.values(fake.cluster.workers) as FakeWorker[];
   };
   const sigterm = (): void => {

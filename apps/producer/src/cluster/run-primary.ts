@@ -13,6 +13,8 @@ export interface PrimaryOptions {
   /** The port the primary accepts connections on, for its workers. */
   readonly port: number;
   readonly host?: string | undefined;
+  /** What the workers serve on it (they terminate TLS), for the log. */
+  readonly scheme: 'http' | 'https';
   /** How long workers get to drain after SIGTERM before they are killed. */
   readonly shutdownTimeoutMs?: number;
 }
@@ -38,7 +40,7 @@ export function runPrimary(options: PrimaryOptions): void {
   const acceptor = new ConnectionAcceptor({
     port: options.port,
     host: options.host,
-    onListening: (port) => logger.info({ port, scheme: 'tcp' }, 'listening'),
+    onListening: (port) => logger.info({ port, scheme: options.scheme }, 'listening'),
     onListenError: (error) => {
       logger.error({ err: error, port: options.port }, 'cannot listen; stopping');
       stop(1);
