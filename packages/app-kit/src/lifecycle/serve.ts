@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
@@ -103,18 +103,10 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   applyServerTimeouts(server, options.timeouts);
   answerClientErrors(server, options.logger);
   let shuttingDown = false;
-  // Answers not yet sent: at shutdown they say `Connection: close`, so that their connections
-  // close once answered instead of idling until the keep-alive timeout (5 s) holds up the exit.
-  const answering = new Set<ServerResponse>();
   server.on('request', (_req, res) => {
     // Clients holding a keep-alive connection open a new one elsewhere instead of waiting.
     // Runs after the app, which may already have answered (a synchronous route).
-    if (res.headersSent) return;
-    if (shuttingDown) res.setHeader('Connection', 'close');
-    else {
-      answering.add(res);
-      res.once('close', () => answering.delete(res));
-    }
+    if (shuttingDown && !res.headersSent) res.setHeader('Connection', 'close');
   });
   // Handed connections are counted here: the server counts only those it accepted itself, and
   // would close at once on shutdown, before their requests were answered.
@@ -152,7 +144,6 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
   const shutdown = (): Promise<void> => {
     done ??= (async () => {
       shuttingDown = true;
-      for (const res of answering) if (!res.headersSent) res.setHeader('Connection', 'close');
       options.beforeClose?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
