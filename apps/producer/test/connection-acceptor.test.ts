@@ -38,6 +38,7 @@ describe('ConnectionAcceptor', () => {
         fill,
         onListening: resolve,
         onListenError: reject,
+        onAcceptError: reject,
       });
     });
     for (const worker of workers) acceptor?.add(worker);

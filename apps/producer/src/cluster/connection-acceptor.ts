@@ -16,6 +16,8 @@ export interface ConnectionAcceptorOptions {
   readonly fill?: number;
   /** The port could not be opened (in use, not allowed): the producer cannot serve. */
   readonly onListenError: (error: Error) => void;
+  /** A connection could not be accepted (out of file descriptors): the port stays open. */
+  readonly onAcceptError: (error: Error) => void;
   /** The port is open (the first worker took connections). */
   readonly onListening: (port: number) => void;
 }
@@ -30,11 +32,15 @@ export class ConnectionAcceptor {
   /** The workers taking connections, in the order they began to, with their open connections. */
   readonly #workers = new Map<number, { worker: AcceptingWorker; open: number }>();
   #listening = false;
+  /** Whether the port is open: an error after that is one connection's, not the port's. */
+  #open = false;
 
   constructor(private readonly options: ConnectionAcceptorOptions) {
     // Paused, so no byte is read here: the worker reads the whole stream.
     this.#server = createServer({ pauseOnConnect: true }, (socket) => this.#hand(socket));
-    this.#server.on('error', (error) => options.onListenError(error));
+    this.#server.on('error', (error) =>
+      this.#open ? options.onAcceptError(error) : options.onListenError(error),
+    );
   }
 
   /** `worker` takes connections from now on; the first worker to do so opens the port. */
@@ -43,6 +49,7 @@ export class ConnectionAcceptor {
     if (this.#listening) return;
     this.#listening = true;
     this.#server.listen(this.options.port, this.options.host, () => {
+      this.#open = true;
       const address = this.#server.address();
       this.options.onListening(typeof address === 'object' && address ? address.port : 0);
     });

@@ -45,6 +45,8 @@ export function runPrimary(options: PrimaryOptions): void {
       logger.error({ err: error, port: options.port }, 'cannot listen; stopping');
       stop(1);
     },
+    // node:cluster's own round-robin dropped such a connection silently; the client retries.
+    onAcceptError: (error) => logger.warn({ err: error }, 'a connection could not be accepted'),
   });
 
   // A send on a closed channel is an 'error' event on the worker, which would crash the primary:
