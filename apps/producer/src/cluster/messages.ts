@@ -18,6 +18,11 @@ export type ClusterMessage =
   /** A connection the primary handed this worker has closed. */
   | { readonly type: 'producer:connection-closed' };
 
+/** Sends a worker's message to its primary; nothing once the channel has closed (the primary is gone). */
+export function sendToPrimary(message: ClusterMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
 /** Whether an IPC message is one of ours (prom-client and node:cluster send their own on the same channel). */
 export function isClusterMessage(message: unknown): message is ClusterMessage {
   return (

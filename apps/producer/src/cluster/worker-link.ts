@@ -1,6 +1,6 @@
 import type { Readiness } from '@demo-kafka/app-kit';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { isClusterMessage, type ClusterMessage } from './messages.js';
+import { isClusterMessage, sendToPrimary } from './messages.js';
 
 const REPORT_EVERY_MS = 250;
 /**
@@ -34,13 +34,10 @@ export function joinCluster(registry: Registry, ownReadiness: () => Readiness): 
   AggregatorRegistry.setRegistries([registry]);
   let whole: Readiness = { ready: false, reason: 'waiting for the other workers' };
   let last = '';
-  const send = (message: ClusterMessage): void => {
-    if (process.connected) process.send?.(message);
-  };
   const report = (): void => {
     const own = ownReadiness();
     const text = JSON.stringify(own);
-    if (text !== last) send({ type: 'producer:readiness', state: own });
+    if (text !== last) sendToPrimary({ type: 'producer:readiness', state: own });
     last = text;
   };
   const pending = new Map<
@@ -82,7 +79,7 @@ export function joinCluster(registry: Registry, ownReadiness: () => Readiness): 
           if (answer instanceof ClusterMetricsUnavailable) reject(answer);
           else resolve(answer);
         });
-        send({ type: 'producer:metrics-request', id });
+        sendToPrimary({ type: 'producer:metrics-request', id });
       }),
     close: () => {
       clearInterval(timer);
