@@ -152,7 +152,16 @@ function closedLoopClients(
         res.status === 200
           ? (JSON.parse(body) as { partition: number; offset: string })
           : undefined;
-      return { value, key, status: res.status, startedAt, ms: Date.now() - startedAt, ...ack };
+      const detail = res.status === 200 ? undefined : problemDetail(body);
+      return {
+        value,
+        key,
+        status: res.status,
+        startedAt,
+        ms: Date.now() - startedAt,
+        ...ack,
+        ...(detail === undefined ? {} : { detail }),
+      };
     } catch (failure) {
       const error =
         (failure as Error).name === 'TimeoutError'
@@ -447,6 +456,30 @@ function nonOkCell(posts: readonly AuditedPost[]): string {
   return `${posts.length} (${inFlight} in flight at the cut; took ${took})`;
 }
 
+/** A problem+json body's `detail`, or the body's start when it is not one. */
+function problemDetail(body: string): string {
+  try {
+    const { detail } = JSON.parse(body) as { detail?: unknown };
+    if (typeof detail === 'string') return detail;
+  } catch {
+    // Not JSON: the body itself says what happened.
+  }
+  return body.slice(0, 140);
+}
+
+/** Each distinct reason given for a non-200 during the fault, with the class and time it took. */
+function nonOkDetails(result: LeaderCutAuditResult): string[] {
+  const counted = new Map<string, number>();
+  for (const phase of result.phases)
+    for (const posts of Object.values(phase.nonOk))
+      for (const p of posts) {
+        const what = `${phase.phase}, ${p.class}, ${p.status} after ${s(p.ms)}: ${p.detail ?? p.error ?? ''}`;
+        counted.set(what, (counted.get(what) ?? 0) + 1);
+      }
+  if (counted.size === 0) return [];
+  return ['Non-200 answers, why:', ...[...counted].map(([what, n]) => `- ${n}× ${what}`), ''];
+}
+
 /** The audit as Markdown: what happened when, the per-phase table, the read-back, and the apps' warnings. */
 export function auditReport(result: LeaderCutAuditResult): string {
   const t = (at: number): string => `t+${s(at - result.loadStartedAt)}`;
@@ -486,6 +519,8 @@ export function auditReport(result: LeaderCutAuditResult): string {
     ),
     row('non-200, keyed, other partitions', (p) => nonOkCell(p.nonOk['keyed-other'])),
     row('non-200, keyless', (p) => nonOkCell(p.nonOk.keyless)),
+    '',
+    ...nonOkDetails(result),
     '',
     '| topic read back (Java client) | |',
     '|---|---:|',

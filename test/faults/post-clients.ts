@@ -13,6 +13,8 @@ export interface PostRecord {
   readonly offset?: string;
   /** Why a request got no answer: `timeout` (cut after the give-up time) or the socket error's code. */
   readonly error?: string;
+  /** The problem's `detail` of a non-200 answer: why the producer refused or gave up. */
+  readonly detail?: string;
   /** Which try of its value this was (1 first), when clients retry with an `Idempotency-Key`. */
   readonly attempt?: number;
   /** The 200 answered an earlier try's write (`Idempotent-Replayed`). */

@@ -18,6 +18,17 @@ interface FakeBroker {
 const BrokerPool = require('kafkajs/src/cluster/brokerPool.js') as {
   prototype: { findConnectedBroker(this: unknown): Promise<FakeBroker> };
 };
+/** kafkajs' Cluster, built for real (no connection is made) with the fake pool put in. */
+const Cluster = require('kafkajs/src/cluster/index.js') as new (
+  options: object,
+) => {
+  brokerPool: unknown;
+  findControllerBroker(): Promise<FakeBroker>;
+};
+const { createLogger, LEVELS } = require('kafkajs/src/loggers/index.js') as {
+  createLogger(options: { level: number; logCreator: () => () => void }): unknown;
+  LEVELS: { NOTHING: number };
+};
 const Broker = require('kafkajs/src/broker/index.js') as {
   prototype: { produce: { name: string } };
 };
@@ -28,13 +39,32 @@ const broker = (nodeId: string, port: number): FakeBroker => ({
   isConnected: () => true,
 });
 
-/** A BrokerPool with three connected brokers, and only what findConnectedBroker reads. */
-function pool() {
+/**
+ * A BrokerPool with three connected brokers, and only what findConnectedBroker reads, and the
+ * metadata naming `controllerId` the controller.
+ */
+function pool(controllerId = 1) {
   const brokers = { 1: broker('1', 9001), 2: broker('2', 9002), 3: broker('3', 9003) };
   return Object.assign(Object.create(BrokerPool.prototype) as object, {
     brokers,
+    metadata: {
+      controllerId,
+      brokers: [1, 2, 3].map((nodeId) => ({ nodeId, host: '127.0.0.1', port: 9000 + nodeId })),
+    },
     findBroker: ({ nodeId }: { nodeId: '1' | '2' | '3' }) => Promise.resolve(brokers[nodeId]),
   });
+}
+
+/** The node ids a cluster over pool() picks as the broker to ask for a producer id, over `times` calls. */
+async function controllerPicks(times: number): Promise<Set<string>> {
+  const cluster = new Cluster({
+    logger: createLogger({ level: LEVELS.NOTHING, logCreator: () => () => {} }),
+    brokers: ['127.0.0.1:9001'],
+  });
+  cluster.brokerPool = pool(1);
+  const chosen = new Set<string>();
+  for (let i = 0; i < times; i++) chosen.add((await cluster.findControllerBroker()).nodeId);
+  return chosen;
 }
 
 const requestTimedOut = (): Error =>
@@ -88,6 +118,12 @@ describe('kafkajs patched to take metadata from brokers that answer produce requ
     } as unknown as Error);
     noteProduceOutcome('127.0.0.1:9003', refused);
     expect(isSilentLeader('127.0.0.1:9003')).toBe(false);
+  });
+
+  it('asks another broker for the producer id when the one named controller is silent', async () => {
+    expect(await controllerPicks(10)).toEqual(new Set(['1']));
+    noteProduceOutcome('127.0.0.1:9001', requestTimedOut());
+    expect(await controllerPicks(60)).toEqual(new Set(['2', '3']));
   });
 
   it('asks a silent one when every connected broker is silent', async () => {

@@ -47,8 +47,9 @@ describe('firstChoicePartitioner', () => {
     const old: Message = { value: 'old' };
     const recent: Message = { value: 'recent' };
     retryUntil(old, Date.now() - 1);
-    retryUntil(recent, Date.now() + 60_000);
-    retryBatchUntilLatest([old, recent]);
+    const recentUntil = Date.now() + 60_000;
+    retryUntil(recent, recentUntil);
+    expect(retryBatchUntilLatest([old, recent])).toBe(recentUntil);
     // The old one answered 503 already; ending now would answer the recent one before its time.
     expect(() =>
       partition({ topic: 't', partitionMetadata: sixPartitions, message: old }),

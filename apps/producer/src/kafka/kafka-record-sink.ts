@@ -296,6 +296,26 @@ export class KafkaRecordSink implements RecordSink {
     await clients.renewing;
   }
 
+  /**
+   * Renews a stale producer for a batch, trying again while the batch has time left: each new
+   * producer asks a broker picked at random, so one cut off from the clients fails only one try.
+   */
+  async #renewBefore(clients: Clients, untilMs: number): Promise<void> {
+    for (;;) {
+      try {
+        await this.#renew(clients);
+        return;
+      } catch (error) {
+        if (!classifyKafkaError(error).retriable || Date.now() + RENEW_PAUSE_MS >= untilMs)
+          throw new SinkError(
+            'not-ready',
+            `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, RENEW_PAUSE_MS));
+      }
+    }
+  }
+
   async #connect(clients: Clients): Promise<void> {
     if (!clients.connected) {
       await clients.admin.connect();
@@ -306,15 +326,9 @@ export class KafkaRecordSink implements RecordSink {
 
   async #sendBatch(messages: readonly Message[]): Promise<Array<RecordAck | Error>> {
     const clients = this.#clients;
+    const until = retryBatchUntilLatest(messages);
     // The batch waits for the new producer rather than failing: its records have time left.
-    if (clients.stale)
-      await this.#renew(clients).catch((error: unknown) => {
-        throw new SinkError(
-          'not-ready',
-          `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`,
-        );
-      });
-    retryBatchUntilLatest(messages);
+    if (clients.stale) await this.#renewBefore(clients, until);
     const sending = this.#produce(clients, messages);
     try {
       const acks = await sending;
@@ -434,6 +448,9 @@ export class KafkaRecordSink implements RecordSink {
     await Promise.allSettled([clients.producer.disconnect(), clients.admin.disconnect()]);
   }
 }
+
+/** The pause between two tries to renew a stale producer (a try that fails fast does not spin). */
+const RENEW_PAUSE_MS = 200;
 
 /** About the bytes a record adds to a batch. */
 function recordBytes(record: OutgoingRecord): number {

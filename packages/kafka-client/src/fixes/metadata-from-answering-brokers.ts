@@ -11,8 +11,19 @@ interface Broker {
 /** The parts of kafkajs' BrokerPool used here. */
 interface BrokerPool {
   readonly brokers: Readonly<Record<string, Broker>>;
+  /** The last metadata: the controller it names, and every broker's address. */
+  readonly metadata?: {
+    readonly controllerId?: number | null;
+    readonly brokers?: ReadonlyArray<{ nodeId: number; host: string; port: number }>;
+  } | null;
   findBroker(options: { nodeId: string }): Promise<Broker>;
   findConnectedBroker(): Promise<Broker>;
+}
+
+/** The parts of kafkajs' Cluster used here. */
+interface Cluster {
+  readonly brokerPool: BrokerPool;
+  findControllerBroker(): Promise<Broker>;
 }
 
 /** Marks the prototypes once patched, so a second call does not wrap the wrappers. */
@@ -60,9 +71,13 @@ export function forgetSilentLeaders(): void {
  * partitions waited out the whole produce timeout. This patch:
  * - marks a broker silent when a produce request to it times out, and clears the mark when one
  *   succeeds (or after {@link SILENT_LEADER_MS});
- * - asks a connected broker that is not marked for metadata, when there is one.
- * kafkajs has no option for either, so Broker and BrokerPool are patched in place, only for the
- * version read here. Returns whether it patched.
+ * - asks a connected broker that is not marked for metadata, when there is one;
+ * - asks one for the idempotent producer's id instead of a marked broker that the metadata names
+ *   controller. KRaft brokers name a random live broker there (any broker forwards what a
+ *   controller must do), so a third of the producers made after a failed write (to renew the
+ *   producer id) asked the cut broker, waited a request timeout and failed the batch.
+ * kafkajs has no option for any of it, so Broker, BrokerPool and Cluster are patched in place,
+ * only for the version read here. Returns whether it patched.
  */
 export function takeMetadataFromAnsweringBrokers(): boolean {
   if (!isFixedKafkajsVersion()) return false;
@@ -73,9 +88,13 @@ export function takeMetadataFromAnsweringBrokers(): boolean {
   const BrokerPoolClass = kafkajsRequire('kafkajs/src/cluster/brokerPool.js') as {
     prototype: BrokerPool & { [patched]?: true };
   };
+  const ClusterClass = kafkajsRequire('kafkajs/src/cluster/index.js') as {
+    prototype: Cluster & { [patched]?: true };
+  };
   if (BrokerClass.prototype[patched]) return true;
   BrokerClass.prototype[patched] = true;
   BrokerPoolClass.prototype[patched] = true;
+  ClusterClass.prototype[patched] = true;
 
   const { produce } = BrokerClass.prototype;
   BrokerClass.prototype.produce = async function markSilentLeaders(
@@ -105,6 +124,17 @@ export function takeMetadataFromAnsweringBrokers(): boolean {
     });
     const nodeId = answering[Math.floor(Math.random() * answering.length)];
     return nodeId === undefined ? findConnectedBroker.call(this) : this.findBroker({ nodeId });
+  };
+
+  const { findControllerBroker } = ClusterClass.prototype;
+  ClusterClass.prototype.findControllerBroker = function controllerOrAnsweringBroker(
+    this: Cluster,
+  ): Promise<Broker> {
+    const { metadata } = this.brokerPool;
+    const named = metadata?.brokers?.find((b) => b.nodeId === metadata.controllerId);
+    if (named === undefined || !isSilentLeader(`${named.host}:${named.port}`))
+      return findControllerBroker.call(this);
+    return this.brokerPool.findConnectedBroker();
   };
   return true;
 }

@@ -21,13 +21,15 @@ export function retryUntil(message: Message, epochMs: number): void {
 /**
  * A batch is retried until the latest of its messages' times: the older ones have had their 503
  * by then, and ending earlier would answer the newer ones 503 before their produce timeout.
+ * Returns that time (epoch ms; -Infinity when no message has one).
  */
-export function retryBatchUntilLatest(messages: readonly Message[]): void {
+export function retryBatchUntilLatest(messages: readonly Message[]): number {
   const latest = Math.max(
     ...messages.map((m) => (m as RoutedMessage)[RETRY_UNTIL] ?? Number.NEGATIVE_INFINITY),
   );
   if (Number.isFinite(latest))
     for (const message of messages) (message as RoutedMessage)[RETRY_UNTIL] = latest;
+  return latest;
 }
 
 /**
