@@ -18,9 +18,13 @@ const contextManager = new AsyncLocalStorageContextManager();
 let server: Server;
 let base = '';
 
+/** The trace context the app last ran in (a record's traceparent is written from it). */
+let seenByApp: { traceId: string; traceFlags: number } | undefined;
+
 /** The app under the spans: a child span in a later turn (as a Kafka write is), then the answer. */
 const app: RequestListener = (req, res) => {
   setImmediate(() => {
+    seenByApp = trace.getSpan(context.active())?.spanContext();
     tracer.startSpan('child').end();
     res.statusCode = req.url?.startsWith('/boom') ? 503 : req.url === '/missing' ? 404 : 200;
     res.end('ok');
@@ -88,6 +92,23 @@ describe('HTTP server spans', () => {
     expect(server?.status.code).toBe(SpanStatusCode.UNSET);
     // What the app starts, even in a later turn, is the server span's child.
     expect(child?.parentSpanContext?.spanId).toBe(server?.spanContext().spanId);
+  });
+
+  it('records nothing for a request its caller did not sample, yet runs the app in its trace', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const { server, child } = await spansOf(
+      '/messages',
+      {
+        method: 'POST',
+        body: 'Hello',
+        headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-00` },
+      },
+      // Waits (up to a second) for a span that should not come.
+      1,
+    );
+    expect(server).toBeUndefined();
+    expect(child).toBeUndefined();
+    expect(seenByApp).toMatchObject({ traceId, traceFlags: 0 });
   });
 
   it('starts a trace without a traceparent; a 5xx is an error, a 4xx is not; another path has no route', async () => {
