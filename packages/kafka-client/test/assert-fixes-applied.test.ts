@@ -43,6 +43,7 @@ describe('assertFixesApplied', () => {
       'unreachable-broker-isolation',
       'metadata-from-answering-brokers',
       'metadata-leader-epochs',
+      'follow-moved-leaders',
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { fixConnectionBufferOnReconnect } from './connection-buffer-fix.js';
+import { followMovedLeaders } from './follow-moved-leaders.js';
 import { fixGroupMessagesPerPartition } from './group-messages-fix.js';
 import { takeMetadataFromAnsweringBrokers } from './metadata-from-answering-brokers.js';
 import { refuseOlderLeaderEpochs } from './metadata-leader-epochs.js';
@@ -48,6 +49,7 @@ export const KAFKAJS_FIXES: readonly KafkajsFix[] = [
     apply: takeMetadataFromAnsweringBrokers,
   },
   { name: 'metadata-leader-epochs', kind: 'correctness', apply: refuseOlderLeaderEpochs },
+  { name: 'follow-moved-leaders', kind: 'correctness', apply: followMovedLeaders },
 ];
 
 let applied: ReadonlyMap<string, boolean> | undefined;

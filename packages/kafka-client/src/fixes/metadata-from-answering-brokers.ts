@@ -50,6 +50,15 @@ export function isSilentLeader(address: string, now = Date.now()): boolean {
   return false;
 }
 
+/** Whether any broker is kept out of metadata requests now. */
+export function anySilentLeader(now = Date.now()): boolean {
+  for (const [address, since] of silentSince) {
+    if (now - since < SILENT_LEADER_MS) return true;
+    silentSince.delete(address);
+  }
+  return false;
+}
+
 /** Marks the broker at `address` silent after a produce request that timed out; clears it after an answer. */
 export function noteProduceOutcome(address: string, error?: unknown): void {
   if (error === undefined) {
