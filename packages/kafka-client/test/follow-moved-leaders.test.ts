@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestTimedOut } from './fixtures/request-timed-out.js';
 import { STALLED_CODE } from '../src/connection/stall-detecting-socket.js';
 import {
   dropMovedSilentLeaders,
@@ -62,14 +62,6 @@ function pool(after: LeadersMetadata) {
     },
   };
 }
-
-const requestTimedOut = (): Error =>
-  new kafkajs.KafkaJSProtocolError({
-    type: 'REQUEST_TIMED_OUT',
-    code: 7,
-    retriable: true,
-    message: 'The request timed out',
-  } as unknown as Error);
 
 describe('kafkajs patched to leave a silent leader once the cluster moved its partitions', () => {
   const patched = followMovedLeaders();

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestTimedOut } from './fixtures/request-timed-out.js';
 import {
   forgetSilentLeaders,
   isSilentLeader,
@@ -66,14 +67,6 @@ async function controllerPicks(times: number): Promise<Set<string>> {
   for (let i = 0; i < times; i++) chosen.add((await cluster.findControllerBroker()).nodeId);
   return chosen;
 }
-
-const requestTimedOut = (): Error =>
-  new kafkajs.KafkaJSProtocolError({
-    type: 'REQUEST_TIMED_OUT',
-    code: 7,
-    retriable: true,
-    message: 'The request timed out',
-  } as unknown as Error);
 
 /** The node ids findConnectedBroker picks over `times` calls. */
 async function picks(times: number): Promise<Set<string>> {
