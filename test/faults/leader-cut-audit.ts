@@ -467,17 +467,21 @@ function problemDetail(body: string): string {
   return body.slice(0, 140);
 }
 
-/** Each distinct reason given for a non-200 during the fault, with the class and time it took. */
+/** Each distinct reason given for a non-200, by phase and class, with how long each such POST took. */
 function nonOkDetails(result: LeaderCutAuditResult): string[] {
-  const counted = new Map<string, number>();
+  const took = new Map<string, number[]>();
   for (const phase of result.phases)
     for (const posts of Object.values(phase.nonOk))
       for (const p of posts) {
-        const what = `${phase.phase}, ${p.class}, ${p.status} after ${s(p.ms)}: ${p.detail ?? p.error ?? ''}`;
-        counted.set(what, (counted.get(what) ?? 0) + 1);
+        const what = `${phase.phase}, ${p.class}, ${p.status}: ${p.detail ?? p.error ?? ''}`;
+        took.set(what, [...(took.get(what) ?? []), p.ms]);
       }
-  if (counted.size === 0) return [];
-  return ['Non-200 answers, why:', ...[...counted].map(([what, n]) => `- ${n}× ${what}`), ''];
+  if (took.size === 0) return [];
+  return [
+    'Non-200 answers, why:',
+    ...[...took].map(([what, ms]) => `- ${ms.length}× ${what} (took ${ms.map(s).join(', ')})`),
+    '',
+  ];
 }
 
 /** The audit as Markdown: what happened when, the per-phase table, the read-back, and the apps' warnings. */
@@ -521,7 +525,6 @@ export function auditReport(result: LeaderCutAuditResult): string {
     row('non-200, keyless', (p) => nonOkCell(p.nonOk.keyless)),
     '',
     ...nonOkDetails(result),
-    '',
     '| topic read back (Java client) | |',
     '|---|---:|',
     `| records in the topic | ${rb.records} |`,

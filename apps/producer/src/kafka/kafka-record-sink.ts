@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger, Readiness } from '@demo-kafka/app-kit';
 import {
   ConnectionSupervisor,
@@ -311,7 +312,7 @@ export class KafkaRecordSink implements RecordSink {
             'not-ready',
             `reconnecting to Kafka after a failed write: ${this.#toSinkError(error).message}`,
           );
-        await new Promise((resolve) => setTimeout(resolve, RENEW_PAUSE_MS));
+        await sleep(RENEW_PAUSE_MS);
       }
     }
   }
