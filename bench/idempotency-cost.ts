@@ -15,6 +15,7 @@ import {
   type Sample,
 } from './producer/producer-bench.js';
 import { producerEntryPoint, startServer } from './server-process.js';
+import { claimsIndexMemory, type ClaimsIndexMemory } from './claims-index-memory.js';
 
 /** The goal printed beside the figures: CPU per POST with a key over without. */
 export const IDEMPOTENCY_GOAL = { cpuPerPost: 1.3 } as const;
@@ -42,6 +43,8 @@ export interface IdempotencyCostResult {
   /** Median CPU per POST with / without. */
   readonly cpuRatio: number;
   readonly cpuRatioRounds: readonly number[];
+  /** The heap a key takes in every replica's claims index (this process, not the producer's). */
+  readonly index: ClaimsIndexMemory;
 }
 
 type Condition = 'without' | 'with';
@@ -101,6 +104,7 @@ export async function idempotencyCost(
       with: withKey,
       cpuRatio: withKey.cpuMsPerPost / without.cpuMsPerPost,
       cpuRatioRounds: withKey.cpuMsRounds.map((v, i) => v / (without.cpuMsRounds[i] ?? 0)),
+      index: claimsIndexMemory(),
     };
   } finally {
     await server.stop();
@@ -120,5 +124,7 @@ export function formatIdempotencyCost(r: IdempotencyCostResult): string {
     row('with a new Idempotency-Key each', r.with),
     '',
     `CPU per POST with / without: ${r.cpuRatio.toFixed(2)}x (rounds: ${r.cpuRatioRounds.map((x) => x.toFixed(2)).join(', ')}; goal at most ${IDEMPOTENCY_GOAL.cpuPerPost}x)`,
+    '',
+    `Heap per key held in the claims index (${r.index.keys} written keys): ${r.index.ownBytesPerKey.toFixed(0)} bytes from this replica's own records, ${r.index.readBackBytesPerKey.toFixed(0)} bytes from records read back`,
   ].join('\n');
 }

@@ -58,6 +58,22 @@ describe('ClaimsIndex: the first claim in the log holds a key', () => {
     expect(index.state('k', 0).kind).toBe('free');
     expect(index.state('later', 0).kind).toBe('claimed');
   });
+
+  it("forgets a written key by its record's time, and keeps the order the log gave the keys", () => {
+    const index = new ClaimsIndex();
+    index.apply(claim('a', 100), 0n);
+    index.apply({ ...claim('b', 200), key: 'next' }, 1n);
+    // Written after the next key was claimed, yet still first in line.
+    index.apply({ ...written('7'), timestampMs: 300 }, 2n);
+    index.apply({ ...written('8'), key: 'next', timestampMs: 5_000 }, 3n);
+    index.prune(1_000);
+    expect(index.state('k', 0).kind).toBe('free');
+    expect(index.state('next', 0)).toEqual({
+      kind: 'written',
+      written: { ...written('8'), key: 'next', timestampMs: 5_000 },
+    });
+    expect(index.size).toBe(1);
+  });
 });
 
 describe('fingerprintOf: what makes a retry the same request', () => {
