@@ -27,6 +27,8 @@ export interface LeaderCutAuditOptions {
   readonly afterMs?: number;
   /** Fault the active controller, whichever partitions it leads (a controller election on top). */
   readonly controller?: boolean;
+  /** Every POST carries a new Idempotency-Key, so each is also claimed in the claims topic. */
+  readonly idempotencyKeys?: boolean;
   /** Where the apps' log goes (info and up); warnings and errors are also kept in the result. */
   readonly appLog?: pino.DestinationStream;
   /** Keep the brokers' data and logs here (default: a temporary directory removed at the end). */
@@ -63,6 +65,7 @@ export interface AppWarning {
 
 export interface LeaderCutAuditResult {
   readonly fault: AuditFault;
+  readonly idempotencyKeys: boolean;
   readonly node: number;
   /** Why this node: "leads exactly 2", or the fallback when no broker did. */
   readonly pickedBecause: string;
@@ -129,7 +132,13 @@ export function keysCoveringPartitions(partitions: number): string[] {
  */
 function closedLoopClients(
   url: string,
-  options: { keys: readonly string[]; keyed: number; keyless: number; giveUpMs: number },
+  options: {
+    keys: readonly string[];
+    keyed: number;
+    keyless: number;
+    giveUpMs: number;
+    idempotencyKeys: boolean;
+  },
 ): { stop(): Promise<PostRecord[]> } {
   const run = String(Date.now());
   const records: PostRecord[] = [];
@@ -144,7 +153,11 @@ function closedLoopClients(
       const res = await fetch(`${url}/messages${key === undefined ? '' : `?key=${key}`}`, {
         method: 'POST',
         body: value,
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          ...(options.idempotencyKeys ? { 'Idempotency-Key': `${run}-${client}-${n}` } : {}),
+        },
         signal: AbortSignal.timeout(options.giveUpMs),
       });
       const body = await res.text();
@@ -278,6 +291,7 @@ export async function runLeaderCutAudit(
       keyed: KEYED_CLIENTS,
       keyless: KEYLESS_CLIENTS,
       giveUpMs: PRODUCE_TIMEOUT_MS + 5_000,
+      idempotencyKeys: options.idempotencyKeys ?? false,
     });
     let posts: PostRecord[] = [];
     let window: { from: number; healedAt: number } | undefined;
@@ -398,6 +412,7 @@ export async function runLeaderCutAudit(
     const unanswered = posts.filter((p) => p.status === 0);
     return {
       fault,
+      idempotencyKeys: options.idempotencyKeys ?? false,
       node: picked.node,
       pickedBecause: picked.because,
       activeControllerAtCut: controller,
@@ -497,7 +512,7 @@ export function auditReport(result: LeaderCutAuditResult): string {
     counted.set(what, (counted.get(what) ?? 0) + 1);
   }
   return [
-    `### ${result.fault} of node ${result.node}`,
+    `### ${result.fault} of node ${result.node}${result.idempotencyKeys ? ', every POST with a new Idempotency-Key' : ''}`,
     '',
     `- node ${result.node} picked: ${result.pickedBecause}; active controller at the cut: ${result.activeControllerAtCut ?? 'unknown'}`,
     `- fault started ${new Date(result.faultAt).toISOString()} (${t(result.faultAt)}), healed ${t(result.healedAt)} (held ${s(result.healedAt - result.faultAt)}), clients stopped ${t(result.stoppedAt)}`,
