@@ -14,6 +14,7 @@ export const STALLED_CODE = 'ESTALLED';
  * A connection whose handshake does not complete within `stallMs` is dropped the same way
  * (set kafkajs' connectionTimeout longer, so this error, which says "frozen", comes first).
  * Only for clients whose every request is answered within `stallMs` (no long polls past it).
+ * A closed socket also ignores `unref()` (see below).
  */
 export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
@@ -46,6 +47,11 @@ export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
       clearTimeout(handshake);
       clearTimeout(silence);
     });
+    // kafkajs' disconnect() unrefs the socket, even one already closed, and it disconnects a
+    // broker it cannot reach again and again; Node defers an unref without a handle to a
+    // 'connect' that never comes, one listener a call, and warns of a leak after ten.
+    const unref = socket.unref.bind(socket);
+    socket.unref = () => (socket.destroyed ? socket : unref());
     return socket;
   };
 }
