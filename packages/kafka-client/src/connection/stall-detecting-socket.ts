@@ -1,12 +1,11 @@
-import { connect as connectTcp, isIP } from 'node:net';
-import { connect as connectTls } from 'node:tls';
 import type { ISocketFactory } from 'kafkajs';
+import { kafkaSocketFactory } from './kafka-socket.js';
 
 /** The socket error of a connection dropped because the broker stopped answering. */
 export const STALLED_CODE = 'ESTALLED';
 
 /**
- * kafkajs' own socket factory plus one rule: a connection that was sent a request and has
+ * kafkajs' own socket factory (kafka-socket.ts) plus one rule: a connection that was sent a request and has
  * received nothing for `stallMs` is closed. A frozen broker (SIGSTOP, a stalled disk, a
  * black-holed network) keeps its TCP connections open, and kafkajs would keep choosing that
  * connection for metadata requests and retries, each waiting out its request timeout; closed,
@@ -14,14 +13,10 @@ export const STALLED_CODE = 'ESTALLED';
  * A connection whose handshake does not complete within `stallMs` is dropped the same way
  * (set kafkajs' connectionTimeout longer, so this error, which says "frozen", comes first).
  * Only for clients whose every request is answered within `stallMs` (no long polls past it).
- * A closed socket also ignores `unref()` (see below).
  */
 export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
-    const socket = ssl
-      ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect)
-      : connectTcp({ host, port }, onConnect);
-    socket.setKeepAlive(true, 60_000);
+    const socket = kafkaSocketFactory({ host, port, ssl, onConnect });
     const stalled = (what: string): void => {
       socket.destroy(
         Object.assign(new Error(`no ${what} from ${host}:${port} within ${stallMs} ms`), {
@@ -47,11 +42,6 @@ export function stallDetectingSocketFactory(stallMs: number): ISocketFactory {
       clearTimeout(handshake);
       clearTimeout(silence);
     });
-    // kafkajs' disconnect() unrefs the socket, even one already closed, and it disconnects a
-    // broker it cannot reach again and again; Node defers an unref without a handle to a
-    // 'connect' that never comes, one listener a call, and warns of a leak after ten.
-    const unref = socket.unref.bind(socket);
-    socket.unref = () => (socket.destroyed ? socket : unref());
     return socket;
   };
 }
