@@ -285,13 +285,14 @@ export async function runLeaderCutAudit(
     server = await listen(producer.app);
     const keys = keysCoveringPartitions(PARTITIONS);
 
+    const idempotencyKeys = options.idempotencyKeys ?? false;
     const loadStartedAt = Date.now();
     const load = closedLoopClients(server.url, {
       keys,
       keyed: KEYED_CLIENTS,
       keyless: KEYLESS_CLIENTS,
       giveUpMs: PRODUCE_TIMEOUT_MS + 5_000,
-      idempotencyKeys: options.idempotencyKeys ?? false,
+      idempotencyKeys,
     });
     let posts: PostRecord[] = [];
     let window: { from: number; healedAt: number } | undefined;
@@ -412,7 +413,7 @@ export async function runLeaderCutAudit(
     const unanswered = posts.filter((p) => p.status === 0);
     return {
       fault,
-      idempotencyKeys: options.idempotencyKeys ?? false,
+      idempotencyKeys,
       node: picked.node,
       pickedBecause: picked.because,
       activeControllerAtCut: controller,

@@ -61,4 +61,28 @@ describe('ClaimsPartition: what this replica has read of one claims partition', 
     partition.take([{ offset: '0', value: Buffer.from('not json') } as KafkaMessage], 1n);
     expect(partition.position).toBe(1n);
   });
+
+  it('skips an outcome without its record time, so its key is not forgotten at the next prune', () => {
+    const index = new ClaimsIndex();
+    const partition = new ClaimsPartition(0, index);
+    partition.start(0n);
+    const outcome = {
+      kind: 'written',
+      key: 'k',
+      fingerprint: 'f',
+      topic: 't',
+      partition: 0,
+      offset: '7',
+    };
+    partition.take(
+      [
+        message(0, claim('a')),
+        { offset: '1', value: Buffer.from(JSON.stringify(outcome)) } as KafkaMessage,
+      ],
+      2n,
+    );
+    index.prune(50);
+    expect(index.state('k', 200).kind).toBe('claimed');
+    expect(partition.position).toBe(2n);
+  });
 });

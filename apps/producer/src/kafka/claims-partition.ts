@@ -124,7 +124,14 @@ function parseClaimsRecord(value: Buffer | null): ClaimsRecord | undefined {
       typeof record.leaseMs === 'number'
     )
       return record as ClaimsRecord;
-    if (record.kind === 'written' && typeof record.offset === 'string')
+    // The index keeps an outcome by its record's time: one without it would be forgotten at once.
+    if (
+      record.kind === 'written' &&
+      typeof record.topic === 'string' &&
+      typeof record.partition === 'number' &&
+      typeof record.offset === 'string' &&
+      typeof record.timestampMs === 'number'
+    )
       return record as ClaimsRecord;
     return undefined;
   } catch {
